@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every ceiling of kizashi in one place, each with the reason for its value.
+ * Hitting one is an error code or a warning naming the input and position,
+ * never a crash or an unbounded allocation.
+ */
+#ifndef KIZASHI_LIMITS_H
+#define KIZASHI_LIMITS_H
+
+/* Longest URL we canonicalize: browsers and proxies cut around 8 KiB, and
+ * longer "URLs" in prose are base64 blobs, not indicators. */
+#define KZ_MAX_URL 8192
+/* RFC 1035: 253 characters of text form (255 octets on the wire). */
+#define KZ_MAX_DOMAIN 253
+/* RFC 5321 local part (64) + '@' + domain. */
+#define KZ_MAX_EMAIL (64 + 1 + KZ_MAX_DOMAIN)
+/* Longest normalized value of any type (a URL is the longest). */
+#define KZ_MAX_VALUE KZ_MAX_URL
+/* Longest Windows path (the \\?\ extended form allows 32767 UTF-16 units;
+ * advisories quote far shorter ones). */
+#define KZ_MAX_PATH 4096
+/* The extractor works on lines; a line longer than this is scanned in
+ * windows of this size that overlap by KZ_MAX_TOKEN, so memory stays bounded
+ * on a single 100 MB line while no indicator shorter than the overlap is
+ * lost at a window edge. */
+#define KZ_MAX_LINE (1u << 20)
+/* Longest candidate token the extractor considers. */
+#define KZ_MAX_TOKEN KZ_MAX_URL
+/* An embedded YARA rule longer than this is reported as truncated. */
+#define KZ_MAX_YARA_RULE (256u * 1024u)
+/* Distinct values remembered for de-duplication in one extraction; past
+ * this, duplicates may be printed again (a warning says so). */
+#define KZ_MAX_DEDUP_VALUES (4u * 1024u * 1024u)
+/* Warnings of one kind reported per input before they are only counted. */
+#define KZ_MAX_WARNINGS_PER_KIND 10
+
+#endif /* KIZASHI_LIMITS_H */

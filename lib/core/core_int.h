@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Module-author API of lib/core, not installed: setting errors on a
+ * context, emitting diagnostics, and the allocation wrappers through which
+ * all of libkizashi allocates (so tests can fail the Nth allocation).
+ */
+#ifndef KIZASHI_CORE_INT_H
+#define KIZASHI_CORE_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "kizashi/core.h"
+
+/* Sets the context's message (printf format) and returns st, so callers can
+ * write `return kz_seterr(ctx, KZ_ERR_PARSE, "%s:%llu: ...", ...)`. ctx may
+ * be NULL (the message is dropped). */
+kz_status kz_seterr(kz_ctx *ctx, kz_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Sends a diagnostic to the context's callback, if any. */
+void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
+             uint64_t column, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Allocation wrappers. They return NULL on failure (and, in tests, when
+ * kz_alloc_fail_after() says so); they never abort. */
+void *kz_malloc(size_t n);
+void *kz_calloc(size_t count, size_t size);
+void *kz_realloc(void *p, size_t n);
+void kz_free(void *p);
+/* Test hook: the n-th allocation from now fails (n >= 1); 0 disables. */
+void kz_alloc_fail_after(unsigned long n);
+
+/* ASCII helpers that do not depend on the locale. */
+static inline int kz_is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline int kz_is_alpha(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+static inline int kz_is_alnum(unsigned char c)
+{
+    return kz_is_digit(c) || kz_is_alpha(c);
+}
+static inline int kz_is_xdigit(unsigned char c)
+{
+    return kz_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+static inline unsigned char kz_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+static inline unsigned char kz_upper(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') ? (unsigned char)(c & ~0x20) : c;
+}
+static inline int kz_hexval(unsigned char c)
+{
+    if (kz_is_digit(c))
+        return c - '0';
+    c = kz_lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+#endif /* KIZASHI_CORE_INT_H */
