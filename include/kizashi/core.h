@@ -158,6 +158,12 @@ kz_status kz_norm_domain(const char *s, size_t n, char *out, size_t cap,
  * 0 otherwise. */
 int kz_domain_has_public_suffix(const char *dom, size_t n);
 
+/* For a normalized domain: 1 when its last label is both a real TLD and a
+ * common file extension ("invoice.zip", "run.sh", "setup.py": zip mov sh
+ * py pl rs so md cab one ps java app dot cc cat), so only context tells a
+ * file name from a host; 0 otherwise. Pure, no list is loaded. */
+int kz_domain_tld_is_filename_ext(const char *dom, size_t n);
+
 /* The registrable domain ("a.b.evil.co.uk" -> "evil.co.uk") written to
  * out; KZ_ERR_NOTFOUND when there is none. */
 kz_status kz_domain_registrable(const char *dom, size_t n, char *out,
@@ -204,6 +210,17 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
 /* Refangs the n bytes at s into out (cap bytes, NUL-terminated, output never
  * longer than input). Returns the output length. */
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap);
+
+/* kz_refang that also reports where each output byte came from: map
+ * (nullable, cap entries) gets for each output byte the offset in s of its
+ * input byte; every byte of a replacement gets the offset where the
+ * replaced sequence starts ("hxxp" -> "http": all four map to the 'h';
+ * "[.]" -> ".": the '['). Bytes that are not part of a form, NUL included,
+ * are copied. With cap <= n the output may be cut short (at cap - 1 bytes,
+ * never inside a replacement). Offsets are uint32_t: with map, at most
+ * UINT32_MAX input bytes are read. Linear time, no allocation. */
+size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
+                     uint32_t *map);
 
 /* Defangs a normalized value of type t for display ("http" -> "hxxp",
  * last-label dots -> "[.]", '@' -> "[@]"). Output at most 2n + 8 bytes. */

@@ -55,7 +55,9 @@ typedef enum kz_text_format {
 #define KZ_EXTRACT_OPTS_VERSION 1
 typedef struct kz_extract_opts {
     unsigned version;        /* KZ_EXTRACT_OPTS_VERSION */
-    kz_typeset types;        /* types to report; 0 means all */
+    kz_typeset types;        /* types to report; 0 means all. Naming the
+                                context-only types (cve, asn) here reports
+                                them even without include_references */
     int include_references;  /* also report values classed as references */
     int all_occurrences;     /* report every occurrence, not once a value */
     kz_text_format format;   /* input format */

@@ -14,7 +14,8 @@
 #define KZ_MAX_DOMAIN 253
 /* RFC 5321 local part (64) + '@' + domain. */
 #define KZ_MAX_EMAIL (64 + 1 + KZ_MAX_DOMAIN)
-/* Longest normalized value of any type (a URL is the longest). */
+/* Longest normalized value of any type but YARA rules (a URL is the
+ * longest); an embedded YARA rule is bounded by KZ_MAX_YARA_RULE. */
 #define KZ_MAX_VALUE KZ_MAX_URL
 /* Longest Windows path (the \\?\ extended form allows 32767 UTF-16 units;
  * advisories quote far shorter ones). */

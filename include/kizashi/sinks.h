@@ -31,31 +31,48 @@ int kz_ioc_format_from_name(const char *name);
 typedef struct kz_ioc_writer_opts {
     unsigned version;  /* KZ_IOC_WRITER_OPTS_VERSION */
     kz_ioc_format format;
-    int defang;        /* print values defanged (tsv, csv, json "value") */
-    int with_input;    /* add the input name column (several inputs) */
+    int defang;        /* tsv, csv: print values defanged; json: add
+                          "defanged_value" ("value" stays canonical);
+                          stix: ignored (patterns need the real value) */
+    int with_input;    /* tsv, csv: add the input name column (several
+                          inputs); json always has "input" */
 } kz_ioc_writer_opts;
 #define KZ_IOC_WRITER_OPTS_INIT {KZ_IOC_WRITER_OPTS_VERSION, KZ_IOC_TSV, 0, 0}
 
 typedef struct kz_ioc_writer kz_ioc_writer;
 
-/* Creates a writer on out (borrowed; must outlive the writer). */
+/* Creates a writer on out (borrowed; must outlive the writer). opts NULL
+ * means defaults. Nothing is written yet: the CSV header or the STIX
+ * bundle opening comes with the first value or at finish, so an empty run
+ * still yields a header-only CSV and a valid empty bundle. STIX: created,
+ * modified and valid_from are the creation time, or SOURCE_DATE_EPOCH when
+ * set (then the bundle id is reproducible too); a malformed
+ * SOURCE_DATE_EPOCH is KZ_ERR_INVALID. */
 kz_status kz_ioc_writer_new(kz_ctx *ctx, const kz_ioc_writer_opts *opts,
                             FILE *out, kz_ioc_writer **w);
-/* Writes one value found in the input named input_name. */
+/* Writes one value found in the input named input_name (NULL: "-").
+ * STIX leaves out references other than CVEs (which become vulnerability
+ * objects), values of types without a pattern (string), and values
+ * already in the bundle; ids are UUIDv5 of type and value, so stable.
+ * KZ_ERR_IO on a write error, with errno left as the failed write set it
+ * (EPIPE, ENOSPC) and the message on ctx. */
 kz_status kz_ioc_writer_put(kz_ioc_writer *w, const char *input_name,
                             const kz_extracted *e);
-/* Completes the output (closes the STIX bundle) and reports write errors
- * (KZ_ERR_IO). */
+/* Completes the output (closes the STIX bundle), flushes out, and reports
+ * write errors (KZ_ERR_IO, errno as for kz_ioc_writer_put). */
 kz_status kz_ioc_writer_finish(kz_ioc_writer *w);
 /* Frees the writer; NULL is harmless. Does not close out. */
 void kz_ioc_writer_free(kz_ioc_writer *w);
 
-/* Escapes n bytes for a terminal or a TSV field: control characters, DEL,
- * backslash and invalid UTF-8 become \xNN (\t \n \r \\ for the common ones).
- * Writes to f. */
+/* Escapes n bytes for a terminal or a TSV field: control characters (tab,
+ * newline and carriage return included), DEL and invalid UTF-8 become \xNN;
+ * backslashes stay literal (Windows paths read as written); so do the bytes of C1 controls and of bidirectional controls (U+061C,
+ * U+200E/F, U+202A-E, U+2066-9), which reorder or drive a terminal. Writes
+ * to f. */
 void kz_write_escaped_text(FILE *f, const char *s, size_t n);
 /* Writes s as a JSON string literal, quotes included (invalid UTF-8 bytes
- * become U+FFFD). */
+ * become \ufffd; control characters, DEL, C1 and bidirectional controls,
+ * U+2028 and U+2029 become \uXXXX). s NULL writes "". */
 void kz_write_json_string(FILE *f, const char *s, size_t n);
 
 #ifdef __cplusplus

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Refang and defang. kz_refang_map undoes the defanging conventions of
+ * threat-intel prose in one left-to-right pass: at each position a fixed set
+ * of matchers with bounded lookahead (a few hundred bytes) is tried, so the
+ * pass is linear. Invariants: the output is never longer than the input, every
+ * output byte maps to the input offset it came from, and a form is only
+ * rewritten between host-like characters, so ordinary prose stays intact.
+ */
+#include <string.h>
+
+#include "core/core_int.h"
+#include "core/refang_int.h"
+
+/* ---- characters through full-width folding -------------------------------
+ * The matchers read U+FF01..U+FF5E (full-width ASCII, brackets included) as
+ * their ASCII twins, so "ｅｘａｍｐｌｅ［．］ｃｏｍ" is seen as
+ * "example[.]com"; when such a character is written in ASCII is decided
+ * per run (see "the pass"). U+3002 and U+FF61 (ideographic full stops) are
+ * CP_IDEO_DOT: a dot only between ASCII label characters, never at the end
+ * of a Japanese sentence. U+3000 is not a space here. */
+
+enum { CP_END = -1, CP_IDEO_DOT = 0x100, CP_OTHER = 0x200 };
+
+static int cp_at(const char *s, size_t n, size_t i, size_t *len)
+{
+    *len = 0;
+    if (i >= n)
+        return CP_END;
+    unsigned char c = (unsigned char)s[i];
+    *len = 1;
+    if (c < 0x80)
+        return c;
+    if (i + 2 < n) {
+        unsigned char c1 = (unsigned char)s[i + 1];
+        unsigned char c2 = (unsigned char)s[i + 2];
+        if (c == 0xEF && c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF) {
+            *len = 3; /* U+FF01..U+FF3F */
+            return 0x21 + (c2 - 0x81);
+        }
+        if (c == 0xEF && c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E) {
+            *len = 3; /* U+FF40..U+FF5E */
+            return 0x60 + (c2 - 0x80);
+        }
+        if ((c == 0xEF && c1 == 0xBD && c2 == 0xA1) ||
+            (c == 0xE3 && c1 == 0x80 && c2 == 0x82)) {
+            *len = 3;
+            return CP_IDEO_DOT;
+        }
+    }
+    return CP_OTHER | c;
+}
+
+static int is_ascii(int c)
+{
+    return c >= 0 && c < 0x80;
+}
+
+static int is_host(int c)
+{
+    return is_ascii(c) &&
+           (kz_is_alnum((unsigned char)c) || c == '-' || c == '_');
+}
+
+static int is_alnum_cp(int c)
+{
+    return is_ascii(c) && kz_is_alnum((unsigned char)c);
+}
+
+static int is_lowdig(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int is_ws(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Matches the ASCII string w at *p through folding (letters without case
+ * when nocase); advances *p on success only. */
+static int eat_str(const char *s, size_t n, size_t *p, const char *w,
+                   int nocase)
+{
+    size_t q = *p, len;
+    for (; *w; w++) {
+        int c = cp_at(s, n, q, &len);
+        if (!is_ascii(c))
+            return 0;
+        if (nocase ? kz_lower((unsigned char)c) != (unsigned char)*w
+                   : c != (unsigned char)*w)
+            return 0;
+        q += len;
+    }
+    *p = q;
+    return 1;
+}
+
+#define MAX_RUN 4 /* spaces or bracket characters in a row inside a form */
+
+static size_t skip_ws(const char *s, size_t n, size_t *p, size_t max)
+{
+    size_t k = 0, len;
+    while (k < max && is_ws(cp_at(s, n, *p, &len))) {
+        *p += len;
+        k++;
+    }
+    return k;
+}
+
+/* ---- output --------------------------------------------------------------
+ * A replacement is emitted whole or not at all; its bytes map to the start
+ * of what it replaced, unless it equals its source byte for byte. */
+
+struct piece {
+    const char *txt;
+    size_t len, src, srclen;
+};
+
+struct match {
+    struct piece pc[2];
+    int np;
+    size_t end;
+    char buf[8];
+};
+
+struct writer {
+    const char *s;
+    char *o;
+    uint32_t *map;
+    size_t k, room;
+};
+
+static int prev_byte(const struct writer *w)
+{
+    return w->k ? (unsigned char)w->o[w->k - 1] : CP_END;
+}
+
+static void put_piece(struct writer *w, const struct piece *p)
+{
+    int same =
+        p->len == p->srclen && memcmp(p->txt, w->s + p->src, p->len) == 0;
+    for (size_t j = 0; j < p->len; j++) {
+        w->o[w->k] = p->txt[j];
+        if (w->map)
+            w->map[w->k] = (uint32_t)(same ? p->src + j : p->src);
+        w->k++;
+    }
+}
+
+static int put_match(struct writer *w, const struct match *m)
+{
+    size_t total = 0;
+    for (int j = 0; j < m->np; j++)
+        total += m->pc[j].len;
+    if (total > w->room - w->k)
+        return 0;
+    for (int j = 0; j < m->np; j++)
+        put_piece(w, &m->pc[j]);
+    return 1;
+}
+
+static void set_one(struct match *m, const char *txt, size_t src, size_t end)
+{
+    m->pc[0] = (struct piece){txt, strlen(txt), src, end - src};
+    m->np = 1;
+    m->end = end;
+}
+
+/* ---- context ---------------------------------------------------------- */
+
+/* English words that a bare " dot " must not glue to a TLD-looking word:
+ * "the dot is", "each dot in". Several are TLDs themselves (in, is, to). */
+static const char *const stop_words[] = {
+    "a",   "all",  "also", "an",   "and",   "any",  "are",  "as",    "at",
+    "be",  "been", "but",  "by",   "can",   "do",   "each", "for",   "from",
+    "go",  "had",  "has",  "have", "he",    "her",  "his",  "i",     "if",
+    "in",  "into", "is",   "it",   "its",   "me",   "my",   "new",   "no",
+    "not", "of",   "on",   "one",  "or",    "our",  "per",  "red",   "she",
+    "so",  "than", "that", "the",  "their", "them", "then", "there", "this",
+    "to",  "up",   "us",   "was",  "we",    "were", "what", "when",  "which",
+    "who", "will", "with", "you",  "your",
+};
+
+static int is_stop_word(const char *wd, size_t n)
+{
+    for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++) {
+        const char *sw = stop_words[i];
+        if (strlen(sw) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && kz_lower((unsigned char)wd[j]) == (unsigned char)sw[j])
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* The label starting at r (folded, lower-cased into lab): its length, 0
+ * when there is none or it is longer than 63; *after gets its end. */
+static size_t right_label(const char *s, size_t n, size_t r, char lab[64],
+                          size_t *after)
+{
+    size_t k = 0, len, p = r;
+    int c;
+    while (is_host(c = cp_at(s, n, p, &len))) {
+        if (k == 63)
+            return 0;
+        lab[k++] = (char)kz_lower((unsigned char)c);
+        p += len;
+    }
+    *after = p;
+    return k;
+}
+
+/* A dot written as a word or with spaces around it ("bar DOT com",
+ * "example [.] com"): the word written before must not be a stop word, and
+ * either the label after is a TLD (not a stop word either, when bare) or
+ * the word before already continues a host ('.' or '@' before it). With
+ * alone ("bad-dot-com"), the two words must be the whole host: nothing
+ * host-like before or after, so the real label in "a.bad-dot-com" stays. */
+static int spaced_dot_ok(const struct writer *w, const char *s, size_t n,
+                         size_t r, int bare, int alone)
+{
+    size_t st = w->k;
+    while (st > 0 && w->k - st < 64 && kz_is_alnum((unsigned char)w->o[st - 1]))
+        st--;
+    size_t ll = w->k - st;
+    if (ll == 0 || ll > 63 || is_stop_word(w->o + st, ll))
+        return 0;
+    char lab[64];
+    size_t after, len;
+    size_t rl = right_label(s, n, r, lab, &after);
+    if (rl == 0)
+        return 0;
+    int before = st > 0 ? (unsigned char)w->o[st - 1] : 0;
+    if (alone) {
+        int c = cp_at(s, n, after, &len);
+        if (is_host(before) || (before && strchr(".@\\", before)) ||
+            !(c == CP_END || is_ws(c) ||
+              (c > 0 && is_ascii(c) && strchr("/:,;)\"'>!?", c))))
+            return 0;
+    }
+    int tld = kz_psl_label_is_tld(lab, rl);
+    if (bare)
+        return tld && !is_stop_word(lab, rl);
+    return tld || before == '.' || before == '@';
+}
+
+/* ---- the bracket/word forms ----------------------------------------------
+ * A form is: spaces, a run A of bracket characters, spaces, a core ('.',
+ * "dot", '@', "at", ':', "://", '/', '-', ','), spaces, a run B of bracket
+ * characters, spaces. Which combinations count is decided by form_repl. */
+
+enum core {
+    K_NONE,
+    K_DOT,
+    K_WDOT,
+    K_COMMA,
+    K_AT,
+    K_WAT,
+    K_COLON,
+    K_CSS,
+    K_SLASH,
+    K_HYPHEN
+};
+
+enum {
+    B_OSQ = 1,    /* [ */
+    B_CSQ = 2,    /* ] */
+    B_OPEN = 4,   /* ( { */
+    B_CLOSE = 8,  /* ) } */
+    B_OANG = 16,  /* < */
+    B_CANG = 32,  /* > */
+    B_BSL = 64,   /* \ */
+    B_CARET = 128 /* ^ */
+};
+
+#define B_OPENERS (B_OSQ | B_OPEN | B_OANG)
+#define B_CLOSERS (B_CSQ | B_CLOSE | B_CANG)
+
+static unsigned bracket_flag(int c)
+{
+    switch (c) {
+    case '[':
+        return B_OSQ;
+    case ']':
+        return B_CSQ;
+    case '(':
+    case '{':
+        return B_OPEN;
+    case ')':
+    case '}':
+        return B_CLOSE;
+    case '<':
+        return B_OANG;
+    case '>':
+        return B_CANG;
+    case '\\':
+        return B_BSL;
+    case '^':
+        return B_CARET;
+    default:
+        return 0;
+    }
+}
+
+static size_t bracket_run(const char *s, size_t n, size_t *p, unsigned *fl)
+{
+    size_t k = 0, len;
+    unsigned f;
+    *fl = 0;
+    while (k < MAX_RUN && (f = bracket_flag(cp_at(s, n, *p, &len))) != 0) {
+        *fl |= f;
+        *p += len;
+        k++;
+    }
+    return k;
+}
+
+static const struct {
+    const char *w;
+    enum core k;
+} core_words[] = {
+    {"://", K_CSS},  {"arroba", K_WAT}, {"punto", K_WDOT}, {"punkt", K_WDOT},
+    {"dot", K_WDOT}, {"at", K_WAT},     {"et", K_WAT},
+};
+
+struct form {
+    size_t ws1, ws2, ws3, ws4, na, nb, end;
+    unsigned fa, fb;
+    enum core core;
+    const char *word; /* the core word matched, or NULL */
+    int upper;        /* the word was written all upper-case */
+};
+
+static int parse_form(const char *s, size_t n, size_t i, struct form *f)
+{
+    size_t p = i, len;
+    memset(f, 0, sizeof *f);
+    f->ws1 = skip_ws(s, n, &p, MAX_RUN);
+    f->na = bracket_run(s, n, &p, &f->fa);
+    if (f->na)
+        f->ws2 = skip_ws(s, n, &p, MAX_RUN);
+    int first = cp_at(s, n, p, &len);
+    int word = first > 0 && is_ascii(first) && strchr(":adepADEP", first);
+    for (size_t j = 0; word && j < sizeof core_words / sizeof core_words[0];
+         j++) {
+        size_t q = p;
+        if (eat_str(s, n, &q, core_words[j].w, 1)) {
+            f->core = core_words[j].k;
+            f->word = core_words[j].w;
+            f->upper = 1;
+            while (p < q) {
+                int c = cp_at(s, n, p, &len);
+                if (c >= 'a' && c <= 'z')
+                    f->upper = 0;
+                p += len;
+            }
+            break;
+        }
+    }
+    if (f->core == K_NONE) {
+        switch (cp_at(s, n, p, &len)) {
+        case '.':
+        case CP_IDEO_DOT:
+            f->core = K_DOT;
+            break;
+        case ',':
+            f->core = K_COMMA;
+            break;
+        case '@':
+            f->core = K_AT;
+            break;
+        case ':':
+            f->core = K_COLON;
+            break;
+        case '/':
+            f->core = K_SLASH;
+            break;
+        case '-':
+            f->core = K_HYPHEN;
+            break;
+        default:
+            return 0;
+        }
+        p += len;
+    }
+    f->ws3 = skip_ws(s, n, &p, MAX_RUN);
+    size_t q = p;
+    f->nb = bracket_run(s, n, &q, &f->fb);
+    if (f->nb) {
+        p = q;
+        f->ws4 = skip_ws(s, n, &p, MAX_RUN);
+    }
+    f->end = p;
+    return 1;
+}
+
+/* Brackets that open before the core and close after it: [.] (.) {.} <.>
+ * \(.\) [[[ . ])] */
+static int proper_pair(const struct form *f)
+{
+    return f->na && f->nb && (f->fa & B_CLOSERS) == 0 &&
+           (f->fb & (B_OPENERS | B_CARET)) == 0;
+}
+
+/* Both sides bracketed, in order or not: also ].[ [.[ }.{ {.{ (ioc-fanger
+ * forms), but never "}[" before the core ("{1,30}[.]x": the '}' belongs to
+ * the text), and out of order only with [ ] ( ) { }: not "<a>-<b>", not
+ * "(network).\r\n". */
+static int both_sides_ok(const struct form *f)
+{
+    if (proper_pair(f))
+        return 1;
+    unsigned all = f->fa | f->fb;
+    return f->na && f->nb &&
+           (all & ~(unsigned)(B_OSQ | B_CSQ | B_OPEN | B_CLOSE)) == 0 &&
+           !((f->fa & B_OPENERS) && (f->fa & B_CLOSERS)) &&
+           !((f->fb & B_OPENERS) && (f->fb & B_CLOSERS));
+}
+
+static int dot_brackets_ok(const struct form *f)
+{
+    if (f->na && f->nb)
+        return both_sides_ok(f);
+    if (f->na) /* [. \. ^. [[[. but not {. or }. */
+        return (f->fa & ~(unsigned)(B_OSQ | B_BSL | B_CARET)) == 0;
+    if (f->nb) /* .] .]]] but not .[ .{ .} */
+        return f->fb == B_CSQ;
+    return 0;
+}
+
+static int word_brackets_ok(const struct form *f, int dot)
+{
+    if (f->na && f->nb)
+        return both_sides_ok(f);
+    if (f->na) /* "[dotcom", not "[atlas" */
+        return dot && f->fa == B_OSQ;
+    if (f->nb) /* "fooDOT]com", "fooat]bar" */
+        return (f->fb & ~(unsigned)(B_CSQ | B_CLOSE)) == 0;
+    return 0;
+}
+
+/* "www\.example\.com" is regex-escaped, but in "Microsoft\.NETFramework"
+ * or "Panther\setup\.etl\.000" the token before holds a backslash that is
+ * not an escape: a registry or file path, left alone. */
+static int in_backslash_path(const struct writer *w)
+{
+    size_t st = w->k;
+    while (st > 0 && w->k - st < 128) {
+        unsigned char c = (unsigned char)w->o[st - 1];
+        if (!is_host(c) && c != '.' && c != '\\')
+            break;
+        if (c == '\\' && (st == w->k || w->o[st] != '.'))
+            return 1;
+        st--;
+    }
+    return 0;
+}
+
+/* What else a local part may end with ("a+[at]example.com"). */
+static int is_atext_punct(int c)
+{
+    return c > 0 && c < 0x80 && strchr("!#$%&'*+/=?^`{|}~", c) != NULL;
+}
+
+static int is_closer(int c)
+{
+    return c == ')' || c == ']' || c == '}';
+}
+
+static int is_dot_form(const char *s, size_t n, size_t p);
+
+/* Something that reads as a host after an '@': a label, then a dot or a
+ * bracketed dot form, then a label character. */
+static int domainish(const char *s, size_t n, size_t r)
+{
+    char lab[64];
+    size_t after, len, l2;
+    if (right_label(s, n, r, lab, &after) == 0)
+        return 0;
+    int c = cp_at(s, n, after, &len);
+    if (c == '.' || c == CP_IDEO_DOT)
+        return is_host(cp_at(s, n, after + len, &l2));
+    return is_dot_form(s, n, after);
+}
+
+/* The replacement for a parsed form after prev, or NULL. w is NULL in a
+ * lookahead, where only bracketed dots are considered. */
+static const char *form_repl(const struct form *f, const char *s, size_t n,
+                             const struct writer *w, int prev)
+{
+    size_t len;
+    int R = cp_at(s, n, f->end, &len);
+    int br = f->na || f->nb;
+    int wsl = f->ws1 > 0, wsr = (f->nb ? f->ws4 : f->ws3) > 0;
+    int anyws = f->ws1 || f->ws2 || f->ws3 || f->ws4;
+
+    if (wsr && !wsl)
+        return NULL; /* "array[.] Then" */
+    switch (f->core) {
+    case K_DOT: /* after a closer only in a proper pair: "{1,30}[.]x" */
+        if (!(is_host(prev) || (is_closer(prev) && proper_pair(f))) ||
+            !dot_brackets_ok(f) || !is_host(R))
+            return NULL;
+        if (wsl && w && !spaced_dot_ok(w, s, n, f->end, 0, 0))
+            return NULL;
+        if ((f->fa & B_BSL) && !f->nb && w && in_backslash_path(w))
+            return NULL;
+        return ".";
+    case K_WDOT:
+        if (!is_host(prev) || !is_host(R))
+            return NULL;
+        if (br) {
+            if (!word_brackets_ok(f, 1))
+                return NULL;
+            if (wsl && w && !spaced_dot_ok(w, s, n, f->end, 0, 0))
+                return NULL;
+            return ".";
+        }
+        if (!w || strcmp(f->word, "dot") != 0)
+            return NULL;
+        if (!wsl && !wsr) /* "fooDOTcom", not "ANECDOTE" or "foodotcom" */
+            return f->upper && is_lowdig(prev) && is_lowdig(R) ? "." : NULL;
+        return wsl && wsr && spaced_dot_ok(w, s, n, f->end, 1, 0) ? "." : NULL;
+    case K_COMMA: /* 5[,]6 */
+        return proper_pair(f) && !anyws && is_host(prev) && is_host(R) ? "."
+                                                                       : NULL;
+    case K_AT:
+        if (!w || (!br && !anyws))
+            return NULL;
+        if (!is_host(prev) && !(br && is_atext_punct(prev)))
+            return NULL;
+        if (br && !proper_pair(f))
+            return NULL; /* [@] (@) { @ ) but not "<@" or ">@<" */
+        return domainish(s, n, f->end) ? "@" : NULL;
+    case K_WAT:
+        if (!w || (!is_host(prev) && !(br && is_atext_punct(prev))))
+            return NULL;
+        if (br) {
+            if (!word_brackets_ok(f, 0))
+                return NULL;
+        } else if (strcmp(f->word, "at") != 0 || !f->upper ||
+                   !is_lowdig(prev)) {
+            return NULL; /* only "fooATbar" and "foo AT bar.com" */
+        } else if (!wsl && !wsr ? !is_lowdig(R) : !(wsl && wsr)) {
+            return NULL;
+        }
+        return domainish(s, n, f->end) ? "@" : NULL;
+    case K_COLON: /* 1.2.3.4[:]80 */
+        return proper_pair(f) && !anyws && is_host(prev) &&
+                       (is_host(R) || R == '/')
+                   ? ":"
+                   : NULL;
+    case K_CSS: /* example[://]x, when the scheme is not one we know */
+        return proper_pair(f) && !anyws && is_host(prev) &&
+                       (is_host(R) || R == '[' || R == '/')
+                   ? "://"
+                   : NULL;
+    case K_SLASH: /* com[/]path, com(/)path, com[/path */
+        if (anyws || !is_host(prev))
+            return NULL;
+        if (proper_pair(f))
+            return R != CP_END && !is_ws(R) ? "/" : NULL;
+        return f->fa == B_OSQ && !f->nb && is_host(R) ? "/" : NULL;
+    case K_HYPHEN: /* foo[-]bar */
+        return proper_pair(f) && !anyws && is_host(prev) && is_host(R) ? "-"
+                                                                       : NULL;
+    case K_NONE:
+        break;
+    }
+    return NULL;
+}
+
+static int is_dot_form(const char *s, size_t n, size_t p)
+{
+    struct form f;
+    return parse_form(s, n, p, &f) && (f.core == K_DOT || f.core == K_WDOT) &&
+           form_repl(&f, s, n, NULL, 'a') != NULL;
+}
+
+static int try_form(const char *s, size_t n, size_t i, const struct writer *w,
+                    int prev, struct match *m)
+{
+    struct form f;
+    if (!parse_form(s, n, i, &f))
+        return 0;
+    const char *r = form_repl(&f, s, n, w, prev);
+    if (!r || strlen(r) > f.end - i)
+        return 0;
+    set_one(m, r, i, f.end);
+    return 1;
+}
+
+/* "bad-dot-com": only before a final TLD label. */
+static int try_dash_dot(const char *s, size_t n, size_t i,
+                        const struct writer *w, struct match *m)
+{
+    size_t p = i;
+    if (!eat_str(s, n, &p, "-dot-", 1) || !spaced_dot_ok(w, s, n, p, 1, 1))
+        return 0;
+    set_one(m, ".", i, p);
+    return 1;
+}
+
+/* "[www].example.com", "(www).example.com": brackets around a first label
+ * are dropped (brackets around a whole address are left alone). */
+static int try_label(const char *s, size_t n, size_t i, struct match *m)
+{
+    size_t p = i, len, l2;
+    int o = cp_at(s, n, p, &len);
+    if (o != '[' && o != '(')
+        return 0;
+    p += len;
+    size_t ls = p, k = 0;
+    int c;
+    while ((is_alnum_cp(c = cp_at(s, n, p, &len)) || c == '-') && len == 1) {
+        if (++k > 63)
+            return 0;
+        p++;
+    }
+    size_t le = p;
+    if (k == 0 || cp_at(s, n, p, &len) != (o == '[' ? ']' : ')'))
+        return 0;
+    p += len;
+    c = cp_at(s, n, p, &len);
+    if (c != '.' || !is_host(cp_at(s, n, p + len, &l2)))
+        return 0;
+    m->pc[0] = (struct piece){s + ls, le - ls, ls, le - ls};
+    m->np = 1;
+    m->end = p;
+    return 1;
+}
+
+/* ---- schemes ------------------------------------------------------------ */
+
+static const char *const real_schemes[] = {
+    "http", "https", "ftp", "ftps", "sftp", "ws",
+    "wss",  "tcp",   "udp", "smb",  "file",
+};
+
+/* The scheme a lower-cased token stands for: hxxp hXXps h**p hxtp hxxxp
+ * xxxx xxxxx xxxxs fxp ftx fxps meow; *real when it is one already. */
+static const char *scheme_of(const char *t, size_t n, int *real)
+{
+    *real = 0;
+    for (size_t i = 0; i < sizeof real_schemes / sizeof real_schemes[0]; i++) {
+        if (strlen(real_schemes[i]) == n &&
+            memcmp(real_schemes[i], t, n) == 0) {
+            *real = 1;
+            return real_schemes[i];
+        }
+    }
+    int sec = n > 0 && t[n - 1] == 's';
+    size_t m = n - (size_t)sec;
+    if ((m == 4 || m == 5) && t[0] == 'h' && t[m - 1] == 'p') {
+        size_t j = 1;
+        while (j < m - 1 && strchr("xt*", t[j]))
+            j++;
+        if (j == m - 1)
+            return sec ? "https" : "http";
+    }
+    size_t x = 0;
+    while (x < n && t[x] == 'x')
+        x++;
+    if (x == 4 && n == 4)
+        return "http";
+    if (n == 5 && (x == 5 || (x == 4 && t[4] == 's')))
+        return "https"; /* xxxxx, xxxxs */
+    if (m == 3 && t[0] == 'f' && (t[1] == 't' || t[1] == 'x') &&
+        (t[2] == 'p' || t[2] == 'x'))
+        return sec ? "ftps" : "ftp";
+    if (m == 4 && memcmp(t, "meow", 4) == 0)
+        return sec ? "https" : "http";
+    return NULL;
+}
+
+/* A scheme at a word start with its separator, defanged or not:
+ * "hxxp://", "[http]://", "http]://", "http[:]//", "http[://]",
+ * "http(:)//", "http:[//]", "http:\/\/", "http ://", "http:// x",
+ * "https:///x", "http:__x". Never longer than what it replaces, so
+ * "https//x" (which would need a byte more) is left alone. */
+static int try_scheme(const char *s, size_t n, size_t i, struct match *m)
+{
+    size_t p = i, len;
+    int c = cp_at(s, n, p, &len), open = 0;
+    if (c == '[' || c == '(') {
+        open = 1;
+        p += len;
+    }
+    size_t ts = p, tn = 0;
+    char tok[8], orig[8];
+    for (;;) {
+        c = cp_at(s, n, p, &len);
+        if (!is_ascii(c) || !(kz_is_alpha((unsigned char)c) || c == '*'))
+            break;
+        if (tn == 7)
+            return 0;
+        orig[tn] = (char)c;
+        tok[tn++] = (char)kz_lower((unsigned char)c);
+        p += len;
+    }
+    int real;
+    const char *canon = tn >= 2 ? scheme_of(tok, tn, &real) : NULL;
+    if (!canon)
+        return 0;
+    size_t te = p;
+    c = cp_at(s, n, p, &len);
+    if (c == ']' || c == ')')
+        p += len;
+    else if (open)
+        return 0;
+
+    size_t sep = p;
+    skip_ws(s, n, &p, 2);
+    int colon = eat_str(s, n, &p, ":", 0) || eat_str(s, n, &p, "[:]", 0) ||
+                eat_str(s, n, &p, "(:)", 0) || eat_str(s, n, &p, "{:}", 0);
+    int slashes =
+        eat_str(s, n, &p, "//", 0) || eat_str(s, n, &p, "\\/\\/", 0) ||
+        eat_str(s, n, &p, "[//]", 0) || eat_str(s, n, &p, "(//)", 0) ||
+        eat_str(s, n, &p, "{//}", 0) || (colon && eat_str(s, n, &p, "__", 0));
+    if (!colon && !slashes)
+        slashes = eat_str(s, n, &p, "[://]", 0) ||
+                  eat_str(s, n, &p, "(://)", 0) ||
+                  eat_str(s, n, &p, "{://}", 0);
+    if (!slashes)
+        return 0;
+
+    int file = strcmp(canon, "file") == 0;
+    size_t base = p;
+    if (!file) {
+        for (int k = 0; k < 2 && eat_str(s, n, &p, "/", 0); k++)
+            ;
+        skip_ws(s, n, &p, 2);
+    }
+    c = cp_at(s, n, p, &len);
+    if (!(is_host(c) || c == '[')) {
+        p = base;
+        c = cp_at(s, n, p, &len);
+        if (!(is_host(c) || c == '[' || (file && c == '/')))
+            return 0;
+    }
+
+    size_t cl = real ? tn : strlen(canon);
+    if (cl + 3 > p - i)
+        return 0;
+    if (real)
+        memcpy(m->buf, orig, tn);
+    else
+        memcpy(m->buf, canon, cl);
+    m->pc[0] = (struct piece){m->buf, cl, ts, te - ts};
+    m->pc[1] = (struct piece){"://", 3, sep, p - sep};
+    m->np = 2;
+    m->end = p;
+    return 1;
+}
+
+/* ---- the pass -----------------------------------------------------------
+ * Outside the forms, a full-width character is written in ASCII only when
+ * its run (the non-space characters around it) reads as an indicator: it
+ * holds a full-width '．' '：' '／' '＠', or an ideographic full stop between
+ * letters or digits. So "ｅｖｉｌ．ｃｏｍ" becomes "evil.com" while a file
+ * name such as "資料１（写）.docx" keeps its full-width digit and brackets. */
+
+struct run {
+    size_t end; /* the run ends here; positions before it are decided */
+    int fold;
+};
+
+static int is_run_char(int c)
+{
+    return (c > 0x20 && c < 0x7f) || c == CP_IDEO_DOT;
+}
+
+/* Whether the full-width character at i is folded. Runs are scanned once
+ * each, from the first position the pass needs them at, so this stays
+ * linear. */
+static int fold_run(const char *s, size_t n, size_t i, struct run *r)
+{
+    if (i < r->end)
+        return r->fold;
+    size_t p = i, len, l2;
+    int c, prev = CP_END;
+    r->fold = 0;
+    while (is_run_char(c = cp_at(s, n, p, &len))) {
+        if (len == 3 && (c == '.' || c == ':' || c == '/' || c == '@'))
+            r->fold = 1;
+        if (c == CP_IDEO_DOT && is_alnum_cp(prev) &&
+            is_alnum_cp(cp_at(s, n, p + len, &l2)))
+            r->fold = 1;
+        prev = c;
+        p += len;
+    }
+    r->end = p;
+    return r->fold;
+}
+
+static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
+                    struct match *m)
+{
+    size_t len;
+    int prev = prev_byte(w);
+    int c = cp_at(s, n, i, &len);
+    if (is_host(prev)) {
+        if (c == '-' && try_dash_dot(s, n, i, w, m))
+            return 1;
+        /* A form starts with a space, a bracket, a core character or the
+         * first letter of a core word: skip plain label characters fast. */
+        if (is_alnum_cp(c) && !strchr("adepADEP", c))
+            return 0;
+        if (!is_ascii(c) && c != CP_IDEO_DOT)
+            return 0;
+        return try_form(s, n, i, w, prev, m);
+    }
+    if (c == '[' || c == '(' || (is_ascii(c) && kz_is_alpha((unsigned char)c)))
+        if (try_scheme(s, n, i, m) || try_label(s, n, i, m))
+            return 1;
+    /* "a+[at]example.com": a local part may end in other atext;
+     * "{1,30}[.]example.com": a dot in a proper pair after a closer. */
+    if ((is_atext_punct(prev) || is_closer(prev)) && bracket_flag(c))
+        return try_form(s, n, i, w, prev, m);
+    return 0;
+}
+
+size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
+                     uint32_t *map)
+{
+    if (!out || cap == 0)
+        return 0;
+    if (!s)
+        n = 0;
+    if (map && n > UINT32_MAX)
+        n = UINT32_MAX;
+    struct writer w = {s, out, map, 0, cap - 1};
+    struct run run = {0, 0};
+    size_t i = 0;
+    while (i < n) {
+        struct match m;
+        if (match_at(s, n, i, &w, &m)) {
+            if (!put_match(&w, &m))
+                break;
+            i = m.end;
+            continue;
+        }
+        size_t len, l2;
+        int c = cp_at(s, n, i, &len);
+        char ch;
+        struct piece pc;
+        if (c == CP_IDEO_DOT) {
+            if (is_alnum_cp(prev_byte(&w)) &&
+                is_alnum_cp(cp_at(s, n, i + len, &l2))) {
+                ch = '.';
+                pc = (struct piece){&ch, 1, i, len};
+            } else {
+                pc = (struct piece){s + i, len, i, len};
+            }
+        } else if (is_ascii(c) && (len == 1 || fold_run(s, n, i, &run))) {
+            ch = (char)c; /* ASCII, or full-width folded */
+            pc = (struct piece){&ch, 1, i, len};
+        } else if (is_ascii(c)) {
+            pc = (struct piece){s + i, len, i, len};
+        } else {
+            pc = (struct piece){s + i, 1, i, 1};
+        }
+        if (pc.len > w.room - w.k)
+            break;
+        put_piece(&w, &pc);
+        i += len;
+    }
+    out[w.k] = '\0';
+    return w.k;
+}
+
+size_t kz_refang(const char *s, size_t n, char *out, size_t cap)
+{
+    return kz_refang_map(s, n, out, cap, NULL);
+}
+
+/* ---- defang --------------------------------------------------------------
+ * Every dot of a host becomes "[.]" (so no part of it stays clickable), '@'
+ * of an e-mail becomes "[@]", and web schemes lose their 't'. */
+
+kz_status kz_defang(kz_type t, const char *s, size_t n, char *out, size_t cap,
+                    size_t *outlen)
+{
+    if ((!s && n) || !out)
+        return KZ_ERR_INVALID;
+    if (cap > 0)
+        out[0] = '\0';
+    if (outlen)
+        *outlen = 0;
+    if (n > 0 && memchr(s, '\0', n))
+        return KZ_ERR_PARSE;
+
+    size_t hs = 0, he = 0, at = n, i = 0, k = 0;
+    const char *scheme = NULL;
+    switch (t) {
+    case KZ_T_DOMAIN:
+    case KZ_T_IPV4:
+        he = n;
+        break;
+    case KZ_T_EMAIL:
+        for (size_t j = 0; j < n; j++)
+            if (s[j] == '@')
+                at = j;
+        if (at < n) {
+            hs = at + 1;
+            he = n;
+        }
+        break;
+    case KZ_T_URL: {
+        size_t e = 0;
+        while (e < n && (kz_is_alnum((unsigned char)s[e]) || s[e] == '+' ||
+                         s[e] == '-' || s[e] == '.'))
+            e++;
+        if (n - e < 3 || memcmp(s + e, "://", 3) != 0)
+            break;
+        if (e == 4 && eat_str(s, n, &i, "http", 1))
+            scheme = "hxxp";
+        else if (e == 5 && eat_str(s, n, &i, "https", 1))
+            scheme = "hxxps";
+        else if (e == 3 && eat_str(s, n, &i, "ftp", 1))
+            scheme = "fxp";
+        size_t a = e + 3, end = a;
+        while (end < n && s[end] != '/' && s[end] != '?' && s[end] != '#')
+            end++;
+        hs = a;
+        for (size_t j = a; j < end; j++)
+            if (s[j] == '@')
+                hs = j + 1;
+        he = hs;
+        if (hs < end && s[hs] != '[')
+            while (he < end && s[he] != ':')
+                he++;
+        break;
+    }
+    default:
+        break;
+    }
+
+    if (scheme) {
+        size_t sl = strlen(scheme);
+        if (sl >= cap)
+            return KZ_ERR_LIMIT;
+        memcpy(out, scheme, sl);
+        k = sl;
+    }
+    for (; i < n; i++) {
+        const char *rep = NULL;
+        if (i == at)
+            rep = "[@]";
+        else if (i >= hs && i < he && s[i] == '.')
+            rep = "[.]";
+        size_t rl = rep ? 3 : 1;
+        if (rl >= cap - k) {
+            out[0] = '\0';
+            return KZ_ERR_LIMIT;
+        }
+        if (rep)
+            memcpy(out + k, rep, 3);
+        else
+            out[k] = s[i];
+        k += rl;
+    }
+    if (k >= cap)
+        return KZ_ERR_LIMIT;
+    out[k] = '\0';
+    if (outlen)
+        *outlen = k;
+    return KZ_OK;
+}

@@ -1,0 +1,1404 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The extractor's driver: takes an input as a byte stream of any split,
+ * cuts it into lines (bounded: an over-long line is scanned in windows),
+ * cleans invalid UTF-8 and NUL bytes, follows the document's structure
+ * (headings, Markdown and AsciiDoc tables, code fences, embedded YARA
+ * rules; HTML through libxml2's push parser), refangs each line with an
+ * offset map, hands segments to the scanner, and de-duplicates what it
+ * reports. Memory is bounded by kizashi/limits.h whatever the input size.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+
+#include "core/core_int.h"
+#include "intel/extract_int.h"
+#include "kizashi/limits.h"
+
+/* Sniffing reads this much before deciding between text and HTML. */
+#define SNIFF_BYTES 1024
+/* Candidates buffered for one table row (a row decides their class). */
+#define ROW_MAX 64
+#define ROW_POOL (64u * 1024u)
+/* Table columns we track. */
+#define MAX_COLS 32
+
+typedef struct dd_ent {
+    uint64_t h;
+    uint32_t off;
+    uint32_t len;
+    uint8_t type;
+    uint8_t cls;
+    uint8_t used;
+} dd_ent;
+
+typedef struct row_item {
+    kz_extracted e;
+    size_t value_off, raw_off;
+} row_item;
+
+enum warn_kind { W_UTF8, W_NUL, W_LONG, W_HTML, W_YARA, W_DEDUP, W_COUNT };
+
+struct kz_extractor {
+    kz_ctx *ctx;
+    kz_extract_opts opts;
+    kz_extract_fn fn;
+    void *ud;
+    char name[512];
+    kz_extract_stats st;
+    int failed;     /* the callback asked to stop */
+    int finished;
+
+    /* format detection */
+    kz_text_format fmt;
+    char sniff[SNIFF_BYTES];
+    size_t sniff_n;
+
+    /* line assembly */
+    char *line;
+    size_t line_n;
+    uint64_t line_no;  /* number of the line being assembled (1-based) */
+    uint64_t line_off; /* byte offset of its start */
+    uint64_t in_off;   /* offset of the next byte text_feed gets */
+    int line_split;    /* the current line was already cut once */
+
+    /* per-line work buffers (KZ_MAX_LINE + 1) */
+    char *clean;
+    char *rf;
+    uint32_t *map;
+
+    /* document structure */
+    kz_hint section;
+    int in_fence;
+    int adoc_table;       /* inside |=== ... |=== */
+    int adoc_header_next; /* the header row is being read */
+    int adoc_want_cols;   /* column count from [cols=...], 0: unknown */
+    int attr_cols;        /* [cols=...] of the last attribute line */
+    int md_table;         /* inside a Markdown table (after |---|) */
+    kz_hint cols[MAX_COLS];
+    int ncols;
+    int col;              /* AsciiDoc: current cell index in the row */
+    char prev[1024];      /* previous line, for Markdown table headers */
+    size_t prev_n;
+
+    /* a table row's candidates, held until the row is complete */
+    row_item row[ROW_MAX];
+    int row_n;
+    char row_pool[ROW_POOL];
+    size_t row_pool_n;
+    int row_clean;       /* the row says the file is clean */
+    int row_active;
+
+    /* YARA rule being collected */
+    char *yara;
+    size_t yara_n;
+    int yara_on;
+    int yara_depth;
+    int yara_seen_brace;
+    int yara_in_str;
+    uint64_t yara_line;
+    uint64_t yara_col;
+    int yara_lines_wo_brace;
+    char yara_pre[2048]; /* import/include lines just before a rule */
+    size_t yara_pre_n;
+    uint64_t yara_pre_line;
+    uint64_t yara_pre_col;
+
+    /* de-duplication */
+    dd_ent *dd;
+    size_t dd_cap, dd_n;
+    char *pool;
+    size_t pool_n, pool_cap;
+
+    /* HTML */
+    htmlParserCtxtPtr html;
+    char *htext;
+    size_t htext_n;
+    uint64_t htext_line;
+    int h_skip;      /* inside <script> or <style> */
+    int h_in_head;   /* heading element */
+    int h_th_row;    /* the row being built holds <th> cells */
+    int h_in_a;
+    uint64_t h_errors;
+
+    /* scanning state for the current line */
+    uint64_t cur_line;
+    uint64_t cur_off;
+    const char *cur_orig;
+    size_t cur_orig_n;
+    int cur_from_href;
+    int cur_ctx; /* line context flags, -1 until the scanner asks */
+
+    unsigned warned[W_COUNT];
+};
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+static void warn(kz_extractor *x, enum warn_kind k, uint64_t line,
+                 uint64_t col, const char *fmt, const char *arg)
+{
+    if (x->warned[k] < KZ_MAX_WARNINGS_PER_KIND)
+        kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col, fmt, arg);
+    else if (x->warned[k] == KZ_MAX_WARNINGS_PER_KIND)
+        kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col,
+                "%s", "more warnings of this kind are not shown");
+    x->warned[k]++;
+}
+
+/* ---- de-duplication ------------------------------------------------------- */
+
+static uint64_t hash_value(kz_type t, const char *v, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)t;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)v[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static int dd_grow(kz_extractor *x)
+{
+    size_t ncap = x->dd_cap ? x->dd_cap * 2 : 1024;
+    dd_ent *nt = kz_calloc(ncap, sizeof *nt);
+    if (!nt)
+        return -1;
+    for (size_t i = 0; i < x->dd_cap; i++) {
+        if (!x->dd[i].used)
+            continue;
+        size_t j = x->dd[i].h & (ncap - 1);
+        while (nt[j].used)
+            j = (j + 1) & (ncap - 1);
+        nt[j] = x->dd[i];
+    }
+    kz_free(x->dd);
+    x->dd = nt;
+    x->dd_cap = ncap;
+    return 0;
+}
+
+/* 1: new (or upgraded from reference to indicator), 0: seen. On memory
+ * exhaustion or past the ceiling, every value counts as new. */
+static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
+                    kz_ioc_class cls)
+{
+    if (x->dd_n >= KZ_MAX_DEDUP_VALUES) {
+        if (!x->warned[W_DEDUP])
+            warn(x, W_DEDUP, 0, 0, "%s",
+                 "too many distinct values: duplicates may be reported");
+        x->warned[W_DEDUP]++;
+        return 1;
+    }
+    if ((x->dd_n + 1) * 2 > x->dd_cap && dd_grow(x) != 0)
+        return 1;
+    uint64_t h = hash_value(t, v, n);
+    size_t j = h & (x->dd_cap - 1);
+    while (x->dd[j].used) {
+        dd_ent *e = &x->dd[j];
+        if (e->h == h && e->type == t && e->len == n &&
+            memcmp(x->pool + e->off, v, n) == 0) {
+            if (e->cls == KZ_CLASS_REFERENCE && cls == KZ_CLASS_INDICATOR) {
+                e->cls = KZ_CLASS_INDICATOR;
+                return 1;
+            }
+            return 0;
+        }
+        j = (j + 1) & (x->dd_cap - 1);
+    }
+    if (x->pool_n + n > x->pool_cap) {
+        size_t nc = x->pool_cap ? x->pool_cap * 2 : 65536;
+        while (nc < x->pool_n + n)
+            nc *= 2;
+        char *np = kz_realloc(x->pool, nc);
+        if (!np)
+            return 1;
+        x->pool = np;
+        x->pool_cap = nc;
+    }
+    if (x->pool_n > UINT32_MAX - n)
+        return 1;
+    memcpy(x->pool + x->pool_n, v, n);
+    dd_ent *e = &x->dd[j];
+    e->h = h;
+    e->off = (uint32_t)x->pool_n;
+    e->len = (uint32_t)n;
+    e->type = (uint8_t)t;
+    e->cls = (uint8_t)cls;
+    e->used = 1;
+    x->pool_n += n;
+    x->dd_n++;
+    return 1;
+}
+
+/* ---- delivery ------------------------------------------------------------- */
+
+static void deliver(kz_extractor *x, const kz_extracted *e)
+{
+    if (x->failed)
+        return;
+    if (x->opts.types && !KZ_TYPESET_HAS(x->opts.types, e->type))
+        return;
+    if (!x->opts.all_occurrences &&
+        !dd_check(x, e->type, e->value, e->value_len, e->cls)) {
+        x->st.duplicates++;
+        return;
+    }
+    if (e->cls == KZ_CLASS_REFERENCE) {
+        x->st.references++;
+        /* Context-only types (CVE, AS numbers) are never indicators, but a
+         * caller who names them in the type filter wants them. */
+        int asked = x->opts.types && (e->type == KZ_T_CVE ||
+                                      e->type == KZ_T_ASN);
+        if (!x->opts.include_references && !asked)
+            return;
+    }
+    x->st.found++;
+    if (x->fn(x->ud, e) != 0)
+        x->failed = 1;
+}
+
+static void row_flush(kz_extractor *x)
+{
+    for (int i = 0; i < x->row_n; i++) {
+        row_item *it = &x->row[i];
+        it->e.value = x->row_pool + it->value_off;
+        it->e.raw = x->row_pool + it->raw_off;
+        if (x->row_clean && it->e.cls == KZ_CLASS_INDICATOR &&
+            (it->e.type == KZ_T_FILENAME || it->e.type == KZ_T_MD5 ||
+             it->e.type == KZ_T_SHA1 || it->e.type == KZ_T_SHA256 ||
+             it->e.type == KZ_T_SHA512 || it->e.type == KZ_T_FILEPATH)) {
+            it->e.cls = KZ_CLASS_REFERENCE;
+            it->e.why = "legitimate file (the table row says clean)";
+        }
+        deliver(x, &it->e);
+    }
+    x->row_n = 0;
+    x->row_pool_n = 0;
+    x->row_clean = 0;
+}
+
+static void row_push(kz_extractor *x, const kz_extracted *e)
+{
+    size_t need = e->value_len + 1 + e->raw_len + 1;
+    if (x->row_n == ROW_MAX || x->row_pool_n + need > ROW_POOL)
+        row_flush(x);
+    if (need > ROW_POOL) {
+        deliver(x, e);
+        return;
+    }
+    row_item *it = &x->row[x->row_n++];
+    it->e = *e;
+    it->value_off = x->row_pool_n;
+    memcpy(x->row_pool + x->row_pool_n, e->value, e->value_len);
+    x->row_pool[x->row_pool_n + e->value_len] = '\0';
+    x->row_pool_n += e->value_len + 1;
+    it->raw_off = x->row_pool_n;
+    memcpy(x->row_pool + x->row_pool_n, e->raw, e->raw_len);
+    x->row_pool[x->row_pool_n + e->raw_len] = '\0';
+    x->row_pool_n += e->raw_len + 1;
+}
+
+static uint64_t count_cps(const char *s, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The scanner's callback: positions back to the text as written. */
+static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
+{
+    kz_extractor *x = ud;
+    size_t oa = seg->map[seg->base + c->start];
+    size_t ob = seg->map[seg->base + c->end];
+    if (ob < oa)
+        ob = oa;
+    kz_extracted e;
+    memset(&e, 0, sizeof e);
+    e.type = c->type;
+    e.value = c->value;
+    e.value_len = c->value_len;
+    e.raw = x->cur_orig + oa;
+    e.raw_len = ob - oa;
+    e.line = x->cur_line;
+    e.column = 1 + count_cps(x->cur_orig, oa);
+    e.offset = x->fmt == KZ_TEXT_HTML ? 0 : x->cur_off + oa;
+    e.port = c->port;
+    e.cls = c->cls;
+    e.why = c->why;
+    e.defanged = (ob - oa != c->end - c->start) ||
+                 memcmp(e.raw, seg->s + c->start, c->end - c->start) != 0;
+    if (x->cur_from_href && e.cls == KZ_CLASS_INDICATOR && !e.defanged) {
+        e.cls = KZ_CLASS_REFERENCE;
+        e.why = "hyperlink target in the advisory";
+    }
+    if (x->row_active)
+        row_push(x, &e);
+    else
+        deliver(x, &e);
+}
+
+/* ---- YARA rules embedded in the text -------------------------------------- */
+
+static int is_ident_char(unsigned char c)
+{
+    return kz_is_alnum(c) || c == '_';
+}
+
+/* Where a rule header starts on this line ("rule name", optionally after
+ * "private"/"global"), or -1. */
+static long yara_rule_start(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    size_t start = i;
+    for (;;) {
+        if (n - i > 8 && memcmp(s + i, "private ", 8) == 0)
+            i += 8;
+        else if (n - i > 7 && memcmp(s + i, "global ", 7) == 0)
+            i += 7;
+        else
+            break;
+        while (i < n && s[i] == ' ')
+            i++;
+    }
+    if (n - i < 6 || memcmp(s + i, "rule", 4) != 0 ||
+        (s[i + 4] != ' ' && s[i + 4] != '\t'))
+        return -1;
+    size_t j = i + 5;
+    while (j < n && (s[j] == ' ' || s[j] == '\t'))
+        j++;
+    if (j >= n || !(kz_is_alpha((unsigned char)s[j]) || s[j] == '_'))
+        return -1;
+    while (j < n && is_ident_char((unsigned char)s[j]))
+        j++;
+    while (j < n && (s[j] == ' ' || s[j] == '\t'))
+        j++;
+    /* Tags, then "{" (here or on the next line), or the end of the line. */
+    if (j < n && s[j] == ':') {
+        j++;
+        while (j < n && s[j] != '{')
+            if (!(is_ident_char((unsigned char)s[j]) || s[j] == ' ' ||
+                  s[j] == '\t'))
+                return -1;
+            else
+                j++;
+    }
+    if (j < n && s[j] != '{')
+        return -1;
+    return (long)start;
+}
+
+static void yara_reset(kz_extractor *x)
+{
+    x->yara_on = 0;
+    x->yara_n = 0;
+    x->yara_depth = 0;
+    x->yara_seen_brace = 0;
+    x->yara_in_str = 0;
+    x->yara_lines_wo_brace = 0;
+}
+
+static int yara_append(kz_extractor *x, const char *s, size_t n)
+{
+    if (x->yara_n + n > KZ_MAX_YARA_RULE) {
+        warn(x, W_YARA, x->yara_line, 0, "%s",
+             "embedded YARA rule longer than the limit: not reported");
+        yara_reset(x);
+        return -1;
+    }
+    memcpy(x->yara + x->yara_n, s, n);
+    x->yara_n += n;
+    return 0;
+}
+
+static void yara_emit(kz_extractor *x)
+{
+    /* A rule needs a condition section. */
+    const char *s = x->yara;
+    size_t n = x->yara_n;
+    int ok = 0;
+    for (size_t i = 0; i + 9 < n; i++)
+        if (memcmp(s + i, "condition", 9) == 0) {
+            size_t j = i + 9;
+            while (j < n && (s[j] == ' ' || s[j] == '\t'))
+                j++;
+            if (j < n && s[j] == ':')
+                ok = 1;
+        }
+    if (ok) {
+        kz_extracted e;
+        memset(&e, 0, sizeof e);
+        e.type = KZ_T_YARA;
+        x->yara[x->yara_n] = '\0';
+        e.value = x->yara;
+        e.value_len = x->yara_n;
+        e.raw = x->yara;
+        e.raw_len = x->yara_n;
+        e.line = x->yara_line;
+        e.column = x->yara_col;
+        e.cls = KZ_CLASS_INDICATOR;
+        deliver(x, &e);
+    }
+    yara_reset(x);
+}
+
+/* Remembers "import" / "include" lines (and blank lines after them) so a
+ * rule that follows carries them. Anything else forgets them. */
+static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    int blank = i == n;
+    int imp = (n - i > 8 && memcmp(s + i, "import ", 7) == 0) ||
+              (n - i > 9 && memcmp(s + i, "include ", 8) == 0);
+    if (imp) {
+        size_t e = n;
+        while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+            e--;
+        if (x->yara_pre_n == 0) {
+            x->yara_pre_line = x->cur_line;
+            x->yara_pre_col = 1 + count_cps(s, i);
+        }
+        if (x->yara_pre_n + (e - i) + 2 > sizeof x->yara_pre) {
+            x->yara_pre_n = 0;
+            return;
+        }
+        memcpy(x->yara_pre + x->yara_pre_n, s + i, e - i);
+        x->yara_pre_n += e - i;
+    } else if (!blank || x->yara_pre_n == 0) {
+        x->yara_pre_n = 0;
+        return;
+    }
+    if (x->yara_pre_n + 2 > sizeof x->yara_pre) {
+        x->yara_pre_n = 0;
+        return;
+    }
+    if (had_cr)
+        x->yara_pre[x->yara_pre_n++] = '\r';
+    x->yara_pre[x->yara_pre_n++] = '\n';
+}
+
+/* Feeds one line (as written) to the YARA collector. */
+static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
+{
+    size_t from = 0;
+    if (!x->yara_on) {
+        long st = yara_rule_start(s, n);
+        if (st < 0) {
+            yara_prelude(x, s, n, had_cr);
+            return;
+        }
+        x->yara_on = 1;
+        x->yara_line = x->cur_line;
+        x->yara_col = 1 + count_cps(s, (size_t)st);
+        from = (size_t)st;
+        if (x->yara_pre_n > 0) {
+            /* The rule's imports belong to it: it needs them to compile. */
+            memcpy(x->yara, x->yara_pre, x->yara_pre_n);
+            x->yara_n = x->yara_pre_n;
+            x->yara_line = x->yara_pre_line;
+            x->yara_col = x->yara_pre_col;
+            x->yara_pre_n = 0;
+        }
+    } else if (yara_append(x, had_cr ? "\r\n" : "\n", had_cr ? 2 : 1) != 0) {
+        return;
+    }
+    size_t end = n;
+    for (size_t i = from; i < n; i++) {
+        char c = s[i];
+        if (x->yara_in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                x->yara_in_str = 0;
+            continue;
+        }
+        if (c == '"') {
+            x->yara_in_str = 1;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '/' &&
+                   x->yara_seen_brace) {
+            break; /* comment to the end of the line */
+        } else if (c == '{') {
+            x->yara_depth++;
+            x->yara_seen_brace = 1;
+        } else if (c == '}') {
+            x->yara_depth--;
+            if (x->yara_seen_brace && x->yara_depth <= 0) {
+                end = i + 1;
+                if (yara_append(x, s + from, end - from) == 0)
+                    yara_emit(x);
+                return;
+            }
+        }
+    }
+    x->yara_in_str = 0; /* strings do not span lines */
+    if (!x->yara_seen_brace && ++x->yara_lines_wo_brace > 1) {
+        yara_reset(x); /* "rule" in prose, not a rule */
+        return;
+    }
+    yara_append(x, s + from, end - from);
+}
+
+/* ---- document structure --------------------------------------------------- */
+
+static size_t trim_left(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* A heading: Markdown "#", AsciiDoc "=", "**Title**" alone, or a short
+ * line ending with ':' (plain-text advisories). Returns the title span. */
+static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
+{
+    size_t i = trim_left(s, n);
+    size_t e = n;
+    while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e <= i || e - i > 160)
+        return 0;
+    if (s[i] == '#' || s[i] == '=') {
+        char h = s[i];
+        size_t k = i;
+        while (k < e && s[k] == h)
+            k++;
+        if (k - i <= 6 && k < e && s[k] == ' ') {
+            *ta = k + 1;
+            *tb = e;
+            return 1;
+        }
+        return 0;
+    }
+    if (e - i > 4 && s[i] == '*' && s[i + 1] == '*' && s[e - 1] == '*' &&
+        s[e - 2] == '*') {
+        *ta = i + 2;
+        *tb = e - 2;
+        return 1;
+    }
+    if (s[e - 1] == ':' && e - i < 100 && s[i] != '|' && s[i] != '-') {
+        *ta = i;
+        *tb = e - 1;
+        return 1;
+    }
+    if (s[i] == '.' && e - i > 1 && kz_is_alpha((unsigned char)s[i + 1])) {
+        *ta = i + 1; /* AsciiDoc block title */
+        *tb = e;
+        return 1;
+    }
+    return 0;
+}
+
+static int is_md_separator(const char *s, size_t n)
+{
+    size_t i = trim_left(s, n);
+    int dashes = 0, pipes = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '-')
+            dashes++;
+        else if (c == '|')
+            pipes++;
+        else if (c != ':' && c != ' ' && c != '\t')
+            return 0;
+    }
+    return dashes >= 3 && pipes >= 1;
+}
+
+/* Splits a table line into cells at '|' (a leading pipe opens the first
+ * cell). Cells are [a[i], b[i]). Returns the count. */
+static int split_cells(const char *s, size_t n, size_t *a, size_t *b,
+                       int max)
+{
+    int k = 0;
+    size_t i = trim_left(s, n);
+    if (i < n && s[i] == '|')
+        i++;
+    size_t start = i;
+    for (; i <= n && k < max; i++) {
+        if (i == n || s[i] == '|') {
+            if (i == n && i == start)
+                break;
+            a[k] = start;
+            b[k] = i;
+            k++;
+            start = i + 1;
+        }
+    }
+    return k;
+}
+
+static void set_columns(kz_extractor *x, const char *s, size_t n)
+{
+    size_t a[MAX_COLS], b[MAX_COLS];
+    int k = split_cells(s, n, a, b, MAX_COLS);
+    for (int i = 0; i < k; i++)
+        x->cols[i] = kz_scan_title_hint(s + a[i], b[i] - a[i], 1);
+    x->ncols = k;
+}
+
+/* Adds the cells of an AsciiDoc header line; returns 1 when the header row
+ * is complete. */
+static int add_header_cells(kz_extractor *x, const char *s, size_t n)
+{
+    size_t a[MAX_COLS], b[MAX_COLS];
+    int k = split_cells(s, n, a, b, MAX_COLS);
+    for (int i = 0; i < k && x->ncols < MAX_COLS; i++)
+        x->cols[x->ncols++] = kz_scan_title_hint(s + a[i], b[i] - a[i], 1);
+    if (x->adoc_want_cols)
+        return x->ncols >= x->adoc_want_cols;
+    return k >= 2;
+}
+
+/* The column count of an AsciiDoc attribute line: [cols="4*"],
+ * [cols="1,2,3"], [cols="3*<"]; 0 when absent. */
+static int parse_cols_attr(const char *s, size_t n)
+{
+    const char *p = NULL;
+    for (size_t i = 0; i + 5 < n; i++)
+        if (memcmp(s + i, "cols=", 5) == 0) {
+            p = s + i + 5;
+            break;
+        }
+    if (!p)
+        return 0;
+    const char *e = s + n;
+    if (p < e && (*p == '"' || *p == '\''))
+        p++;
+    int num = 0, commas = 0;
+    const char *q = p;
+    while (q < e && kz_is_digit((unsigned char)*q))
+        num = num * 10 + (*q++ - '0');
+    if (q < e && *q == '*' && num > 0)
+        return num < MAX_COLS ? num : MAX_COLS;
+    for (q = p; q < e && *q != '"' && *q != '\'' && *q != ']'; q++)
+        commas += *q == ',';
+    return commas + 1 < MAX_COLS ? commas + 1 : MAX_COLS;
+}
+
+static int cell_says_clean(const char *s, size_t n)
+{
+    static const char w[] = "clean";
+    for (size_t i = 0; i + 5 <= n; i++) {
+        size_t k = 0;
+        while (k < 5 && kz_lower((unsigned char)s[i + k]) == (unsigned char)w[k])
+            k++;
+        if (k == 5)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- one line ------------------------------------------------------------- */
+
+static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
+                      size_t rn, size_t a, size_t b, kz_hint hint,
+                      int whole_cell)
+{
+    kz_segment seg;
+    seg.s = rf + a;
+    seg.n = b - a;
+    seg.orig = x->cur_orig;
+    seg.orig_n = x->cur_orig_n;
+    seg.map = map;
+    seg.base = a;
+    seg.line = rf;
+    seg.line_n = rn;
+    seg.hint = hint;
+    seg.whole_cell = whole_cell;
+    seg.ctx_cache = &x->cur_ctx;
+    kz_scan_segment(&seg, on_cand, x);
+}
+
+/* Scans one refanged table line cell by cell (AsciiDoc rows may span
+ * lines; Markdown rows are one line each). */
+static void scan_table_line(kz_extractor *x, const char *rf,
+                            const uint32_t *map, size_t rn, int adoc)
+{
+    size_t i = trim_left(rf, rn);
+    if (adoc && (i >= rn || rf[i] != '|')) {
+        /* Continuation of the current cell. */
+        int c = x->ncols ? (x->col > 0 ? x->col - 1 : 0) % x->ncols : 0;
+        kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
+        if (h == KZ_HINT_SKIP && cell_says_clean(rf, rn))
+            x->row_clean = 1;
+        scan_span(x, rf, map, rn, 0, rn, h == KZ_HINT_SKIP ? h : x->section,
+                  0);
+        return;
+    }
+    size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
+    int k = split_cells(rf, rn, a, b, MAX_COLS * 4);
+    if (!adoc) {
+        x->row_active = 1;
+        for (int j = 0; j < k; j++) {
+            kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
+            if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
+                x->row_clean = 1;
+            if (h == KZ_HINT_NONE)
+                h = x->section;
+            scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+        }
+        row_flush(x);
+        x->row_active = 0;
+        return;
+    }
+    for (int j = 0; j < k; j++) {
+        if (x->ncols && x->col > 0 && x->col % x->ncols == 0) {
+            row_flush(x); /* a new row starts */
+        }
+        int c = x->ncols ? x->col % x->ncols : 0;
+        kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
+        x->row_active = 1;
+        if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
+            x->row_clean = 1;
+        if (h == KZ_HINT_NONE)
+            h = x->section;
+        scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+        x->col++;
+    }
+}
+
+/* Replaces NUL bytes and invalid UTF-8 with spaces in a copy (only when
+ * needed) and warns once per kind with the position. */
+static const char *clean_line(kz_extractor *x, const char *s, size_t n)
+{
+    size_t i = 0;
+    /* Fast path: ASCII without NUL. */
+    while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
+        i++;
+    if (i == n)
+        return s;
+    int copied = 0;
+    char *d = x->clean;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t bad = 0;
+        if (c == 0) {
+            x->st.nul_bytes++;
+            if (x->st.nul_bytes == 1)
+                warn(x, W_NUL, x->cur_line, 1 + count_cps(s, i), "%s",
+                     "NUL byte in the input (binary data?): treated as a "
+                     "separator");
+            bad = 1;
+        } else if (c >= 0x80) {
+            size_t len = 0;
+            uint32_t cp = 0;
+            if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+                len = 2;
+                cp = c & 0x1F;
+            } else if ((c & 0xF0) == 0xE0) {
+                len = 3;
+                cp = c & 0x0F;
+            } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+                len = 4;
+                cp = c & 0x07;
+            }
+            int ok = len > 0 && i + len <= n;
+            for (size_t k = 1; ok && k < len; k++) {
+                unsigned char cc = (unsigned char)s[i + k];
+                if ((cc & 0xC0) != 0x80)
+                    ok = 0;
+                else
+                    cp = (cp << 6) | (cc & 0x3F);
+            }
+            if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+                       (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
+                ok = 0;
+            if (!ok) {
+                x->st.invalid_utf8++;
+                if (x->st.invalid_utf8 == 1 || x->warned[W_UTF8] == 0)
+                    warn(x, W_UTF8, x->cur_line, 1 + count_cps(s, i),
+                         "%s", "invalid UTF-8: byte replaced by a space");
+                bad = 1;
+            } else {
+                i += len;
+                continue;
+            }
+        } else {
+            i++;
+            continue;
+        }
+        if (bad) {
+            if (!copied) {
+                memcpy(d, s, n);
+                copied = 1;
+            }
+            d[i] = ' ';
+            i++;
+        }
+    }
+    return copied ? d : s;
+}
+
+/* Processes one complete line (without its newline), as written. */
+static void process_line(kz_extractor *x, const char *s, size_t n,
+                         uint64_t line_no, uint64_t off, int had_cr)
+{
+    x->cur_line = line_no;
+    x->cur_off = off;
+    s = clean_line(x, s, n);
+    x->cur_orig = s;
+    x->cur_orig_n = n;
+    x->cur_ctx = -1;
+    x->st.lines++;
+
+    yara_line(x, s, n, had_cr);
+
+    size_t i = trim_left(s, n);
+    /* Code fences: still scanned (rules and IoC lists live there). */
+    if (n - i >= 3 && (memcmp(s + i, "```", 3) == 0 ||
+                       memcmp(s + i, "~~~", 3) == 0)) {
+        x->in_fence = !x->in_fence;
+        return;
+    }
+    if (!x->in_fence && n - i >= 4 && memcmp(s + i, "|===", 4) == 0) {
+        row_flush(x);
+        x->row_active = 0;
+        x->adoc_table = !x->adoc_table;
+        x->adoc_header_next = x->adoc_table;
+        x->adoc_want_cols = x->adoc_table ? x->attr_cols : 0;
+        x->attr_cols = 0;
+        x->ncols = 0;
+        x->col = 0;
+        return;
+    }
+    if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
+        x->attr_cols = parse_cols_attr(s + i, n - i);
+    size_t rn = kz_refang_map(s, n, x->rf, KZ_MAX_LINE + 1, x->map);
+    x->map[rn] = (uint32_t)n;
+    const char *rf = x->rf;
+
+    size_t ta, tb;
+    if (!x->in_fence && !x->adoc_table && !x->md_table &&
+        heading(rf, rn, &ta, &tb)) {
+        x->section = kz_scan_title_hint(rf + ta, tb - ta, 0);
+    }
+
+    if (x->adoc_table) {
+        size_t k = trim_left(rf, rn);
+        if (x->adoc_header_next) {
+            if (k >= rn) {
+                if (x->ncols > 0)
+                    x->adoc_header_next = 0;
+                return;
+            }
+            if (rf[k] == '|' && add_header_cells(x, rf, rn))
+                x->adoc_header_next = 0;
+            /* The header is also scanned: tables without a header row put
+             * values in their first row. */
+            x->col = 0;
+            scan_span(x, rf, x->map, rn, 0, rn, x->section, 0);
+            return;
+        }
+        scan_table_line(x, rf, x->map, rn, 1);
+        return;
+    }
+    if (is_md_separator(rf, rn) && x->prev_n > 0) {
+        set_columns(x, x->prev, x->prev_n);
+        x->md_table = 1;
+        return;
+    }
+    if (x->md_table) {
+        size_t k = trim_left(rf, rn);
+        if (k < rn && memchr(rf + k, '|', rn - k)) {
+            scan_table_line(x, rf, x->map, rn, 0);
+            return;
+        }
+        x->md_table = 0;
+        x->ncols = 0;
+    }
+    if (rn < sizeof x->prev) {
+        memcpy(x->prev, rf, rn);
+        x->prev_n = rn;
+    } else {
+        x->prev_n = 0;
+    }
+    scan_span(x, rf, x->map, rn, 0, rn, x->section, 0);
+}
+
+/* ---- text input: lines ---------------------------------------------------- */
+
+/* A complete line at s (n bytes, without '\n'). */
+static void text_line(kz_extractor *x, const char *s, size_t n)
+{
+    int had_cr = n > 0 && s[n - 1] == '\r';
+    if (had_cr)
+        n--;
+    process_line(x, s, n, x->line_no, x->line_off, had_cr);
+}
+
+/* The line being assembled grew past KZ_MAX_LINE: scan what we have up to
+ * the last white space (so no token is cut), keep the rest. */
+static void text_cut_long_line(kz_extractor *x)
+{
+    if (!x->line_split) {
+        x->st.long_lines++;
+        warn(x, W_LONG, x->line_no, 0, "%s",
+             "line longer than 1 MiB: scanned in pieces");
+        x->line_split = 1;
+    }
+    size_t cut = x->line_n;
+    size_t floor = x->line_n > KZ_MAX_TOKEN ? x->line_n - KZ_MAX_TOKEN : 0;
+    for (size_t i = x->line_n; i > floor; i--)
+        if (x->line[i - 1] == ' ' || x->line[i - 1] == '\t') {
+            cut = i;
+            break;
+        }
+    /* Do not cut inside a UTF-8 sequence. */
+    while (cut > 0 && cut < x->line_n &&
+           ((unsigned char)x->line[cut] & 0xC0) == 0x80)
+        cut--;
+    if (cut == 0)
+        cut = x->line_n;
+    process_line(x, x->line, cut, x->line_no, x->line_off, 0);
+    memmove(x->line, x->line + cut, x->line_n - cut);
+    x->line_n -= cut;
+    x->line_off += cut;
+}
+
+static void text_feed(kz_extractor *x, const char *buf, size_t n)
+{
+    uint64_t base = x->in_off;
+    x->in_off += n;
+    size_t i = 0;
+    while (i < n && !x->failed) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - buf) : n;
+        if (x->line_n == 0 && nl && end - i <= KZ_MAX_LINE) {
+            /* Whole line inside the buffer: no copy. */
+            text_line(x, buf + i, end - i);
+        } else {
+            size_t take = end - i;
+            while (take > 0) {
+                size_t room = KZ_MAX_LINE - x->line_n;
+                size_t t = take < room ? take : room;
+                memcpy(x->line + x->line_n, buf + i, t);
+                x->line_n += t;
+                i += t;
+                take -= t;
+                if (x->line_n == KZ_MAX_LINE)
+                    text_cut_long_line(x);
+            }
+            if (!nl)
+                return;
+            text_line(x, x->line, x->line_n);
+            x->line_n = 0;
+        }
+        i = end + 1;
+        x->line_no++;
+        x->line_off = base + i;
+        x->line_split = 0;
+    }
+}
+
+/* ---- HTML input ----------------------------------------------------------- */
+
+static void h_flush(kz_extractor *x)
+{
+    if (x->htext_n == 0)
+        return;
+    size_t a = 0;
+    while (a < x->htext_n && (x->htext[a] == ' ' || x->htext[a] == '\t'))
+        a++;
+    if (a < x->htext_n)
+        process_line(x, x->htext + a, x->htext_n - a, x->htext_line, 0, 0);
+    x->htext_n = 0;
+}
+
+static uint64_t h_line(kz_extractor *x)
+{
+    if (x->html && x->html->input)
+        return (uint64_t)x->html->input->line;
+    return 0;
+}
+
+static void h_append(kz_extractor *x, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n') {
+            h_flush(x);
+            continue;
+        }
+        if (x->htext_n == 0)
+            x->htext_line = h_line(x);
+        if (c == '\r')
+            c = ' ';
+        if (x->htext_n == KZ_MAX_LINE) {
+            /* Bounded: scan what we have, at white space if possible. */
+            h_flush(x);
+            x->htext_line = h_line(x);
+        }
+        x->htext[x->htext_n++] = c;
+    }
+}
+
+static int name_is(const xmlChar *name, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (xmlStrcasecmp(name, (const xmlChar *)list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *const h_blocks[] = {
+    "p", "div", "br", "li", "ul", "ol", "pre", "table", "section",
+    "article", "blockquote", "hr", "dt", "dd", "dl", "title", "header",
+    "footer", "main", "nav", "aside", "figure", "figcaption", "body",
+    "html", "head", "tbody", "thead", "tfoot", "caption", "form", NULL};
+static const char *const h_heads[] = {"h1", "h2", "h3", "h4", "h5", "h6",
+                                      NULL};
+static const char *const h_code[] = {"code", "kbd", "samp", "tt", NULL};
+
+static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
+{
+    kz_extractor *x = ud;
+    if (x->failed)
+        return;
+    if (name_is(name, (const char *const[]){"script", "style", "noscript",
+                                            "template", NULL})) {
+        x->h_skip++;
+        return;
+    }
+    if (name_is(name, h_blocks)) {
+        h_flush(x);
+    } else if (name_is(name, h_heads)) {
+        h_flush(x);
+        h_append(x, "# ", 2);
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"tr") == 0) {
+        h_flush(x);
+        x->h_th_row = 0;
+        h_append(x, "|", 1);
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"th") == 0) {
+        x->h_th_row = 1;
+    } else if (name_is(name, h_code)) {
+        h_append(x, "`", 1);
+    }
+    if (xmlStrcasecmp(name, (const xmlChar *)"a") == 0 && atts) {
+        for (size_t i = 0; atts[i] && atts[i + 1]; i += 2) {
+            if (xmlStrcasecmp(atts[i], (const xmlChar *)"href") != 0)
+                continue;
+            const char *v = (const char *)atts[i + 1];
+            size_t vn = strlen(v);
+            if (vn == 0 || vn > KZ_MAX_URL)
+                continue;
+            if (vn > 7 && memcmp(v, "mailto:", 7) == 0) {
+                v += 7;
+                vn -= 7;
+            }
+            /* Link targets are scanned on their own, as references unless
+             * the writer defanged them. */
+            char *saved = kz_malloc(x->htext_n + 1);
+            size_t saved_n = x->htext_n;
+            uint64_t saved_line = x->htext_line;
+            if (!saved)
+                continue;
+            memcpy(saved, x->htext, saved_n);
+            x->cur_from_href = 1;
+            process_line(x, v, vn, h_line(x), 0, 0);
+            x->cur_from_href = 0;
+            memcpy(x->htext, saved, saved_n);
+            x->htext_n = saved_n;
+            x->htext_line = saved_line;
+            kz_free(saved);
+        }
+    }
+}
+
+static void h_end(void *ud, const xmlChar *name)
+{
+    kz_extractor *x = ud;
+    if (x->failed)
+        return;
+    if (name_is(name, (const char *const[]){"script", "style", "noscript",
+                                            "template", NULL})) {
+        if (x->h_skip > 0)
+            x->h_skip--;
+        return;
+    }
+    if (name_is(name, h_blocks) || name_is(name, h_heads)) {
+        h_flush(x);
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"td") == 0 ||
+               xmlStrcasecmp(name, (const xmlChar *)"th") == 0) {
+        h_append(x, " |", 2);
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"tr") == 0) {
+        h_flush(x);
+        if (x->h_th_row) {
+            /* A header row: synthesize the Markdown separator. */
+            h_append(x, "|---|", 5);
+            h_flush(x);
+            x->h_th_row = 0;
+        }
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"table") == 0) {
+        x->md_table = 0;
+        x->ncols = 0;
+    } else if (name_is(name, h_code)) {
+        h_append(x, "`", 1);
+    }
+}
+
+static void h_chars(void *ud, const xmlChar *ch, int len)
+{
+    kz_extractor *x = ud;
+    if (x->failed || x->h_skip || len <= 0)
+        return;
+    h_append(x, (const char *)ch, (size_t)len);
+}
+
+static void h_error(void *ud, const char *msg, ...)
+{
+    kz_extractor *x = ud;
+    (void)msg;
+    x->h_errors++;
+}
+
+static int html_start(kz_extractor *x)
+{
+    static htmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = h_start;
+    sax.endElement = h_end;
+    sax.characters = h_chars;
+    sax.cdataBlock = h_chars;
+    sax.error = h_error;
+    sax.warning = h_error;
+    x->htext = kz_malloc(KZ_MAX_LINE + 1);
+    if (!x->htext)
+        return -1;
+    x->html = htmlCreatePushParserCtxt(&sax, x, NULL, 0, x->name,
+                                       XML_CHAR_ENCODING_UTF8);
+    if (!x->html)
+        return -1;
+    htmlCtxtUseOptions(x->html, HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                                    HTML_PARSE_NOWARNING |
+                                    HTML_PARSE_NOIMPLIED);
+    return 0;
+}
+
+static void html_feed(kz_extractor *x, const char *buf, size_t n, int last)
+{
+    /* libxml2 takes an int length: feed at most 1 MiB at a time. */
+    while (n > 0) {
+        int chunk = n > (1u << 20) ? (1 << 20) : (int)n;
+        htmlParseChunk(x->html, buf, chunk, 0);
+        buf += chunk;
+        n -= (size_t)chunk;
+    }
+    if (last) {
+        htmlParseChunk(x->html, NULL, 0, 1);
+        h_flush(x);
+    }
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+const char *kz_ioc_class_name(kz_ioc_class c)
+{
+    return c == KZ_CLASS_REFERENCE ? "reference" : "indicator";
+}
+
+kz_status kz_extractor_new(kz_ctx *ctx, const kz_extract_opts *opts,
+                           kz_extract_fn fn, void *ud, kz_extractor **out)
+{
+    kz_status rc = KZ_OK;
+    kz_extractor *x = NULL;
+    if (!out || !fn) {
+        rc = kz_seterr(ctx, KZ_ERR_INVALID, "extractor: no callback");
+        goto out;
+    }
+    *out = NULL;
+    if (opts && opts->version != KZ_EXTRACT_OPTS_VERSION) {
+        rc = kz_seterr(ctx, KZ_ERR_INVALID,
+                       "extractor: options version %u not supported",
+                       opts->version);
+        goto out;
+    }
+    x = kz_calloc(1, sizeof *x);
+    if (!x) {
+        rc = KZ_ERR_NOMEM;
+        goto out;
+    }
+    x->ctx = ctx;
+    if (opts) {
+        x->opts = *opts;
+    } else {
+        kz_extract_opts d = KZ_EXTRACT_OPTS_INIT;
+        x->opts = d;
+    }
+    x->fn = fn;
+    x->ud = ud;
+    snprintf(x->name, sizeof x->name, "%s",
+             x->opts.input_name ? x->opts.input_name : "-");
+    x->opts.input_name = x->name;
+    x->fmt = x->opts.format;
+    x->line_no = 1;
+    x->line = kz_malloc(KZ_MAX_LINE + 1);
+    x->clean = kz_malloc(KZ_MAX_LINE + 1);
+    x->rf = kz_malloc(KZ_MAX_LINE + 1);
+    x->map = kz_malloc((KZ_MAX_LINE + 2) * sizeof *x->map);
+    x->yara = kz_malloc(KZ_MAX_YARA_RULE + 1);
+    if (!x->line || !x->clean || !x->rf || !x->map || !x->yara) {
+        rc = kz_seterr(ctx, KZ_ERR_NOMEM, "%s: out of memory", x->name);
+        goto out;
+    }
+    if (x->fmt == KZ_TEXT_HTML && html_start(x) != 0) {
+        rc = kz_seterr(ctx, KZ_ERR_NOMEM, "%s: cannot start the HTML parser",
+                       x->name);
+        goto out;
+    }
+    *out = x;
+    x = NULL;
+out:
+    kz_extractor_free(x);
+    return rc;
+}
+
+/* Decides between HTML and text from the first bytes. */
+static kz_text_format sniff_format(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+                     s[i] == '\n'))
+        i++;
+    static const char *const starts[] = {"<!doctype html", "<html", "<head",
+                                         "<body", "<?xml", "<!--", "<meta",
+                                         "<div", "<p>", "<table", NULL};
+    for (size_t k = 0; starts[k]; k++) {
+        size_t l = strlen(starts[k]);
+        if (n - i < l)
+            continue;
+        size_t j = 0;
+        while (j < l && kz_lower((unsigned char)s[i + j]) ==
+                            (unsigned char)starts[k][j])
+            j++;
+        if (j == l) {
+            if (k == 4) { /* <?xml: HTML only if an <html element follows */
+                for (size_t p = i; p + 5 <= n; p++)
+                    if (kz_lower((unsigned char)s[p + 1]) == 'h' &&
+                        s[p] == '<' && kz_lower((unsigned char)s[p + 2]) == 't')
+                        return KZ_TEXT_HTML;
+                return KZ_TEXT_PLAIN;
+            }
+            return KZ_TEXT_HTML;
+        }
+    }
+    return KZ_TEXT_PLAIN;
+}
+
+static kz_status feed_decided(kz_extractor *x, const char *buf, size_t n,
+                              int last)
+{
+    if (x->fmt == KZ_TEXT_HTML)
+        html_feed(x, buf, n, last);
+    else
+        text_feed(x, buf, n);
+    return KZ_OK;
+}
+
+static kz_status decide(kz_extractor *x)
+{
+    x->fmt = sniff_format(x->sniff, x->sniff_n);
+    if (x->fmt == KZ_TEXT_HTML && html_start(x) != 0)
+        return kz_seterr(x->ctx, KZ_ERR_NOMEM,
+                         "%s: cannot start the HTML parser", x->name);
+    size_t n = x->sniff_n;
+    x->sniff_n = 0;
+    feed_decided(x, x->sniff, n, 0);
+    return KZ_OK;
+}
+
+kz_status kz_extractor_feed(kz_extractor *x, const void *buf, size_t n)
+{
+    if (!x || (!buf && n))
+        return KZ_ERR_INVALID;
+    if (x->finished)
+        return kz_seterr(x->ctx, KZ_ERR_INVALID, "%s: fed after finish",
+                         x->name);
+    const char *p = buf;
+    if (x->fmt == KZ_TEXT_AUTO) {
+        size_t t = SNIFF_BYTES - x->sniff_n;
+        if (t > n)
+            t = n;
+        memcpy(x->sniff + x->sniff_n, p, t);
+        x->sniff_n += t;
+        x->st.bytes += t;
+        p += t;
+        n -= t;
+        if (x->sniff_n < SNIFF_BYTES)
+            return KZ_OK;
+        kz_status rc = decide(x);
+        if (rc != KZ_OK)
+            return rc;
+    }
+    x->st.bytes += n;
+    if (n)
+        feed_decided(x, p, n, 0);
+    if (x->failed)
+        return kz_seterr(x->ctx, KZ_ERR_ABORTED, "%s: stopped by the caller",
+                         x->name);
+    return KZ_OK;
+}
+
+kz_status kz_extractor_finish(kz_extractor *x)
+{
+    if (!x)
+        return KZ_ERR_INVALID;
+    if (x->finished)
+        return KZ_OK;
+    if (x->fmt == KZ_TEXT_AUTO) {
+        kz_status rc = decide(x);
+        if (rc != KZ_OK)
+            return rc;
+    }
+    x->finished = 1;
+    if (x->fmt == KZ_TEXT_HTML) {
+        html_feed(x, NULL, 0, 1);
+    } else if (x->line_n > 0) {
+        text_line(x, x->line, x->line_n);
+        x->line_n = 0;
+    }
+    if (x->yara_on && x->yara_seen_brace)
+        warn(x, W_YARA, x->yara_line, x->yara_col, "%s",
+             "embedded YARA rule not closed at the end of the input");
+    row_flush(x);
+    x->row_active = 0;
+    if (x->failed)
+        return kz_seterr(x->ctx, KZ_ERR_ABORTED, "%s: stopped by the caller",
+                         x->name);
+    return KZ_OK;
+}
+
+const kz_extract_stats *kz_extractor_stats(const kz_extractor *x)
+{
+    return x ? &x->st : NULL;
+}
+
+void kz_extractor_free(kz_extractor *x)
+{
+    if (!x)
+        return;
+    if (x->html) {
+        if (x->html->myDoc)
+            xmlFreeDoc(x->html->myDoc);
+        htmlFreeParserCtxt(x->html);
+    }
+    kz_free(x->htext);
+    kz_free(x->line);
+    kz_free(x->clean);
+    kz_free(x->rf);
+    kz_free(x->map);
+    kz_free(x->yara);
+    kz_free(x->dd);
+    kz_free(x->pool);
+    kz_free(x);
+}

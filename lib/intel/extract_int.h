@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private interface between the extractor's driver (extract.c: streaming,
+ * lines, HTML, document structure, de-duplication) and its scanner (scan.c:
+ * candidates in one refanged segment of text). The scanner never allocates;
+ * it reports candidates through kz_scan_emit.
+ */
+#ifndef KIZASHI_EXTRACT_INT_H
+#define KIZASHI_EXTRACT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizashi/intel.h"
+
+/* What the document structure says the text at hand holds. */
+typedef enum kz_hint {
+    KZ_HINT_NONE = 0,
+    KZ_HINT_FILENAME,  /* a "File name" column or section */
+    KZ_HINT_FILEPATH,  /* a "Path" column or section */
+    KZ_HINT_MUTEX,     /* a "Mutex" column or section */
+    KZ_HINT_REGKEY,    /* a "Registry" column or section */
+    KZ_HINT_DOMAIN,    /* a "Domain" / "Host" column */
+    KZ_HINT_JA3,       /* JA3 fingerprints */
+    KZ_HINT_JA3S,      /* JA3S fingerprints */
+    KZ_HINT_UA,        /* user agents */
+    KZ_HINT_AUTHENTIHASH, /* Authenticode digests of PE files */
+    KZ_HINT_SKIP,      /* detection names, dates, providers: nothing here */
+    KZ_HINT_NOHASH,    /* serial numbers, imphashes: hex is not a file hash */
+    KZ_HINT_REFERENCE  /* a "References" section: links are sources */
+} kz_hint;
+
+/* One segment of text to scan, with what the caller knows about it. */
+typedef struct kz_segment {
+    const char *s;      /* refanged text (not NUL-terminated) */
+    size_t n;
+    const char *orig;   /* the line as written */
+    size_t orig_n;
+    const uint32_t *map; /* s[i] came from orig[map[i]] */
+    size_t base;        /* offset of s[0] in the refanged line */
+    const char *line;   /* the whole refanged line, for its context words */
+    size_t line_n;
+    int *ctx_cache;     /* KZ_CTX_* flags of the line, -1 until computed */
+    kz_hint hint;       /* column or section hint */
+    int whole_cell;     /* the segment is a whole table cell */
+} kz_segment;
+
+/* Line context flags (words seen on the line). */
+#define KZ_CTX_VERSION 0x01   /* "version", "build" before a dotted quad */
+#define KZ_CTX_SOURCE 0x02    /* "blog post", "report", "available at" */
+#define KZ_CTX_SERIAL 0x04    /* "serial" */
+#define KZ_CTX_JA3 0x08       /* "ja3" */
+#define KZ_CTX_JA3S 0x10      /* "ja3s" */
+#define KZ_CTX_IMPHASH 0x20   /* "imphash", "ssdeep", "tlsh" */
+#define KZ_CTX_AUTHOR 0x40    /* "author", "contact": e-mails are people */
+#define KZ_CTX_AUTHENTIHASH 0x80 /* "authentihash" */
+
+/* A candidate found by the scanner: [start, end) in the segment's refanged
+ * text (relative to s), its type, the canonical value, its port. */
+typedef struct kz_cand {
+    kz_type type;
+    size_t start, end;
+    const char *value; /* canonical, NUL-terminated */
+    size_t value_len;
+    uint16_t port;
+    kz_ioc_class cls;
+    const char *why;
+} kz_cand;
+
+typedef void (*kz_scan_emit_fn)(void *ud, const kz_segment *seg,
+                                const kz_cand *c);
+
+/* Scans seg for candidates, calling emit for each in text order. */
+void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
+
+/* Line context flags for the n bytes of refanged text at s. */
+int kz_scan_line_context(const char *s, size_t n);
+
+/* Hint for a column title (is_column) or a section heading. Headings give
+ * fewer hints than columns: a whole section is skipped only when its title
+ * says it lists detection names. */
+kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column);
+
+/* 1 when ext (without the dot) is a file extension we treat as a file name
+ * (executables, scripts, documents, archives, drivers). */
+int kz_scan_is_file_ext(const char *ext, size_t n);
+
+/* Classifies a value that the scanner typed: indicator, or reference with a
+ * reason (static string). */
+kz_ioc_class kz_scan_classify(kz_type t, const char *value, size_t n,
+                              kz_hint hint, int line_ctx, int defanged,
+                              const char **why);
+
+#endif /* KIZASHI_EXTRACT_INT_H */

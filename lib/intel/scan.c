@@ -1,0 +1,1963 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The extractor's scanner: finds typed candidates in one refanged segment
+ * of advisory text. It splits the text into chunks at delimiters (white
+ * space, quotes, CJK text and punctuation), recognizes URLs, paths and
+ * registry keys first (they may contain other types), then types what is
+ * left token by token, validating every value with the core normalizers.
+ * Invariant: every candidate reported is a valid canonical value of its
+ * type; nothing is matched as a substring of a longer token.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "core/core_int.h"
+#include "intel/extract_int.h"
+#include "kizashi/limits.h"
+
+/* ---- characters --------------------------------------------------------- */
+
+/* Decodes the UTF-8 sequence at s[i] (n bytes in all): returns its length
+ * (1 for an invalid byte, with *cp = 0xFFFD). */
+static size_t utf8_at(const char *s, size_t n, size_t i, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s + i;
+    size_t left = n - i;
+    if (u[0] < 0x80) {
+        *cp = u[0];
+        return 1;
+    }
+    if (u[0] < 0xC0) {
+        /* A continuation byte: the driver made the text valid UTF-8, so it
+         * belongs to the character before, which was not a delimiter. */
+        *cp = 0x80;
+        return 1;
+    }
+    size_t len;
+    uint32_t c;
+    if ((u[0] & 0xE0) == 0xC0) {
+        len = 2;
+        c = u[0] & 0x1F;
+    } else if ((u[0] & 0xF0) == 0xE0) {
+        len = 3;
+        c = u[0] & 0x0F;
+    } else if ((u[0] & 0xF8) == 0xF0) {
+        len = 4;
+        c = u[0] & 0x07;
+    } else {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    if (len > left) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if ((u[k] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
+        c = (c << 6) | (u[k] & 0x3F);
+    }
+    *cp = c;
+    return len;
+}
+
+/* Non-ASCII code points that end a token: white space, typographic quotes
+ * and punctuation, and the CJK blocks (Japanese text glues indicators to
+ * words: 「evil.example」を, evil.example。). Other letters (Latin with
+ * diacritics, Cyrillic, Greek) stay in tokens so IDN hosts survive. */
+static int cp_is_delim(uint32_t c)
+{
+    if (c == 0x80)
+        return 0;
+    if (c == 0xFFFD || c == 0x00A0 || c == 0x00AB || c == 0x00BB ||
+        c == 0x00B7 || c == 0x00D7)
+        return 1;
+    if (c >= 0x2000 && c <= 0x2BFF) /* punctuation, arrows, symbols */
+        return 1;
+    if (c >= 0x2E80 && c <= 0x9FFF) /* CJK, kana, CJK punctuation */
+        return 1;
+    if (c >= 0xAC00 && c <= 0xD7AF) /* Hangul */
+        return 1;
+    if (c >= 0xF900 && c <= 0xFAFF)
+        return 1;
+    if (c >= 0xFE30 && c <= 0xFE4F)
+        return 1;
+    if (c >= 0xFF00 && c <= 0xFFEF) /* full-width forms left unrefanged */
+        return 1;
+    if (c >= 0x20000) /* CJK extensions, emoji */
+        return 1;
+    return 0;
+}
+
+/* ASCII bytes that end a chunk. */
+static int ascii_is_delim(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F || c == '"' || c == '\'' || c == '`' ||
+           c == '<' || c == '>' || c == '|' || c == '^';
+}
+
+/* Byte classes of ASCII for the chunk loop. */
+enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4 };
+static unsigned char byte_class[128]; /* filled once by sets_init */
+
+static void byte_class_init(void)
+{
+    for (unsigned c = 0; c < 128; c++) {
+        unsigned char k = 0;
+        if (ascii_is_delim((unsigned char)c))
+            k |= BC_DELIM;
+        if (c == '.' || c == ':' || c == '@' || c == '\\' || c == '/' ||
+            c == '%' || c == '~')
+            k |= BC_SPECIAL;
+        if (kz_is_xdigit((unsigned char)c))
+            k |= BC_HEX;
+        byte_class[c] = k;
+    }
+}
+
+/* Length of the delimiter at s[i], 0 when s[i] starts a non-delimiter. */
+static size_t delim_len(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80)
+        return ascii_is_delim(c) ? 1 : 0;
+    uint32_t cp;
+    size_t l = utf8_at(s, n, i, &cp);
+    return cp_is_delim(cp) ? l : 0;
+}
+
+/* Characters that split a generic chunk into tokens. */
+static int is_split(unsigned char c)
+{
+    return c == ',' || c == ';' || c == '(' || c == ')' || c == '[' ||
+           c == ']' || c == '{' || c == '}' || c == '!' || c == '?' ||
+           c == '*' || c == '=' || c == '#' || c == '$' || c == '&';
+}
+
+static int eq_ci(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an != bn)
+        return 0;
+    for (size_t i = 0; i < an; i++)
+        if (kz_lower((unsigned char)a[i]) != (unsigned char)b[i])
+            return 0;
+    return 1;
+}
+
+static int starts_ci(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an < bn)
+        return 0;
+    for (size_t i = 0; i < bn; i++)
+        if (kz_lower((unsigned char)a[i]) != (unsigned char)b[i])
+            return 0;
+    return 1;
+}
+
+/* Finds needle (lower-case ASCII) in s case-insensitively. */
+static int contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0 || m > n)
+        return 0;
+    for (size_t i = 0; i + m <= n; i++) {
+        if (kz_lower((unsigned char)s[i]) != (unsigned char)needle[0])
+            continue;
+        size_t k = 1;
+        while (k < m &&
+               kz_lower((unsigned char)s[i + k]) == (unsigned char)needle[k])
+            k++;
+        if (k == m)
+            return 1;
+    }
+    return 0;
+}
+
+static int word_ci(const char *s, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    for (size_t i = 0; i + m <= n; i++) {
+        if (i > 0 && kz_is_alnum((unsigned char)s[i - 1]))
+            continue;
+        if (i + m < n && kz_is_alnum((unsigned char)s[i + m]))
+            continue;
+        if (starts_ci(s + i, n - i, w))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- word lists ----------------------------------------------------------- */
+
+/* Word lists are looked up through small hash sets built once (the lists
+ * are static and the sets are never written after pthread_once). */
+#define SET_SLOTS 1024
+
+typedef struct wordset {
+    const char *const *list;
+    uint16_t slot[SET_SLOTS]; /* index + 1 into list, 0: empty */
+    uint8_t len[SET_SLOTS];   /* length of the word in that slot */
+} wordset;
+
+static uint32_t word_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= kz_lower((unsigned char)s[i]);
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static void set_build(wordset *ws, const char *const *list)
+{
+    ws->list = list;
+    for (size_t i = 0; list[i]; i++) {
+        uint32_t j = word_hash(list[i], strlen(list[i])) & (SET_SLOTS - 1);
+        while (ws->slot[j])
+            j = (j + 1) & (SET_SLOTS - 1);
+        ws->slot[j] = (uint16_t)(i + 1);
+        ws->len[j] = (uint8_t)strlen(list[i]);
+    }
+}
+
+static int set_has(const wordset *ws, const char *s, size_t n)
+{
+    uint32_t j = word_hash(s, n) & (SET_SLOTS - 1);
+    while (ws->slot[j]) {
+        if (ws->len[j] == n && starts_ci(s, n, ws->list[ws->slot[j] - 1]))
+            return 1;
+        j = (j + 1) & (SET_SLOTS - 1);
+    }
+    return 0;
+}
+
+static int in_list(const char *const *list, const char *s, size_t n);
+
+/* Extensions of files an advisory names: executables, libraries, drivers,
+ * scripts, documents, archives, disk images, payload containers. A token
+ * ending in one of these is a file name, not a host name. */
+static const char *const file_exts[] = {
+    "exe", "dll", "sys", "scr", "cpl", "ocx", "drv", "efi", "com_", "bat",
+    "cmd", "ps1", "psm1", "psd1", "vbs", "vbe", "js", "jse", "wsf", "wsh",
+    "hta", "lnk", "msi", "msp", "msix", "appx", "jar", "class", "py", "pyc",
+    "sh", "bash", "elf", "bin", "dat", "doc", "docx", "docm", "dot", "dotm",
+    "xls", "xlsx", "xlsm", "xlsb", "xll", "xlam", "ppt", "pptx", "pptm",
+    "pps", "ppsx", "rtf", "pdf", "one", "chm", "iqy", "slk", "wll", "odt",
+    "ods", "zip", "rar", "7z", "iso", "img", "vhd", "vhdx", "cab", "gz",
+    "tgz", "tar", "bz2", "xz", "ace", "arj", "lzh", "uue", "apk", "dex",
+    "so", "dylib", "app", "pkg", "dmg", "deb", "rpm", "ipa", "php", "asp",
+    "aspx", "ashx", "asmx", "jsp", "jspx", "war", "cgi", "pl", "rb", "lua",
+    "tmp", "inf", "reg", "ini", "cfg", "conf", "log", "txt", "json", "xml",
+    "html", "htm", "svg", "eml", "msg", "url", "library-ms", "search-ms",
+    "settingcontent-ms", "plist", "ko", "o", "out", "dmp", "db", "sqlite",
+    "key", "pem", "crt", "cer", "pfx", "p12", "jpg", "jpeg", "png", "gif",
+    "bmp", "ico", "mp4", "mov", "avi", "mp3", "wav", "lock", "enc",
+    "locked", "crypt", "vmdk", "ova", "csv", "md", "rs", "go", "c", "cpp",
+    "cs", "vb", "vba", "bas", "mui", "manifest", "config", "nls", "tlb",
+    "pif", "gadget", "application", "msc", "ws", "ahk", "au3", "a3x",
+    "nsi", "xsl", "sct", "ocx", "torrent", "data", "tmp1", NULL};
+
+int kz_scan_is_file_ext(const char *ext, size_t n)
+{
+    return in_list(file_exts, ext, n);
+}
+
+/* Registrable domains of security vendors, reference sites and
+ * vulnerability databases: a link there is a source, not an indicator. */
+static const char *const reference_sites[] = {
+    "welivesecurity.com", "eset.com", "paloaltonetworks.com",
+    "mitre.org", "cve.org", "nist.gov", "virustotal.com", "twitter.com",
+    "x.com", "linkedin.com", "wikipedia.org", "microsoft.com",
+    "gdatasoftware.com", "gdata.de", "kaspersky.com", "securelist.com",
+    "mandiant.com", "fireeye.com", "crowdstrike.com", "sentinelone.com",
+    "trendmicro.com", "symantec.com", "broadcom.com", "sophos.com",
+    "talosintelligence.com", "cisco.com", "proofpoint.com",
+    "malwarebytes.com", "bleepingcomputer.com", "thedfirreport.com",
+    "jpcert.or.jp", "ipa.go.jp", "nisc.go.jp", "cisa.gov", "us-cert.gov",
+    "fbi.gov", "ncsc.gov.uk", "abuse.ch", "any.run", "hybrid-analysis.com",
+    "malware-traffic-analysis.net", "recordedfuture.com", "checkpoint.com",
+    "fortinet.com", "zscaler.com", "mcafee.com", "trellix.com",
+    "google.com", "blog.google", "cloud.google.com", "medium.com",
+    "securityweek.com", "therecord.media", "zdnet.com", "github.com",
+    "lac.co.jp", "nttdata.com", "macnica.co.jp", "trendmicro.co.jp",
+    "paloaltonetworks.jp", "exploit-db.com", "cvedetails.com",
+    "attack.mitre.org", "first.org", "misp-project.org", "oasis-open.org",
+    "loldrivers.io", "lolbas-project.github.io", "youtube.com",
+    "facebook.com", "reddit.com", "archive.org", "bit.ly", NULL};
+
+/* Well-known benign registrable domains: mentioned in prose, never worth a
+ * block (they would be flagged by a top-sites warninglist anyway). */
+static const char *const benign_domains[] = {
+    "google.com", "microsoft.com", "windows.com", "windowsupdate.com",
+    "live.com", "office.com", "office365.com", "outlook.com", "apple.com",
+    "icloud.com", "amazon.com", "github.com", "gitlab.com",
+    "stackoverflow.com", "mozilla.org", "wikipedia.org", "twitter.com",
+    "x.com", "facebook.com", "linkedin.com", "youtube.com", "yahoo.com",
+    "bing.com", "cloudflare.com", "akamai.com", "adobe.com", "oracle.com",
+    "ibm.com", "python.org", "w3.org", "ietf.org", "iana.org", NULL};
+
+/* Prose abbreviations that happen to end in a real TLD. */
+static const char *const prose_abbrev[] = {"p.m", "a.m", "e.g", "i.e",
+                                           "u.s", "et.al", NULL};
+
+/* Windows system binaries: named in prose as what malware abuses, they are
+ * not indicators by themselves (a table or code span still makes them so:
+ * malware is often named svchost.exe). */
+static const char *const system_files[] = {
+    "cmd.exe", "powershell.exe", "pwsh.exe", "rundll32.exe", "regsvr32.exe",
+    "mshta.exe", "wscript.exe", "cscript.exe", "svchost.exe", "explorer.exe",
+    "lsass.exe", "winlogon.exe", "services.exe", "csrss.exe", "smss.exe",
+    "taskhost.exe", "taskhostw.exe", "msiexec.exe", "certutil.exe",
+    "bitsadmin.exe", "schtasks.exe", "wmic.exe", "net.exe", "net1.exe",
+    "reg.exe", "regedit.exe", "conhost.exe", "dllhost.exe", "spoolsv.exe",
+    "notepad.exe", "calc.exe", "werfault.exe", "wininit.exe", "ntdll.dll",
+    "kernel32.dll", "kernelbase.dll", "user32.dll", "advapi32.dll",
+    "ws2_32.dll", "wininet.dll", "shell32.dll", "ole32.dll", "msvcrt.dll",
+    "ntoskrnl.exe", "vssadmin.exe", "wevtutil.exe", "bcdedit.exe",
+    "taskmgr.exe", "mstsc.exe", "iexplore.exe", "chrome.exe", "firefox.exe",
+    "msedge.exe", "winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe",
+    "ipconfig.exe", "whoami.exe", "tasklist.exe", "systeminfo.exe",
+    "nltest.exe", "ping.exe", "curl.exe", "wget.exe", "sc.exe", "at.exe",
+    "forfiles.exe", "installutil.exe", "regasm.exe", "regsvcs.exe",
+    "msbuild.exe", "odbcconf.exe", "cmstp.exe", "pcalua.exe", "fodhelper.exe",
+    "eventvwr.exe", "sdclt.exe", "computerdefaults.exe", "mmc.exe",
+    "dism.exe", "wusa.exe", "expand.exe", "extrac32.exe", "esentutl.exe",
+    "ntdsutil.exe", "procdump.exe", "psexec.exe", "adfind.exe", NULL};
+
+static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles;
+static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+
+static void sets_init(void)
+{
+    byte_class_init();
+    set_build(&set_exts, file_exts);
+    set_build(&set_refs, reference_sites);
+    set_build(&set_benign, benign_domains);
+    set_build(&set_abbrev, prose_abbrev);
+    set_build(&set_sysfiles, system_files);
+}
+
+static int in_list(const char *const *list, const char *s, size_t n)
+{
+    pthread_once(&sets_once, sets_init);
+    if (list == file_exts)
+        return set_has(&set_exts, s, n);
+    if (list == reference_sites)
+        return set_has(&set_refs, s, n);
+    if (list == benign_domains)
+        return set_has(&set_benign, s, n);
+    if (list == prose_abbrev)
+        return set_has(&set_abbrev, s, n);
+    if (list == system_files)
+        return set_has(&set_sysfiles, s, n);
+    for (size_t i = 0; list[i]; i++)
+        if (eq_ci(s, n, list[i]))
+            return 1;
+    return 0;
+}
+
+static int host_in_list(const char *const *list, const char *host, size_t n)
+{
+    /* The host itself or any parent domain of it. */
+    for (size_t i = 0; i < n;) {
+        if (in_list(list, host + i, n - i))
+            return 1;
+        const char *dot = memchr(host + i, '.', n - i);
+        if (!dot)
+            break;
+        i = (size_t)(dot - host) + 1;
+    }
+    return 0;
+}
+
+static int domain_is_reserved(const char *d, size_t n)
+{
+    static const char *const reserved[] = {
+        "example", "example.com", "example.net", "example.org", "test",
+        "invalid", "localhost", "local", "lan", "internal", "home.arpa",
+        "domain.com", "domain.tld", NULL};
+    return host_in_list(reserved, d, n);
+}
+
+/* ---- line context --------------------------------------------------------- */
+
+/* The context flag of one word (lower-cased, 3 to 12 letters), by its
+ * first letter so a line costs one pass. */
+static int ctx_of_word(const char *w, size_t n)
+{
+#define IS(lit) (n == sizeof lit - 1 && memcmp(w, lit, n) == 0)
+#define STARTS(lit) (n >= sizeof lit - 1 && memcmp(w, lit, sizeof lit - 1) == 0)
+    switch (w[0]) {
+    case 'a':
+        return IS("available") || IS("advisory") ? KZ_CTX_SOURCE
+               : IS("author")                    ? KZ_CTX_AUTHOR
+               : IS("authentihash")              ? KZ_CTX_AUTHENTIHASH
+                                                 : 0;
+    case 'b':
+        return IS("build") ? KZ_CTX_VERSION : STARTS("blog") ? KZ_CTX_SOURCE : 0;
+    case 'c':
+        return IS("contact") || STARTS("credit") ? KZ_CTX_AUTHOR : 0;
+    case 'f':
+        return IS("firmware") ? KZ_CTX_VERSION : 0;
+    case 'i':
+        return IS("imphash") ? KZ_CTX_IMPHASH : 0;
+    case 'j':
+        return IS("ja3") ? KZ_CTX_JA3 : IS("ja3s") ? KZ_CTX_JA3S : 0;
+    case 'p':
+        return IS("published") ? KZ_CTX_SOURCE
+               : IS("pehash")  ? KZ_CTX_IMPHASH
+                               : 0;
+    case 'r':
+        return IS("release") ? KZ_CTX_VERSION
+               : IS("reference") || IS("references") || IS("report")
+                   ? KZ_CTX_SOURCE
+                   : 0;
+    case 's':
+        return IS("source") || IS("sources") || IS("see") ? KZ_CTX_SOURCE
+               : STARTS("serial")                          ? KZ_CTX_SERIAL
+               : IS("ssdeep")                              ? KZ_CTX_IMPHASH
+                                                           : 0;
+    case 't':
+        return IS("tlsh") ? KZ_CTX_IMPHASH : 0;
+    case 'v':
+        return IS("version") || IS("ver") ? KZ_CTX_VERSION : 0;
+    case 'w':
+        return IS("whitepaper") ? KZ_CTX_SOURCE : 0;
+    default:
+        return 0;
+    }
+#undef IS
+#undef STARTS
+}
+
+int kz_scan_line_context(const char *s, size_t n)
+{
+    int f = 0, nonascii = 0;
+    size_t i = 0;
+    char w[16];
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (!kz_is_alpha(c)) {
+            nonascii |= c >= 0x80;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && kz_is_alnum((unsigned char)s[j]))
+            j++;
+        size_t wl = j - i;
+        if (wl >= 3 && wl <= 12) {
+            for (size_t k = 0; k < wl; k++)
+                w[k] = (char)kz_lower((unsigned char)s[i + k]);
+            f |= ctx_of_word(w, wl);
+        }
+        i = j;
+    }
+    if (f & KZ_CTX_JA3S)
+        f &= ~KZ_CTX_JA3;
+    if (nonascii &&
+        (contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83") ||  /* 参考 */
+         contains_ci(s, n, "\xe5\x87\xba\xe5\x85\xb8") ||  /* 出典 */
+         contains_ci(s, n, "\xe8\xa9\xb3\xe7\xb4\xb0")))   /* 詳細 */
+        f |= KZ_CTX_SOURCE;
+    if (nonascii && contains_ci(s, n, "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"))
+        f |= KZ_CTX_VERSION; /* バージョン */
+    return f;
+}
+
+kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
+{
+    if (contains_ci(s, n, "detection"))
+        return KZ_HINT_SKIP;
+    if (is_column &&
+        (contains_ci(s, n, "first seen") || contains_ci(s, n, "last seen") ||
+         contains_ci(s, n, "provider") || contains_ci(s, n, "hosting") ||
+         contains_ci(s, n, "country") || word_ci(s, n, "date") ||
+         contains_ci(s, n, "valid from") || contains_ci(s, n, "valid to") ||
+         contains_ci(s, n, "subject") || contains_ci(s, n, "issuer") ||
+         contains_ci(s, n, "algorithm")))
+        return KZ_HINT_SKIP;
+    if (contains_ci(s, n, "serial") || contains_ci(s, n, "imphash") ||
+        contains_ci(s, n, "ssdeep") || word_ci(s, n, "tox"))
+        return KZ_HINT_NOHASH;
+    if (contains_ci(s, n, "mutex") || contains_ci(s, n, "mutant") ||
+        contains_ci(s, n, "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"))
+        return KZ_HINT_MUTEX;
+    if (contains_ci(s, n, "registry") ||
+        contains_ci(s, n, "\xe3\x83\xac\xe3\x82\xb8\xe3\x82\xb9\xe3\x83\x88\xe3\x83\xaa"))
+        return KZ_HINT_REGKEY;
+    if (contains_ci(s, n, "authentihash"))
+        return KZ_HINT_AUTHENTIHASH;
+    if (word_ci(s, n, "ja3s"))
+        return KZ_HINT_JA3S;
+    if (word_ci(s, n, "ja3"))
+        return KZ_HINT_JA3;
+    if (contains_ci(s, n, "user agent") || contains_ci(s, n, "user-agent"))
+        return KZ_HINT_UA;
+    if (word_ci(s, n, "path") || word_ci(s, n, "paths") ||
+        (is_column && word_ci(s, n, "location")) ||
+        contains_ci(s, n, "\xe3\x83\x91\xe3\x82\xb9")) /* パス */
+        return KZ_HINT_FILEPATH;
+    if (contains_ci(s, n, "file name") || contains_ci(s, n, "filename") ||
+        (is_column && eq_ci(s, n, "file")) ||
+        contains_ci(s, n, "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d"))
+        return KZ_HINT_FILENAME;
+    if (is_column && (contains_ci(s, n, "domain") ||
+                      contains_ci(s, n, "hostname") || eq_ci(s, n, "host")))
+        return KZ_HINT_DOMAIN;
+    if (!is_column &&
+        (word_ci(s, n, "references") || word_ci(s, n, "reference") ||
+         word_ci(s, n, "sources") || word_ci(s, n, "bibliography") ||
+         contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83"))) /* 参考 */
+        return KZ_HINT_REFERENCE;
+    return KZ_HINT_NONE;
+}
+
+/* ---- classification ------------------------------------------------------- */
+
+static int ip_is_global(const uint8_t a[16], int family)
+{
+    if (family == 4) {
+        const uint8_t *b = a + 12;
+        if (b[0] == 0 || b[0] == 10 || b[0] == 127 || b[0] >= 224)
+            return 0;
+        if (b[0] == 169 && b[1] == 254)
+            return 0;
+        if (b[0] == 172 && (b[1] & 0xF0) == 16)
+            return 0;
+        if (b[0] == 192 && b[1] == 168)
+            return 0;
+        if (b[0] == 100 && (b[1] & 0xC0) == 64)
+            return 0;
+        if (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2))
+            return 0;
+        if (b[0] == 198 && (b[1] == 18 || b[1] == 19))
+            return 0;
+        if (b[0] == 198 && b[1] == 51 && b[2] == 100)
+            return 0;
+        if (b[0] == 203 && b[1] == 0 && b[2] == 113)
+            return 0;
+        return 1;
+    }
+    static const uint8_t zero[16];
+    if (memcmp(a, zero, 15) == 0) /* :: and ::1 */
+        return 0;
+    if (a[0] == 0xFF)            /* multicast */
+        return 0;
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) /* link-local */
+        return 0;
+    if ((a[0] & 0xFE) == 0xFC) /* unique local */
+        return 0;
+    if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0D && a[3] == 0xB8)
+        return 0; /* documentation */
+    return 1;
+}
+
+static void url_host(const char *u, size_t n, const char **h, size_t *hn)
+{
+    const char *p = memchr(u, ':', n);
+    *h = u;
+    *hn = 0;
+    if (!p || (size_t)(p - u) + 3 > n || p[1] != '/' || p[2] != '/')
+        return;
+    const char *s = p + 3, *e = u + n;
+    const char *q = s;
+    while (q < e && *q != '/' && *q != '?' && *q != '#')
+        q++;
+    const char *at = NULL;
+    for (const char *r = s; r < q; r++)
+        if (*r == '@')
+            at = r;
+    if (at)
+        s = at + 1;
+    const char *c = q;
+    if (s < q && *s == '[') {
+        const char *rb = memchr(s, ']', (size_t)(q - s));
+        c = rb ? rb + 1 : q;
+    } else {
+        for (const char *r = s; r < q; r++)
+            if (*r == ':') {
+                c = r;
+                break;
+            }
+    }
+    *h = s;
+    *hn = (size_t)(c - s);
+}
+
+kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n,
+                              kz_hint hint, int ctx, int defanged,
+                              const char **why)
+{
+    *why = NULL;
+    switch (t) {
+    case KZ_T_IPV4:
+    case KZ_T_IPV6: {
+        uint8_t a[16];
+        int fam;
+        if (kz_norm_ip(v, n, a, &fam, NULL) == KZ_OK &&
+            !ip_is_global(a, fam)) {
+            *why = "private, loopback or reserved address";
+            return KZ_CLASS_REFERENCE;
+        }
+        break;
+    }
+    case KZ_T_CIDR: {
+        uint8_t a[16];
+        int fam;
+        unsigned pfx;
+        if (kz_norm_cidr(v, n, a, &fam, &pfx, NULL) == KZ_OK &&
+            !ip_is_global(a, fam)) {
+            *why = "private, loopback or reserved range";
+            return KZ_CLASS_REFERENCE;
+        }
+        break;
+    }
+    case KZ_T_DOMAIN:
+        if (domain_is_reserved(v, n)) {
+            *why = "reserved example or local name";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && host_in_list(benign_domains, v, n)) {
+            *why = "well-known benign domain";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && host_in_list(reference_sites, v, n)) {
+            *why = "security vendor or reference site";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && hint == KZ_HINT_REFERENCE) {
+            *why = "listed under a references heading";
+            return KZ_CLASS_REFERENCE;
+        }
+        break;
+    case KZ_T_URL: {
+        const char *h;
+        size_t hn;
+        url_host(v, n, &h, &hn);
+        if (hn && domain_is_reserved(h, hn)) {
+            *why = "reserved example or local name";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (hn && !defanged && host_in_list(reference_sites, h, hn)) {
+            *why = "link to a security vendor or reference site";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && hint == KZ_HINT_REFERENCE) {
+            *why = "listed under a references heading";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && (ctx & KZ_CTX_SOURCE)) {
+            *why = "source link of the advisory";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (hn) {
+            uint8_t a[16];
+            int fam;
+            if (kz_norm_ip(h, hn, a, &fam, NULL) == KZ_OK &&
+                !ip_is_global(a, fam)) {
+                *why = "private, loopback or reserved address";
+                return KZ_CLASS_REFERENCE;
+            }
+        }
+        break;
+    }
+    case KZ_T_CVE:
+        *why = "vulnerability identifier: context, not an indicator";
+        return KZ_CLASS_REFERENCE;
+    case KZ_T_ASN:
+        *why = "autonomous system: network context, not an indicator";
+        return KZ_CLASS_REFERENCE;
+    case KZ_T_EMAIL: {
+        const char *at = memchr(v, '@', n);
+        if (at && domain_is_reserved(at + 1, n - (size_t)(at + 1 - v))) {
+            *why = "reserved example or local name";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && (ctx & KZ_CTX_AUTHOR)) {
+            *why = "author or contact address";
+            return KZ_CLASS_REFERENCE;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return KZ_CLASS_INDICATOR;
+}
+
+/* ---- the scanner ---------------------------------------------------------- */
+
+typedef struct scan {
+    const kz_segment *seg;
+    kz_scan_emit_fn emit;
+    void *ud;
+    char buf[KZ_MAX_VALUE + 1];
+    int in_code; /* the text at hand is a whole code span or cell */
+} scan;
+
+/* 1 when the writer defanged something in [a, b) of the segment: the text
+ * as written differs from the refanged text. map has an entry for the end
+ * of the refanged line, so map[base + b] is always valid. */
+static int was_defanged(const scan *sc, size_t a, size_t b)
+{
+    const kz_segment *g = sc->seg;
+    if (b <= a)
+        return 0;
+    size_t oa = g->map[g->base + a], ob = g->map[g->base + b];
+    if (ob - oa != b - a)
+        return 1;
+    return memcmp(g->orig + oa, g->s + a, b - a) != 0;
+}
+
+static int line_ctx(scan *sc)
+{
+    int *cache = sc->seg->ctx_cache;
+    if (*cache < 0)
+        *cache = kz_scan_line_context(sc->seg->line, sc->seg->line_n);
+    return *cache;
+}
+
+static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
+                kz_ioc_class force_cls, const char *force_why)
+{
+    kz_cand c;
+    c.type = t;
+    c.start = a;
+    c.end = b;
+    c.value = sc->buf;
+    c.value_len = strlen(sc->buf);
+    c.port = port;
+    if (force_why) {
+        c.cls = force_cls;
+        c.why = force_why;
+    } else {
+        c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint,
+                                 line_ctx(sc), was_defanged(sc, a, b),
+                                 &c.why);
+    }
+    sc->emit(sc->ud, sc->seg, &c);
+}
+
+/* Normalizes s[a, b) as type t into sc->buf and reports it. */
+static int try_put(scan *sc, kz_type t, size_t a, size_t b)
+{
+    size_t len;
+    if (b <= a || b - a > KZ_MAX_VALUE)
+        return 0;
+    if (kz_normalize(t, sc->seg->s + a, b - a, sc->buf, sizeof sc->buf,
+                     &len) != KZ_OK)
+        return 0;
+    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    return 1;
+}
+
+static int all_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!kz_is_xdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!kz_is_digit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* Hash types by length, with the context deciding about md5-shaped
+ * values (JA3 fingerprints) and hex that is no file hash at all. */
+static void scan_hash(scan *sc, size_t a, size_t b)
+{
+    const kz_segment *g = sc->seg;
+    size_t n = b - a;
+    kz_type t;
+    if (g->hint == KZ_HINT_NOHASH ||
+        (line_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
+        return; /* serial numbers, imphashes: not file hashes */
+    }
+    switch (n) {
+    case 32:
+        t = KZ_T_MD5;
+        if (g->hint == KZ_HINT_JA3 || (line_ctx(sc) & KZ_CTX_JA3))
+            t = KZ_T_JA3;
+        if (g->hint == KZ_HINT_JA3S || (line_ctx(sc) & KZ_CTX_JA3S))
+            t = KZ_T_JA3S;
+        break;
+    case 40:
+        t = KZ_T_SHA1;
+        break;
+    case 64:
+        t = KZ_T_SHA256;
+        if (g->hint == KZ_HINT_AUTHENTIHASH ||
+            (line_ctx(sc) & KZ_CTX_AUTHENTIHASH))
+            t = KZ_T_AUTHENTIHASH;
+        break;
+    case 128:
+        t = KZ_T_SHA512;
+        break;
+    default:
+        return;
+    }
+    try_put(sc, t, a, b);
+}
+
+/* A digest glued to words ("words<sha1>words", as pasted from a PDF):
+ * a hex run of exactly a digest's length with a letter that is not a hex
+ * digit on both sides. Never a piece of a longer hex run. */
+static int scan_glued_hash(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    int found = 0;
+    size_t i = a;
+    while (i < b) {
+        while (i < b && !kz_is_xdigit((unsigned char)s[i]))
+            i++;
+        size_t j = i;
+        while (j < b && kz_is_xdigit((unsigned char)s[j]))
+            j++;
+        size_t n = j - i;
+        if ((n == 32 || n == 40 || n == 64 || n == 128) && i > a && j < b &&
+            kz_is_alpha((unsigned char)s[i - 1]) &&
+            kz_is_alpha((unsigned char)s[j])) {
+            scan_hash(sc, i, j);
+            found = 1;
+        }
+        i = j;
+    }
+    return found;
+}
+
+/* Colon-separated thumbprints: 20 or 32 byte pairs. */
+static int scan_thumbprint(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t n = b - a;
+    if (n != 59 && n != 95)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int sep = (i % 3) == 2;
+        if (sep ? s[a + i] != ':' : !kz_is_xdigit((unsigned char)s[a + i]))
+            return 0;
+    }
+    return try_put(sc, n == 59 ? KZ_T_CERT_SHA1 : KZ_T_CERT_SHA256, a, b);
+}
+
+/* The dot-separated "extension" of s[a, b): the text after the last dot. */
+static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
+{
+    for (size_t i = b; i > a; i--)
+        if (s[i - 1] == '.') {
+            *dot = i - 1;
+            return b - i;
+        }
+    *dot = b;
+    return 0;
+}
+
+static int filename_chars_ok(const char *s, size_t n, int whole)
+{
+    if (n == 0 || n > 255)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* A whole cell may name an archive member ("PART_01\x.exe") and
+         * keep the advisory's redactions ("<redacted>"). */
+        if ((c == '\\' || c == '<' || c == '>') && whole)
+            continue;
+        if (c < 0x20 || c == '/' || c == '\\' || c == ':' || c == '*' ||
+            c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
+            return 0;
+    }
+    return 1;
+}
+
+static int is_system_file(const char *s, size_t n)
+{
+    return in_list(system_files, s, n);
+}
+
+static void put_filename(scan *sc, size_t a, size_t b, int whole)
+{
+    const char *s = sc->seg->s + a;
+    size_t n = b - a;
+    if (!filename_chars_ok(s, n, whole))
+        return;
+    /* A name must have a stem: ".exe" alone or "1.0" are not file names. */
+    size_t dot;
+    last_label(sc->seg->s, a, b, &dot);
+    if (dot == a)
+        return;
+    /* Names are kept as written: refanging is for network indicators,
+     * and "（1）" in a Japanese file name is part of the name. */
+    size_t oa = sc->seg->map[sc->seg->base + a];
+    size_t ob = sc->seg->map[sc->seg->base + b];
+    if (ob <= oa || ob - oa >= sizeof sc->buf)
+        return;
+    memcpy(sc->buf, sc->seg->orig + oa, ob - oa);
+    sc->buf[ob - oa] = '\0';
+    if (!whole && is_system_file(s, n)) {
+        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+            "standard system file named in prose");
+        return;
+    }
+    size_t el = last_label(sc->seg->s, a, b, &dot);
+    static const char *const doc_exts[] = {"json", "pdf", "html", "htm",
+                                           "csv", "xml", "md", "adoc",
+                                           "yar", "yara", "rules", NULL};
+    if (in_list(doc_exts, s + (dot - a) + 1, el) &&
+        ((line_ctx(sc) & KZ_CTX_SOURCE) ||
+         contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
+         contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
+        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+            "document that comes with the advisory");
+        return;
+    }
+    put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+}
+
+/* A defanged host whose top-level label is not (yet) in the Public Suffix
+ * List: the writer marked it as an indicator on purpose, so a plausible
+ * top-level label (2 to 24 letters) is enough. */
+static int plausible_tld(const char *dom, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && dom[i - 1] != '.')
+        i--;
+    if (i == 0 || n - i < 2 || n - i > 24)
+        return 0;
+    for (size_t k = i; k < n; k++)
+        if (!kz_is_alpha((unsigned char)dom[k]))
+            return 0;
+    return 1;
+}
+
+/* A host name candidate: valid, under a public suffix, not a prose
+ * abbreviation nor a code identifier (System.IO). */
+static int put_domain(scan *sc, size_t a, size_t b, int defanged,
+                      uint16_t port)
+{
+    const char *s = sc->seg->s + a;
+    size_t n = b - a, len;
+    if (in_list(prose_abbrev, s, n))
+        return 0;
+    if (kz_norm_domain(s, n, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+        return 0;
+    if (!kz_domain_has_public_suffix(sc->buf, len) &&
+        !(defanged && plausible_tld(sc->buf, len)))
+        return 0;
+    if (!defanged) {
+        /* Mixed case with an upper-case top-level label is code, not a
+         * host: System.IO, Foo.Net. All-caps hosts stay. */
+        int upper = 0, lower = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            upper |= (c >= 'A' && c <= 'Z');
+            lower |= (c >= 'a' && c <= 'z');
+        }
+        size_t dot;
+        last_label(sc->seg->s, a, b, &dot);
+        if (upper && lower && dot + 1 < b &&
+            (sc->seg->s[dot + 1] >= 'A' && sc->seg->s[dot + 1] <= 'Z'))
+            return 0;
+    }
+    put(sc, KZ_T_DOMAIN, a, b, port, KZ_CLASS_INDICATOR, NULL);
+    return 1;
+}
+
+/* Trims trailing punctuation that ends sentences and wraps values,
+ * keeping closing brackets that have their opening one inside. */
+static size_t trim_tail(const char *s, size_t a, size_t b)
+{
+    while (b > a) {
+        unsigned char c = (unsigned char)s[b - 1];
+        if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' ||
+            c == '?' || c == '*' || c == '_' || c == '+' || c == '\'' ||
+            c == '"' || c == '>' || c == '~') {
+            b--;
+            continue;
+        }
+        if (c == ')' || c == ']' || c == '}') {
+            char open = c == ')' ? '(' : c == ']' ? '[' : '{';
+            int depth = 0;
+            for (size_t i = a; i < b; i++) {
+                if (s[i] == open)
+                    depth++;
+                else if (s[i] == (char)c)
+                    depth--;
+            }
+            if (depth < 0) {
+                b--;
+                continue;
+            }
+        }
+        break;
+    }
+    return b;
+}
+
+static const char *const url_schemes[] = {
+    "http", "https", "ftp", "ftps", "sftp", "ws", "wss", "tcp", "udp",
+    "smb", "ldap", "ldaps", "rdp", "ssh", "telnet", "irc", "file", NULL};
+
+/* A URL starting at s[a] ("scheme://"), ending at b at most. Returns its
+ * end, or 0 when it is not a valid URL. */
+static size_t scan_url(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t e = a;
+    while (e < b && !is_split((unsigned char)s[e]))
+        e++;
+    /* Brackets and parentheses may belong to the URL (IPv6 hosts, wiki
+     * paths): take the whole chunk, then trim what is unbalanced. */
+    e = trim_tail(s, a, b);
+    size_t len;
+    if (kz_norm_url(s + a, e - a, sc->buf, sizeof sc->buf, &len) != KZ_OK) {
+        /* Retry without a trailing bracket run, e.g. "(http://x/a)". */
+        size_t e2 = e;
+        while (e2 > a && is_split((unsigned char)s[e2 - 1]))
+            e2--;
+        e2 = trim_tail(s, a, e2);
+        if (e2 == e || e2 <= a ||
+            kz_norm_url(s + a, e2 - a, sc->buf, sizeof sc->buf, &len) !=
+                KZ_OK)
+            return 0;
+        e = e2;
+    }
+    /* The host must be a public name or an address. */
+    const char *h;
+    size_t hn;
+    url_host(sc->buf, len, &h, &hn);
+    if (hn == 0)
+        return 0;
+    uint8_t ip[16];
+    int fam;
+    if (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
+        !kz_domain_has_public_suffix(h, hn) && !memchr(h, '.', hn))
+        return 0;
+    uint16_t port = 0;
+    put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
+    return e;
+}
+
+/* Windows path and registry key starts at s[i]. */
+static int path_start(const char *s, size_t i, size_t n, kz_type *t)
+{
+    size_t left = n - i;
+    const char *p = s + i;
+    if (left < 3)
+        return 0;
+    unsigned char c0 = (unsigned char)p[0];
+    if (!(p[1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' || c0 == 'h'))
+        return 0;
+    if (left >= 3 && kz_is_alpha((unsigned char)p[0]) && p[1] == ':' &&
+        p[2] == '\\') {
+        *t = KZ_T_FILEPATH;
+        return 1;
+    }
+    if (left >= 3 && p[0] == '\\' && p[1] == '\\' &&
+        (kz_is_alnum((unsigned char)p[2]) || p[2] == '?' || p[2] == '.')) {
+        *t = KZ_T_FILEPATH;
+        return 1;
+    }
+    if (left >= 4 && p[0] == '%') {
+        size_t k = 1;
+        while (k < left && k < 40 &&
+               (kz_is_alnum((unsigned char)p[k]) || p[k] == '_' ||
+                p[k] == '(' || p[k] == ')'))
+            k++;
+        if (k > 1 && k + 1 < left && p[k] == '%' && p[k + 1] == '\\') {
+            *t = KZ_T_FILEPATH;
+            return 1;
+        }
+    }
+    static const char *const hives[] = {
+        "hklm\\", "hkcu\\", "hkcr\\", "hku\\", "hkcc\\",
+        "hkey_local_machine\\", "hkey_current_user\\", "hkey_classes_root\\",
+        "hkey_users\\", "hkey_current_config\\", "hklm:\\", "hkcu:\\",
+        NULL};
+    for (size_t k = 0; hives[k]; k++)
+        if (starts_ci(p, left, hives[k])) {
+            *t = KZ_T_REGKEY;
+            return 1;
+        }
+    return 0;
+}
+
+/* Unix paths: only under the usual top-level folders, so URL paths
+ * ("GET /x.php") and prose ("and/or") are not taken for files. */
+static int unix_path_start(const char *s, size_t i, size_t n)
+{
+    if (i >= n || (s[i] != '/' && s[i] != '~'))
+        return 0;
+    static const char *const roots[] = {
+        "/tmp/", "/var/", "/etc/", "/usr/", "/home/", "/dev/shm/", "/opt/",
+        "/bin/", "/sbin/", "/lib/", "/lib64/", "/root/", "/library/",
+        "/users/", "/system/", "/private/", "/applications/", "/proc/",
+        "/run/", "/boot/", "/srv/", "/mnt/", "/data/", "/sdcard/", "~/",
+        NULL};
+    for (size_t k = 0; roots[k]; k++)
+        if (starts_ci(s + i, n - i, roots[k]))
+            return 1;
+    return 0;
+}
+
+/* The end of a path starting at a: to the end of the chunk, continuing
+ * over single spaces while the next word carries on the path (contains a
+ * backslash), as in "C:\Program Files\Vendor\x.exe". */
+static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
+                       char sep)
+{
+    size_t e = a;
+    for (;;) {
+        while (e < n &&
+               (allow_spaces ? s[e] != '\n' : delim_len(s, n, e) == 0))
+            e++;
+        /* A "<placeholder>" followed by the separator is part of the path:
+         * "C:\\Users\\<user name>\\AppData". */
+        if (e < n && s[e] == '<' && e > a && s[e - 1] == sep) {
+            size_t q = e + 1;
+            while (q < n && q - e < 48 && s[q] != '>' && s[q] != '<' &&
+                   s[q] != '\n')
+                q++;
+            if (q < n && s[q] == '>' && q + 1 < n && s[q + 1] == sep) {
+                e = q + 1;
+                continue;
+            }
+        }
+        if (allow_spaces || e >= n || s[e] != ' ')
+            break;
+        /* Look ahead up to three words: the path goes on when one of them
+         * carries the separator ("Program Files\x", "foo bar bing\buzz")
+         * and none of them starts a new path or ends a sentence. */
+        size_t w = e, found = 0;
+        for (int k = 0; k < 3 && !found; k++) {
+            if (w >= n || s[w] != ' ')
+                break;
+            size_t ws = w + 1, we = ws;
+            while (we < n && delim_len(s, n, we) == 0)
+                we++;
+            kz_type t;
+            if (we == ws || path_start(s, ws, n, &t) ||
+                (sep == '/' && s[ws] == '/') ||
+                unix_path_start(s, ws, n) ||
+                (we - ws >= 3 && s[ws + 1] == ':' && s[ws + 2] == '/'))
+                break;
+            if (memchr(s + ws, sep, we - ws) &&
+                !(we - ws > 3 && memchr(s + ws, ':', we - ws))) {
+                found = we;
+                break;
+            }
+            char last = s[we - 1];
+            if (last == '.' || last == ',' || last == ';' || last == ':' ||
+                last == ')' || last == '!' || last == '?')
+                break;
+            w = we;
+        }
+        if (!found)
+            break;
+        e = found;
+    }
+    return e;
+}
+
+static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
+{
+    size_t len;
+    if (b <= a || b - a > KZ_MAX_PATH)
+        return;
+    if (t == KZ_T_FILEPATH || t == KZ_T_REGKEY) {
+        /* Templates ("C:\Users\[username]\x.exe", "<VICTIM_ID>") are
+         * descriptions, not values to match. */
+        for (size_t i = a; i < b; i++)
+            if (sc->seg->s[i] == '[')
+                return;
+    }
+    /* Paths, keys and mutexes are kept as written (not refanged). */
+    size_t oa = sc->seg->map[sc->seg->base + a];
+    size_t ob = sc->seg->map[sc->seg->base + b];
+    if (ob <= oa ||
+        kz_normalize(t, sc->seg->orig + oa, ob - oa, sc->buf, sizeof sc->buf,
+                     &len) != KZ_OK)
+        return;
+    (void)whole;
+    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+}
+
+static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
+{
+    const char *s = sc->seg->s;
+    size_t e = path_end(s, a, n, whole, '\\');
+    if (e < n && (s[e] == '<' || s[e] == '['))
+        return e; /* "C:\Users\<user>\...": a template */
+    size_t te = whole ? e : trim_tail(s, a, e);
+    while (whole && te > a && (s[te - 1] == ' ' || s[te - 1] == '\t'))
+        te--;
+    if (te - a < 3)
+        return e;
+    if (t == KZ_T_FILEPATH && !whole) {
+        /* A path written in prose ends at its file name: "C:\x\y.exe," */
+    }
+    put_text(sc, t, a, te, whole);
+    return e;
+}
+
+static int scan_bracketed_hive(scan *sc, size_t i, size_t b, size_t *next)
+{
+    static const char *const hives[] = {"hklm", "hkcu", "hkcr", "hku", "hkcc",
+                                        "hkey_local_machine",
+                                        "hkey_current_user", "hkey_users",
+                                        "hkey_classes_root", NULL};
+    const char *s = sc->seg->s;
+    const char *gt = memchr(s + i, '>', b - i < 24 ? b - i : 24);
+    if (!gt)
+        return 0;
+    size_t h = (size_t)(gt - s);
+    if (h + 1 >= b || s[h + 1] != '\\' || !in_list(hives, s + i, h - i))
+        return 0;
+    size_t e = trim_tail(s, h + 1, path_end(s, h + 1, b, 0, '\\'));
+    size_t hl = h - i, rl = e - (h + 1);
+    if (rl < 2 || hl + rl >= sizeof sc->buf)
+        return 0;
+    memcpy(sc->buf, s + i, hl);
+    memcpy(sc->buf + hl, s + h + 1, rl);
+    sc->buf[hl + rl] = '\0';
+    put(sc, KZ_T_REGKEY, i - 1, e, 0, KZ_CLASS_INDICATOR, NULL);
+    *next = e;
+    return 1;
+}
+
+static void scan_token(scan *sc, size_t a, size_t b);
+
+/* Generic tokens inside one chunk, split at brackets and punctuation. */
+static void scan_generic(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t i = a;
+    while (i < b) {
+        while (i < b && is_split((unsigned char)s[i]))
+            i++;
+        size_t j = i;
+        while (j < b && !is_split((unsigned char)s[j]))
+            j++;
+        /* "server-{1,30}.evil.xyz" is a template, not a value. */
+        int tmpl = (i > a && s[i - 1] == '}') || (j < b && s[j] == '{');
+        if (j > i && !tmpl)
+            scan_token(sc, i, j);
+        i = j;
+    }
+}
+
+static int scan_email(scan *sc, size_t a, size_t b, size_t at)
+{
+    const char *s = sc->seg->s;
+    size_t l = at;
+    while (l > a) {
+        unsigned char c = (unsigned char)s[l - 1];
+        if (kz_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' ||
+            c == '-')
+            l--;
+        else
+            break;
+    }
+    while (l < at && (s[l] == '.' || s[l] == '-'))
+        l++;
+    size_t r = at + 1;
+    while (r < b && (kz_is_alnum((unsigned char)s[r]) || s[r] == '.' ||
+                     s[r] == '-' || s[r] == '_' ||
+                     (unsigned char)s[r] >= 0x80))
+        r++;
+    while (r > at + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
+        r--;
+    if (l == at || r == at + 1)
+        return 0;
+    size_t len;
+    if (kz_norm_email(s + l, r - l, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+        return 0;
+    const char *dom = memchr(sc->buf, '@', len);
+    size_t dl = dom ? len - (size_t)(dom + 1 - sc->buf) : 0;
+    if (!dom || (!kz_domain_has_public_suffix(dom + 1, dl) &&
+                 !(was_defanged(sc, l, r) && plausible_tld(dom + 1, dl))))
+        return 0;
+    put(sc, KZ_T_EMAIL, l, r, 0, KZ_CLASS_INDICATOR, NULL);
+    return 1;
+}
+
+/* Dotted quad (+ ":port" or "/prefix"). */
+static int scan_ipv4(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t dots = 0, e = a;
+    while (e < b && (kz_is_digit((unsigned char)s[e]) || s[e] == '.')) {
+        dots += s[e] == '.';
+        e++;
+    }
+    if (dots != 3 || !kz_is_digit((unsigned char)s[a]) ||
+        !kz_is_digit((unsigned char)s[e - 1]))
+        return 0;
+    if (e < b && s[e] == '/') {
+        size_t p = e + 1;
+        while (p < b && kz_is_digit((unsigned char)s[p]))
+            p++;
+        if (p == b && p > e + 1)
+            return try_put(sc, KZ_T_CIDR, a, b);
+        return 0;
+    }
+    uint16_t port = 0;
+    uint8_t ip[4];
+    size_t end = e;
+    if (e < b && s[e] == ':') {
+        size_t p = e + 1;
+        while (p < b && kz_is_digit((unsigned char)s[p]))
+            p++;
+        if (p != b || p == e + 1)
+            return 0;
+        end = b;
+    } else if (e != b) {
+        return 0;
+    }
+    if (kz_norm_ipv4(s + a, end - a, ip, &port) != KZ_OK)
+        return 0;
+    if ((line_ctx(sc) & KZ_CTX_VERSION) && !was_defanged(sc, a, end))
+        return 1; /* "version 1.2.3.4": consumed, not reported */
+    size_t len;
+    if (kz_normalize(KZ_T_IPV4, s + a, e - a, sc->buf, sizeof sc->buf,
+                     &len) != KZ_OK)
+        return 0;
+    put(sc, KZ_T_IPV4, a, end, port, KZ_CLASS_INDICATOR, NULL);
+    return 1;
+}
+
+static int scan_ipv6(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t colons = 0;
+    const char *slash = memchr(s + a, '/', b - a);
+    size_t e = slash ? (size_t)(slash - s) : b;
+    for (size_t i = a; i < e; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ':')
+            colons++;
+        else if (!kz_is_xdigit(c) && c != '.' && c != '%')
+            return 0;
+    }
+    if (colons < 2)
+        return 0;
+    uint8_t ip[16];
+    if (slash) {
+        return try_put(sc, KZ_T_CIDR, a, b);
+    }
+    if (kz_norm_ipv6(s + a, e - a, ip, NULL) != KZ_OK)
+        return 0;
+    return try_put(sc, KZ_T_IPV6, a, e);
+}
+
+/* A defanged dotted quad glued to letters ("words1[.]1[.]1[.]1words"):
+ * the brackets make it an address. Undefanged ones are not taken: they are
+ * version strings ("v1.2.3.4") far more often than addresses. */
+static void scan_glued_ipv4(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t i = a;
+    while (i < b) {
+        while (i < b && !kz_is_digit((unsigned char)s[i]))
+            i++;
+        size_t j = i, dots = 0;
+        while (j < b && (kz_is_digit((unsigned char)s[j]) || s[j] == '.')) {
+            dots += s[j] == '.';
+            j++;
+        }
+        size_t e = j;
+        while (e > i && s[e - 1] == '.')
+            e--;
+        /* Undefanged, it must be glued on both sides ("words1.2.3.4words"):
+         * a letter on one side only is a version ("v1.2.3.4"). */
+        int both = i > a && e < b && kz_is_alpha((unsigned char)s[i - 1]) &&
+                   kz_is_alpha((unsigned char)s[e]);
+        if (dots == 3 && e > i && (both || was_defanged(sc, i, e)) &&
+            (i == a || s[i - 1] != '.'))
+            try_put(sc, KZ_T_IPV4, i, e);
+        i = j;
+    }
+}
+
+static int is_token_char(unsigned char c)
+{
+    return kz_is_alnum(c) || c == '-' || c == '_' || c >= 0x80;
+}
+
+/* One token: no delimiters, no split characters inside. */
+static void scan_token(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    const kz_segment *g = sc->seg;
+    /* Leading dots, hyphens and colons (but "::1" is an address). */
+    while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
+                     (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
+        a++;
+    b = trim_tail(s, a, b);
+    while (b > a && (s[b - 1] == '-' || s[b - 1] == '%'))
+        b--;
+    if (b <= a)
+        return;
+    size_t n = b - a;
+
+    if (g->hint == KZ_HINT_SKIP)
+        return;
+    if (g->hint == KZ_HINT_MUTEX && sc->in_code) {
+        put_text(sc, KZ_T_MUTEX, a, b, 1);
+        return;
+    }
+    /* Hashes and thumbprints. */
+    if (all_hex(s + a, n)) {
+        if (n == 32 || n == 40 || n == 64 || n == 128)
+            scan_hash(sc, a, b);
+        return;
+    }
+    if (n > 32 && scan_glued_hash(sc, a, b))
+        return;
+    if (memchr(s + a, ':', n) && scan_thumbprint(sc, a, b))
+        return;
+    /* CVE and AS numbers. */
+    if (n >= 13 && starts_ci(s + a, n, "cve-")) {
+        try_put(sc, KZ_T_CVE, a, b);
+        return;
+    }
+    if (n >= 3 && (s[a] == 'A' || s[a] == 'a') &&
+        (s[a + 1] == 'S' || s[a + 1] == 's')) {
+        size_t d = a + 2;
+        if (d < b && (s[d] == 'N' || s[d] == 'n'))
+            d++;
+        if (all_digits(s + d, b - d) && (s[a + 1] == 'S' || s[a] == 'a')) {
+            /* "AS1234", "asn1234"; lone "as1" in prose is rare but real. */
+            if (b - d >= 2)
+                try_put(sc, KZ_T_ASN, a, b);
+            return;
+        }
+    }
+    /* Addresses. */
+    if (kz_is_digit((unsigned char)s[a]) && scan_ipv4(sc, a, b))
+        return;
+    const char *col = memchr(s + a, ':', n);
+    if (col && scan_ipv6(sc, a, b))
+        return;
+    uint16_t port = 0;
+    if (col && !memchr(s + a, '@', n)) {
+        /* "host:port" keeps the host (and the port); "SHA-256:<hash>" or
+         * "C2:host" are two tokens. */
+        size_t c = (size_t)(col - s);
+        unsigned long pv = 0;
+        int digits = c + 1 < b && c + 6 >= b;
+        for (size_t i = c + 1; digits && i < b; i++) {
+            if (!kz_is_digit((unsigned char)s[i]))
+                digits = 0;
+            else
+                pv = pv * 10 + (unsigned long)(s[i] - '0');
+        }
+        if (digits && pv > 0 && pv <= 65535 && c > a) {
+            port = (uint16_t)pv;
+            b = c;
+            n = b - a;
+        } else {
+            scan_token(sc, a, c);
+            scan_token(sc, c + 1, b);
+            return;
+        }
+    }
+    /* Emails. */
+    const char *at = memchr(s + a, '@', n);
+    if (at) {
+        size_t atp = (size_t)(at - s);
+        if (!scan_email(sc, a, b, atp)) {
+            /* Not an address: "@evil.com", "x@": the parts on their own. */
+            scan_token(sc, a, atp);
+            scan_token(sc, atp + 1, b);
+        }
+        return;
+    }
+    /* Slashes: paths under known roots, or host/path without a scheme;
+     * anything else with a slash (detection names "Win32/Agent.X", "and/or",
+     * URL paths) is not an indicator. */
+    if (s[a] == '~' || memchr(s + a, '/', n))
+        return;
+    /* Windows names with a backslash that did not start a path. */
+    if (memchr(s + a, '\\', n))
+        return;
+    /* Percent-encoding outside a URL separates words ("evil.com%2F"). */
+    const char *pc = memchr(s + a, '%', n);
+    if (pc) {
+        size_t p = (size_t)(pc - s);
+        scan_token(sc, a, p);
+        scan_token(sc, p + 1, b);
+        return;
+    }
+    /* Dotted names: a file or a host. */
+    size_t dot;
+    size_t el = last_label(s, a, b, &dot);
+    if (el == 0 || dot == a)
+        return;
+    for (size_t i = a; i < b; i++)
+        if (!is_token_char((unsigned char)s[i]) && s[i] != '.')
+            return;
+    int defanged = was_defanged(sc, a, b);
+    int ext = kz_scan_is_file_ext(s + dot + 1, el);
+    if (ext && !defanged && g->hint != KZ_HINT_DOMAIN) {
+        put_filename(sc, a, b, sc->in_code || g->whole_cell);
+        return;
+    }
+    if (g->hint == KZ_HINT_FILENAME && !defanged) {
+        put_filename(sc, a, b, 1);
+        return;
+    }
+    if (!put_domain(sc, a, b, defanged, port))
+        scan_glued_ipv4(sc, a, b);
+}
+
+/* URLs hidden by an encoding, as droppers and phishing pages write them:
+ * base64 ("aHR0cDovL..." is "http://") and percent-encoding
+ * ("http%3A%2F%2F..."). Reported with the encoded text as written.
+ * Returns the end of the encoded run, 0 when there is none. */
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    char dec[KZ_MAX_URL + 1];
+    size_t dn = 0, e = a;
+    if (b - a >= 12 && memcmp(s + a, "aHR0c", 5) == 0) {
+        uint32_t acc = 0;
+        int bits = 0;
+        size_t group_dn = 0;
+        int in_group = 0;
+        while (e < b && b64val((unsigned char)s[e]) >= 0 && dn < KZ_MAX_URL) {
+            acc = (acc << 6) | (uint32_t)b64val((unsigned char)s[e]);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                dec[dn++] = (char)((acc >> bits) & 0xFF);
+            }
+            e++;
+            if (++in_group == 4) {
+                in_group = 0;
+                group_dn = dn;
+            }
+        }
+        if (e < b && s[e] == '=') {
+            while (e < b && s[e] == '=')
+                e++;
+        } else {
+            dn = group_dn; /* a trailing partial group is not data */
+        }
+    } else if (starts_ci(s + a, b - a, "http%3a%2f%2f") ||
+               starts_ci(s + a, b - a, "https%3a%2f%2f")) {
+        while (e < b && dn < KZ_MAX_URL) {
+            if (s[e] == '%' && e + 2 < b && kz_is_xdigit((unsigned char)s[e + 1]) &&
+                kz_is_xdigit((unsigned char)s[e + 2])) {
+                dec[dn++] = (char)(kz_hexval((unsigned char)s[e + 1]) * 16 +
+                                   kz_hexval((unsigned char)s[e + 2]));
+                e += 3;
+            } else if (kz_is_alnum((unsigned char)s[e]) || s[e] == '-' ||
+                       s[e] == '.' || s[e] == '_' || s[e] == '~' ||
+                       s[e] == '+') {
+                dec[dn++] = s[e++];
+            } else {
+                break;
+            }
+        }
+    } else {
+        return 0;
+    }
+    if (!(dn > 8 && (memcmp(dec, "http://", 7) == 0 ||
+                     memcmp(dec, "https://", 8) == 0)))
+        return 0;
+    size_t u = 0;
+    while (u < dn && (unsigned char)dec[u] > 0x20 &&
+           (unsigned char)dec[u] < 0x7F && dec[u] != '"' && dec[u] != '\'' &&
+           dec[u] != '<' && dec[u] != '>')
+        u++;
+    size_t len;
+    if (kz_norm_url(dec, u, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+        return 0;
+    put(sc, KZ_T_URL, a, e, 0, KZ_CLASS_INDICATOR, NULL);
+    return e;
+}
+
+/* ---- segments and code spans ---------------------------------------------- */
+
+/* Scans s[a, b) as chunks separated by delimiters. */
+static void scan_chunks(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t i = a;
+    while (i < b) {
+        size_t dl;
+        while (i < b && (dl = delim_len(s, b, i)) > 0)
+            i += dl;
+        if (i >= b)
+            break;
+        /* "<HKCU>\\Software\\...": a hive written in angle brackets. */
+        if (i > a && s[i - 1] == '<' && scan_bracketed_hive(sc, i, b, &i))
+            continue;
+        /* Paths and registry keys may run over spaces: check first. */
+        kz_type pt;
+        if ((i == a || !kz_is_alnum((unsigned char)s[i - 1])) &&
+            path_start(s, i, b, &pt)) {
+            i = scan_path(sc, i, b, pt, 0);
+            continue;
+        }
+        size_t j = i;
+        unsigned cls = 0;
+        size_t hexrun = 0, maxhex = 0;
+        for (;;) {
+            if (j >= b)
+                break;
+            unsigned char c = (unsigned char)s[j];
+            if (c < 0x80) {
+                unsigned k = byte_class[c];
+                if (k & BC_DELIM)
+                    break;
+                cls |= k;
+                hexrun = (k & BC_HEX) ? hexrun + 1 : 0;
+                if (hexrun > maxhex)
+                    maxhex = hexrun;
+                j++;
+            } else {
+                if (delim_len(s, b, j))
+                    break;
+                cls |= BC_SPECIAL; /* IDN hosts, names: look closer */
+                hexrun = 0;
+                j++;
+            }
+        }
+        /* Fast path: plain words and numbers hold no indicator unless a
+         * code span or table column says what they are (or "AS 1234"). */
+        if (!(cls & BC_SPECIAL) && maxhex < 32 && !sc->in_code &&
+            !sc->seg->whole_cell && kz_lower((unsigned char)s[i]) != 'a' &&
+            kz_lower((unsigned char)s[i]) != 'c') {
+            i = j;
+            continue;
+        }
+        /* Within the chunk: a URL, or a path, or generic tokens. */
+        size_t k = i;
+        if ((s[i] == 'a' || s[i] == 'h' || s[i] == 'H') &&
+            scan_encoded_url(sc, i, j) != 0) {
+            i = j;
+            continue;
+        }
+        while (k < j) {
+            const char *css = NULL;
+            for (size_t p = k; p + 3 <= j; p++)
+                if (s[p] == ':' && s[p + 1] == '/' && s[p + 2] == '/') {
+                    css = s + p;
+                    break;
+                }
+            if (!css) {
+                const char *sl = memchr(s + k, '/', j - k);
+                if (unix_path_start(s, k, j) &&
+                    (k == i || !kz_is_alnum((unsigned char)s[k - 1]))) {
+                    size_t pe = k == i ? path_end(s, k, b, 0, '/') : j;
+                    size_t e = trim_tail(s, k, pe);
+                    put_text(sc, KZ_T_FILEPATH, k, e, 0);
+                    if (pe > j)
+                        j = pe;
+                } else if (sl) {
+                    /* A slash without a scheme: a CIDR range, or else a
+                     * URL path, a detection name (Win32/Agent.X), a
+                     * schemeless host/path: nothing we can match exactly. */
+                    size_t a2 = k, b2 = j;
+                    while (a2 < b2 && (s[a2] == '(' || s[a2] == '['))
+                        a2++;
+                    b2 = trim_tail(s, a2, b2);
+                    if (a2 < b2 && (kz_is_xdigit((unsigned char)s[a2]) ||
+                                    s[a2] == ':'))
+                        try_put(sc, KZ_T_CIDR, a2, b2);
+                } else {
+                    /* "ASN 1234": the number is the next chunk. */
+                    scan_generic(sc, k, j);
+                    if (j - k >= 2 && j - k <= 3 &&
+                        (eq_ci(s + k, j - k, "as") ||
+                         eq_ci(s + k, j - k, "asn")) &&
+                        j + 1 < b && s[j] == ' ' &&
+                        kz_is_digit((unsigned char)s[j + 1])) {
+                        size_t d = j + 1;
+                        while (d < b && kz_is_digit((unsigned char)s[d]))
+                            d++;
+                        if ((d == b || delim_len(s, b, d) > 0 ||
+                             is_split((unsigned char)s[d]) || s[d] == '.') &&
+                            d - (j + 1) >= 2 &&
+                            (s[k] == 'A' || j - k == 3))
+                            try_put(sc, KZ_T_ASN, k, d);
+                    }
+                }
+                break;
+            }
+            size_t cs = (size_t)(css - s);
+            size_t ss = cs;
+            while (ss > k && kz_is_alpha((unsigned char)s[ss - 1]))
+                ss--;
+            int known = 0;
+            for (size_t q = 0; url_schemes[q]; q++)
+                if (eq_ci(s + ss, cs - ss, url_schemes[q]))
+                    known = 1;
+            if (!known) {
+                scan_generic(sc, k, cs);
+                k = cs + 3;
+                continue;
+            }
+            if (ss > k)
+                scan_generic(sc, k, ss);
+            size_t e = scan_url(sc, ss, j);
+            k = e ? e : cs + 3;
+            if (!e) {
+                /* Not a URL after all: skip to the end of the chunk. */
+                k = j;
+            }
+        }
+        i = j;
+    }
+}
+
+/* A code span or whole table cell: "`value`" or "`+value+`". Values with
+ * spaces (file names, paths, registry keys) are taken whole here. */
+static void scan_whole(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    const kz_segment *g = sc->seg;
+    while (a < b && (s[a] == ' ' || s[a] == '\t'))
+        a++;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+        b--;
+    /* AsciiDoc passthrough: `+value+`, `++value++`. */
+    while (b - a >= 2 && s[a] == '+' && s[b - 1] == '+') {
+        a++;
+        b--;
+    }
+    while (a < b && (s[a] == ' ' || s[a] == '\t'))
+        a++;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '+'))
+        b--;
+    if (b <= a)
+        return;
+    if (eq_ci(s + a, b - a, "n/a") || eq_ci(s + a, b - a, "-") ||
+        eq_ci(s + a, b - a, "none"))
+        return;
+    kz_type pt;
+    if (path_start(s, a, b, &pt)) {
+        put_text(sc, pt, a, b, 1);
+        return;
+    }
+    if (g->hint == KZ_HINT_MUTEX) {
+        put_text(sc, KZ_T_MUTEX, a, b, 1);
+        return;
+    }
+    if (g->hint == KZ_HINT_FILEPATH && !memchr(s + a, '/', b - a) &&
+        !all_hex(s + a, b - a)) {
+        /* A paths section lists bare names too ("wgl.dat"). */
+        put_text(sc, KZ_T_FILEPATH, a, b, 1);
+        return;
+    }
+    if (g->hint == KZ_HINT_FILEPATH && memchr(s + a, '\\', b - a)) {
+        put_text(sc, KZ_T_FILEPATH, a, b, 1);
+        return;
+    }
+    int spaces = memchr(s + a, ' ', b - a) != NULL;
+    int has_url = 0;
+    for (size_t p = a; p + 3 <= b; p++)
+        if (s[p] == ':' && s[p + 1] == '/' && s[p + 2] == '/')
+            has_url = 1;
+    if (g->hint == KZ_HINT_FILENAME && !has_url) {
+        /* A file name column: the cell is the name, spaces and all. */
+        size_t dot;
+        size_t el = last_label(s, a, b, &dot);
+        int hexonly = all_hex(s + a, b - a);
+        /* A defanged host in a file name column is still a host. */
+        char tmp[KZ_MAX_DOMAIN + 1];
+        size_t tl;
+        int host = el > 0 && was_defanged(sc, a, b) &&
+                   kz_norm_domain(s + a, b - a, tmp, sizeof tmp, &tl) ==
+                       KZ_OK &&
+                   kz_domain_has_public_suffix(tmp, tl) &&
+                   !kz_scan_is_file_ext(s + dot + 1, el);
+        if (!hexonly && !host) {
+            put_filename(sc, a, b, 1);
+            return;
+        }
+    }
+    if (spaces && !has_url) {
+        size_t dot;
+        size_t el = last_label(s, a, b, &dot);
+        if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el) &&
+            !memchr(s + a, '/', b - a)) {
+            /* "`Usermode COM Manager.exe`": one name. */
+            int ok = 1;
+            for (size_t p = dot + 1; p < b; p++)
+                if (s[p] == ' ')
+                    ok = 0;
+            if (ok) {
+                put_filename(sc, a, b, 1);
+                return;
+            }
+        }
+    }
+    int saved = sc->in_code;
+    sc->in_code = 1;
+    scan_chunks(sc, a, b);
+    sc->in_code = saved;
+}
+
+/* User agents: "Mozilla/5.0 (...) ..." runs to the end of the text, to a
+ * quote, or to the next user agent. Spaces and parentheses are part of it,
+ * so it is found before the text is cut into chunks. */
+static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
+{
+    for (size_t i = a; i + 9 <= b; i++) {
+        if ((s[i] != 'M' && s[i] != 'm') || !starts_ci(s + i, b - i, "mozilla/") ||
+            !kz_is_digit((unsigned char)s[i + 8]) ||
+            (i > a && kz_is_alnum((unsigned char)s[i - 1])))
+            continue;
+        size_t e = i + 8;
+        while (e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
+               s[e] != '\t' && !(e + 8 <= b && starts_ci(s + e, b - e, " mozilla/")))
+            e++;
+        while (e > i && (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
+            e--;
+        *end = e;
+        return i;
+    }
+    return (size_t)-1;
+}
+
+static void scan_text(scan *sc, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t e;
+        size_t u = find_ua(sc->seg->s, a, b, &e);
+        if (u == (size_t)-1) {
+            scan_chunks(sc, a, b);
+            return;
+        }
+        if (u > a)
+            scan_chunks(sc, a, u);
+        put_text(sc, KZ_T_USER_AGENT, u, e, 1);
+        a = e;
+    }
+}
+
+/* "<hash>  <file name>" lines (hash lists with names): the name is the rest
+ * of the line, spaces and commas included. */
+static int scan_hash_name_line(scan *sc)
+{
+    const char *s = sc->seg->s;
+    size_t n = sc->seg->n, i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '-' ||
+                     s[i] == '*' || s[i] == '+'))
+        i++;
+    size_t h = i;
+    while (i < n && kz_is_xdigit((unsigned char)s[i]))
+        i++;
+    size_t hl = i - h;
+    if (hl != 32 && hl != 40 && hl != 64 && hl != 128)
+        return 0;
+    if (i >= n || (s[i] != ' ' && s[i] != '\t'))
+        return 0;
+    size_t r = i;
+    while (r < n && (s[r] == ' ' || s[r] == '\t'))
+        r++;
+    size_t e = n;
+    while (e > r && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r'))
+        e--;
+    if (e <= r)
+        return 0;
+    size_t dot;
+    size_t el = last_label(s, r, e, &dot);
+    if (el == 0 || !kz_scan_is_file_ext(s + dot + 1, el))
+        return 0;
+    for (size_t p = r; p < e; p++)
+        if (s[p] == '/' || s[p] == '\\' || s[p] == '`' || s[p] == '|' ||
+            s[p] == '(')
+            return 0;
+    scan_hash(sc, h, h + hl);
+    put_filename(sc, r, e, 1);
+    return 1;
+}
+
+void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
+{
+    scan sc;
+    sc.seg = seg;
+    sc.emit = emit;
+    sc.ud = ud;
+    sc.in_code = 0;
+    pthread_once(&sets_once, sets_init);
+    if (seg->n == 0)
+        return;
+    if (seg->whole_cell) {
+        /* Cells with several code spans hold several values. */
+        size_t ticks = 0;
+        for (size_t i = 0; i < seg->n; i++)
+            ticks += seg->s[i] == '`';
+        if (ticks == 0) {
+            scan_whole(&sc, 0, seg->n);
+            return;
+        }
+        /* Cells with code spans: the spans hold the values. */
+        size_t i = 0;
+        while (i < seg->n) {
+            const char *o = memchr(seg->s + i, '`', seg->n - i);
+            if (!o)
+                break;
+            size_t os = (size_t)(o - seg->s) + 1;
+            const char *c = memchr(seg->s + os, '`', seg->n - os);
+            if (!c)
+                break;
+            scan_whole(&sc, os, (size_t)(c - seg->s));
+            i = (size_t)(c - seg->s) + 1;
+        }
+        return;
+    }
+    if (!seg->whole_cell && scan_hash_name_line(&sc))
+        return;
+    /* Code spans first, then the text between them. */
+    const char *s = seg->s;
+    size_t i = 0, last = 0;
+    while (i < seg->n) {
+        if (s[i] != '`') {
+            i++;
+            continue;
+        }
+        const char *close = memchr(s + i + 1, '`', seg->n - i - 1);
+        if (!close)
+            break;
+        size_t c = (size_t)(close - s);
+        if (i > last)
+            scan_text(&sc, last, i);
+        scan_whole(&sc, i + 1, c);
+        i = c + 1;
+        last = i;
+    }
+    if (last < seg->n)
+        scan_text(&sc, last, seg->n);
+}

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of lib/core/refang.c: every defang form kz_refang undoes, the
+ * prose it must leave alone (English and Japanese), the offsets of
+ * kz_refang_map, the bounds (output never longer than input, cap honoured,
+ * NUL passed through), and kz_defang round trips.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kizashi/core.h"
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct rcase {
+    const char *in, *want; /* want NULL: unchanged */
+};
+
+static void run_cases(const struct rcase *c, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(c[i].in);
+        const char *want = c[i].want ? c[i].want : c[i].in;
+        char *out = malloc(n + 1);
+        uint32_t *map = malloc((n + 1) * sizeof *map);
+        assert_non_null(out);
+        assert_non_null(map);
+        size_t len = kz_refang(c[i].in, n, out, n + 1);
+        if (strcmp(out, want) != 0)
+            print_error("case %zu: '%s' -> '%s', want '%s'\n", i, c[i].in, out,
+                        want);
+        assert_string_equal(out, want);
+        assert_int_equal(len, strlen(want));
+        assert_true(len <= n);
+        /* The map variant gives the same text, offsets ascending and in s. */
+        assert_int_equal(kz_refang_map(c[i].in, n, out, n + 1, map), len);
+        assert_string_equal(out, want);
+        for (size_t j = 0; j < len; j++) {
+            assert_true(map[j] < n);
+            if (j > 0)
+                assert_true(map[j] >= map[j - 1]);
+        }
+        free(out);
+        free(map);
+    }
+}
+
+static void test_refang__schemes(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"hxxp://evil.com/a", "http://evil.com/a"},
+        {"hXXps://evil.com", "https://evil.com"},
+        {"HXXP://EVIL.COM", "http://EVIL.COM"},
+        {"h**p://evil.com", "http://evil.com"},
+        {"h**ps://evil.com", "https://evil.com"},
+        {"hxtp://evil.com", "http://evil.com"},
+        {"hxxxp://evil.com", "http://evil.com"},
+        {"fxp://evil.com", "ftp://evil.com"},
+        {"fxps://evil.com", "ftps://evil.com"},
+        {"ftx://evil.com", "ftp://evil.com"},
+        {"meow://evil.com", "http://evil.com"},
+        {"xxxx://evil.com", "http://evil.com"},
+        {"XXXXX://evil.com", "https://evil.com"},
+        {"xxxxs://evil.com", "https://evil.com"},
+        {"see hxxp://evil.com.", "see http://evil.com."},
+        {"(hxxp://evil.com)", "(http://evil.com)"},
+        {"HTTP://evil.com", NULL},
+        {"file:///etc/passwd", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__scheme_separators(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"http[:]//evil.com", "http://evil.com"},
+        {"https[:]//evil.com", "https://evil.com"},
+        {"http[://]evil.com", "http://evil.com"},
+        {"hxxps[://]evil[.]com/a[.]html", "https://evil.com/a.html"},
+        {"http(:)//evil.com", "http://evil.com"},
+        {"http{:}//evil.com", "http://evil.com"},
+        {"http:[//]evil.com", "http://evil.com"},
+        {"http:\\/\\/evil.com", "http://evil.com"},
+        {"http[:]\\/\\/evil.com", "http://evil.com"},
+        {"[http]://evil.com", "http://evil.com"},
+        {"(https)://evil.com", "https://evil.com"},
+        {"https]://evil.com", "https://evil.com"},
+        {"http ://evil.com", "http://evil.com"},
+        {"https :///evil.com", "https://evil.com"},
+        {"http:// evil.com", "http://evil.com"},
+        {"http// evil.com", "http://evil.com"},
+        {"https:///evil.com", "https://evil.com"},
+        {"http:__evil.com", "http://evil.com"},
+        {"hxxp://[2001:db8::1]:80/", "http://[2001:db8::1]:80/"},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__scheme_lookalikes_unchanged(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"the hxxp scheme is defanged", NULL},
+        {"https//evil.com", NULL}, /* would need one byte more */
+        {"http__evil.com", NULL},
+        {"xhxxp://evil.com", NULL},
+        {"HTTP/1.1 200 OK", NULL},
+        {"http: see RFC 9110", NULL},
+        {"[http://evil.com", NULL},
+        {"123howp", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__bracketed_dots(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"evil[.]com", "evil.com"},
+        {"evil(.)com", "evil.com"},
+        {"evil{.}com", "evil.com"},
+        {"evil<.>com", "evil.com"},
+        {"evil[dot]com", "evil.com"},
+        {"evil(dot)com", "evil.com"},
+        {"evil{dot}com", "evil.com"},
+        {"evil<dot>com", "evil.com"},
+        {"evil[ . ]com", "evil.com"},
+        {"evil[DOT]com", "evil.com"},
+        {"evil[Dot]com", "evil.com"},
+        {"evil[PUNKT]com", "evil.com"},
+        {"evil(punto)com", "evil.com"},
+        {"evil[[.]]com", "evil.com"},
+        {"evil\\.com", "evil.com"},
+        {"www\\.evil\\.com", "www.evil.com"},
+        {"https://evil\\(.\\)com/a\\.html", "https://evil.com/a.html"},
+        {"evil^.com", "evil.com"},
+        {"192[.]168[.]4[.]2", "192.168.4.2"},
+        {"1.2.3[.]4", "1.2.3.4"},
+        {"ikstrade[.]co[.]kr", "ikstrade.co.kr"},
+        {"server-{1,30}[.]evil.com", "server-{1,30}.evil.com"},
+        {"5[,]6[,]7(,)8", "5.6.7.8"},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__unbalanced_dots(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"10.10.10.]]]10", "10.10.10.10"},
+        {"10.10.10[[[.10", "10.10.10.10"},
+        {"111[.111.]111[.111", "111.111.111.111"},
+        {"hxxp://evil[.com/test", "http://evil.com/test"},
+        {"hxxp://evil.]com/test", "http://evil.com/test"},
+        {"hxxp://evil[dotcom/test", "http://evil.com/test"},
+        {"foo].[com", "foo.com"},
+        {"foo[.[com", "foo.com"},
+        {"foo}.{com", "foo.com"},
+        {"foo{.{com", "foo.com"},
+        {"fooDOT]com", "foo.com"},
+        {"fooDOT}com", "foo.com"},
+        {"foodot]com", "foo.com"},
+        {"foopunto)com", "foo.com"},
+        {"fooDOTcom", "foo.com"},
+        {"foo.[com", NULL},
+        {"foo.{com", NULL},
+        {"foo}.com", NULL},
+        {"foo.}com", NULL},
+        {"foodotcom", NULL},
+        {"ANECDOTE", NULL},
+        {"WWW.MDOT.EXAMPLE.VIP/pay", NULL},
+        {"http://accounts.dot-example.online", NULL},
+        {"9,10,11,12", NULL}, /* a list of numbers, not an address */
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__spaced_dots_need_context(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"example [.] com/test", "example.com/test"},
+        {"example [.] com [.] tld", "example.com.tld"},
+        {"myuser@example   [[[  . ])] com [.tld", "myuser@example.com.tld"},
+        {"myuser { at ) example {  doT ])] com [dot tld",
+         "myuser@example.com.tld"},
+        {"foo@bar DOT com", "foo@bar.com"},
+        {"foo@bar  DOT  com", "foo@bar.com"},
+        {"evil dot com", "evil.com"},
+        {"bad-dot-com", "bad.com"},
+        {"x.bad-dot-com.example", NULL},
+        {"The dot is here.", NULL},
+        {"the dot com bubble", NULL},
+        {"each dot in the image", NULL},
+        {"a polka dot dress", NULL},
+        {"The [.] character", NULL},
+        {"Use [.] instead", NULL},
+        {"array[.] Then", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__at_forms(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"user[@]evil.com", "user@evil.com"},
+        {"user(@)evil.com", "user@evil.com"},
+        {"user{@}evil.com", "user@evil.com"},
+        {"user[at]evil.com", "user@evil.com"},
+        {"user(at)evil.com", "user@evil.com"},
+        {"user{at}evil.com", "user@evil.com"},
+        {"user[AT]evil.com", "user@evil.com"},
+        {"user [at] evil.com", "user@evil.com"},
+        {"user (at) evil.com", "user@evil.com"},
+        {"user [ @ ] evil.com", "user@evil.com"},
+        {"user[et]evil.com", "user@evil.com"},
+        {"user[@]evil[.]com", "user@evil.com"},
+        {"foo @ bar.com", "foo@bar.com"},
+        {"foo  @  bar.com", "foo@bar.com"},
+        {"myuser @example[.]com", "myuser@example.com"},
+        {"fooATbar.com", "foo@bar.com"},
+        {"foo AT bar.com", "foo@bar.com"},
+        {"fooat]bar.com", "foo@bar.com"},
+        {"fooarroba}bar.com", "foo@bar.com"},
+        {"me (arroba) example (punto) com", "me@example.com"},
+        {"a+[at]evil.com", "a+@evil.com"},
+        {"silena[.]berillo(at)gmail[.]com, hto2018(at)yandex[.]ru",
+         "silena.berillo@gmail.com, hto2018@yandex.ru"},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__at_lookalikes_unchanged(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"fooMATbar.com", NULL},
+        {"fooATAbar.com", NULL},
+        {"Visit us at example.com", NULL},
+        {"LOOK AT EXAMPLE.COM", NULL},
+        {"Meet me (at) noon.", NULL},
+        {"user@evil.com", NULL},
+        {"x<@evil.com>", NULL},
+        {"[atlas] and foo[atlas]", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__colon_slash_hyphen_and_label_brackets(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"1.2.3.4[:]8080", "1.2.3.4:8080"},
+        {"1.2.3.4(:)8080", "1.2.3.4:8080"},
+        {"1.2.3.4{:}8080", "1.2.3.4:8080"},
+        {"http://evil.com[/]test", "http://evil.com/test"},
+        {"http://evil(.)com(/)test", "http://evil.com/test"},
+        {"hxxp://evil.com[/test", "http://evil.com/test"},
+        {"evil[.]com[://]x", "evil.com://x"},
+        {"foo[-]bar.com", "foo-bar.com"},
+        {"diota[-]ar.com:80/.well-known/a.pdf",
+         "diota-ar.com:80/.well-known/a.pdf"},
+        {"[www].example.com", "www.example.com"},
+        {"(www).example.com", "www.example.com"},
+        {"<COMPUTERNAME>-<Random_Number>", NULL},
+        {"[1.2.3.4] and [evil.com].", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__full_width_forms(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"ｅｖｉｌ．ｃｏｍ", "evil.com"},
+        {"ｈｘｘｐ：／／ｅｖｉｌ．ｃｏｍ／ａ", "http://evil.com/a"},
+        {"user＠evil.com", "user@evil.com"},
+        {"１９２．１６８．０．１", "192.168.0.1"},
+        {"evil［.］com", "evil.com"},
+        {"evil［．］com", "evil.com"},
+        {"C2: ｅｖｉｌ．ｃｏｍ です", "C2: evil.com です"},
+        {"example。com", "example.com"},
+        {"ｅｘａｍｐｌｅ。ｃｏｍ", "example.com"},
+        {"evil｡com", "evil.com"},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang__leaves_prose_alone(void **state)
+{
+    (void)state;
+    static const struct rcase c[] = {
+        {"Version 1.2 is out. The dot is here.", NULL},
+        {"Use e.g. (see above) and [1], then stop.", NULL},
+        {"The attacker (at least one) used a dot-com domain.", NULL},
+        {"C:\\Windows\\.hidden and HKLM\\SOFTWARE\\Microsoft\\.NETFramework",
+         NULL},
+        {"logon type 3 (network).\\r\\nThe New Logon", NULL},
+        {"http://[2001:db8::1]:80/x and http://evil.com/a.b", NULL},
+        {"これはテストです。次の文です。", NULL},
+        {"攻撃者は2023年に活動を開始した。Windows 10。次に", NULL},
+        {"資料１（写）.docx と【参考】ファイル", NULL},
+        {"（注）ＡＢＣ社の報告書", NULL},
+        {"ABC。", NULL},
+    };
+    run_cases(c, LEN(c));
+}
+
+static void test_refang_map__offsets(void **state)
+{
+    (void)state;
+    const char *in = "hxxp://evil[.]com x";
+    char out[32];
+    uint32_t map[32];
+    size_t len = kz_refang_map(in, strlen(in), out, sizeof out, map);
+    assert_string_equal(out, "http://evil.com x");
+    assert_int_equal(len, 17);
+    static const uint32_t want[] = {0, 0,  0,  0,  4,  5,  6,  7, 8,
+                                    9, 10, 11, 14, 15, 16, 17, 18};
+    assert_memory_equal(map, want, sizeof want);
+
+    in = "a [at] b.jp";
+    len = kz_refang_map(in, strlen(in), out, sizeof out, map);
+    assert_string_equal(out, "a@b.jp");
+    static const uint32_t want2[] = {0, 1, 7, 8, 9, 10};
+    assert_memory_equal(map, want2, sizeof want2);
+
+    in = "ｅ．x"; /* two 3-byte characters */
+    len = kz_refang_map(in, strlen(in), out, sizeof out, map);
+    assert_string_equal(out, "e.x");
+    static const uint32_t want3[] = {0, 3, 6};
+    assert_memory_equal(map, want3, sizeof want3);
+
+    in = "[www].example";
+    len = kz_refang_map(in, strlen(in), out, sizeof out, map);
+    assert_string_equal(out, "www.example");
+    assert_int_equal(map[0], 1);
+    assert_int_equal(map[3], 5);
+    assert_int_equal(map[10], 12);
+}
+
+static void test_refang__bounds(void **state)
+{
+    (void)state;
+    char out[64];
+    /* cap smaller than the output: cut short, NUL-terminated, no overflow */
+    memset(out, 'Z', sizeof out);
+    size_t len = kz_refang("evil[.]com and more", 19, out, 6);
+    assert_true(len <= 5);
+    assert_int_equal(strlen(out), len);
+    assert_int_equal(out[6], 'Z');
+    len = kz_refang("hxxp://evil.com", 15, out, 5);
+    assert_true(len <= 4);
+    assert_int_equal(strlen(out), len);
+    /* NULL and empty */
+    assert_int_equal(kz_refang(NULL, 10, out, sizeof out), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(kz_refang("abc", 3, out, 0), 0);
+    assert_int_equal(kz_refang("abc", 3, NULL, 10), 0);
+    /* NUL bytes are copied like any other byte, never part of a form */
+    len = kz_refang("a\0b[.]c[\0.]d", 12, out, sizeof out);
+    assert_int_equal(len, 10);
+    assert_memory_equal(out, "a\0b.c[\0.]d", 10);
+    /* reads no further than n */
+    len = kz_refang("evil[.]com", 6, out, sizeof out);
+    assert_string_equal(out, "evil[.");
+}
+
+static void test_refang__long_hostile_input_is_bounded(void **state)
+{
+    (void)state;
+    static const char *const unit[] = {
+        "a[.]", "[[[[", "    ",   "a [.",  "hxxp",
+        "a@ b", "ｅ．", "a-dot-", "x AT ", "\\.\\.",
+    };
+    size_t n = 1u << 20;
+    char *in = malloc(n), *out = malloc(n + 1);
+    uint32_t *map = malloc((n + 1) * sizeof *map);
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_non_null(map);
+    for (size_t u = 0; u < LEN(unit); u++) {
+        size_t ul = strlen(unit[u]);
+        for (size_t i = 0; i < n; i++)
+            in[i] = unit[u][i % ul];
+        size_t len = kz_refang_map(in, n, out, n + 1, map);
+        assert_true(len <= n);
+        assert_int_equal(out[len], '\0');
+    }
+    free(in);
+    free(out);
+    free(map);
+}
+
+static void test_refang__undoes_defang(void **state)
+{
+    (void)state;
+    static const struct {
+        kz_type t;
+        const char *v;
+    } c[] = {
+        {KZ_T_URL, "http://evil.example.com/a/b.php?x=1"},
+        {KZ_T_URL, "https://1.2.3.4:8443/"},
+        {KZ_T_URL, "ftp://files.evil.com/x"},
+        {KZ_T_DOMAIN, "a-b.evil.co.uk"},
+        {KZ_T_DOMAIN, "_dmarc.evil.com"},
+        {KZ_T_IPV4, "10.0.0.1"},
+        {KZ_T_EMAIL, "first.last+tag@evil.example"},
+    };
+    for (size_t i = 0; i < LEN(c); i++) {
+        char d[128], r[128];
+        size_t dl;
+        assert_int_equal(
+            kz_defang(c[i].t, c[i].v, strlen(c[i].v), d, sizeof d, &dl), KZ_OK);
+        assert_string_not_equal(d, c[i].v);
+        kz_refang(d, dl, r, sizeof r);
+        assert_string_equal(r, c[i].v);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refang__schemes),
+        cmocka_unit_test(test_refang__scheme_separators),
+        cmocka_unit_test(test_refang__scheme_lookalikes_unchanged),
+        cmocka_unit_test(test_refang__bracketed_dots),
+        cmocka_unit_test(test_refang__unbalanced_dots),
+        cmocka_unit_test(test_refang__spaced_dots_need_context),
+        cmocka_unit_test(test_refang__at_forms),
+        cmocka_unit_test(test_refang__at_lookalikes_unchanged),
+        cmocka_unit_test(test_refang__colon_slash_hyphen_and_label_brackets),
+        cmocka_unit_test(test_refang__full_width_forms),
+        cmocka_unit_test(test_refang__leaves_prose_alone),
+        cmocka_unit_test(test_refang_map__offsets),
+        cmocka_unit_test(test_refang__bounds),
+        cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
+        cmocka_unit_test(test_refang__undoes_defang),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
