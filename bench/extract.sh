@@ -5,7 +5,10 @@
 #
 # Usage: bench/extract.sh [KIZASHI]     (default build/release/kizashi)
 # Environment: KZ_BENCH_MB (input size in MiB, default 512), KZ_BENCH_SEED
-# (default 1), KZ_SHARED (default <repo>/../shared), TMPDIR (scratch).
+# (default 1), KZ_BENCH_RUNS / KZ_BENCH_WARMUP (hyperfine runs, default 5
+# and 1), KZ_BENCH_ALLOCC=1 (also time --all-occurrences, which prints
+# every occurrence like grep -o does), KZ_SHARED (default <repo>/../shared),
+# TMPDIR (scratch).
 #
 # The input is made by bench/gen_text.py (seeded, deterministic): generated
 # prose with defanged and plain indicators and near-misses, interleaved with
@@ -23,6 +26,7 @@
 # tokens; kizashi also refangs, validates, normalizes, classifies and
 # deduplicates, so grep/rg are a lower bound of the work, not equals.
 # hyperfine: --warmup 1 --runs 5; MB/s = 10^6 bytes per second of the median.
+# Budget: generation ~10 s once (cached); then 6 runs of each command.
 # Every command writes into a pipe to cat, not straight to /dev/null: GNU
 # grep notices a /dev/null stdout and stops at the first match (as with -q).
 # Nothing is written to bench/RESULTS.md: paste the summary by hand.
@@ -32,6 +36,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KZ=${1:-$ROOT/build/release/kizashi}
 MB=${KZ_BENCH_MB:-512}
 SEED=${KZ_BENCH_SEED:-1}
+RUNS=${KZ_BENCH_RUNS:-5}
+WARMUP=${KZ_BENCH_WARMUP:-1}
 SHARED=${KZ_SHARED:-$ROOT/../shared}
 SCRATCH=${TMPDIR:-/tmp}/kizashi-bench-extract
 
@@ -73,7 +79,7 @@ EOF
 cat "$INPUT" > /dev/null   # warm the page cache
 
 echo "input: $INPUT ($BYTES bytes)"
-echo "kizashi: $KZ ($("$KZ" version 2>/dev/null | head -n 1 || echo '?'))"
+echo "kizashi: $KZ ($("$KZ" version 2>/dev/null | sed -n 1p))"
 echo "grep: $(grep --version | head -n 1); rg: $(rg --version | head -n 1); $(hyperfine --version)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') x $(nproc)"
 
@@ -90,12 +96,20 @@ echo "rg -o: $NRG matches (every occurrence)"
 case $KZRC in 0|1) ;; *) echo "kizashi failed:"; cat "$RSSLOG"; exit 2 ;; esac
 
 JSON=$SCRATCH/extract.json
-hyperfine --warmup 1 --runs 5 --export-json "$JSON" \
-    -n kizashi "'$KZ' extract --format tsv '$INPUT' | cat > /dev/null" \
-    -n kizashi-all-occurrences "'$KZ' extract --format tsv --all-occurrences '$INPUT' | cat > /dev/null" \
-    -n grep "LC_ALL=C grep -E -o -f '$PAT' '$INPUT' | cat > /dev/null" \
-    -n rg "rg -o -N --no-unicode -f '$PAT' '$INPUT' | cat > /dev/null" \
-    -i
+if [ "${KZ_BENCH_ALLOCC:-0}" = 1 ]; then
+    hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$JSON" \
+        -n kizashi "'$KZ' extract --format tsv '$INPUT' | cat > /dev/null" \
+        -n kizashi-all-occurrences "'$KZ' extract --format tsv --all-occurrences '$INPUT' | cat > /dev/null" \
+        -n grep "LC_ALL=C grep -E -o -f '$PAT' '$INPUT' | cat > /dev/null" \
+        -n rg "rg -o -N --no-unicode -f '$PAT' '$INPUT' | cat > /dev/null" \
+        -i
+else
+    hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$JSON" \
+        -n kizashi "'$KZ' extract --format tsv '$INPUT' | cat > /dev/null" \
+        -n grep "LC_ALL=C grep -E -o -f '$PAT' '$INPUT' | cat > /dev/null" \
+        -n rg "rg -o -N --no-unicode -f '$PAT' '$INPUT' | cat > /dev/null" \
+        -i
+fi
 
 python3 - "$JSON" "$BYTES" "$RSS" <<'EOF'
 import json, sys
@@ -103,7 +117,7 @@ res = json.load(open(sys.argv[1]))["results"]
 size = int(sys.argv[2])
 rss = sys.argv[3]
 mbs = {}
-print("\nsummary (median of 5 runs; MB = 10^6 bytes)")
+print(f"\nsummary (median of {len(res[0]['times'])} runs; MB = 10^6 bytes)")
 print(f"{'command':<26} {'median s':>9} {'min s':>8} {'max s':>8} {'MB/s':>8}")
 for r in res:
     name = r["command"]

@@ -72,8 +72,9 @@ EXTS = ["exe", "dll", "doc", "docx", "xls", "lnk", "js", "vbs", "ps1",
 DETECTIONS = ["Win32/Agent.{0}", "MSIL/Spy.Agent.{0}", "Win64/Kryptik.{0}",
               "JS/TrojanDownloader.Nemucod.{0}", "Linux/Mirai.{0}",
               "PowerShell/Agent.{0}", "VBA/TrojanDownloader.Agent.{0}"]
-JA = ["攻撃者は", "を使用して", "通信を行いました。", "以下の通信先を確認しています。",
-      "当該ファイルは", "に保存されます。", "マルウェアの", "ハッシュ値は次の通りです。"]
+JA = ["攻撃者は", "を使用して", "通信を行いました。",
+      "以下の通信先を確認しています。", "当該ファイルは", "に保存されます。",
+      "マルウェアの", "ハッシュ値は次の通りです。"]
 
 
 class Gen:
@@ -182,7 +183,8 @@ class Gen:
         k = r.random()
         if k < 0.25:
             return f"version {r.randint(1, 20)}.{r.randint(0, 99)}." \
-                   f"{r.randint(0, 999)}.{r.randint(0, 9999)}.{r.randint(1, 9)}"
+                   f"{r.randint(0, 999)}.{r.randint(0, 9999)}." \
+                   f"{r.randint(1, 9)}"
         if k < 0.45:
             return r.choice(DETECTIONS).format(
                 "".join(r.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")

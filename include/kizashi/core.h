@@ -202,10 +202,14 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
 /* ---- refang and defang ---------------------------------------------------
  * Refanging undoes what writers do to keep indicators from being clickable:
  * hxxp/hXXps/fxp/meow schemes, [.] (.) {.} [dot] (dot) " dot " \. for dots,
- * [:] [://] for colons, [@] (at) [at] for '@', brackets around whole
- * addresses, and full-width forms (U+FF0E, U+FF1A, U+FF0F, U+FF20, U+3002
- * inside a host, full-width ASCII letters and digits). It is meant for intel
- * text only; evidence is never refanged. */
+ * [:] [://] for colons, [@] (at) [at] for '@', brackets around a first
+ * label ("[www].example.com"), and full-width forms (U+FF0E, U+FF1A,
+ * U+FF0F, U+FF20, U+3002 inside a host, full-width ASCII letters and digits
+ * in a run that holds one of these, so Japanese file names stay as
+ * written). Brackets around a whole address ("[1.2.3.4]") are left for the
+ * extractor, which treats them as delimiters. A form is rewritten only
+ * between host characters, so ordinary prose is left alone. It is meant for
+ * intel text only; evidence is never refanged. */
 
 /* Refangs the n bytes at s into out (cap bytes, NUL-terminated, output never
  * longer than input). Returns the output length. */
@@ -223,7 +227,9 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map);
 
 /* Defangs a normalized value of type t for display ("http" -> "hxxp",
- * last-label dots -> "[.]", '@' -> "[@]"). Output at most 2n + 8 bytes. */
+ * "https" -> "hxxps", "ftp" -> "fxp", every dot of a URL host, domain,
+ * IPv4 address or e-mail domain -> "[.]", '@' -> "[@]"; other types are
+ * copied). Output at most 2n + 8 bytes for normalized values. */
 kz_status kz_defang(kz_type t, const char *s, size_t n, char *out,
                     size_t cap, size_t *outlen);
 

@@ -23,6 +23,10 @@ void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
              uint64_t column, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* 0 when kz_refang_map would copy the n bytes at s unchanged (so a caller
+ * may skip it and use offsets as they are); 1 when it may change them. */
+int kz_refang_needed(const char *s, size_t n);
+
 /* Allocation wrappers. They return NULL on failure (and, in tests, when
  * kz_alloc_fail_after() says so); they never abort. */
 void *kz_malloc(size_t n);

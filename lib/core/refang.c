@@ -7,6 +7,7 @@
  * output byte maps to the input offset it came from, and a form is only
  * rewritten between host-like characters, so ordinary prose stays intact.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -824,6 +825,150 @@ static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
     return 0;
 }
 
+/* ---- fast path -------------------------------------------------------------
+ * 1 when the ASCII byte s[i] cannot start a form given the byte written
+ * before it, so the main loop may copy it without trying the matchers.
+ * Every rule here mirrors an early "return 0" of match_at and the matchers
+ * it calls; when in doubt it answers 0 and the matchers decide. Advisory
+ * prose is mostly such bytes, so this is what makes the pass fast. */
+static int could_start_scheme(const char *s, size_t n, size_t i)
+{
+    size_t r = i;
+    while (r < n && r - i < 8 &&
+           (kz_is_alpha((unsigned char)s[r]) || s[r] == '*'))
+        r++;
+    if (r - i < 2 || r - i > 7)
+        return 0;
+    if (r < n && (s[r] == ']' || s[r] == ')'))
+        r++;
+    for (int k = 0; k < 2 && r < n && is_ws((unsigned char)s[r]); k++)
+        r++;
+    if (r >= n)
+        return 0;
+    unsigned char c = (unsigned char)s[r];
+    return c == ':' || c == '[' || c == '(' || c == '{' || c == '/' ||
+           c == '\\' || c == '_' || c >= 0x80;
+}
+
+static int is_core_initial(unsigned char c)
+{
+    return c == 'a' || c == 'd' || c == 'e' || c == 'p' || c == 'A' ||
+           c == 'D' || c == 'E' || c == 'P';
+}
+
+static int eat_ascii_ci(const char *s, const char *w, size_t l)
+{
+    for (size_t k = 0; k < l; k++)
+        if (kz_lower((unsigned char)s[k]) != (unsigned char)w[k])
+            return 0;
+    return 1;
+}
+
+/* 1 when one of the core words ("dot", "at", "punto", ...) starts at s[i],
+ * in any case. Keep in step with core_words. */
+static int core_word_at(const char *s, size_t n, size_t i)
+{
+#define AT(w) (i + sizeof w - 1 <= n && eat_ascii_ci(s + i, w, sizeof w - 1))
+    switch (kz_lower((unsigned char)s[i])) {
+    case 'a':
+        return AT("at") || AT("arroba");
+    case 'd':
+        return AT("dot");
+    case 'e':
+        return AT("et");
+    case 'p':
+        return AT("punto") || AT("punkt");
+    default:
+        return 0;
+    }
+#undef AT
+}
+
+static int quiet_byte(const char *s, size_t n, size_t i, int prev)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (is_host(prev)) {
+        if (kz_is_digit(c) || c == '_')
+            return 1;
+        if (kz_is_alpha(c)) {
+            if (!is_core_initial(c) || !core_word_at(s, n, i))
+                return 1;
+            if (c >= 'A' && c <= 'Z')
+                return 0; /* "fooDOTcom", "fooATbar" */
+            /* A lower-case core word glued to a label needs a closing
+             * bracket after it ("fooat]bar"). */
+            for (size_t k = i + 1; k < n && k < i + 9; k++) {
+                unsigned char d = (unsigned char)s[k];
+                if (d == ']' || d == ')' || d == '}' || d >= 0x80)
+                    return 0;
+            }
+            return 1;
+        }
+        if (c == '.')
+            return i + 1 < n && kz_is_alnum((unsigned char)s[i + 1]);
+        if (c == ' ' || c == '\t') {
+            /* A spaced form: brackets, a core character or word next. */
+            size_t k = i;
+            while (k < n && k - i < 5 && is_ws((unsigned char)s[k]))
+                k++;
+            if (k >= n || k - i >= 5)
+                return 0;
+            unsigned char d = (unsigned char)s[k];
+            return (kz_is_alnum(d) && !is_core_initial(d)) || d == '"' ||
+                   d == '\'';
+        }
+        return 0;
+    }
+    if (c == '[' || c == '(')
+        return 0;
+    if (kz_is_alpha(c) && could_start_scheme(s, n, i))
+        return 0;
+    if ((is_atext_punct(prev) || is_closer(prev)) && bracket_flag(c))
+        return 0;
+    return c != 0;
+}
+
+/* Byte tables for the main loop: whether a written byte is a host
+ * character, and for the next input byte whether it is copied at once
+ * (Q_COPY), needs quiet_byte (Q_CHECK) or the matchers (Q_SLOW). */
+enum { Q_SLOW = 0, Q_COPY = 1, Q_CHECK = 2 };
+static unsigned char host_byte[256], after_host[256], after_other[256];
+/* Bytes kz_refang_needed looks at more closely. */
+static unsigned char needed_byte[256];
+static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
+
+static void fast_init(void)
+{
+    for (int c = 0; c < 256; c++) {
+        host_byte[c] = (unsigned char)is_host(c);
+        unsigned char ah = Q_SLOW, ao = Q_SLOW;
+        if (c > 0 && c < 0x80) {
+            /* After a host character a form starts only with white space,
+             * a bracket, a core character (. , @ : / -) or a core word. */
+            if (kz_is_digit((unsigned char)c) || c == '_' ||
+                (kz_is_alpha((unsigned char)c) &&
+                 !is_core_initial((unsigned char)c)) ||
+                (!kz_is_alnum((unsigned char)c) && !bracket_flag(c) &&
+                 !strchr(" \t.,@:/-", c)))
+                ah = Q_COPY;
+            else if (kz_is_alpha((unsigned char)c) || c == '.' || c == ' ' ||
+                     c == '\t')
+                ah = Q_CHECK;
+            if (c == '[' || c == '(')
+                ao = Q_SLOW;
+            else if (kz_is_alpha((unsigned char)c) || bracket_flag(c))
+                ao = Q_CHECK;
+            else
+                ao = Q_COPY;
+        }
+        after_host[c] = ah;
+        after_other[c] = ao;
+        needed_byte[c] = (unsigned char)(c >= 0x80 || bracket_flag(c) ||
+                                         c == '/' || c == ' ' || c == '\t' ||
+                                         c == 'd' || c == 'D' || c == 'A');
+    }
+}
+
 size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map)
 {
@@ -836,7 +981,27 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
     struct writer w = {s, out, map, 0, cap - 1};
     struct run run = {0, 0};
     size_t i = 0;
+    pthread_once(&fast_once, fast_init);
     while (i < n) {
+        /* Copy bytes that cannot start a form, in a tight loop. */
+        size_t stop = n - i < w.room - w.k ? n : i + (w.room - w.k);
+        unsigned char pv = w.k ? (unsigned char)w.o[w.k - 1] : 0;
+        size_t k = w.k;
+        while (i < stop) {
+            unsigned char b = (unsigned char)s[i];
+            unsigned char q = host_byte[pv] ? after_host[b] : after_other[b];
+            if (q != Q_COPY &&
+                (q == Q_SLOW || !quiet_byte(s, n, i, k ? pv : CP_END)))
+                break;
+            if (w.map)
+                w.map[k] = (uint32_t)i;
+            w.o[k++] = (char)b;
+            pv = b;
+            i++;
+        }
+        w.k = k;
+        if (i >= n || w.k >= w.room)
+            break;
         struct match m;
         if (match_at(s, n, i, &w, &m)) {
             if (!put_match(&w, &m))
@@ -871,6 +1036,49 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
     }
     out[w.k] = '\0';
     return w.k;
+}
+
+int kz_refang_needed(const char *s, size_t n)
+{
+    /* Every form needs one of these (see form_repl, try_scheme and
+     * match_at): a bracket character, a non-ASCII byte (full-width and
+     * ideographic forms), "//" (a scheme), a space before '.' or '@'
+     * (spaced forms), the word "dot" in any case ("-dot-", " dot ",
+     * "fooDOTcom"), or an upper-case "AT" ("foo AT bar.com"). The test
+     * tests/unit/test_refang.c checks that kz_refang_map is the identity
+     * wherever this answers 0. */
+    pthread_once(&fast_once, fast_init);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!needed_byte[c])
+            continue;
+        if (c >= 0x80 || bracket_flag(c))
+            return 1;
+        switch (c) {
+        case '/':
+            if (i + 1 < n && s[i + 1] == '/')
+                return 1;
+            break;
+        case ' ':
+        case '\t':
+            if (i + 1 < n && (s[i + 1] == '.' || s[i + 1] == '@'))
+                return 1;
+            break;
+        case 'd':
+        case 'D':
+            if (i + 2 < n && (s[i + 1] | 0x20) == 'o' &&
+                (s[i + 2] | 0x20) == 't')
+                return 1;
+            break;
+        case 'A':
+            if (i + 1 < n && s[i + 1] == 'T')
+                return 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)

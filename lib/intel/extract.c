@@ -8,6 +8,7 @@
  * offset map, hands segments to the scanner, and de-duplicates what it
  * reports. Memory is bounded by kizashi/limits.h whatever the input size.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,6 +132,7 @@ struct kz_extractor {
     size_t cur_orig_n;
     int cur_from_href;
     int cur_ctx; /* line context flags, -1 until the scanner asks */
+    kz_psl_cache *psl;
 
     unsigned warned[W_COUNT];
 };
@@ -313,8 +315,8 @@ static uint64_t count_cps(const char *s, size_t n)
 static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
 {
     kz_extractor *x = ud;
-    size_t oa = seg->map[seg->base + c->start];
-    size_t ob = seg->map[seg->base + c->end];
+    size_t oa = KZ_SEG_MAP(seg, c->start);
+    size_t ob = KZ_SEG_MAP(seg, c->end);
     if (ob < oa)
         ob = oa;
     kz_extracted e;
@@ -715,6 +717,7 @@ static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
     seg.hint = hint;
     seg.whole_cell = whole_cell;
     seg.ctx_cache = &x->cur_ctx;
+    seg.psl_cache = x->psl;
     kz_scan_segment(&seg, on_cand, x);
 }
 
@@ -838,6 +841,77 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
     return copied ? d : s;
 }
 
+/* The line prefilter. Most lines of an advisory are prose: no dot inside a
+ * word, no slash, colon, '@', bracket, backslash, code span or table pipe,
+ * no long hex run, no "dot" spelled out, no CVE or AS number. Such a line
+ * holds no indicator and no defanged form, so it skips refanging and
+ * scanning. The byte classes: */
+enum { LB_NONE = 0, LB_YES, LB_NEXT, LB_DOT, LB_CVE, LB_AS };
+static unsigned char lb_class[256];
+static pthread_once_t lb_once = PTHREAD_ONCE_INIT;
+
+static void lb_init(void)
+{
+    for (int c = 0x80; c < 256; c++)
+        lb_class[c] = LB_YES; /* full-width forms, IDN hosts, CJK text */
+    const char *yes = "@\\/%[{<|`~";
+    for (const char *p = yes; *p; p++)
+        lb_class[(unsigned char)*p] = LB_YES;
+    lb_class['.'] = lb_class[':'] = lb_class['('] = LB_NEXT;
+    lb_class['d'] = lb_class['D'] = LB_DOT;
+    lb_class['c'] = lb_class['C'] = LB_CVE;
+    lb_class['a'] = lb_class['A'] = LB_AS;
+    lb_class[0] = LB_YES;
+}
+
+static int line_is_boring(const char *s, size_t n)
+{
+    pthread_once(&lb_once, lb_init);
+    size_t hex = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        hex = kz_is_xdigit(c) ? hex + 1 : 0;
+        if (hex >= 32)
+            return 0;
+        switch (lb_class[c]) {
+        case LB_NONE:
+            break;
+        case LB_YES:
+            return 0;
+        case LB_NEXT: {
+            /* "e.g", "evil.com", "hxxp:", "12:34", "(.)", "(dot)": only a
+             * sentence end (". ", ": ", "(see") is harmless. */
+            if (i + 1 >= n)
+                break;
+            unsigned char d = (unsigned char)s[i + 1];
+            if (c == '(' ? (d == '.' || d == '@' || d == ':' || d == '/' ||
+                            d == ',' || d == 'd' || d == 'D' || d == 'a' ||
+                            d == 'A' || d == '-' || d >= 0x80)
+                         : (d != ' ' && d != '\t' && d != '\r' && d != '"' &&
+                            d != '\'' && d != ')'))
+                return 0;
+            break;
+        }
+        case LB_DOT:
+            if (i + 2 < n && (s[i + 1] | 0x20) == 'o' && (s[i + 2] | 0x20) == 't')
+                return 0;
+            break;
+        case LB_CVE:
+            if (i + 3 < n && (s[i + 1] | 0x20) == 'v' &&
+                (s[i + 2] | 0x20) == 'e' && s[i + 3] == '-')
+                return 0;
+            break;
+        case LB_AS:
+            if (i + 2 < n && (s[i + 1] | 0x20) == 's' &&
+                (kz_is_digit((unsigned char)s[i + 2]) ||
+                 (s[i + 2] | 0x20) == 'n'))
+                return 0;
+            break;
+        }
+    }
+    return 1;
+}
+
 /* Processes one complete line (without its newline), as written. */
 static void process_line(kz_extractor *x, const char *s, size_t n,
                          uint64_t line_no, uint64_t off, int had_cr)
@@ -872,9 +946,30 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     }
     if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
         x->attr_cols = parse_cols_attr(s + i, n - i);
-    size_t rn = kz_refang_map(s, n, x->rf, KZ_MAX_LINE + 1, x->map);
-    x->map[rn] = (uint32_t)n;
-    const char *rf = x->rf;
+    if (!x->adoc_table && !x->md_table && line_is_boring(s, n)) {
+        /* Nothing here can be (or be refanged into) an indicator; only the
+         * document structure is followed. */
+        size_t ta, tb;
+        if (!x->in_fence && heading(s, n, &ta, &tb))
+            x->section = kz_scan_title_hint(s + ta, tb - ta, 0);
+        x->prev_n = 0;
+        return;
+    }
+    /* Refang with an offset map, unless nothing on the line can be a
+     * defanged form: then the line is its own refanged text. */
+    size_t rn;
+    const char *rf;
+    const uint32_t *map;
+    if (kz_refang_needed(s, n)) {
+        rn = kz_refang_map(s, n, x->rf, KZ_MAX_LINE + 1, x->map);
+        x->map[rn] = (uint32_t)n;
+        rf = x->rf;
+        map = x->map;
+    } else {
+        rn = n;
+        rf = s;
+        map = NULL;
+    }
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
@@ -895,10 +990,10 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
             /* The header is also scanned: tables without a header row put
              * values in their first row. */
             x->col = 0;
-            scan_span(x, rf, x->map, rn, 0, rn, x->section, 0);
+            scan_span(x, rf, map, rn, 0, rn, x->section, 0);
             return;
         }
-        scan_table_line(x, rf, x->map, rn, 1);
+        scan_table_line(x, rf, map, rn, 1);
         return;
     }
     if (is_md_separator(rf, rn) && x->prev_n > 0) {
@@ -909,7 +1004,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     if (x->md_table) {
         size_t k = trim_left(rf, rn);
         if (k < rn && memchr(rf + k, '|', rn - k)) {
-            scan_table_line(x, rf, x->map, rn, 0);
+            scan_table_line(x, rf, map, rn, 0);
             return;
         }
         x->md_table = 0;
@@ -921,7 +1016,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     } else {
         x->prev_n = 0;
     }
-    scan_span(x, rf, x->map, rn, 0, rn, x->section, 0);
+    scan_span(x, rf, map, rn, 0, rn, x->section, 0);
 }
 
 /* ---- text input: lines ---------------------------------------------------- */
@@ -1245,7 +1340,8 @@ kz_status kz_extractor_new(kz_ctx *ctx, const kz_extract_opts *opts,
     x->rf = kz_malloc(KZ_MAX_LINE + 1);
     x->map = kz_malloc((KZ_MAX_LINE + 2) * sizeof *x->map);
     x->yara = kz_malloc(KZ_MAX_YARA_RULE + 1);
-    if (!x->line || !x->clean || !x->rf || !x->map || !x->yara) {
+    x->psl = kz_calloc(1, sizeof *x->psl);
+    if (!x->line || !x->clean || !x->rf || !x->map || !x->yara || !x->psl) {
         rc = kz_seterr(ctx, KZ_ERR_NOMEM, "%s: out of memory", x->name);
         goto out;
     }
@@ -1398,6 +1494,7 @@ void kz_extractor_free(kz_extractor *x)
     kz_free(x->rf);
     kz_free(x->map);
     kz_free(x->yara);
+    kz_free(x->psl);
     kz_free(x->dd);
     kz_free(x->pool);
     kz_free(x);

@@ -30,20 +30,39 @@ typedef enum kz_hint {
     KZ_HINT_REFERENCE  /* a "References" section: links are sources */
 } kz_hint;
 
+/* A small direct-mapped cache of Public Suffix List answers, owned by the
+ * extractor (one per extractor, so no locking). */
+#define KZ_PSL_CACHE_SLOTS 1024
+#define KZ_PSL_CACHE_KEY 62
+typedef struct kz_psl_slot {
+    char key[KZ_PSL_CACHE_KEY];
+    uint16_t len; /* key length + 1; 0: empty */
+    uint8_t result;
+} kz_psl_slot;
+typedef struct kz_psl_cache {
+    kz_psl_slot slot[KZ_PSL_CACHE_SLOTS];
+} kz_psl_cache;
+
 /* One segment of text to scan, with what the caller knows about it. */
 typedef struct kz_segment {
     const char *s;      /* refanged text (not NUL-terminated) */
     size_t n;
     const char *orig;   /* the line as written */
     size_t orig_n;
-    const uint32_t *map; /* s[i] came from orig[map[i]] */
+    const uint32_t *map; /* s[i] came from orig[map[base + i]]; NULL when
+                            the line needed no refanging (identity) */
     size_t base;        /* offset of s[0] in the refanged line */
     const char *line;   /* the whole refanged line, for its context words */
     size_t line_n;
     int *ctx_cache;     /* KZ_CTX_* flags of the line, -1 until computed */
+    kz_psl_cache *psl_cache; /* nullable */
     kz_hint hint;       /* column or section hint */
     int whole_cell;     /* the segment is a whole table cell */
 } kz_segment;
+
+/* Offset in the text as written of refanged offset i of segment g. */
+#define KZ_SEG_MAP(g, i)                                                      \
+    ((g)->map ? (size_t)(g)->map[(g)->base + (i)] : (g)->base + (i))
 
 /* Line context flags (words seen on the line). */
 #define KZ_CTX_VERSION 0x01   /* "version", "build" before a dotted quad */

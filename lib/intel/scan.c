@@ -451,7 +451,9 @@ int kz_scan_line_context(const char *s, size_t n)
         while (j < n && kz_is_alnum((unsigned char)s[j]))
             j++;
         size_t wl = j - i;
-        if (wl >= 3 && wl <= 12) {
+        /* Only words starting with one of these letters can matter. */
+        static const char initials[] = "abcfijprstvwABCFIJPRSTVW";
+        if (wl >= 3 && wl <= 12 && memchr(initials, c, sizeof initials - 1)) {
             for (size_t k = 0; k < wl; k++)
                 w[k] = (char)kz_lower((unsigned char)s[i + k]);
             f |= ctx_of_word(w, wl);
@@ -701,15 +703,38 @@ typedef struct scan {
     int in_code; /* the text at hand is a whole code span or cell */
 } scan;
 
+/* kz_domain_has_public_suffix through the extractor's cache: a lookup in
+ * the Public Suffix List costs thousands of instructions, and advisories
+ * and logs name the same hosts again and again. */
+static int has_ps(scan *sc, const char *d, size_t n)
+{
+    kz_psl_cache *c = sc->seg->psl_cache;
+    if (!c || n > KZ_PSL_CACHE_KEY)
+        return kz_domain_has_public_suffix(d, n);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)d[i];
+        h *= 16777619u;
+    }
+    kz_psl_slot *e = &c->slot[h & (KZ_PSL_CACHE_SLOTS - 1)];
+    if (e->len == n + 1 && memcmp(e->key, d, n) == 0)
+        return e->result;
+    e->result = (uint8_t)kz_domain_has_public_suffix(d, n);
+    memcpy(e->key, d, n);
+    e->len = (uint16_t)(n + 1);
+    return e->result;
+}
+
 /* 1 when the writer defanged something in [a, b) of the segment: the text
  * as written differs from the refanged text. map has an entry for the end
- * of the refanged line, so map[base + b] is always valid. */
+ * of the refanged line, so map[base + b] is always valid (no map: the
+ * line needed no refanging and offsets are the same). */
 static int was_defanged(const scan *sc, size_t a, size_t b)
 {
     const kz_segment *g = sc->seg;
     if (b <= a)
         return 0;
-    size_t oa = g->map[g->base + a], ob = g->map[g->base + b];
+    size_t oa = KZ_SEG_MAP(g, a), ob = KZ_SEG_MAP(g, b);
     if (ob - oa != b - a)
         return 1;
     return memcmp(g->orig + oa, g->s + a, b - a) != 0;
@@ -900,8 +925,8 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     /* Names are kept as written: refanging is for network indicators,
      * and "（1）" in a Japanese file name is part of the name. */
-    size_t oa = sc->seg->map[sc->seg->base + a];
-    size_t ob = sc->seg->map[sc->seg->base + b];
+    size_t oa = KZ_SEG_MAP(sc->seg, a);
+    size_t ob = KZ_SEG_MAP(sc->seg, b);
     if (ob <= oa || ob - oa >= sizeof sc->buf)
         return;
     memcpy(sc->buf, sc->seg->orig + oa, ob - oa);
@@ -953,7 +978,7 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged,
         return 0;
     if (kz_norm_domain(s, n, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
-    if (!kz_domain_has_public_suffix(sc->buf, len) &&
+    if (!has_ps(sc, sc->buf, len) &&
         !(defanged && plausible_tld(sc->buf, len)))
         return 0;
     if (!defanged) {
@@ -1043,7 +1068,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
     uint8_t ip[16];
     int fam;
     if (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
-        !kz_domain_has_public_suffix(h, hn) && !memchr(h, '.', hn))
+        !has_ps(sc, h, hn) && !memchr(h, '.', hn))
         return 0;
     uint16_t port = 0;
     put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
@@ -1184,8 +1209,8 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
                 return;
     }
     /* Paths, keys and mutexes are kept as written (not refanged). */
-    size_t oa = sc->seg->map[sc->seg->base + a];
-    size_t ob = sc->seg->map[sc->seg->base + b];
+    size_t oa = KZ_SEG_MAP(sc->seg, a);
+    size_t ob = KZ_SEG_MAP(sc->seg, b);
     if (ob <= oa ||
         kz_normalize(t, sc->seg->orig + oa, ob - oa, sc->buf, sizeof sc->buf,
                      &len) != KZ_OK)
@@ -1286,7 +1311,7 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
         return 0;
     const char *dom = memchr(sc->buf, '@', len);
     size_t dl = dom ? len - (size_t)(dom + 1 - sc->buf) : 0;
-    if (!dom || (!kz_domain_has_public_suffix(dom + 1, dl) &&
+    if (!dom || (!has_ps(sc, dom + 1, dl) &&
                  !(was_defanged(sc, l, r) && plausible_tld(dom + 1, dl))))
         return 0;
     put(sc, KZ_T_EMAIL, l, r, 0, KZ_CLASS_INDICATOR, NULL);
@@ -1799,7 +1824,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         int host = el > 0 && was_defanged(sc, a, b) &&
                    kz_norm_domain(s + a, b - a, tmp, sizeof tmp, &tl) ==
                        KZ_OK &&
-                   kz_domain_has_public_suffix(tmp, tl) &&
+                   has_ps(sc, tmp, tl) &&
                    !kz_scan_is_file_ext(s + dot + 1, el);
         if (!hexonly && !host) {
             put_filename(sc, a, b, 1);
@@ -1833,19 +1858,30 @@ static void scan_whole(scan *sc, size_t a, size_t b)
  * so it is found before the text is cut into chunks. */
 static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
 {
-    for (size_t i = a; i + 9 <= b; i++) {
-        if ((s[i] != 'M' && s[i] != 'm') || !starts_ci(s + i, b - i, "mozilla/") ||
-            !kz_is_digit((unsigned char)s[i + 8]) ||
-            (i > a && kz_is_alnum((unsigned char)s[i - 1])))
+    size_t i = a;
+    while (i < b) {
+        /* Find the '/' of "Mozilla/" with memchr, then look back. */
+        const char *sl = memchr(s + i, '/', b - i);
+        if (!sl)
+            break;
+        size_t k = (size_t)(sl - s);
+        i = k + 1;
+        if (k < a + 7 || k + 1 >= b || !kz_is_digit((unsigned char)s[k + 1]))
             continue;
-        size_t e = i + 8;
+        size_t m = k - 7;
+        if (!starts_ci(s + m, b - m, "mozilla/") ||
+            (m > a && kz_is_alnum((unsigned char)s[m - 1])))
+            continue;
+        size_t e = m + 8;
         while (e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
-               s[e] != '\t' && !(e + 8 <= b && starts_ci(s + e, b - e, " mozilla/")))
+               s[e] != '\t' &&
+               !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/")))
             e++;
-        while (e > i && (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
+        while (e > m &&
+               (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
             e--;
         *end = e;
-        return i;
+        return m;
     }
     return (size_t)-1;
 }
@@ -1944,10 +1980,10 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     const char *s = seg->s;
     size_t i = 0, last = 0;
     while (i < seg->n) {
-        if (s[i] != '`') {
-            i++;
-            continue;
-        }
+        const char *open = memchr(s + i, '`', seg->n - i);
+        if (!open)
+            break;
+        i = (size_t)(open - s);
         const char *close = memchr(s + i + 1, '`', seg->n - i - 1);
         if (!close)
             break;

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
-from urllib.parse import unquote
 
 REPO = Path(__file__).resolve().parents[2]
 
