@@ -503,6 +503,11 @@ static const char *form_repl(const struct form *f, const char *s, size_t n,
         return NULL; /* "array[.] Then" */
     switch (f->core) {
     case K_DOT: /* after a closer only in a proper pair: "{1,30}[.]x" */
+        /* Between two digits any bracket noise around a dot is a defanged
+         * address ("10.10.10.)))10", "10(((.]]]]10"): no prose looks so. */
+        if (!anyws && (f->na || f->nb) && prev >= '0' && prev <= '9' &&
+            R >= '0' && R <= '9')
+            return ".";
         if (!(is_host(prev) || (is_closer(prev) && proper_pair(f))) ||
             !dot_brackets_ok(f) || !is_host(R))
             return NULL;

@@ -66,7 +66,12 @@ struct kz_extractor {
     uint64_t in_off;   /* offset of the next byte text_feed gets */
     int line_split;    /* the current line was already cut once */
 
-    /* per-line work buffers (KZ_MAX_LINE + 1) */
+    /* per-line work buffers, grown on demand up to KZ_MAX_LINE + 2 */
+    size_t work_cap;
+    size_t line_cap;
+    size_t yara_cap;
+    size_t htext_cap;
+    int nomem; /* an allocation failed: the feed reports KZ_ERR_NOMEM */
     char *clean;
     char *rf;
     uint32_t *map;
@@ -107,6 +112,7 @@ struct kz_extractor {
     size_t yara_pre_n;
     uint64_t yara_pre_line;
     uint64_t yara_pre_col;
+    int yara_pre_comment; /* inside a block comment of the prelude */
 
     /* de-duplication */
     dd_ent *dd;
@@ -148,6 +154,46 @@ static void warn(kz_extractor *x, enum warn_kind k, uint64_t line,
         kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col,
                 "%s", "more warnings of this kind are not shown");
     x->warned[k]++;
+}
+
+/* ---- buffers ------------------------------------------------------------- */
+
+/* Grows *p (elem-sized items) to hold need items, doubling, at most max.
+ * 0 on success; -1 (and x->nomem) when it cannot. */
+static int grow(kz_extractor *x, void **p, size_t *cap, size_t need,
+                size_t elem, size_t max)
+{
+    if (need <= *cap)
+        return 0;
+    if (need > max) {
+        x->nomem = 1;
+        return -1;
+    }
+    size_t nc = *cap ? *cap : 4096;
+    while (nc < need)
+        nc *= 2;
+    if (nc > max)
+        nc = max;
+    void *np = kz_realloc(*p, nc * elem);
+    if (!np) {
+        x->nomem = 1;
+        return -1;
+    }
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+static int ensure_work(kz_extractor *x, size_t need)
+{
+    size_t c1 = x->work_cap, c2 = x->work_cap, c3 = x->work_cap;
+    const size_t max = KZ_MAX_LINE + 2;
+    if (grow(x, (void **)&x->clean, &c1, need, 1, max) != 0 ||
+        grow(x, (void **)&x->rf, &c2, need, 1, max) != 0 ||
+        grow(x, (void **)&x->map, &c3, need, sizeof *x->map, max) != 0)
+        return -1;
+    x->work_cap = c1;
+    return 0;
 }
 
 /* ---- de-duplication ------------------------------------------------------- */
@@ -414,6 +460,11 @@ static int yara_append(kz_extractor *x, const char *s, size_t n)
         yara_reset(x);
         return -1;
     }
+    if (grow(x, (void **)&x->yara, &x->yara_cap, x->yara_n + n + 1, 1,
+             KZ_MAX_YARA_RULE + 1) != 0) {
+        yara_reset(x);
+        return -1;
+    }
     memcpy(x->yara + x->yara_n, s, n);
     x->yara_n += n;
     return 0;
@@ -460,28 +511,38 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     int blank = i == n;
     int imp = (n - i > 8 && memcmp(s + i, "import ", 7) == 0) ||
               (n - i > 9 && memcmp(s + i, "include ", 8) == 0);
-    if (imp) {
-        size_t e = n;
-        while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-            e--;
-        if (x->yara_pre_n == 0) {
-            x->yara_pre_line = x->cur_line;
-            x->yara_pre_col = 1 + count_cps(s, i);
-        }
-        if (x->yara_pre_n + (e - i) + 2 > sizeof x->yara_pre) {
-            x->yara_pre_n = 0;
-            return;
-        }
-        memcpy(x->yara_pre + x->yara_pre_n, s + i, e - i);
-        x->yara_pre_n += e - i;
-    } else if (!blank || x->yara_pre_n == 0) {
+    /* Comments between the imports and the rule stay with them. */
+    int comment = x->yara_pre_n > 0 &&
+                  (x->yara_pre_comment ||
+                   (n - i >= 2 && s[i] == '/' &&
+                    (s[i + 1] == '/' || s[i + 1] == '*')));
+    if (comment && n - i >= 2 && s[i] == '/' && s[i + 1] == '*')
+        x->yara_pre_comment = 1;
+    if (x->yara_pre_comment) {
+        for (size_t k = i; k + 1 < n; k++)
+            if (s[k] == '*' && s[k + 1] == '/')
+                x->yara_pre_comment = 0;
+    }
+    if (!imp && !comment && !(blank && x->yara_pre_n > 0)) {
         x->yara_pre_n = 0;
+        x->yara_pre_comment = 0;
         return;
     }
-    if (x->yara_pre_n + 2 > sizeof x->yara_pre) {
+    /* The first line starts at its keyword; later ones keep their
+     * indentation, as written. */
+    size_t from = x->yara_pre_n == 0 ? i : 0;
+    size_t e = n;
+    if (x->yara_pre_n == 0) {
+        x->yara_pre_line = x->cur_line;
+        x->yara_pre_col = 1 + count_cps(s, i);
+    }
+    if (x->yara_pre_n + (e - from) + 2 > sizeof x->yara_pre) {
         x->yara_pre_n = 0;
+        x->yara_pre_comment = 0;
         return;
     }
+    memcpy(x->yara_pre + x->yara_pre_n, s + from, e - from);
+    x->yara_pre_n += e - from;
     if (had_cr)
         x->yara_pre[x->yara_pre_n++] = '\r';
     x->yara_pre[x->yara_pre_n++] = '\n';
@@ -503,8 +564,11 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
         from = (size_t)st;
         if (x->yara_pre_n > 0) {
             /* The rule's imports belong to it: it needs them to compile. */
-            memcpy(x->yara, x->yara_pre, x->yara_pre_n);
-            x->yara_n = x->yara_pre_n;
+            if (grow(x, (void **)&x->yara, &x->yara_cap,
+                     x->yara_pre_n + 1, 1, KZ_MAX_YARA_RULE + 1) == 0) {
+                memcpy(x->yara, x->yara_pre, x->yara_pre_n);
+                x->yara_n = x->yara_pre_n;
+            }
             x->yara_line = x->yara_pre_line;
             x->yara_col = x->yara_pre_col;
             x->yara_pre_n = 0;
@@ -844,6 +908,7 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 /* The line prefilter. Most lines of an advisory are prose: no dot inside a
  * word, no slash, colon, '@', bracket, backslash, code span or table pipe,
  * no long hex run, no "dot" spelled out, no CVE or AS number. Such a line
+ * (nor "aHR0c", base64 of "http")
  * holds no indicator and no defanged form, so it skips refanging and
  * scanning. The byte classes: */
 enum { LB_NONE = 0, LB_YES, LB_NEXT, LB_DOT, LB_CVE, LB_AS };
@@ -904,8 +969,12 @@ static int line_is_boring(const char *s, size_t n)
         case LB_AS:
             if (i + 2 < n && (s[i + 1] | 0x20) == 's' &&
                 (kz_is_digit((unsigned char)s[i + 2]) ||
-                 (s[i + 2] | 0x20) == 'n'))
+                 (s[i + 2] | 0x20) == 'n' ||
+                 (s[i + 2] == ' ' && i + 3 < n &&
+                  kz_is_digit((unsigned char)s[i + 3]))))
                 return 0;
+            if (i + 5 <= n && memcmp(s + i, "aHR0c", 5) == 0)
+                return 0; /* base64 of "http" */
             break;
         }
     }
@@ -918,6 +987,11 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 {
     x->cur_line = line_no;
     x->cur_off = off;
+    if (ensure_work(x, n + 2) != 0) {
+        warn(x, W_LONG, line_no, 0, "%s",
+             "out of memory: line not scanned");
+        return;
+    }
     s = clean_line(x, s, n);
     x->cur_orig = s;
     x->cur_orig_n = n;
@@ -961,7 +1035,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     const char *rf;
     const uint32_t *map;
     if (kz_refang_needed(s, n)) {
-        rn = kz_refang_map(s, n, x->rf, KZ_MAX_LINE + 1, x->map);
+        rn = kz_refang_map(s, n, x->rf, n + 1, x->map);
         x->map[rn] = (uint32_t)n;
         rf = x->rf;
         map = x->map;
@@ -1075,6 +1149,9 @@ static void text_feed(kz_extractor *x, const char *buf, size_t n)
             while (take > 0) {
                 size_t room = KZ_MAX_LINE - x->line_n;
                 size_t t = take < room ? take : room;
+                if (grow(x, (void **)&x->line, &x->line_cap, x->line_n + t + 1,
+                         1, KZ_MAX_LINE + 1) != 0)
+                    return;
                 memcpy(x->line + x->line_n, buf + i, t);
                 x->line_n += t;
                 i += t;
@@ -1128,10 +1205,13 @@ static void h_append(kz_extractor *x, const char *s, size_t n)
         if (c == '\r')
             c = ' ';
         if (x->htext_n == KZ_MAX_LINE) {
-            /* Bounded: scan what we have, at white space if possible. */
+            /* Bounded: scan what we have. */
             h_flush(x);
             x->htext_line = h_line(x);
         }
+        if (grow(x, (void **)&x->htext, &x->htext_cap, x->htext_n + 2, 1,
+                 KZ_MAX_LINE + 1) != 0)
+            return;
         x->htext[x->htext_n++] = c;
     }
 }
@@ -1196,11 +1276,13 @@ static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
             uint64_t saved_line = x->htext_line;
             if (!saved)
                 continue;
-            memcpy(saved, x->htext, saved_n);
+            if (saved_n)
+                memcpy(saved, x->htext, saved_n);
             x->cur_from_href = 1;
             process_line(x, v, vn, h_line(x), 0, 0);
             x->cur_from_href = 0;
-            memcpy(x->htext, saved, saved_n);
+            if (saved_n)
+                memcpy(x->htext, saved, saved_n);
             x->htext_n = saved_n;
             x->htext_line = saved_line;
             kz_free(saved);
@@ -1265,9 +1347,6 @@ static int html_start(kz_extractor *x)
     sax.cdataBlock = h_chars;
     sax.error = h_error;
     sax.warning = h_error;
-    x->htext = kz_malloc(KZ_MAX_LINE + 1);
-    if (!x->htext)
-        return -1;
     x->html = htmlCreatePushParserCtxt(&sax, x, NULL, 0, x->name,
                                        XML_CHAR_ENCODING_UTF8);
     if (!x->html)
@@ -1335,13 +1414,8 @@ kz_status kz_extractor_new(kz_ctx *ctx, const kz_extract_opts *opts,
     x->opts.input_name = x->name;
     x->fmt = x->opts.format;
     x->line_no = 1;
-    x->line = kz_malloc(KZ_MAX_LINE + 1);
-    x->clean = kz_malloc(KZ_MAX_LINE + 1);
-    x->rf = kz_malloc(KZ_MAX_LINE + 1);
-    x->map = kz_malloc((KZ_MAX_LINE + 2) * sizeof *x->map);
-    x->yara = kz_malloc(KZ_MAX_YARA_RULE + 1);
     x->psl = kz_calloc(1, sizeof *x->psl);
-    if (!x->line || !x->clean || !x->rf || !x->map || !x->yara || !x->psl) {
+    if (!x->psl) {
         rc = kz_seterr(ctx, KZ_ERR_NOMEM, "%s: out of memory", x->name);
         goto out;
     }
@@ -1442,6 +1516,8 @@ kz_status kz_extractor_feed(kz_extractor *x, const void *buf, size_t n)
     if (x->failed)
         return kz_seterr(x->ctx, KZ_ERR_ABORTED, "%s: stopped by the caller",
                          x->name);
+    if (x->nomem)
+        return kz_seterr(x->ctx, KZ_ERR_NOMEM, "%s: out of memory", x->name);
     return KZ_OK;
 }
 

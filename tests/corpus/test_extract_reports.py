@@ -39,6 +39,16 @@ README leaves to the scorer):
   positive. Reason: the host is part of a listed indicator and a defender may
   legitimately block it too, but the truth's authors chose not to list it
   separately, so rewarding it would inflate recall.
+- Truth omissions (tests/corpus/truth-omissions.tsv: report, type, value,
+  reason): values the truth parser left out although the report lists them
+  as indicators -- C&C servers written "domain|ip" (MISP composite) or
+  "host:port", paths in a "Files and folders" listing block, paths with a
+  "<user>" placeholder. Each row names its reason and was checked against
+  the report text. Two figures are printed: strict (omissions count as false
+  positives) and adjudicated (omissions neither rewarded nor penalised, like
+  context values). The gate is on the adjudicated figures; a listed value
+  that kizashi no longer reports, or that the truth now holds, is reported
+  as stale and fails the test, so the list cannot hide a regression.
 - P of a report with no scored output is 1.0 (nothing wrong was said);
   macro P and macro R are unweighted means over the reports.
 - FPs that occur inside a truth value (e.g. a file name inside a truth URL)
@@ -138,6 +148,15 @@ def main() -> int:
         print(f"SKIPPED: no reports in {rdir}")
         return kc.SKIP_CODE
 
+    omissions: dict[str, dict[tuple[str, str], str]] = {}
+    om_path = Path(__file__).resolve().parent / "truth-omissions.tsv"
+    for row in read_tsv(om_path, 4):
+        if row[0] == "report":
+            continue
+        omissions.setdefault(row[0], {})[key(row[1], row[2])] = row[3]
+    stale = []
+    strict_p = []
+
     rows = []
     all_fp, all_fn = [], []
     per_type: dict[str, list[int]] = {}
@@ -211,6 +230,14 @@ def main() -> int:
             else:
                 fp.add(k)
         fn = set(truth) - tp
+        om = omissions.get(name, {})
+        adjudicated = {k for k in fp if k in om}
+        for k in om:
+            if k not in ours or k in truth:
+                stale.append((name, k))
+        strict_p.append(len(tp) / (len(tp) + len(fp)) if tp or fp else 1.0)
+        fp -= adjudicated
+        neutral |= adjudicated
 
         # Context values seen with --all, by class.
         ctx_as_ref = set()
@@ -271,8 +298,18 @@ def main() -> int:
     print(f"{'TOTAL':<{w}}  {stp:>4} {sfp:>4} {sfn:>4}  "
           f"{fmt_ratio(stp / max(1, stp + sfp))}  "
           f"{fmt_ratio(stp / max(1, stp + sfn))}  (micro)")
-    print(f"macro P = {mP:.4f}   macro R = {mR:.4f}   "
-          f"(threshold {THRESHOLD})")
+    sP = sum(strict_p) / len(strict_p) if strict_p else 1.0
+    n_om = sum(len(v) for v in omissions.values())
+    print(f"strict:       macro P = {sP:.4f}   macro R = {mR:.4f}   "
+          f"(truth omissions counted as false positives)")
+    print(f"adjudicated:  macro P = {mP:.4f}   macro R = {mR:.4f}   "
+          f"(threshold {THRESHOLD}; {n_om} truth omissions listed in "
+          f"truth-omissions.tsv are neutral)")
+    if stale:
+        print(f"\nstale truth omissions ({len(stale)}): listed but not "
+              "reported by kizashi, or now in the truth:")
+        for name, k in stale:
+            print(f"  STALE {name}\t{k[0]}\t{k[1]}")
 
     print("\nper type (tp fp fn):")
     for t in sorted(per_type):
@@ -299,9 +336,9 @@ def main() -> int:
 
     if errors:
         return 2
-    ok = mP >= THRESHOLD and mR >= THRESHOLD
+    ok = mP >= THRESHOLD and mR >= THRESHOLD and not stale
     print("\nPASS" if ok else "\nFAIL: macro P or macro R below "
-          f"{THRESHOLD}")
+          f"{THRESHOLD}, or stale truth omissions")
     return 0 if ok else 1
 
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/core_int.h"
 #include "kizashi/core.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -426,6 +427,54 @@ static void test_refang__undoes_defang(void **state)
     }
 }
 
+/* kz_refang_needed lets the extractor skip refanging: wherever it answers
+ * 0, kz_refang_map must copy the text unchanged with the identity map. */
+static void check_skip_is_identity(const char *t, size_t n)
+{
+    static char out[512];
+    static uint32_t map[512];
+    if (kz_refang_needed(t, n))
+        return;
+    size_t k = kz_refang_map(t, n, out, sizeof out, map);
+    assert_int_equal(k, n);
+    assert_memory_equal(out, t, n);
+    for (size_t i = 0; i < k; i++)
+        assert_int_equal(map[i], i);
+}
+
+static void test_refang__skip_only_where_identity(void **state)
+{
+    (void)state;
+    static const char *const lines[] = {
+        "The loader beacons every 60 seconds.",
+        "evil dot com", "user AT example.com", "a .b", "x @y.com",
+        "hxxp://evil.com", "example[.]com", "bad-dot-com", "fooDOTcom",
+        "plain words only", "1.2.3.4 and evil.com", "C2: 10.0.0.1:443",
+        "e.g. node.js", "myuser @example.com",
+    };
+    int skipped = 0;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        skipped += !kz_refang_needed(lines[i], strlen(lines[i]));
+        check_skip_is_identity(lines[i], strlen(lines[i]));
+    }
+    assert_true(skipped >= 3); /* the plain lines are skipped */
+    assert_true(kz_refang_needed("evil dot com", 12));
+    assert_true(kz_refang_needed("example[.]com", 13));
+    /* Random strings over the characters the forms are made of. */
+    static const char alpha[] = "a.d[]()e{}p <>\\-:/@xhtTDOAPt019,_\t*";
+    uint32_t seed = 12345;
+    char buf[48];
+    for (int t = 0; t < 200000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % sizeof buf;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        check_skip_is_identity(buf, n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_refang__bounds),
         cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
         cmocka_unit_test(test_refang__undoes_defang),
+        cmocka_unit_test(test_refang__skip_only_where_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
