@@ -138,6 +138,8 @@ struct kz_extractor {
     size_t cur_orig_n;
     int cur_from_href;
     int cur_ctx; /* line context flags, -1 until the scanner asks */
+    size_t col_off;  /* byte offset and code points counted so far on */
+    uint64_t col_cps; /* the current line, for columns */
     kz_psl_cache *psl;
 
     unsigned warned[W_COUNT];
@@ -373,7 +375,15 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     e.raw = x->cur_orig + oa;
     e.raw_len = ob - oa;
     e.line = x->cur_line;
-    e.column = 1 + count_cps(x->cur_orig, oa);
+    /* Columns count code points from the line start: counted on from the
+     * previous candidate, so a long line costs linear time. */
+    if (oa < x->col_off) {
+        x->col_off = 0;
+        x->col_cps = 0;
+    }
+    x->col_cps += count_cps(x->cur_orig + x->col_off, oa - x->col_off);
+    x->col_off = oa;
+    e.column = 1 + x->col_cps;
     e.offset = x->fmt == KZ_TEXT_HTML ? 0 : x->cur_off + oa;
     e.port = c->port;
     e.cls = c->cls;
@@ -996,6 +1006,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->cur_orig = s;
     x->cur_orig_n = n;
     x->cur_ctx = -1;
+    x->col_off = 0;
+    x->col_cps = 0;
     x->st.lines++;
 
     yara_line(x, s, n, had_cr);
