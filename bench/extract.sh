@@ -80,7 +80,7 @@ cat "$INPUT" > /dev/null   # warm the page cache
 
 echo "input: $INPUT ($BYTES bytes)"
 echo "kizashi: $KZ ($("$KZ" version 2>/dev/null | sed -n 1p))"
-echo "grep: $(grep --version | head -n 1); rg: $(rg --version | head -n 1); $(hyperfine --version)"
+echo "grep: $(grep --version | sed -n 1p); rg: $(rg --version | sed -n 1p); $(hyperfine --version)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') x $(nproc)"
 
 # Peak RSS and value count of one kizashi run.

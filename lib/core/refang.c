@@ -505,9 +505,9 @@ static const char *form_repl(const struct form *f, const char *s, size_t n,
     case K_DOT: /* after a closer only in a proper pair: "{1,30}[.]x" */
         /* Between two digits any bracket noise around a dot is a defanged
          * address ("10.10.10.)))10", "10(((.]]]]10"): no prose looks so. */
-        if (!anyws && (f->na || f->nb) && prev >= '0' && prev <= '9' &&
-            R >= '0' && R <= '9')
-            return ".";
+        if (!anyws && (f->na || f->nb) && (f->fa & B_CLOSERS) == 0 &&
+            prev >= '0' && prev <= '9' && R >= '0' && R <= '9')
+            return "."; /* but not "{1,30}[.]0d2.ru", a closer first */
         if (!(is_host(prev) || (is_closer(prev) && proper_pair(f))) ||
             !dot_brackets_ok(f) || !is_host(R))
             return NULL;
@@ -970,6 +970,7 @@ static void fast_init(void)
         after_other[c] = ao;
         needed_byte[c] = (unsigned char)(c >= 0x80 || bracket_flag(c) ||
                                          c == '/' || c == ' ' || c == '\t' ||
+                                         c == ':' ||
                                          c == 'd' || c == 'D' || c == 'A');
     }
 }
@@ -1048,7 +1049,7 @@ int kz_refang_needed(const char *s, size_t n)
     /* Every form needs one of these (see form_repl, try_scheme and
      * match_at): a bracket character, a non-ASCII byte (full-width and
      * ideographic forms), "//" (a scheme), a space before '.' or '@'
-     * (spaced forms), the word "dot" in any case ("-dot-", " dot ",
+     * (spaced forms), ":__" (a scheme written "hxxp:__"), the word "dot" in any case ("-dot-", " dot ",
      * "fooDOTcom"), or an upper-case "AT" ("foo AT bar.com"). The test
      * tests/unit/test_refang.c checks that kz_refang_map is the identity
      * wherever this answers 0. */
@@ -1068,6 +1069,10 @@ int kz_refang_needed(const char *s, size_t n)
         case '\t':
             if (i + 1 < n && (s[i + 1] == '.' || s[i + 1] == '@'))
                 return 1;
+            break;
+        case ':':
+            if (i + 2 < n && s[i + 1] == '_' && s[i + 2] == '_')
+                return 1; /* "hxxp:__evil.com" */
             break;
         case 'd':
         case 'D':

@@ -712,12 +712,22 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b,
     return k;
 }
 
+/* The hint of a column title, without the spaces around it. */
+static kz_hint title_hint(const char *s, size_t a, size_t b)
+{
+    while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '*'))
+        a++;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '*'))
+        b--;
+    return kz_scan_title_hint(s + a, b - a, 1);
+}
+
 static void set_columns(kz_extractor *x, const char *s, size_t n)
 {
     size_t a[MAX_COLS], b[MAX_COLS];
     int k = split_cells(s, n, a, b, MAX_COLS);
     for (int i = 0; i < k; i++)
-        x->cols[i] = kz_scan_title_hint(s + a[i], b[i] - a[i], 1);
+        x->cols[i] = title_hint(s, a[i], b[i]);
     x->ncols = k;
 }
 
@@ -728,7 +738,7 @@ static int add_header_cells(kz_extractor *x, const char *s, size_t n)
     size_t a[MAX_COLS], b[MAX_COLS];
     int k = split_cells(s, n, a, b, MAX_COLS);
     for (int i = 0; i < k && x->ncols < MAX_COLS; i++)
-        x->cols[x->ncols++] = kz_scan_title_hint(s + a[i], b[i] - a[i], 1);
+        x->cols[x->ncols++] = title_hint(s, a[i], b[i]);
     if (x->adoc_want_cols)
         return x->ncols >= x->adoc_want_cols;
     return k >= 2;
@@ -807,8 +817,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         if (h == KZ_HINT_SKIP && cell_says_clean(rf, rn))
             x->row_clean = 1;
-        scan_span(x, rf, map, rn, 0, rn, h == KZ_HINT_SKIP ? h : x->section,
-                  0);
+        scan_span(x, rf, map, rn, 0, rn, h, 0);
         return;
     }
     size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
@@ -819,7 +828,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
             kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
             if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
                 x->row_clean = 1;
-            if (h == KZ_HINT_NONE)
+            if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
             scan_span(x, rf, map, rn, a[j], b[j], h, 1);
         }
@@ -836,8 +845,8 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         x->row_active = 1;
         if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
             x->row_clean = 1;
-        if (h == KZ_HINT_NONE)
-            h = x->section;
+        if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
+            h = x->section; /* a section's hint is not a column's */
         scan_span(x, rf, map, rn, a[j], b[j], h, 1);
         x->col++;
     }
@@ -1137,6 +1146,18 @@ static void text_cut_long_line(kz_extractor *x)
     while (cut > 0 && cut < x->line_n &&
            ((unsigned char)x->line[cut] & 0xC0) == 0x80)
         cut--;
+    if (cut == x->line_n) {
+        size_t p = cut;
+        while (p > 0 && cut - p < 3 &&
+               ((unsigned char)x->line[p - 1] & 0xC0) == 0x80)
+            p--;
+        if (p > 0 && (unsigned char)x->line[p - 1] >= 0xC0) {
+            unsigned char lead = (unsigned char)x->line[p - 1];
+            size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (cut - (p - 1) < len)
+                cut = p - 1; /* the last character is incomplete */
+        }
+    }
     if (cut == 0)
         cut = x->line_n;
     process_line(x, x->line, cut, x->line_no, x->line_off, 0);

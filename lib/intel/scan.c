@@ -1164,7 +1164,20 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
             break;
         /* Look ahead up to three words: the path goes on when one of them
          * carries the separator ("Program Files\x", "foo bar bing\buzz")
-         * and none of them starts a new path or ends a sentence. */
+         * and none of them starts a new path or ends a sentence. A path
+         * whose last part has a file extension is complete ("/tmp/x.sh
+         * and/or ..."). */
+        {
+            size_t c = e;
+            while (c > a && s[c - 1] != sep)
+                c--;
+            size_t dot = 0;
+            for (size_t q = c; q < e; q++)
+                if (s[q] == '.')
+                    dot = q + 1;
+            if (dot > c + 1 && dot < e && kz_scan_is_file_ext(s + dot, e - dot))
+                break;
+        }
         size_t w = e, found = 0;
         for (int k = 0; k < 3 && !found; k++) {
             if (w >= n || s[w] != ' ')
@@ -1369,12 +1382,19 @@ static int scan_ipv6(scan *sc, size_t a, size_t b)
     size_t colons = 0;
     const char *slash = memchr(s + a, '/', b - a);
     size_t e = slash ? (size_t)(slash - s) : b;
+    int zone = 0;
     for (size_t i = a; i < e; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == ':')
+        if (zone) {
+            if (!kz_is_alnum(c) && c != '_' && c != '.' && c != '-')
+                return 0;
+        } else if (c == ':') {
             colons++;
-        else if (!kz_is_xdigit(c) && c != '.' && c != '%')
+        } else if (c == '%') {
+            zone = 1; /* "fe80::1%eth0": the zone is dropped */
+        } else if (!kz_is_xdigit(c) && c != '.') {
             return 0;
+        }
     }
     if (colons < 2)
         return 0;
@@ -1796,6 +1816,14 @@ static void scan_whole(scan *sc, size_t a, size_t b)
     }
     if (g->hint == KZ_HINT_MUTEX) {
         put_text(sc, KZ_T_MUTEX, a, b, 1);
+        return;
+    }
+    if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
+        put_text(sc, KZ_T_REGKEY, a, b, 1);
+        return;
+    }
+    if (g->hint == KZ_HINT_UA && b - a >= 8 && memchr(s + a, '/', b - a)) {
+        put_text(sc, KZ_T_USER_AGENT, a, b, 1);
         return;
     }
     if (g->hint == KZ_HINT_FILEPATH && !memchr(s + a, '/', b - a) &&
