@@ -136,8 +136,8 @@ static int on_value(void *ud, const kz_extracted *e)
     /* References reach here when --all was given, when the type filter
      * names a context type (cve, asn: the library delivers those), or for
      * the CVEs of STIX (see below). */
-    if (e->cls == KZ_CLASS_REFERENCE && !r->references &&
-        e->type != KZ_T_CVE && e->type != KZ_T_ASN)
+    if (e->cls == KZ_CLASS_REFERENCE && !r->references && e->type != KZ_T_CVE &&
+        e->type != KZ_T_ASN)
         return 0;
     kz_status st = kz_ioc_writer_put(r->w, r->input, e);
     if (st != KZ_OK) {

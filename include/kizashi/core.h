@@ -118,8 +118,7 @@ kz_type kz_type_from_name(const char *s, size_t n);
 /* Dotted-quad IPv4, strictly: four decimal octets 0..255, no leading zeros
  * (an octet "012" is rejected, as inet_pton does), optional ":port" (1 to
  * 65535) when port is not NULL; *port is 0 when absent. */
-kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4],
-                       uint16_t *port);
+kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4], uint16_t *port);
 
 /* Every RFC 4291 textual form: full, compressed ("::"), mixed with a dotted
  * IPv4 tail, upper or lower case, a "%zone" suffix (dropped), and
@@ -136,8 +135,8 @@ kz_status kz_norm_ip(const char *s, size_t n, uint8_t out[16], int *family,
 /* "a.b.c.d/len" or "v6/len": the address with host bits cleared. *prefix
  * is the length in the address's own family (0..32 or 0..128). Host bits
  * set in the input are not an error; *had_host_bits says so (nullable). */
-kz_status kz_norm_cidr(const char *s, size_t n, uint8_t addr[16],
-                       int *family, unsigned *prefix, int *had_host_bits);
+kz_status kz_norm_cidr(const char *s, size_t n, uint8_t addr[16], int *family,
+                       unsigned *prefix, int *had_host_bits);
 
 /* Canonical text of an address of the given family (4: dotted quad, 6:
  * RFC 5952 lower-case compressed form; IPv4-mapped IPv6 prints as dotted
@@ -183,7 +182,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
 kz_status kz_norm_email(const char *s, size_t n, char *out, size_t cap,
                         size_t *outlen);
 
-/* A hex digest of 32, 40, 64 or 128 hex digits, optionally with ':' or ' '
+/* A hex digest of 32, 40, 64 or 128 hex digits, optionally with ':', '-' or ' '
  * between byte pairs (certificate thumbprints): bytes to out (cap >= 64),
  * *outlen gets 16, 20, 32 or 64. */
 kz_status kz_norm_hash(const char *s, size_t n, uint8_t *out, size_t cap,
@@ -230,8 +229,8 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
  * "https" -> "hxxps", "ftp" -> "fxp", every dot of a URL host, domain,
  * IPv4 address or e-mail domain -> "[.]", '@' -> "[@]"; other types are
  * copied). Output at most 2n + 8 bytes for normalized values. */
-kz_status kz_defang(kz_type t, const char *s, size_t n, char *out,
-                    size_t cap, size_t *outlen);
+kz_status kz_defang(kz_type t, const char *s, size_t n, char *out, size_t cap,
+                    size_t *outlen);
 
 #ifdef __cplusplus
 }

@@ -33,13 +33,15 @@ typedef struct kz_extracted {
     size_t value_len;
     const char *raw; /* as written (after HTML entity decoding) */
     size_t raw_len;
-    uint64_t line;     /* 1-based line of the first byte in the input */
-    uint64_t column;   /* 1-based column, in characters (code points) */
-    uint64_t offset;   /* byte offset in the input (0 for HTML input) */
-    uint16_t port;     /* port written with an address or URL; 0: none */
-    kz_ioc_class cls;  /* indicator or reference */
-    const char *why;   /* reason for a reference (static string), or NULL */
-    int defanged;      /* 1 when the writer defanged this occurrence */
+    uint64_t line;    /* 1-based line of the first byte in the input */
+    uint64_t column;  /* 1-based column, in characters (code points) */
+    uint64_t offset;  /* byte offset in the input (0 for HTML input) */
+    uint16_t port;    /* port written with an IPv4 address or host name
+                         ("1.2.3.4:443", "evil.com:8080"); 0: none. A URL
+                         keeps a non-default port in its value. */
+    kz_ioc_class cls; /* indicator or reference */
+    const char *why;  /* reason for a reference (static string), or NULL */
+    int defanged;     /* 1 when the writer defanged this occurrence */
 } kz_extracted;
 
 /* Receives each extracted value; return nonzero to stop the extraction
@@ -47,44 +49,44 @@ typedef struct kz_extracted {
 typedef int (*kz_extract_fn)(void *ud, const kz_extracted *e);
 
 typedef enum kz_text_format {
-    KZ_TEXT_AUTO = 0,     /* decided from the first bytes */
-    KZ_TEXT_PLAIN = 1,    /* plain text, Markdown, AsciiDoc */
-    KZ_TEXT_HTML = 2      /* HTML: tags stripped, entities decoded */
+    KZ_TEXT_AUTO = 0,  /* decided from the first bytes */
+    KZ_TEXT_PLAIN = 1, /* plain text, Markdown, AsciiDoc */
+    KZ_TEXT_HTML = 2   /* HTML: tags stripped, entities decoded */
 } kz_text_format;
 
 #define KZ_EXTRACT_OPTS_VERSION 1
 typedef struct kz_extract_opts {
-    unsigned version;        /* KZ_EXTRACT_OPTS_VERSION */
-    kz_typeset types;        /* types to report; 0 means all. Naming the
-                                context-only types (cve, asn) here reports
-                                them even without include_references */
-    int include_references;  /* also report values classed as references */
-    int all_occurrences;     /* report every occurrence, not once a value */
-    kz_text_format format;   /* input format */
-    const char *input_name;  /* for messages; NULL means "-" */
+    unsigned version;       /* KZ_EXTRACT_OPTS_VERSION */
+    kz_typeset types;       /* types to report; 0 means all. Naming the
+                               context-only types (cve, asn) here reports
+                               them even without include_references */
+    int include_references; /* also report values classed as references */
+    int all_occurrences;    /* report every occurrence, not once a value */
+    kz_text_format format;  /* input format */
+    const char *input_name; /* for messages; NULL means "-" */
 } kz_extract_opts;
-#define KZ_EXTRACT_OPTS_INIT                                                  \
-    {                                                                         \
-        KZ_EXTRACT_OPTS_VERSION, 0, 0, 0, KZ_TEXT_AUTO, NULL                  \
+#define KZ_EXTRACT_OPTS_INIT                                                   \
+    {                                                                          \
+        KZ_EXTRACT_OPTS_VERSION, 0, 0, 0, KZ_TEXT_AUTO, NULL                   \
     }
 
 /* Counters of one extraction, for the summary. */
 typedef struct kz_extract_stats {
-    uint64_t bytes;          /* input bytes consumed */
-    uint64_t lines;          /* lines seen */
-    uint64_t found;          /* values reported */
-    uint64_t references;     /* values classed as references */
-    uint64_t duplicates;     /* occurrences not reported again */
-    uint64_t invalid_utf8;   /* invalid UTF-8 sequences (skipped) */
-    uint64_t nul_bytes;      /* NUL bytes (treated as separators) */
-    uint64_t long_lines;     /* lines longer than KZ_MAX_LINE */
+    uint64_t bytes;        /* input bytes consumed */
+    uint64_t lines;        /* lines seen */
+    uint64_t found;        /* values reported */
+    uint64_t references;   /* values classed as references */
+    uint64_t duplicates;   /* occurrences not reported again */
+    uint64_t invalid_utf8; /* invalid UTF-8 bytes (read as spaces) */
+    uint64_t nul_bytes;    /* NUL bytes (treated as separators) */
+    uint64_t long_lines;   /* lines longer than KZ_MAX_LINE */
 } kz_extract_stats;
 
 typedef struct kz_extractor kz_extractor;
 
 /* Creates an extractor for one input. opts may be NULL (defaults). fn is
  * called for every value found. Ownership goes to the caller. Warnings
- * (invalid UTF-8, NUL bytes, over-long lines, broken HTML) go to the
+ * (invalid UTF-8, NUL bytes, over-long lines, YARA rules left open) go to the
  * context's diagnostics callback naming the input, line and column. */
 kz_status kz_extractor_new(kz_ctx *ctx, const kz_extract_opts *opts,
                            kz_extract_fn fn, void *ud, kz_extractor **out);

@@ -21,9 +21,11 @@
  * advisories quote far shorter ones). */
 #define KZ_MAX_PATH 4096
 /* The extractor works on lines; a line longer than this is scanned in
- * windows of this size that overlap by KZ_MAX_TOKEN, so memory stays bounded
- * on a single 100 MB line while no indicator shorter than the overlap is
- * lost at a window edge. */
+ * pieces: each piece ends after the last white space of its final
+ * KZ_MAX_TOKEN bytes (or at a character boundary when there is none) and the
+ * rest is carried into the next piece, so memory stays bounded on a single
+ * 100 MB line and no token shorter than KZ_MAX_TOKEN is cut. Columns in the
+ * later pieces count from the piece's start. */
 #define KZ_MAX_LINE (1u << 20)
 /* Longest candidate token the extractor considers. */
 #define KZ_MAX_TOKEN KZ_MAX_URL

@@ -29,15 +29,18 @@ int kz_ioc_format_from_name(const char *name);
 
 #define KZ_IOC_WRITER_OPTS_VERSION 1
 typedef struct kz_ioc_writer_opts {
-    unsigned version;  /* KZ_IOC_WRITER_OPTS_VERSION */
+    unsigned version; /* KZ_IOC_WRITER_OPTS_VERSION */
     kz_ioc_format format;
-    int defang;        /* tsv, csv: print values defanged; json: add
-                          "defanged_value" ("value" stays canonical);
-                          stix: ignored (patterns need the real value) */
-    int with_input;    /* tsv, csv: add the input name column (several
-                          inputs); json always has "input" */
+    int defang;     /* tsv, csv: print values defanged; json: add
+                       "defanged_value" ("value" stays canonical);
+                       stix: ignored (patterns need the real value) */
+    int with_input; /* tsv, csv: add the input name column (several
+                       inputs); json always has "input" */
 } kz_ioc_writer_opts;
-#define KZ_IOC_WRITER_OPTS_INIT {KZ_IOC_WRITER_OPTS_VERSION, KZ_IOC_TSV, 0, 0}
+#define KZ_IOC_WRITER_OPTS_INIT                                                \
+    {                                                                          \
+        KZ_IOC_WRITER_OPTS_VERSION, KZ_IOC_TSV, 0, 0                           \
+    }
 
 typedef struct kz_ioc_writer kz_ioc_writer;
 
@@ -65,10 +68,10 @@ kz_status kz_ioc_writer_finish(kz_ioc_writer *w);
 void kz_ioc_writer_free(kz_ioc_writer *w);
 
 /* Escapes n bytes for a terminal or a TSV field: control characters (tab,
- * newline and carriage return included), DEL and invalid UTF-8 become \xNN;
- * backslashes stay literal (Windows paths read as written); so do the bytes of C1 controls and of bidirectional controls (U+061C,
- * U+200E/F, U+202A-E, U+2066-9), which reorder or drive a terminal. Writes
- * to f. */
+ * newline and carriage return included), DEL, invalid UTF-8, and the bytes
+ * of C1 controls and of bidirectional controls (U+061C, U+200E/F,
+ * U+202A-E, U+2066-9, which reorder or drive a terminal) become \xNN.
+ * Backslashes stay literal, so Windows paths read as written. Writes to f. */
 void kz_write_escaped_text(FILE *f, const char *s, size_t n);
 /* Writes s as a JSON string literal, quotes included (invalid UTF-8 bytes
  * become \ufffd; control characters, DEL, C1 and bidirectional controls,

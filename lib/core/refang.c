@@ -968,10 +968,10 @@ static void fast_init(void)
         }
         after_host[c] = ah;
         after_other[c] = ao;
-        needed_byte[c] = (unsigned char)(c >= 0x80 || bracket_flag(c) ||
-                                         c == '/' || c == ' ' || c == '\t' ||
-                                         c == ':' ||
-                                         c == 'd' || c == 'D' || c == 'A');
+        needed_byte[c] =
+            (unsigned char)(c >= 0x80 || bracket_flag(c) || c == '/' ||
+                            c == ' ' || c == '\t' || c == ':' || c == 'd' ||
+                            c == 'D' || c == 'A');
     }
 }
 
@@ -1049,10 +1049,10 @@ int kz_refang_needed(const char *s, size_t n)
     /* Every form needs one of these (see form_repl, try_scheme and
      * match_at): a bracket character, a non-ASCII byte (full-width and
      * ideographic forms), "//" (a scheme), a space before '.' or '@'
-     * (spaced forms), ":__" (a scheme written "hxxp:__"), the word "dot" in any case ("-dot-", " dot ",
-     * "fooDOTcom"), or an upper-case "AT" ("foo AT bar.com"). The test
-     * tests/unit/test_refang.c checks that kz_refang_map is the identity
-     * wherever this answers 0. */
+     * (spaced forms), ":__" (a scheme written "hxxp:__"), the word "dot" in any
+     * case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT" ("foo AT
+     * bar.com"). The test tests/unit/test_refang.c checks that kz_refang_map is
+     * the identity wherever this answers 0. */
     pthread_once(&fast_once, fast_init);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];

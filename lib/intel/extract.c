@@ -50,7 +50,7 @@ struct kz_extractor {
     void *ud;
     char name[512];
     kz_extract_stats st;
-    int failed;     /* the callback asked to stop */
+    int failed; /* the callback asked to stop */
     int finished;
 
     /* format detection */
@@ -86,8 +86,8 @@ struct kz_extractor {
     int md_table;         /* inside a Markdown table (after |---|) */
     kz_hint cols[MAX_COLS];
     int ncols;
-    int col;              /* AsciiDoc: current cell index in the row */
-    char prev[1024];      /* previous line, for Markdown table headers */
+    int col;         /* AsciiDoc: current cell index in the row */
+    char prev[1024]; /* previous line, for Markdown table headers */
     size_t prev_n;
 
     /* a table row's candidates, held until the row is complete */
@@ -95,7 +95,7 @@ struct kz_extractor {
     int row_n;
     char row_pool[ROW_POOL];
     size_t row_pool_n;
-    int row_clean;       /* the row says the file is clean */
+    int row_clean; /* the row says the file is clean */
     int row_active;
 
     /* YARA rule being collected */
@@ -125,9 +125,9 @@ struct kz_extractor {
     char *htext;
     size_t htext_n;
     uint64_t htext_line;
-    int h_skip;      /* inside <script> or <style> */
-    int h_in_head;   /* heading element */
-    int h_th_row;    /* the row being built holds <th> cells */
+    int h_skip;    /* inside <script> or <style> */
+    int h_in_head; /* heading element */
+    int h_th_row;  /* the row being built holds <th> cells */
     int h_in_a;
     uint64_t h_errors;
 
@@ -137,24 +137,25 @@ struct kz_extractor {
     const char *cur_orig;
     size_t cur_orig_n;
     int cur_from_href;
-    int cur_ctx; /* line context flags, -1 until the scanner asks */
-    size_t col_off;  /* byte offset and code points counted so far on */
+    int cur_ctx;      /* line context flags, -1 until the scanner asks */
+    size_t col_off;   /* byte offset and code points counted so far on */
     uint64_t col_cps; /* the current line, for columns */
     kz_psl_cache *psl;
 
     unsigned warned[W_COUNT];
 };
 
-/* ---- diagnostics ---------------------------------------------------------- */
+/* ---- diagnostics ----------------------------------------------------------
+ */
 
-static void warn(kz_extractor *x, enum warn_kind k, uint64_t line,
-                 uint64_t col, const char *fmt, const char *arg)
+static void warn(kz_extractor *x, enum warn_kind k, uint64_t line, uint64_t col,
+                 const char *fmt, const char *arg)
 {
     if (x->warned[k] < KZ_MAX_WARNINGS_PER_KIND)
         kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col, fmt, arg);
     else if (x->warned[k] == KZ_MAX_WARNINGS_PER_KIND)
-        kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col,
-                "%s", "more warnings of this kind are not shown");
+        kz_diag(x->ctx, KZ_SEV_WARNING, x->name, line, col, "%s",
+                "more warnings of this kind are not shown");
     x->warned[k]++;
 }
 
@@ -198,7 +199,8 @@ static int ensure_work(kz_extractor *x, size_t need)
     return 0;
 }
 
-/* ---- de-duplication ------------------------------------------------------- */
+/* ---- de-duplication -------------------------------------------------------
+ */
 
 static uint64_t hash_value(kz_type t, const char *v, size_t n)
 {
@@ -283,7 +285,8 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     return 1;
 }
 
-/* ---- delivery ------------------------------------------------------------- */
+/* ---- delivery -------------------------------------------------------------
+ */
 
 static void deliver(kz_extractor *x, const kz_extracted *e)
 {
@@ -300,8 +303,8 @@ static void deliver(kz_extractor *x, const kz_extracted *e)
         x->st.references++;
         /* Context-only types (CVE, AS numbers) are never indicators, but a
          * caller who names them in the type filter wants them. */
-        int asked = x->opts.types && (e->type == KZ_T_CVE ||
-                                      e->type == KZ_T_ASN);
+        int asked =
+            x->opts.types && (e->type == KZ_T_CVE || e->type == KZ_T_ASN);
         if (!x->opts.include_references && !asked)
             return;
     }
@@ -400,7 +403,8 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
         deliver(x, &e);
 }
 
-/* ---- YARA rules embedded in the text -------------------------------------- */
+/* ---- YARA rules embedded in the text --------------------------------------
+ */
 
 static int is_ident_char(unsigned char c)
 {
@@ -522,10 +526,10 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     int imp = (n - i > 8 && memcmp(s + i, "import ", 7) == 0) ||
               (n - i > 9 && memcmp(s + i, "include ", 8) == 0);
     /* Comments between the imports and the rule stay with them. */
-    int comment = x->yara_pre_n > 0 &&
-                  (x->yara_pre_comment ||
-                   (n - i >= 2 && s[i] == '/' &&
-                    (s[i + 1] == '/' || s[i + 1] == '*')));
+    int comment =
+        x->yara_pre_n > 0 &&
+        (x->yara_pre_comment ||
+         (n - i >= 2 && s[i] == '/' && (s[i + 1] == '/' || s[i + 1] == '*')));
     if (comment && n - i >= 2 && s[i] == '/' && s[i + 1] == '*')
         x->yara_pre_comment = 1;
     if (x->yara_pre_comment) {
@@ -574,8 +578,8 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
         from = (size_t)st;
         if (x->yara_pre_n > 0) {
             /* The rule's imports belong to it: it needs them to compile. */
-            if (grow(x, (void **)&x->yara, &x->yara_cap,
-                     x->yara_pre_n + 1, 1, KZ_MAX_YARA_RULE + 1) == 0) {
+            if (grow(x, (void **)&x->yara, &x->yara_cap, x->yara_pre_n + 1, 1,
+                     KZ_MAX_YARA_RULE + 1) == 0) {
                 memcpy(x->yara, x->yara_pre, x->yara_pre_n);
                 x->yara_n = x->yara_pre_n;
             }
@@ -622,7 +626,8 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
     yara_append(x, s + from, end - from);
 }
 
-/* ---- document structure --------------------------------------------------- */
+/* ---- document structure ---------------------------------------------------
+ */
 
 static size_t trim_left(const char *s, size_t n)
 {
@@ -691,8 +696,7 @@ static int is_md_separator(const char *s, size_t n)
 
 /* Splits a table line into cells at '|' (a leading pipe opens the first
  * cell). Cells are [a[i], b[i]). Returns the count. */
-static int split_cells(const char *s, size_t n, size_t *a, size_t *b,
-                       int max)
+static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
 {
     int k = 0;
     size_t i = trim_left(s, n);
@@ -775,7 +779,8 @@ static int cell_says_clean(const char *s, size_t n)
     static const char w[] = "clean";
     for (size_t i = 0; i + 5 <= n; i++) {
         size_t k = 0;
-        while (k < 5 && kz_lower((unsigned char)s[i + k]) == (unsigned char)w[k])
+        while (k < 5 &&
+               kz_lower((unsigned char)s[i + k]) == (unsigned char)w[k])
             k++;
         if (k == 5)
             return 1;
@@ -783,7 +788,8 @@ static int cell_says_clean(const char *s, size_t n)
     return 0;
 }
 
-/* ---- one line ------------------------------------------------------------- */
+/* ---- one line -------------------------------------------------------------
+ */
 
 static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
                       size_t rn, size_t a, size_t b, kz_hint hint,
@@ -895,14 +901,15 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
                 else
                     cp = (cp << 6) | (cc & 0x3F);
             }
-            if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-                       (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
+            if (ok &&
+                ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+                 (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
                 ok = 0;
             if (!ok) {
                 x->st.invalid_utf8++;
                 if (x->st.invalid_utf8 == 1 || x->warned[W_UTF8] == 0)
-                    warn(x, W_UTF8, x->cur_line, 1 + count_cps(s, i),
-                         "%s", "invalid UTF-8: byte replaced by a space");
+                    warn(x, W_UTF8, x->cur_line, 1 + count_cps(s, i), "%s",
+                         "invalid UTF-8: byte replaced by a space");
                 bad = 1;
             } else {
                 i += len;
@@ -977,7 +984,8 @@ static int line_is_boring(const char *s, size_t n)
             break;
         }
         case LB_DOT:
-            if (i + 2 < n && (s[i + 1] | 0x20) == 'o' && (s[i + 2] | 0x20) == 't')
+            if (i + 2 < n && (s[i + 1] | 0x20) == 'o' &&
+                (s[i + 2] | 0x20) == 't')
                 return 0;
             break;
         case LB_CVE:
@@ -1007,8 +1015,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->cur_line = line_no;
     x->cur_off = off;
     if (ensure_work(x, n + 2) != 0) {
-        warn(x, W_LONG, line_no, 0, "%s",
-             "out of memory: line not scanned");
+        warn(x, W_LONG, line_no, 0, "%s", "out of memory: line not scanned");
         return;
     }
     s = clean_line(x, s, n);
@@ -1023,8 +1030,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 
     size_t i = trim_left(s, n);
     /* Code fences: still scanned (rules and IoC lists live there). */
-    if (n - i >= 3 && (memcmp(s + i, "```", 3) == 0 ||
-                       memcmp(s + i, "~~~", 3) == 0)) {
+    if (n - i >= 3 &&
+        (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
         x->in_fence = !x->in_fence;
         return;
     }
@@ -1114,7 +1121,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     scan_span(x, rf, map, rn, 0, rn, x->section, 0);
 }
 
-/* ---- text input: lines ---------------------------------------------------- */
+/* ---- text input: lines ----------------------------------------------------
+ */
 
 /* A complete line at s (n bytes, without '\n'). */
 static void text_line(kz_extractor *x, const char *s, size_t n)
@@ -1204,7 +1212,8 @@ static void text_feed(kz_extractor *x, const char *buf, size_t n)
     }
 }
 
-/* ---- HTML input ----------------------------------------------------------- */
+/* ---- HTML input -----------------------------------------------------------
+ */
 
 static void h_flush(kz_extractor *x)
 {
@@ -1258,12 +1267,12 @@ static int name_is(const xmlChar *name, const char *const *list)
 }
 
 static const char *const h_blocks[] = {
-    "p", "div", "br", "li", "ul", "ol", "pre", "table", "section",
-    "article", "blockquote", "hr", "dt", "dd", "dl", "title", "header",
-    "footer", "main", "nav", "aside", "figure", "figcaption", "body",
-    "html", "head", "tbody", "thead", "tfoot", "caption", "form", NULL};
-static const char *const h_heads[] = {"h1", "h2", "h3", "h4", "h5", "h6",
-                                      NULL};
+    "p",      "div",        "br",      "li",         "ul",   "ol",    "pre",
+    "table",  "section",    "article", "blockquote", "hr",   "dt",    "dd",
+    "dl",     "title",      "header",  "footer",     "main", "nav",   "aside",
+    "figure", "figcaption", "body",    "html",       "head", "tbody", "thead",
+    "tfoot",  "caption",    "form",    NULL};
+static const char *const h_heads[] = {"h1", "h2", "h3", "h4", "h5", "h6", NULL};
 static const char *const h_code[] = {"code", "kbd", "samp", "tt", NULL};
 
 static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
@@ -1405,7 +1414,8 @@ static void html_feed(kz_extractor *x, const char *buf, size_t n, int last)
     }
 }
 
-/* ---- public API ------------------------------------------------------------ */
+/* ---- public API ------------------------------------------------------------
+ */
 
 const char *kz_ioc_class_name(kz_ioc_class c)
 {
@@ -1470,19 +1480,19 @@ static kz_text_format sniff_format(const char *s, size_t n)
     size_t i = 0;
     if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
         i = 3;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-                     s[i] == '\n'))
+    while (i < n &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
         i++;
-    static const char *const starts[] = {"<!doctype html", "<html", "<head",
-                                         "<body", "<?xml", "<!--", "<meta",
-                                         "<div", "<p>", "<table", NULL};
+    static const char *const starts[] = {
+        "<!doctype html", "<html", "<head", "<body",  "<?xml", "<!--",
+        "<meta",          "<div",  "<p>",   "<table", NULL};
     for (size_t k = 0; starts[k]; k++) {
         size_t l = strlen(starts[k]);
         if (n - i < l)
             continue;
         size_t j = 0;
-        while (j < l && kz_lower((unsigned char)s[i + j]) ==
-                            (unsigned char)starts[k][j])
+        while (j < l &&
+               kz_lower((unsigned char)s[i + j]) == (unsigned char)starts[k][j])
             j++;
         if (j == l) {
             if (k == 4) { /* <?xml: HTML only if an <html element follows */

@@ -16,18 +16,18 @@
 /* What the document structure says the text at hand holds. */
 typedef enum kz_hint {
     KZ_HINT_NONE = 0,
-    KZ_HINT_FILENAME,  /* a "File name" column or section */
-    KZ_HINT_FILEPATH,  /* a "Path" column or section */
-    KZ_HINT_MUTEX,     /* a "Mutex" column or section */
-    KZ_HINT_REGKEY,    /* a "Registry" column or section */
-    KZ_HINT_DOMAIN,    /* a "Domain" / "Host" column */
-    KZ_HINT_JA3,       /* JA3 fingerprints */
-    KZ_HINT_JA3S,      /* JA3S fingerprints */
-    KZ_HINT_UA,        /* user agents */
+    KZ_HINT_FILENAME,     /* a "File name" column or section */
+    KZ_HINT_FILEPATH,     /* a "Path" column or section */
+    KZ_HINT_MUTEX,        /* a "Mutex" column or section */
+    KZ_HINT_REGKEY,       /* a "Registry" column or section */
+    KZ_HINT_DOMAIN,       /* a "Domain" / "Host" column */
+    KZ_HINT_JA3,          /* JA3 fingerprints */
+    KZ_HINT_JA3S,         /* JA3S fingerprints */
+    KZ_HINT_UA,           /* user agents */
     KZ_HINT_AUTHENTIHASH, /* Authenticode digests of PE files */
-    KZ_HINT_SKIP,      /* detection names, dates, providers: nothing here */
-    KZ_HINT_NOHASH,    /* serial numbers, imphashes: hex is not a file hash */
-    KZ_HINT_REFERENCE  /* a "References" section: links are sources */
+    KZ_HINT_SKIP,         /* detection names, dates, providers: nothing here */
+    KZ_HINT_NOHASH,   /* serial numbers, imphashes: hex is not a file hash */
+    KZ_HINT_REFERENCE /* a "References" section: links are sources */
 } kz_hint;
 
 /* A small direct-mapped cache of Public Suffix List answers, owned by the
@@ -45,33 +45,33 @@ typedef struct kz_psl_cache {
 
 /* One segment of text to scan, with what the caller knows about it. */
 typedef struct kz_segment {
-    const char *s;      /* refanged text (not NUL-terminated) */
+    const char *s; /* refanged text (not NUL-terminated) */
     size_t n;
-    const char *orig;   /* the line as written */
+    const char *orig; /* the line as written */
     size_t orig_n;
     const uint32_t *map; /* s[i] came from orig[map[base + i]]; NULL when
                             the line needed no refanging (identity) */
-    size_t base;        /* offset of s[0] in the refanged line */
-    const char *line;   /* the whole refanged line, for its context words */
+    size_t base;         /* offset of s[0] in the refanged line */
+    const char *line;    /* the whole refanged line, for its context words */
     size_t line_n;
-    int *ctx_cache;     /* KZ_CTX_* flags of the line, -1 until computed */
+    int *ctx_cache;          /* KZ_CTX_* flags of the line, -1 until computed */
     kz_psl_cache *psl_cache; /* nullable */
-    kz_hint hint;       /* column or section hint */
-    int whole_cell;     /* the segment is a whole table cell */
+    kz_hint hint;            /* column or section hint */
+    int whole_cell;          /* the segment is a whole table cell */
 } kz_segment;
 
 /* Offset in the text as written of refanged offset i of segment g. */
-#define KZ_SEG_MAP(g, i)                                                      \
+#define KZ_SEG_MAP(g, i)                                                       \
     ((g)->map ? (size_t)(g)->map[(g)->base + (i)] : (g)->base + (i))
 
 /* Line context flags (words seen on the line). */
-#define KZ_CTX_VERSION 0x01   /* "version", "build" before a dotted quad */
-#define KZ_CTX_SOURCE 0x02    /* "blog post", "report", "available at" */
-#define KZ_CTX_SERIAL 0x04    /* "serial" */
-#define KZ_CTX_JA3 0x08       /* "ja3" */
-#define KZ_CTX_JA3S 0x10      /* "ja3s" */
-#define KZ_CTX_IMPHASH 0x20   /* "imphash", "ssdeep", "tlsh" */
-#define KZ_CTX_AUTHOR 0x40    /* "author", "contact": e-mails are people */
+#define KZ_CTX_VERSION 0x01      /* "version", "build" before a dotted quad */
+#define KZ_CTX_SOURCE 0x02       /* "blog post", "report", "available at" */
+#define KZ_CTX_SERIAL 0x04       /* "serial" */
+#define KZ_CTX_JA3 0x08          /* "ja3" */
+#define KZ_CTX_JA3S 0x10         /* "ja3s" */
+#define KZ_CTX_IMPHASH 0x20      /* "imphash", "ssdeep", "tlsh" */
+#define KZ_CTX_AUTHOR 0x40       /* "author", "contact": e-mails are people */
 #define KZ_CTX_AUTHENTIHASH 0x80 /* "authentihash" */
 
 /* A candidate found by the scanner: [start, end) in the segment's refanged

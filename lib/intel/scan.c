@@ -191,7 +191,8 @@ static int word_ci(const char *s, size_t n, const char *w)
     return 0;
 }
 
-/* ---- word lists ----------------------------------------------------------- */
+/* ---- word lists -----------------------------------------------------------
+ */
 
 /* Word lists are looked up through small hash sets built once (the lists
  * are static and the sets are never written after pthread_once). */
@@ -241,26 +242,96 @@ static int in_list(const char *const *list, const char *s, size_t n);
 /* Extensions of files an advisory names: executables, libraries, drivers,
  * scripts, documents, archives, disk images, payload containers. A token
  * ending in one of these is a file name, not a host name. */
-static const char *const file_exts[] = {
-    "exe", "dll", "sys", "scr", "cpl", "ocx", "drv", "efi", "com_", "bat",
-    "cmd", "ps1", "psm1", "psd1", "vbs", "vbe", "js", "jse", "wsf", "wsh",
-    "hta", "lnk", "msi", "msp", "msix", "appx", "jar", "class", "py", "pyc",
-    "sh", "bash", "elf", "bin", "dat", "doc", "docx", "docm", "dot", "dotm",
-    "xls", "xlsx", "xlsm", "xlsb", "xll", "xlam", "ppt", "pptx", "pptm",
-    "pps", "ppsx", "rtf", "pdf", "one", "chm", "iqy", "slk", "wll", "odt",
-    "ods", "zip", "rar", "7z", "iso", "img", "vhd", "vhdx", "cab", "gz",
-    "tgz", "tar", "bz2", "xz", "ace", "arj", "lzh", "uue", "apk", "dex",
-    "so", "dylib", "app", "pkg", "dmg", "deb", "rpm", "ipa", "php", "asp",
-    "aspx", "ashx", "asmx", "jsp", "jspx", "war", "cgi", "pl", "rb", "lua",
-    "tmp", "inf", "reg", "ini", "cfg", "conf", "log", "txt", "json", "xml",
-    "html", "htm", "svg", "eml", "msg", "url", "library-ms", "search-ms",
-    "settingcontent-ms", "plist", "ko", "o", "out", "dmp", "db", "sqlite",
-    "key", "pem", "crt", "cer", "pfx", "p12", "jpg", "jpeg", "png", "gif",
-    "bmp", "ico", "mp4", "mov", "avi", "mp3", "wav", "lock", "enc",
-    "locked", "crypt", "vmdk", "ova", "csv", "md", "rs", "go", "c", "cpp",
-    "cs", "vb", "vba", "bas", "mui", "manifest", "config", "nls", "tlb",
-    "pif", "gadget", "application", "msc", "ws", "ahk", "au3", "a3x",
-    "nsi", "xsl", "sct", "ocx", "torrent", "data", "tmp1", NULL};
+static const char *const file_exts[] = {"exe",       "dll",
+                                        "sys",       "scr",
+                                        "cpl",       "ocx",
+                                        "drv",       "efi",
+                                        "com_",      "bat",
+                                        "cmd",       "ps1",
+                                        "psm1",      "psd1",
+                                        "vbs",       "vbe",
+                                        "js",        "jse",
+                                        "wsf",       "wsh",
+                                        "hta",       "lnk",
+                                        "msi",       "msp",
+                                        "msix",      "appx",
+                                        "jar",       "class",
+                                        "py",        "pyc",
+                                        "sh",        "bash",
+                                        "elf",       "bin",
+                                        "dat",       "doc",
+                                        "docx",      "docm",
+                                        "dot",       "dotm",
+                                        "xls",       "xlsx",
+                                        "xlsm",      "xlsb",
+                                        "xll",       "xlam",
+                                        "ppt",       "pptx",
+                                        "pptm",      "pps",
+                                        "ppsx",      "rtf",
+                                        "pdf",       "one",
+                                        "chm",       "iqy",
+                                        "slk",       "wll",
+                                        "odt",       "ods",
+                                        "zip",       "rar",
+                                        "7z",        "iso",
+                                        "img",       "vhd",
+                                        "vhdx",      "cab",
+                                        "gz",        "tgz",
+                                        "tar",       "bz2",
+                                        "xz",        "ace",
+                                        "arj",       "lzh",
+                                        "uue",       "apk",
+                                        "dex",       "so",
+                                        "dylib",     "app",
+                                        "pkg",       "dmg",
+                                        "deb",       "rpm",
+                                        "ipa",       "php",
+                                        "asp",       "aspx",
+                                        "ashx",      "asmx",
+                                        "jsp",       "jspx",
+                                        "war",       "cgi",
+                                        "pl",        "rb",
+                                        "lua",       "tmp",
+                                        "inf",       "reg",
+                                        "ini",       "cfg",
+                                        "conf",      "log",
+                                        "txt",       "json",
+                                        "xml",       "html",
+                                        "htm",       "svg",
+                                        "eml",       "msg",
+                                        "url",       "library-ms",
+                                        "search-ms", "settingcontent-ms",
+                                        "plist",     "ko",
+                                        "o",         "out",
+                                        "dmp",       "db",
+                                        "sqlite",    "key",
+                                        "pem",       "crt",
+                                        "cer",       "pfx",
+                                        "p12",       "jpg",
+                                        "jpeg",      "png",
+                                        "gif",       "bmp",
+                                        "ico",       "mp4",
+                                        "mov",       "avi",
+                                        "mp3",       "wav",
+                                        "lock",      "enc",
+                                        "locked",    "crypt",
+                                        "vmdk",      "ova",
+                                        "csv",       "md",
+                                        "rs",        "go",
+                                        "c",         "cpp",
+                                        "cs",        "vb",
+                                        "vba",       "bas",
+                                        "mui",       "manifest",
+                                        "config",    "nls",
+                                        "tlb",       "pif",
+                                        "gadget",    "application",
+                                        "msc",       "ws",
+                                        "ahk",       "au3",
+                                        "a3x",       "nsi",
+                                        "xsl",       "sct",
+                                        "ocx",       "torrent",
+                                        "data",      "tmp1",
+                                        NULL};
 
 int kz_scan_is_file_ext(const char *ext, size_t n)
 {
@@ -269,65 +340,193 @@ int kz_scan_is_file_ext(const char *ext, size_t n)
 
 /* Registrable domains of security vendors, reference sites and
  * vulnerability databases: a link there is a source, not an indicator. */
-static const char *const reference_sites[] = {
-    "welivesecurity.com", "eset.com", "paloaltonetworks.com",
-    "mitre.org", "cve.org", "nist.gov", "virustotal.com", "twitter.com",
-    "x.com", "linkedin.com", "wikipedia.org", "microsoft.com",
-    "gdatasoftware.com", "gdata.de", "kaspersky.com", "securelist.com",
-    "mandiant.com", "fireeye.com", "crowdstrike.com", "sentinelone.com",
-    "trendmicro.com", "symantec.com", "broadcom.com", "sophos.com",
-    "talosintelligence.com", "cisco.com", "proofpoint.com",
-    "malwarebytes.com", "bleepingcomputer.com", "thedfirreport.com",
-    "jpcert.or.jp", "ipa.go.jp", "nisc.go.jp", "cisa.gov", "us-cert.gov",
-    "fbi.gov", "ncsc.gov.uk", "abuse.ch", "any.run", "hybrid-analysis.com",
-    "malware-traffic-analysis.net", "recordedfuture.com", "checkpoint.com",
-    "fortinet.com", "zscaler.com", "mcafee.com", "trellix.com",
-    "google.com", "blog.google", "cloud.google.com", "medium.com",
-    "securityweek.com", "therecord.media", "zdnet.com", "github.com",
-    "lac.co.jp", "nttdata.com", "macnica.co.jp", "trendmicro.co.jp",
-    "paloaltonetworks.jp", "exploit-db.com", "cvedetails.com",
-    "attack.mitre.org", "first.org", "misp-project.org", "oasis-open.org",
-    "loldrivers.io", "lolbas-project.github.io", "youtube.com",
-    "facebook.com", "reddit.com", "archive.org", "bit.ly", NULL};
+static const char *const reference_sites[] = {"welivesecurity.com",
+                                              "eset.com",
+                                              "paloaltonetworks.com",
+                                              "mitre.org",
+                                              "cve.org",
+                                              "nist.gov",
+                                              "virustotal.com",
+                                              "twitter.com",
+                                              "x.com",
+                                              "linkedin.com",
+                                              "wikipedia.org",
+                                              "microsoft.com",
+                                              "gdatasoftware.com",
+                                              "gdata.de",
+                                              "kaspersky.com",
+                                              "securelist.com",
+                                              "mandiant.com",
+                                              "fireeye.com",
+                                              "crowdstrike.com",
+                                              "sentinelone.com",
+                                              "trendmicro.com",
+                                              "symantec.com",
+                                              "broadcom.com",
+                                              "sophos.com",
+                                              "talosintelligence.com",
+                                              "cisco.com",
+                                              "proofpoint.com",
+                                              "malwarebytes.com",
+                                              "bleepingcomputer.com",
+                                              "thedfirreport.com",
+                                              "jpcert.or.jp",
+                                              "ipa.go.jp",
+                                              "nisc.go.jp",
+                                              "cisa.gov",
+                                              "us-cert.gov",
+                                              "fbi.gov",
+                                              "ncsc.gov.uk",
+                                              "abuse.ch",
+                                              "any.run",
+                                              "hybrid-analysis.com",
+                                              "malware-traffic-analysis.net",
+                                              "recordedfuture.com",
+                                              "checkpoint.com",
+                                              "fortinet.com",
+                                              "zscaler.com",
+                                              "mcafee.com",
+                                              "trellix.com",
+                                              "google.com",
+                                              "blog.google",
+                                              "cloud.google.com",
+                                              "medium.com",
+                                              "securityweek.com",
+                                              "therecord.media",
+                                              "zdnet.com",
+                                              "github.com",
+                                              "lac.co.jp",
+                                              "nttdata.com",
+                                              "macnica.co.jp",
+                                              "trendmicro.co.jp",
+                                              "paloaltonetworks.jp",
+                                              "exploit-db.com",
+                                              "cvedetails.com",
+                                              "attack.mitre.org",
+                                              "first.org",
+                                              "misp-project.org",
+                                              "oasis-open.org",
+                                              "loldrivers.io",
+                                              "lolbas-project.github.io",
+                                              "youtube.com",
+                                              "facebook.com",
+                                              "reddit.com",
+                                              "archive.org",
+                                              "bit.ly",
+                                              NULL};
 
 /* Well-known benign registrable domains: mentioned in prose, never worth a
  * block (they would be flagged by a top-sites warninglist anyway). */
 static const char *const benign_domains[] = {
-    "google.com", "microsoft.com", "windows.com", "windowsupdate.com",
-    "live.com", "office.com", "office365.com", "outlook.com", "apple.com",
-    "icloud.com", "amazon.com", "github.com", "gitlab.com",
-    "stackoverflow.com", "mozilla.org", "wikipedia.org", "twitter.com",
-    "x.com", "facebook.com", "linkedin.com", "youtube.com", "yahoo.com",
-    "bing.com", "cloudflare.com", "akamai.com", "adobe.com", "oracle.com",
-    "ibm.com", "python.org", "w3.org", "ietf.org", "iana.org", NULL};
+    "google.com",        "microsoft.com",     "windows.com",
+    "windowsupdate.com", "live.com",          "office.com",
+    "office365.com",     "outlook.com",       "apple.com",
+    "icloud.com",        "amazon.com",        "github.com",
+    "gitlab.com",        "stackoverflow.com", "mozilla.org",
+    "wikipedia.org",     "twitter.com",       "x.com",
+    "facebook.com",      "linkedin.com",      "youtube.com",
+    "yahoo.com",         "bing.com",          "cloudflare.com",
+    "akamai.com",        "adobe.com",         "oracle.com",
+    "ibm.com",           "python.org",        "w3.org",
+    "ietf.org",          "iana.org",          NULL};
 
 /* Prose abbreviations that happen to end in a real TLD. */
-static const char *const prose_abbrev[] = {"p.m", "a.m", "e.g", "i.e",
+static const char *const prose_abbrev[] = {"p.m", "a.m",   "e.g", "i.e",
                                            "u.s", "et.al", NULL};
 
 /* Windows system binaries: named in prose as what malware abuses, they are
  * not indicators by themselves (a table or code span still makes them so:
  * malware is often named svchost.exe). */
-static const char *const system_files[] = {
-    "cmd.exe", "powershell.exe", "pwsh.exe", "rundll32.exe", "regsvr32.exe",
-    "mshta.exe", "wscript.exe", "cscript.exe", "svchost.exe", "explorer.exe",
-    "lsass.exe", "winlogon.exe", "services.exe", "csrss.exe", "smss.exe",
-    "taskhost.exe", "taskhostw.exe", "msiexec.exe", "certutil.exe",
-    "bitsadmin.exe", "schtasks.exe", "wmic.exe", "net.exe", "net1.exe",
-    "reg.exe", "regedit.exe", "conhost.exe", "dllhost.exe", "spoolsv.exe",
-    "notepad.exe", "calc.exe", "werfault.exe", "wininit.exe", "ntdll.dll",
-    "kernel32.dll", "kernelbase.dll", "user32.dll", "advapi32.dll",
-    "ws2_32.dll", "wininet.dll", "shell32.dll", "ole32.dll", "msvcrt.dll",
-    "ntoskrnl.exe", "vssadmin.exe", "wevtutil.exe", "bcdedit.exe",
-    "taskmgr.exe", "mstsc.exe", "iexplore.exe", "chrome.exe", "firefox.exe",
-    "msedge.exe", "winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe",
-    "ipconfig.exe", "whoami.exe", "tasklist.exe", "systeminfo.exe",
-    "nltest.exe", "ping.exe", "curl.exe", "wget.exe", "sc.exe", "at.exe",
-    "forfiles.exe", "installutil.exe", "regasm.exe", "regsvcs.exe",
-    "msbuild.exe", "odbcconf.exe", "cmstp.exe", "pcalua.exe", "fodhelper.exe",
-    "eventvwr.exe", "sdclt.exe", "computerdefaults.exe", "mmc.exe",
-    "dism.exe", "wusa.exe", "expand.exe", "extrac32.exe", "esentutl.exe",
-    "ntdsutil.exe", "procdump.exe", "psexec.exe", "adfind.exe", NULL};
+static const char *const system_files[] = {"cmd.exe",
+                                           "powershell.exe",
+                                           "pwsh.exe",
+                                           "rundll32.exe",
+                                           "regsvr32.exe",
+                                           "mshta.exe",
+                                           "wscript.exe",
+                                           "cscript.exe",
+                                           "svchost.exe",
+                                           "explorer.exe",
+                                           "lsass.exe",
+                                           "winlogon.exe",
+                                           "services.exe",
+                                           "csrss.exe",
+                                           "smss.exe",
+                                           "taskhost.exe",
+                                           "taskhostw.exe",
+                                           "msiexec.exe",
+                                           "certutil.exe",
+                                           "bitsadmin.exe",
+                                           "schtasks.exe",
+                                           "wmic.exe",
+                                           "net.exe",
+                                           "net1.exe",
+                                           "reg.exe",
+                                           "regedit.exe",
+                                           "conhost.exe",
+                                           "dllhost.exe",
+                                           "spoolsv.exe",
+                                           "notepad.exe",
+                                           "calc.exe",
+                                           "werfault.exe",
+                                           "wininit.exe",
+                                           "ntdll.dll",
+                                           "kernel32.dll",
+                                           "kernelbase.dll",
+                                           "user32.dll",
+                                           "advapi32.dll",
+                                           "ws2_32.dll",
+                                           "wininet.dll",
+                                           "shell32.dll",
+                                           "ole32.dll",
+                                           "msvcrt.dll",
+                                           "ntoskrnl.exe",
+                                           "vssadmin.exe",
+                                           "wevtutil.exe",
+                                           "bcdedit.exe",
+                                           "taskmgr.exe",
+                                           "mstsc.exe",
+                                           "iexplore.exe",
+                                           "chrome.exe",
+                                           "firefox.exe",
+                                           "msedge.exe",
+                                           "winword.exe",
+                                           "excel.exe",
+                                           "powerpnt.exe",
+                                           "outlook.exe",
+                                           "ipconfig.exe",
+                                           "whoami.exe",
+                                           "tasklist.exe",
+                                           "systeminfo.exe",
+                                           "nltest.exe",
+                                           "ping.exe",
+                                           "curl.exe",
+                                           "wget.exe",
+                                           "sc.exe",
+                                           "at.exe",
+                                           "forfiles.exe",
+                                           "installutil.exe",
+                                           "regasm.exe",
+                                           "regsvcs.exe",
+                                           "msbuild.exe",
+                                           "odbcconf.exe",
+                                           "cmstp.exe",
+                                           "pcalua.exe",
+                                           "fodhelper.exe",
+                                           "eventvwr.exe",
+                                           "sdclt.exe",
+                                           "computerdefaults.exe",
+                                           "mmc.exe",
+                                           "dism.exe",
+                                           "wusa.exe",
+                                           "expand.exe",
+                                           "extrac32.exe",
+                                           "esentutl.exe",
+                                           "ntdsutil.exe",
+                                           "procdump.exe",
+                                           "psexec.exe",
+                                           "adfind.exe",
+                                           NULL};
 
 static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles;
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
@@ -378,13 +577,14 @@ static int host_in_list(const char *const *list, const char *host, size_t n)
 static int domain_is_reserved(const char *d, size_t n)
 {
     static const char *const reserved[] = {
-        "example", "example.com", "example.net", "example.org", "test",
-        "invalid", "localhost", "local", "lan", "internal", "home.arpa",
-        "domain.com", "domain.tld", NULL};
+        "example",   "example.com", "example.net", "example.org", "test",
+        "invalid",   "localhost",   "local",       "lan",         "internal",
+        "home.arpa", "domain.com",  "domain.tld",  NULL};
     return host_in_list(reserved, d, n);
 }
 
-/* ---- line context --------------------------------------------------------- */
+/* ---- line context ---------------------------------------------------------
+ */
 
 /* The context flag of one word (lower-cased, 3 to 12 letters), by its
  * first letter so a line costs one pass. */
@@ -399,7 +599,9 @@ static int ctx_of_word(const char *w, size_t n)
                : IS("authentihash")              ? KZ_CTX_AUTHENTIHASH
                                                  : 0;
     case 'b':
-        return IS("build") ? KZ_CTX_VERSION : STARTS("blog") ? KZ_CTX_SOURCE : 0;
+        return IS("build")      ? KZ_CTX_VERSION
+               : STARTS("blog") ? KZ_CTX_SOURCE
+                                : 0;
     case 'c':
         return IS("contact") || STARTS("credit") ? KZ_CTX_AUTHOR : 0;
     case 'f':
@@ -419,9 +621,9 @@ static int ctx_of_word(const char *w, size_t n)
                    : 0;
     case 's':
         return IS("source") || IS("sources") || IS("see") ? KZ_CTX_SOURCE
-               : STARTS("serial")                          ? KZ_CTX_SERIAL
-               : IS("ssdeep")                              ? KZ_CTX_IMPHASH
-                                                           : 0;
+               : STARTS("serial")                         ? KZ_CTX_SERIAL
+               : IS("ssdeep")                             ? KZ_CTX_IMPHASH
+                                                          : 0;
     case 't':
         return IS("tlsh") ? KZ_CTX_IMPHASH : 0;
     case 'v':
@@ -462,12 +664,14 @@ int kz_scan_line_context(const char *s, size_t n)
     }
     if (f & KZ_CTX_JA3S)
         f &= ~KZ_CTX_JA3;
-    if (nonascii &&
-        (contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83") ||  /* 参考 */
-         contains_ci(s, n, "\xe5\x87\xba\xe5\x85\xb8") ||  /* 出典 */
-         contains_ci(s, n, "\xe8\xa9\xb3\xe7\xb4\xb0")))   /* 詳細 */
+    if (nonascii && (contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83") || /* 参考 */
+                     contains_ci(s, n, "\xe5\x87\xba\xe5\x85\xb8") || /* 出典 */
+                     contains_ci(s, n, "\xe8\xa9\xb3\xe7\xb4\xb0"))) /* 詳細 */
         f |= KZ_CTX_SOURCE;
-    if (nonascii && contains_ci(s, n, "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"))
+    if (nonascii &&
+        contains_ci(
+            s, n,
+            "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"))
         f |= KZ_CTX_VERSION; /* バージョン */
     return f;
 }
@@ -491,7 +695,9 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
         contains_ci(s, n, "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"))
         return KZ_HINT_MUTEX;
     if (contains_ci(s, n, "registry") ||
-        contains_ci(s, n, "\xe3\x83\xac\xe3\x82\xb8\xe3\x82\xb9\xe3\x83\x88\xe3\x83\xaa"))
+        contains_ci(
+            s, n,
+            "\xe3\x83\xac\xe3\x82\xb8\xe3\x82\xb9\xe3\x83\x88\xe3\x83\xaa"))
         return KZ_HINT_REGKEY;
     if (contains_ci(s, n, "authentihash"))
         return KZ_HINT_AUTHENTIHASH;
@@ -507,7 +713,9 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
         return KZ_HINT_FILEPATH;
     if (contains_ci(s, n, "file name") || contains_ci(s, n, "filename") ||
         (is_column && eq_ci(s, n, "file")) ||
-        contains_ci(s, n, "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d"))
+        contains_ci(
+            s, n,
+            "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d"))
         return KZ_HINT_FILENAME;
     if (is_column && (contains_ci(s, n, "domain") ||
                       contains_ci(s, n, "hostname") || eq_ci(s, n, "host")))
@@ -520,7 +728,8 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
     return KZ_HINT_NONE;
 }
 
-/* ---- classification ------------------------------------------------------- */
+/* ---- classification -------------------------------------------------------
+ */
 
 static int ip_is_global(const uint8_t a[16], int family)
 {
@@ -549,7 +758,7 @@ static int ip_is_global(const uint8_t a[16], int family)
     static const uint8_t zero[16];
     if (memcmp(a, zero, 15) == 0) /* :: and ::1 */
         return 0;
-    if (a[0] == 0xFF)            /* multicast */
+    if (a[0] == 0xFF) /* multicast */
         return 0;
     if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) /* link-local */
         return 0;
@@ -592,9 +801,8 @@ static void url_host(const char *u, size_t n, const char **h, size_t *hn)
     *hn = (size_t)(c - s);
 }
 
-kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n,
-                              kz_hint hint, int ctx, int defanged,
-                              const char **why)
+kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
+                              int ctx, int defanged, const char **why)
 {
     *why = NULL;
     switch (t) {
@@ -602,8 +810,7 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n,
     case KZ_T_IPV6: {
         uint8_t a[16];
         int fam;
-        if (kz_norm_ip(v, n, a, &fam, NULL) == KZ_OK &&
-            !ip_is_global(a, fam)) {
+        if (kz_norm_ip(v, n, a, &fam, NULL) == KZ_OK && !ip_is_global(a, fam)) {
             *why = "private, loopback or reserved address";
             return KZ_CLASS_REFERENCE;
         }
@@ -693,7 +900,8 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n,
     return KZ_CLASS_INDICATOR;
 }
 
-/* ---- the scanner ---------------------------------------------------------- */
+/* ---- the scanner ----------------------------------------------------------
+ */
 
 typedef struct scan {
     const kz_segment *seg;
@@ -763,8 +971,7 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         c.why = force_why;
     } else {
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint,
-                                 line_ctx(sc), was_defanged(sc, a, b),
-                                 &c.why);
+                                 line_ctx(sc), was_defanged(sc, a, b), &c.why);
     }
     sc->emit(sc->ud, sc->seg, &c);
 }
@@ -775,8 +982,8 @@ static int try_put(scan *sc, kz_type t, size_t a, size_t b)
     size_t len;
     if (b <= a || b - a > KZ_MAX_VALUE)
         return 0;
-    if (kz_normalize(t, sc->seg->s + a, b - a, sc->buf, sizeof sc->buf,
-                     &len) != KZ_OK)
+    if (kz_normalize(t, sc->seg->s + a, b - a, sc->buf, sizeof sc->buf, &len) !=
+        KZ_OK)
         return 0;
     put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
     return 1;
@@ -937,9 +1144,9 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     }
     size_t el = last_label(sc->seg->s, a, b, &dot);
-    static const char *const doc_exts[] = {"json", "pdf", "html", "htm",
-                                           "csv", "xml", "md", "adoc",
-                                           "yar", "yara", "rules", NULL};
+    static const char *const doc_exts[] = {"json", "pdf",  "html",  "htm",
+                                           "csv",  "xml",  "md",    "adoc",
+                                           "yar",  "yara", "rules", NULL};
     if (in_list(doc_exts, s + (dot - a) + 1, el) &&
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
@@ -969,8 +1176,7 @@ static int plausible_tld(const char *dom, size_t n)
 
 /* A host name candidate: valid, under a public suffix, not a prose
  * abbreviation nor a code identifier (System.IO). */
-static int put_domain(scan *sc, size_t a, size_t b, int defanged,
-                      uint16_t port)
+static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
 {
     const char *s = sc->seg->s + a;
     size_t n = b - a, len;
@@ -978,8 +1184,7 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged,
         return 0;
     if (kz_norm_domain(s, n, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
-    if (!has_ps(sc, sc->buf, len) &&
-        !(defanged && plausible_tld(sc->buf, len)))
+    if (!has_ps(sc, sc->buf, len) && !(defanged && plausible_tld(sc->buf, len)))
         return 0;
     if (!defanged) {
         /* Mixed case with an upper-case top-level label is code, not a
@@ -1032,8 +1237,8 @@ static size_t trim_tail(const char *s, size_t a, size_t b)
 }
 
 static const char *const url_schemes[] = {
-    "http", "https", "ftp", "ftps", "sftp", "ws", "wss", "tcp", "udp",
-    "smb", "ldap", "ldaps", "rdp", "ssh", "telnet", "irc", "file", NULL};
+    "http", "https", "ftp",   "ftps", "sftp", "ws",     "wss", "tcp",  "udp",
+    "smb",  "ldap",  "ldaps", "rdp",  "ssh",  "telnet", "irc", "file", NULL};
 
 /* A URL starting at s[a] ("scheme://"), ending at b at most. Returns its
  * end, or 0 when it is not a valid URL. */
@@ -1054,8 +1259,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
             e2--;
         e2 = trim_tail(s, a, e2);
         if (e2 == e || e2 <= a ||
-            kz_norm_url(s + a, e2 - a, sc->buf, sizeof sc->buf, &len) !=
-                KZ_OK)
+            kz_norm_url(s + a, e2 - a, sc->buf, sizeof sc->buf, &len) != KZ_OK)
             return 0;
         e = e2;
     }
@@ -1106,11 +1310,19 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
             return 1;
         }
     }
-    static const char *const hives[] = {
-        "hklm\\", "hkcu\\", "hkcr\\", "hku\\", "hkcc\\",
-        "hkey_local_machine\\", "hkey_current_user\\", "hkey_classes_root\\",
-        "hkey_users\\", "hkey_current_config\\", "hklm:\\", "hkcu:\\",
-        NULL};
+    static const char *const hives[] = {"hklm\\",
+                                        "hkcu\\",
+                                        "hkcr\\",
+                                        "hku\\",
+                                        "hkcc\\",
+                                        "hkey_local_machine\\",
+                                        "hkey_current_user\\",
+                                        "hkey_classes_root\\",
+                                        "hkey_users\\",
+                                        "hkey_current_config\\",
+                                        "hklm:\\",
+                                        "hkcu:\\",
+                                        NULL};
     for (size_t k = 0; hives[k]; k++)
         if (starts_ci(p, left, hives[k])) {
             *t = KZ_T_REGKEY;
@@ -1126,10 +1338,11 @@ static int unix_path_start(const char *s, size_t i, size_t n)
     if (i >= n || (s[i] != '/' && s[i] != '~'))
         return 0;
     static const char *const roots[] = {
-        "/tmp/", "/var/", "/etc/", "/usr/", "/home/", "/dev/shm/", "/opt/",
-        "/bin/", "/sbin/", "/lib/", "/lib64/", "/root/", "/library/",
-        "/users/", "/system/", "/private/", "/applications/", "/proc/",
-        "/run/", "/boot/", "/srv/", "/mnt/", "/data/", "/sdcard/", "~/",
+        "/tmp/",     "/var/",          "/etc/",     "/usr/",    "/home/",
+        "/dev/shm/", "/opt/",          "/bin/",     "/sbin/",   "/lib/",
+        "/lib64/",   "/root/",         "/library/", "/users/",  "/system/",
+        "/private/", "/applications/", "/proc/",    "/run/",    "/boot/",
+        "/srv/",     "/mnt/",          "/data/",    "/sdcard/", "~/",
         NULL};
     for (size_t k = 0; roots[k]; k++)
         if (starts_ci(s + i, n - i, roots[k]))
@@ -1145,8 +1358,7 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
 {
     size_t e = a;
     for (;;) {
-        while (e < n &&
-               (allow_spaces ? s[e] != '\n' : delim_len(s, n, e) == 0))
+        while (e < n && (allow_spaces ? s[e] != '\n' : delim_len(s, n, e) == 0))
             e++;
         /* A "<placeholder>" followed by the separator is part of the path:
          * "C:\\Users\\<user name>\\AppData". */
@@ -1187,8 +1399,7 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
                 we++;
             kz_type t;
             if (we == ws || path_start(s, ws, n, &t) ||
-                (sep == '/' && s[ws] == '/') ||
-                unix_path_start(s, ws, n) ||
+                (sep == '/' && s[ws] == '/') || unix_path_start(s, ws, n) ||
                 (we - ws >= 3 && s[ws + 1] == ':' && s[ws + 2] == '/'))
                 break;
             if (memchr(s + ws, sep, we - ws) &&
@@ -1224,9 +1435,8 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
     /* Paths, keys and mutexes are kept as written (not refanged). */
     size_t oa = KZ_SEG_MAP(sc->seg, a);
     size_t ob = KZ_SEG_MAP(sc->seg, b);
-    if (ob <= oa ||
-        kz_normalize(t, sc->seg->orig + oa, ob - oa, sc->buf, sizeof sc->buf,
-                     &len) != KZ_OK)
+    if (ob <= oa || kz_normalize(t, sc->seg->orig + oa, ob - oa, sc->buf,
+                                 sizeof sc->buf, &len) != KZ_OK)
         return;
     (void)whole;
     put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
@@ -1252,10 +1462,16 @@ static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
 
 static int scan_bracketed_hive(scan *sc, size_t i, size_t b, size_t *next)
 {
-    static const char *const hives[] = {"hklm", "hkcu", "hkcr", "hku", "hkcc",
+    static const char *const hives[] = {"hklm",
+                                        "hkcu",
+                                        "hkcr",
+                                        "hku",
+                                        "hkcc",
                                         "hkey_local_machine",
-                                        "hkey_current_user", "hkey_users",
-                                        "hkey_classes_root", NULL};
+                                        "hkey_current_user",
+                                        "hkey_users",
+                                        "hkey_classes_root",
+                                        NULL};
     const char *s = sc->seg->s;
     const char *gt = memchr(s + i, '>', b - i < 24 ? b - i : 24);
     if (!gt)
@@ -1312,8 +1528,7 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
         l++;
     size_t r = at + 1;
     while (r < b && (kz_is_alnum((unsigned char)s[r]) || s[r] == '.' ||
-                     s[r] == '-' || s[r] == '_' ||
-                     (unsigned char)s[r] >= 0x80))
+                     s[r] == '-' || s[r] == '_' || (unsigned char)s[r] >= 0x80))
         r++;
     while (r > at + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
         r--;
@@ -1369,8 +1584,8 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     if ((line_ctx(sc) & KZ_CTX_VERSION) && !was_defanged(sc, a, end))
         return 1; /* "version 1.2.3.4": consumed, not reported */
     size_t len;
-    if (kz_normalize(KZ_T_IPV4, s + a, e - a, sc->buf, sizeof sc->buf,
-                     &len) != KZ_OK)
+    if (kz_normalize(KZ_T_IPV4, s + a, e - a, sc->buf, sizeof sc->buf, &len) !=
+        KZ_OK)
         return 0;
     put(sc, KZ_T_IPV4, a, end, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
@@ -1619,7 +1834,8 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     } else if (starts_ci(s + a, b - a, "http%3a%2f%2f") ||
                starts_ci(s + a, b - a, "https%3a%2f%2f")) {
         while (e < b && dn < KZ_MAX_URL) {
-            if (s[e] == '%' && e + 2 < b && kz_is_xdigit((unsigned char)s[e + 1]) &&
+            if (s[e] == '%' && e + 2 < b &&
+                kz_is_xdigit((unsigned char)s[e + 1]) &&
                 kz_is_xdigit((unsigned char)s[e + 2])) {
                 dec[dn++] = (char)(kz_hexval((unsigned char)s[e + 1]) * 16 +
                                    kz_hexval((unsigned char)s[e + 2]));
@@ -1635,8 +1851,8 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     } else {
         return 0;
     }
-    if (!(dn > 8 && (memcmp(dec, "http://", 7) == 0 ||
-                     memcmp(dec, "https://", 8) == 0)))
+    if (!(dn > 8 &&
+          (memcmp(dec, "http://", 7) == 0 || memcmp(dec, "https://", 8) == 0)))
         return 0;
     size_t u = 0;
     while (u < dn && (unsigned char)dec[u] > 0x20 &&
@@ -1650,7 +1866,8 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     return e;
 }
 
-/* ---- segments and code spans ---------------------------------------------- */
+/* ---- segments and code spans ----------------------------------------------
+ */
 
 /* Scans s[a, b) as chunks separated by delimiters. */
 static void scan_chunks(scan *sc, size_t a, size_t b)
@@ -1736,8 +1953,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                     while (a2 < b2 && (s[a2] == '(' || s[a2] == '['))
                         a2++;
                     b2 = trim_tail(s, a2, b2);
-                    if (a2 < b2 && (kz_is_xdigit((unsigned char)s[a2]) ||
-                                    s[a2] == ':'))
+                    if (a2 < b2 &&
+                        (kz_is_xdigit((unsigned char)s[a2]) || s[a2] == ':'))
                         try_put(sc, KZ_T_CIDR, a2, b2);
                 } else {
                     /* "ASN 1234": the number is the next chunk. */
@@ -1752,8 +1969,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                             d++;
                         if ((d == b || delim_len(s, b, d) > 0 ||
                              is_split((unsigned char)s[d]) || s[d] == '.') &&
-                            d - (j + 1) >= 2 &&
-                            (s[k] == 'A' || j - k == 3))
+                            d - (j + 1) >= 2 && (s[k] == 'A' || j - k == 3))
                             try_put(sc, KZ_T_ASN, k, d);
                     }
                 }
@@ -1849,11 +2065,10 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         /* A defanged host in a file name column is still a host. */
         char tmp[KZ_MAX_DOMAIN + 1];
         size_t tl;
-        int host = el > 0 && was_defanged(sc, a, b) &&
-                   kz_norm_domain(s + a, b - a, tmp, sizeof tmp, &tl) ==
-                       KZ_OK &&
-                   has_ps(sc, tmp, tl) &&
-                   !kz_scan_is_file_ext(s + dot + 1, el);
+        int host =
+            el > 0 && was_defanged(sc, a, b) &&
+            kz_norm_domain(s + a, b - a, tmp, sizeof tmp, &tl) == KZ_OK &&
+            has_ps(sc, tmp, tl) && !kz_scan_is_file_ext(s + dot + 1, el);
         if (!hexonly && !host) {
             put_filename(sc, a, b, 1);
             return;
@@ -1905,8 +2120,7 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
                s[e] != '\t' &&
                !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/")))
             e++;
-        while (e > m &&
-               (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
+        while (e > m && (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
             e--;
         *end = e;
         return m;

@@ -18,7 +18,8 @@
 
 #include "kizashi/intel.h"
 
-/* ---- collecting results ---------------------------------------------------- */
+/* ---- collecting results ----------------------------------------------------
+ */
 
 typedef struct got {
     char line[512];
@@ -48,8 +49,8 @@ static int collect(void *ud, const kz_extracted *e)
     return 0;
 }
 
-static void on_diag(void *ud, kz_severity sev, const char *input,
-                    uint64_t line, uint64_t col, const char *msg)
+static void on_diag(void *ud, kz_severity sev, const char *input, uint64_t line,
+                    uint64_t col, const char *msg)
 {
     results *r = ud;
     (void)sev;
@@ -101,7 +102,8 @@ static int has_any_class(const results *r, const char *tv)
     return 0;
 }
 
-/* ---- the data file ---------------------------------------------------------- */
+/* ---- the data file ----------------------------------------------------------
+ */
 
 /* Escapes in the data file are in braces, so that backslashes in Windows
  * paths stay literal: {LF} {CR} {TAB} {NUL} {xNN}. */
@@ -110,7 +112,8 @@ static size_t unescape(const char *s, char *out)
     static const struct {
         const char *name;
         char c;
-    } esc[] = {{"{LF}", '\n'}, {"{CR}", '\r'}, {"{TAB}", '\t'}, {"{NUL}", '\0'}};
+    } esc[] = {
+        {"{LF}", '\n'}, {"{CR}", '\r'}, {"{TAB}", '\t'}, {"{NUL}", '\0'}};
     size_t n = 0;
     while (*s && *s != '\n') {
         int done = 0;
@@ -123,7 +126,8 @@ static size_t unescape(const char *s, char *out)
                 break;
             }
         }
-        if (!done && s[0] == '{' && s[1] == 'x' && s[2] && s[3] && s[4] == '}') {
+        if (!done && s[0] == '{' && s[1] == 'x' && s[2] && s[3] &&
+            s[4] == '}') {
             char h[3] = {s[2], s[3], 0};
             out[n++] = (char)strtoul(h, NULL, 16);
             s += 5;
@@ -244,7 +248,8 @@ static void test_extract__data_cases(void **state)
     assert_int_equal(failures, 0);
 }
 
-/* ---- streaming and hostile input -------------------------------------------- */
+/* ---- streaming and hostile input --------------------------------------------
+ */
 
 static void test_extract__single_long_line_is_bounded_and_found(void **state)
 {
@@ -270,8 +275,7 @@ static void test_extract__nul_and_invalid_utf8_warn_and_go_on(void **state)
     (void)state;
     const char t[] = "a\0b 1.2.3[.]4 \xff\xfe bad.exe\nnext evil[.]com\n";
     results r = {0};
-    assert_int_equal(extract(t, sizeof t - 1, 7, 0, KZ_TEXT_PLAIN, &r),
-                     KZ_OK);
+    assert_int_equal(extract(t, sizeof t - 1, 7, 0, KZ_TEXT_PLAIN, &r), KZ_OK);
     assert_true(has(&r, "= ipv4 1.2.3.4"));
     assert_true(has(&r, "= domain evil.com"));
     assert_true(has(&r, "= filename bad.exe"));
@@ -315,8 +319,7 @@ static void test_extract__duplicates_reported_once(void **state)
     (void)state;
     const char t[] = "evil[.]com\nEVIL[.]COM\nevil[.]com.\n";
     results r = {0};
-    assert_int_equal(extract(t, sizeof t - 1, 5, 0, KZ_TEXT_PLAIN, &r),
-                     KZ_OK);
+    assert_int_equal(extract(t, sizeof t - 1, 5, 0, KZ_TEXT_PLAIN, &r), KZ_OK);
     assert_int_equal(r.n, 1);
     free(r.v);
 }
@@ -368,8 +371,7 @@ int main(void)
         cmocka_unit_test(test_extract__callback_can_stop),
         cmocka_unit_test(test_extract__deeply_nested_html_is_survived),
         cmocka_unit_test(test_extract__duplicates_reported_once),
-        cmocka_unit_test(
-            test_extract__positions_point_at_the_text_as_written),
+        cmocka_unit_test(test_extract__positions_point_at_the_text_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -447,10 +447,19 @@ static void test_refang__skip_only_where_identity(void **state)
     (void)state;
     static const char *const lines[] = {
         "The loader beacons every 60 seconds.",
-        "evil dot com", "user AT example.com", "a .b", "x @y.com",
-        "hxxp://evil.com", "example[.]com", "bad-dot-com", "fooDOTcom",
-        "plain words only", "1.2.3.4 and evil.com", "C2: 10.0.0.1:443",
-        "e.g. node.js", "myuser @example.com",
+        "evil dot com",
+        "user AT example.com",
+        "a .b",
+        "x @y.com",
+        "hxxp://evil.com",
+        "example[.]com",
+        "bad-dot-com",
+        "fooDOTcom",
+        "plain words only",
+        "1.2.3.4 and evil.com",
+        "C2: 10.0.0.1:443",
+        "e.g. node.js",
+        "myuser @example.com",
     };
     int skipped = 0;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
