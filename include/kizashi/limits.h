@@ -31,9 +31,11 @@
 #define KZ_MAX_TOKEN KZ_MAX_URL
 /* An embedded YARA rule longer than this is reported as truncated. */
 #define KZ_MAX_YARA_RULE (256u * 1024u)
-/* Distinct values remembered for de-duplication in one extraction; past
- * this, duplicates may be printed again (a warning says so). */
-#define KZ_MAX_DEDUP_VALUES (4u * 1024u * 1024u)
+/* Distinct values remembered for de-duplication in one extraction (about
+ * 170 bytes each with the table, so at most ~180 MB); past this, duplicates
+ * may be printed again and a warning says so. A million distinct
+ * indicators in one input is already far beyond any advisory. */
+#define KZ_MAX_DEDUP_VALUES (1u << 20)
 /* Warnings of one kind reported per input before they are only counted. */
 #define KZ_MAX_WARNINGS_PER_KIND 10
 

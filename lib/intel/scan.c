@@ -1862,6 +1862,16 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     size_t len;
     if (kz_norm_url(dec, u, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
+    /* A cut-off blob decodes to junk ("http://ex"): the host must be a
+     * public name or an address. */
+    const char *h;
+    size_t hn;
+    uint8_t ip[16];
+    int fam;
+    url_host(sc->buf, len, &h, &hn);
+    if (hn == 0 || (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
+                    !has_ps(sc, h, hn)))
+        return 0;
     put(sc, KZ_T_URL, a, e, 0, KZ_CLASS_INDICATOR, NULL);
     return e;
 }
