@@ -71,4 +71,15 @@ static inline int kz_hexval(unsigned char c)
     return -1;
 }
 
+/* 1 when the n bytes at a equal the NUL-terminated lower-case ASCII word w
+ * in any case ("SHA-1" equals "sha-1"). */
+static inline int kz_eq_word_ci(const char *a, size_t n, const char *w)
+{
+    size_t i = 0;
+    for (; i < n && w[i]; i++)
+        if (kz_lower((unsigned char)a[i]) != (unsigned char)w[i])
+            return 0;
+    return i == n && w[i] == '\0';
+}
+
 #endif /* KIZASHI_CORE_INT_H */

@@ -61,26 +61,15 @@ const char *kz_type_name(kz_type t)
     return type_names[t];
 }
 
-static int eq_nocase(const char *a, size_t an, const char *b)
-{
-    size_t bn = strlen(b);
-    if (an != bn)
-        return 0;
-    for (size_t i = 0; i < an; i++)
-        if (kz_lower((unsigned char)a[i]) != (unsigned char)b[i])
-            return 0;
-    return 1;
-}
-
 kz_type kz_type_from_name(const char *s, size_t n)
 {
     if (!s)
         return KZ_T_NONE;
     for (unsigned t = 1; t < KZ_T_COUNT_; t++)
-        if (eq_nocase(s, n, type_names[t]))
+        if (kz_eq_word_ci(s, n, type_names[t]))
             return (kz_type)t;
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (eq_nocase(s, n, aliases[i].alias))
+        if (kz_eq_word_ci(s, n, aliases[i].alias))
             return aliases[i].type;
     return KZ_T_NONE;
 }

@@ -136,17 +136,6 @@ static int is_split(unsigned char c)
            c == '*' || c == '=' || c == '#' || c == '$' || c == '&';
 }
 
-static int eq_ci(const char *a, size_t an, const char *b)
-{
-    size_t bn = strlen(b);
-    if (an != bn)
-        return 0;
-    for (size_t i = 0; i < an; i++)
-        if (kz_lower((unsigned char)a[i]) != (unsigned char)b[i])
-            return 0;
-    return 1;
-}
-
 static int starts_ci(const char *a, size_t an, const char *b)
 {
     size_t bn = strlen(b);
@@ -555,7 +544,7 @@ static int in_list(const char *const *list, const char *s, size_t n)
     if (list == system_files)
         return set_has(&set_sysfiles, s, n);
     for (size_t i = 0; list[i]; i++)
-        if (eq_ci(s, n, list[i]))
+        if (kz_eq_word_ci(s, n, list[i]))
             return 1;
     return 0;
 }
@@ -712,13 +701,14 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
         contains_ci(s, n, "\xe3\x83\x91\xe3\x82\xb9")) /* パス */
         return KZ_HINT_FILEPATH;
     if (contains_ci(s, n, "file name") || contains_ci(s, n, "filename") ||
-        (is_column && eq_ci(s, n, "file")) ||
+        (is_column && kz_eq_word_ci(s, n, "file")) ||
         contains_ci(
             s, n,
             "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d"))
         return KZ_HINT_FILENAME;
-    if (is_column && (contains_ci(s, n, "domain") ||
-                      contains_ci(s, n, "hostname") || eq_ci(s, n, "host")))
+    if (is_column &&
+        (contains_ci(s, n, "domain") || contains_ci(s, n, "hostname") ||
+         kz_eq_word_ci(s, n, "host")))
         return KZ_HINT_DOMAIN;
     if (!is_column &&
         (word_ci(s, n, "references") || word_ci(s, n, "reference") ||
@@ -1970,8 +1960,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                     /* "ASN 1234": the number is the next chunk. */
                     scan_generic(sc, k, j);
                     if (j - k >= 2 && j - k <= 3 &&
-                        (eq_ci(s + k, j - k, "as") ||
-                         eq_ci(s + k, j - k, "asn")) &&
+                        (kz_eq_word_ci(s + k, j - k, "as") ||
+                         kz_eq_word_ci(s + k, j - k, "asn")) &&
                         j + 1 < b && s[j] == ' ' &&
                         kz_is_digit((unsigned char)s[j + 1])) {
                         size_t d = j + 1;
@@ -1991,7 +1981,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                 ss--;
             int known = 0;
             for (size_t q = 0; url_schemes[q]; q++)
-                if (eq_ci(s + ss, cs - ss, url_schemes[q]))
+                if (kz_eq_word_ci(s + ss, cs - ss, url_schemes[q]))
                     known = 1;
             if (!known) {
                 scan_generic(sc, k, cs);
@@ -2032,8 +2022,8 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         b--;
     if (b <= a)
         return;
-    if (eq_ci(s + a, b - a, "n/a") || eq_ci(s + a, b - a, "-") ||
-        eq_ci(s + a, b - a, "none"))
+    if (kz_eq_word_ci(s + a, b - a, "n/a") ||
+        kz_eq_word_ci(s + a, b - a, "-") || kz_eq_word_ci(s + a, b - a, "none"))
         return;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {

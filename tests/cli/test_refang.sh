@@ -4,22 +4,7 @@
 # plain, line structure kept) and `kizashi defang` (values from arguments
 # or stdin, invalid values rejected with status 2, refang undoes defang).
 set -eu
-: "${KIZASHI:?KIZASHI must name the kizashi binary}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-fail() {
-    printf 'FAIL: %s\n' "$*" >&2
-    for f in out err; do
-        [ -f "$tmp/$f" ] && { printf -- '--- std%s:\n' "$f" >&2; cat "$tmp/$f" >&2; }
-    done
-    exit 1
-}
-run() { rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?; }
-expect_rc() { [ "$rc" -eq "$1" ] || fail "$2: exit status $rc, expected $1"; }
-has_line() { grep -qxF -e "$2" "$1" || fail "$(basename "$1") lacks the line '$2'"; }
-empty() { [ ! -s "$1" ] || fail "$(basename "$1") is not empty"; }
-nlines() { [ "$(wc -l <"$1")" -eq "$2" ] || fail "$(basename "$1") has not $2 lines"; }
+. "$(dirname "$0")/common.sh"
 
 # ---- refang: a defanged line becomes plain, other lines are unchanged
 cat >"$tmp/in.txt" <<'EOF'
