@@ -15,21 +15,21 @@ bootstrap:
 
 build:
 	cmake --preset dev >/dev/null
-	cmake --build build/dev -j $(JOBS)
+	cmake --build build/dev -j $(JOBS) -- --no-print-directory
 
 test: build
 	cd build/dev && ctest --output-on-failure -j $(JOBS) -LE bench $(CTEST_ARGS)
 
 test-asan:
 	cmake --preset asan >/dev/null
-	cmake --build build/asan -j $(JOBS)
+	cmake --build build/asan -j $(JOBS) -- --no-print-directory
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) -LE bench $(CTEST_ARGS)
 
 fuzz-build:
 	cmake --preset fuzz >/dev/null
-	cmake --build build/fuzz -j $(JOBS)
+	cmake --build build/fuzz -j $(JOBS) -- --no-print-directory
 
 # Each harness runs briefly from its stored seeds; a crash fails the target.
 fuzz-run: fuzz-build
@@ -45,7 +45,7 @@ demo: bootstrap build
 
 bench: build
 	cmake --preset release >/dev/null
-	cmake --build build/release -j $(JOBS)
+	cmake --build build/release -j $(JOBS) -- --no-print-directory
 	./bench/extract.sh build/release/kizashi
 
 format:
