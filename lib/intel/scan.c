@@ -99,11 +99,29 @@ static int ascii_is_delim(unsigned char c)
 }
 
 /* Byte classes of ASCII for the chunk loop. */
-enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4 };
+enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4, BC_COLON = 8, BC_SLASH = 16 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
+
+/* Word classes for the line context scan (filled once by sets_init). */
+enum { WC_ALPHA = 1, WC_ALNUM = 2, WC_INITIAL = 4, WC_NONASCII = 8 };
+static unsigned char word_class[256];
 
 static void byte_class_init(void)
 {
+    static const char initials[] = "abcfijprstvw";
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned char k = 0;
+        if (c >= 0x80)
+            k |= WC_NONASCII;
+        else if (kz_is_alpha((unsigned char)c))
+            k |= WC_ALPHA | WC_ALNUM;
+        else if (kz_is_digit((unsigned char)c))
+            k |= WC_ALNUM;
+        if (c < 0x80 && kz_is_alpha((unsigned char)c) &&
+            strchr(initials, kz_lower((unsigned char)c)))
+            k |= WC_INITIAL;
+        word_class[c] = k;
+    }
     for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
         if (ascii_is_delim((unsigned char)c))
@@ -113,6 +131,10 @@ static void byte_class_init(void)
             k |= BC_SPECIAL;
         if (kz_is_xdigit((unsigned char)c))
             k |= BC_HEX;
+        if (c == ':')
+            k |= BC_COLON;
+        if (c == '/')
+            k |= BC_SLASH;
         byte_class[c] = k;
     }
 }
@@ -631,22 +653,22 @@ int kz_scan_line_context(const char *s, size_t n)
     int f = 0, nonascii = 0;
     size_t i = 0;
     char w[16];
+    pthread_once(&sets_once, sets_init);
     while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (!kz_is_alpha(c)) {
-            nonascii |= c >= 0x80;
+        unsigned k = word_class[(unsigned char)s[i]];
+        if (!(k & WC_ALPHA)) {
+            nonascii |= k & WC_NONASCII;
             i++;
             continue;
         }
-        size_t j = i;
-        while (j < n && kz_is_alnum((unsigned char)s[j]))
+        size_t j = i + 1;
+        while (j < n && (word_class[(unsigned char)s[j]] & WC_ALNUM))
             j++;
         size_t wl = j - i;
-        /* Only words starting with one of these letters can matter. */
-        static const char initials[] = "abcfijprstvwABCFIJPRSTVW";
-        if (wl >= 3 && wl <= 12 && memchr(initials, c, sizeof initials - 1)) {
-            for (size_t k = 0; k < wl; k++)
-                w[k] = (char)kz_lower((unsigned char)s[i + k]);
+        /* Only words starting with a letter of ctx_of_word matter. */
+        if (wl >= 3 && wl <= 12 && (k & WC_INITIAL)) {
+            for (size_t q = 0; q < wl; q++)
+                w[q] = (char)kz_lower((unsigned char)s[i + q]);
             f |= ctx_of_word(w, wl);
         }
         i = j;
@@ -1931,13 +1953,20 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         }
         while (k < j) {
             const char *css = NULL;
-            for (size_t p = k; p + 3 <= j; p++)
-                if (s[p] == ':' && s[p + 1] == '/' && s[p + 2] == '/') {
-                    css = s + p;
-                    break;
+            /* "://" needs both a colon and a slash in the chunk. */
+            if ((cls & (BC_COLON | BC_SLASH)) == (BC_COLON | BC_SLASH)) {
+                const char *p = memchr(s + k, ':', j - k);
+                while (p && p + 3 <= s + j) {
+                    if (p[1] == '/' && p[2] == '/') {
+                        css = p;
+                        break;
+                    }
+                    p = memchr(p + 1, ':', (size_t)(s + j - p - 1));
                 }
+            }
             if (!css) {
-                const char *sl = memchr(s + k, '/', j - k);
+                const char *sl =
+                    (cls & BC_SLASH) ? memchr(s + k, '/', j - k) : NULL;
                 if (unix_path_start(s, k, j) &&
                     (k == i || !kz_is_alnum((unsigned char)s[k - 1]))) {
                     size_t pe = k == i ? path_end(s, k, b, 0, '/') : j;
