@@ -675,6 +675,26 @@ static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
         *tb = e;
         return 1;
     }
+    /* Japanese advisories: "■ 通信先", "【参考情報】", "ハッシュ値：". */
+    static const char *const marks[] = {"\xe2\x96\xa0", "\xe2\x96\xa1",
+                                        "\xe2\x97\x86", "\xe2\x97\x87",
+                                        "\xe2\x97\x8f", "\xe2\x97\x8b",
+                                        "\xe2\x96\xbc", "\xe2\x96\xb6",
+                                        "\xe3\x80\x90", NULL};
+    if (e - i < 120) {
+        for (size_t k = 0; marks[k]; k++)
+            if (e - i > 3 && memcmp(s + i, marks[k], 3) == 0) {
+                *ta = i + 3;
+                *tb = e;
+                return 1;
+            }
+        if (e - i > 3 && memcmp(s + e - 3, "\xef\xbc\x9a", 3) == 0 &&
+            s[i] != '|') {
+            *ta = i; /* a title ending with a full-width colon */
+            *tb = e - 3;
+            return 1;
+        }
+    }
     return 0;
 }
 

@@ -1109,6 +1109,26 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
+/* The text of a name (file name, path, key, mutex, user agent): refanged
+ * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
+ * it holds other characters, since full-width brackets and dots are part
+ * of Japanese file names ("資料（1）．docx"). */
+static void name_text(const scan *sc, size_t a, size_t b, const char **v,
+                      size_t *vn)
+{
+    size_t oa = KZ_SEG_MAP(sc->seg, a), ob = KZ_SEG_MAP(sc->seg, b);
+    *v = sc->seg->s + a;
+    *vn = b - a;
+    if (ob <= oa)
+        return;
+    for (size_t i = oa; i < ob; i++)
+        if ((unsigned char)sc->seg->orig[i] >= 0x80) {
+            *v = sc->seg->orig + oa;
+            *vn = ob - oa;
+            return;
+        }
+}
+
 static int filename_chars_ok(const char *s, size_t n, int whole)
 {
     if (n == 0 || n > 255)
@@ -1142,14 +1162,13 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
     last_label(sc->seg->s, a, b, &dot);
     if (dot == a)
         return;
-    /* Names are kept as written: refanging is for network indicators,
-     * and "（1）" in a Japanese file name is part of the name. */
-    size_t oa = KZ_SEG_MAP(sc->seg, a);
-    size_t ob = KZ_SEG_MAP(sc->seg, b);
-    if (ob <= oa || ob - oa >= sizeof sc->buf)
+    const char *v;
+    size_t vn;
+    name_text(sc, a, b, &v, &vn);
+    if (vn >= sizeof sc->buf)
         return;
-    memcpy(sc->buf, sc->seg->orig + oa, ob - oa);
-    sc->buf[ob - oa] = '\0';
+    memcpy(sc->buf, v, vn);
+    sc->buf[vn] = '\0';
     if (!whole && is_system_file(s, n)) {
         put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
             "standard system file named in prose");
@@ -1365,13 +1384,46 @@ static int unix_path_start(const char *s, size_t i, size_t n)
 /* The end of a path starting at a: to the end of the chunk, continuing
  * over single spaces while the next word carries on the path (contains a
  * backslash), as in "C:\Program Files\Vendor\x.exe". */
+/* What ends a path: white space, quotes, '<' '>' '|', and CJK punctuation
+ * and brackets ("、" "。" "「" "（"); CJK letters are part of it
+ * ("C:\\Users\\Public\\ダウンロード\\請求書.exe"). */
+static size_t path_delim_len(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80)
+        return ascii_is_delim(c) ? 1 : 0;
+    uint32_t cp;
+    size_t l = utf8_at(s, n, i, &cp);
+    if (cp == 0x80) /* continuation byte of a letter */
+        return 0;
+    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+        (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+        (cp >= 0xFF5B && cp <= 0xFF65) || (cp >= 0x2000 && cp <= 0x206F) ||
+        cp == 0x00A0 || cp == 0xFFFD)
+        return l;
+    return 0;
+}
+
 static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
                        char sep)
 {
     size_t e = a;
     for (;;) {
-        while (e < n && (allow_spaces ? s[e] != '\n' : delim_len(s, n, e) == 0))
+        while (e < n &&
+               (allow_spaces ? s[e] != '\n' : path_delim_len(s, n, e) == 0)) {
+            /* Japanese glues words to a path: "C:\\x\\a.exeを作成". Past a
+             * known file extension, a non-ASCII letter ends the path. */
+            if ((unsigned char)s[e] >= 0xC0 && e > a &&
+                kz_is_alnum((unsigned char)s[e - 1])) {
+                size_t d = e;
+                while (d > a && kz_is_alnum((unsigned char)s[d - 1]))
+                    d--;
+                if (d > a && s[d - 1] == '.' &&
+                    kz_scan_is_file_ext(s + d, e - d))
+                    break;
+            }
             e++;
+        }
         /* A "<placeholder>" followed by the separator is part of the path:
          * "C:\\Users\\<user name>\\AppData". */
         if (e < n && s[e] == '<' && e > a && s[e - 1] == sep) {
@@ -1444,11 +1496,11 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
             if (sc->seg->s[i] == '[')
                 return;
     }
-    /* Paths, keys and mutexes are kept as written (not refanged). */
-    size_t oa = KZ_SEG_MAP(sc->seg, a);
-    size_t ob = KZ_SEG_MAP(sc->seg, b);
-    if (ob <= oa || kz_normalize(t, sc->seg->orig + oa, ob - oa, sc->buf,
-                                 sizeof sc->buf, &len) != KZ_OK)
+    const char *v;
+    size_t vn;
+    name_text(sc, a, b, &v, &vn);
+    if (vn == 0 ||
+        kz_normalize(t, v, vn, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
     (void)whole;
     put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
@@ -1783,6 +1835,10 @@ static void scan_token(scan *sc, size_t a, size_t b)
             return;
     int defanged = was_defanged(sc, a, b);
     int ext = kz_scan_is_file_ext(s + dot + 1, el);
+    /* A defanged name is a host only when its last label can be one:
+     * "update[.]zip" is a host, "請求書．pdf．exe" is still a file. */
+    if (ext && defanged && !kz_domain_tld_is_filename_ext(s + a, n))
+        defanged = 0;
     if (ext && !defanged && g->hint != KZ_HINT_DOMAIN) {
         put_filename(sc, a, b, sc->in_code || g->whole_cell);
         return;
