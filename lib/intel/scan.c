@@ -1484,7 +1484,7 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
     return e;
 }
 
-static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
+static void put_text(scan *sc, kz_type t, size_t a, size_t b)
 {
     size_t len;
     if (b <= a || b - a > KZ_MAX_PATH)
@@ -1502,7 +1502,6 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b, int whole)
     if (vn == 0 ||
         kz_normalize(t, v, vn, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
-    (void)whole;
     put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
@@ -1517,10 +1516,7 @@ static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
         te--;
     if (te - a < 3)
         return e;
-    if (t == KZ_T_FILEPATH && !whole) {
-        /* A path written in prose ends at its file name: "C:\x\y.exe," */
-    }
-    put_text(sc, t, a, te, whole);
+    put_text(sc, t, a, te);
     return e;
 }
 
@@ -1739,7 +1735,7 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (g->hint == KZ_HINT_SKIP)
         return;
     if (g->hint == KZ_HINT_MUTEX && sc->in_code) {
-        put_text(sc, KZ_T_MUTEX, a, b, 1);
+        put_text(sc, KZ_T_MUTEX, a, b);
         return;
     }
     /* Hashes and thumbprints. */
@@ -2027,7 +2023,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                     (k == i || !kz_is_alnum((unsigned char)s[k - 1]))) {
                     size_t pe = k == i ? path_end(s, k, b, 0, '/') : j;
                     size_t e = trim_tail(s, k, pe);
-                    put_text(sc, KZ_T_FILEPATH, k, e, 0);
+                    put_text(sc, KZ_T_FILEPATH, k, e);
                     if (pe > j)
                         j = pe;
                 } else if (sl) {
@@ -2112,29 +2108,29 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         return;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
-        put_text(sc, pt, a, b, 1);
+        put_text(sc, pt, a, b);
         return;
     }
     if (g->hint == KZ_HINT_MUTEX) {
-        put_text(sc, KZ_T_MUTEX, a, b, 1);
+        put_text(sc, KZ_T_MUTEX, a, b);
         return;
     }
     if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
-        put_text(sc, KZ_T_REGKEY, a, b, 1);
+        put_text(sc, KZ_T_REGKEY, a, b);
         return;
     }
     if (g->hint == KZ_HINT_UA && b - a >= 8 && memchr(s + a, '/', b - a)) {
-        put_text(sc, KZ_T_USER_AGENT, a, b, 1);
+        put_text(sc, KZ_T_USER_AGENT, a, b);
         return;
     }
     if (g->hint == KZ_HINT_FILEPATH && !memchr(s + a, '/', b - a) &&
         !all_hex(s + a, b - a)) {
         /* A paths section lists bare names too ("wgl.dat"). */
-        put_text(sc, KZ_T_FILEPATH, a, b, 1);
+        put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
     if (g->hint == KZ_HINT_FILEPATH && memchr(s + a, '\\', b - a)) {
-        put_text(sc, KZ_T_FILEPATH, a, b, 1);
+        put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
     int spaces = memchr(s + a, ' ', b - a) != NULL;
@@ -2224,7 +2220,7 @@ static void scan_text(scan *sc, size_t a, size_t b)
         }
         if (u > a)
             scan_chunks(sc, a, u);
-        put_text(sc, KZ_T_USER_AGENT, u, e, 1);
+        put_text(sc, KZ_T_USER_AGENT, u, e);
         a = e;
     }
 }
