@@ -139,15 +139,23 @@ static void byte_class_init(void)
     }
 }
 
-/* Length of the delimiter at s[i], 0 when s[i] starts a non-delimiter. */
-static size_t delim_len(const char *s, size_t n, size_t i)
+/* Length of the delimiter at s[i] (ASCII delimiters, or a code point the
+ * predicate names), 0 when s[i] starts a non-delimiter. A continuation
+ * byte (cp 0x80) never is one. */
+static size_t delim_len_as(const char *s, size_t n, size_t i,
+                           int (*is_delim_cp)(uint32_t))
 {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80)
         return ascii_is_delim(c) ? 1 : 0;
     uint32_t cp;
     size_t l = utf8_at(s, n, i, &cp);
-    return cp_is_delim(cp) ? l : 0;
+    return cp != 0x80 && is_delim_cp(cp) ? l : 0;
+}
+
+static size_t delim_len(const char *s, size_t n, size_t i)
+{
+    return delim_len_as(s, n, i, cp_is_delim);
 }
 
 /* Characters that split a generic chunk into tokens. */
@@ -1381,29 +1389,25 @@ static int unix_path_start(const char *s, size_t i, size_t n)
     return 0;
 }
 
-/* The end of a path starting at a: to the end of the chunk, continuing
- * over single spaces while the next word carries on the path (contains a
- * backslash), as in "C:\Program Files\Vendor\x.exe". */
 /* What ends a path: white space, quotes, '<' '>' '|', and CJK punctuation
  * and brackets ("、" "。" "「" "（"); CJK letters are part of it
  * ("C:\\Users\\Public\\ダウンロード\\請求書.exe"). */
-static size_t path_delim_len(const char *s, size_t n, size_t i)
+static int cp_is_path_delim(uint32_t cp)
 {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x80)
-        return ascii_is_delim(c) ? 1 : 0;
-    uint32_t cp;
-    size_t l = utf8_at(s, n, i, &cp);
-    if (cp == 0x80) /* continuation byte of a letter */
-        return 0;
-    if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
-        (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
-        (cp >= 0xFF5B && cp <= 0xFF65) || (cp >= 0x2000 && cp <= 0x206F) ||
-        cp == 0x00A0 || cp == 0xFFFD)
-        return l;
-    return 0;
+    return (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+           (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+           (cp >= 0xFF5B && cp <= 0xFF65) || (cp >= 0x2000 && cp <= 0x206F) ||
+           cp == 0x00A0 || cp == 0xFFFD;
 }
 
+static size_t path_delim_len(const char *s, size_t n, size_t i)
+{
+    return delim_len_as(s, n, i, cp_is_path_delim);
+}
+
+/* The end of a path starting at a: to the end of the chunk, continuing
+ * over single spaces while the next word carries on the path (contains a
+ * backslash), as in "C:\Program Files\Vendor\x.exe". */
 static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
                        char sep)
 {
