@@ -2175,6 +2175,20 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             }
         }
     }
+    if (!spaces && !has_url && !memchr(s + a, '/', b - a) &&
+        !memchr(s + a, '\\', b - a)) {
+        /* A whole cell or span naming a file in non-ASCII letters
+         * ("資料（1）.docx.exe"): CJK text would otherwise cut it. */
+        int wide = 0;
+        for (size_t p = a; p < b; p++)
+            wide |= (unsigned char)s[p] >= 0x80;
+        size_t dot;
+        size_t el = last_label(s, a, b, &dot);
+        if (wide && el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el)) {
+            put_filename(sc, a, b, 1);
+            return;
+        }
+    }
     int saved = sc->in_code;
     sc->in_code = 1;
     scan_chunks(sc, a, b);
