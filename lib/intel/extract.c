@@ -27,13 +27,18 @@
 /* Table columns we track. */
 #define MAX_COLS 32
 
+/* A de-duplication slot: 16 bytes, so the table of a million values stays
+ * small enough for the caches (its first probe is a cache miss per
+ * candidate on large inputs). h is the upper half of the value's hash; the
+ * slot index comes from the lower half. */
 typedef struct dd_ent {
-    uint64_t h;
+    uint32_t h;
     uint32_t off;
     uint32_t len;
     uint8_t type;
     uint8_t cls;
     uint8_t used;
+    uint8_t pad_;
 } dd_ent;
 
 typedef struct row_item {
@@ -209,7 +214,12 @@ static uint64_t hash_value(kz_type t, const char *v, size_t n)
         h ^= (unsigned char)v[i];
         h *= 1099511628211ULL;
     }
-    return h ^ (h >> 29);
+    /* murmur3's finalizer: FNV-1a alone mixes the low bits poorly. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
 }
 
 static int dd_grow(kz_extractor *x)
@@ -221,7 +231,10 @@ static int dd_grow(kz_extractor *x)
     for (size_t i = 0; i < x->dd_cap; i++) {
         if (!x->dd[i].used)
             continue;
-        size_t j = x->dd[i].h & (ncap - 1);
+        /* Slots keep half of the hash: recompute it from the pool. */
+        uint64_t h = hash_value((kz_type)x->dd[i].type, x->pool + x->dd[i].off,
+                                x->dd[i].len);
+        size_t j = h & (ncap - 1);
         while (nt[j].used)
             j = (j + 1) & (ncap - 1);
         nt[j] = x->dd[i];
@@ -247,10 +260,11 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     if ((x->dd_n + 1) * 2 > x->dd_cap && dd_grow(x) != 0)
         return 1;
     uint64_t h = hash_value(t, v, n);
+    uint32_t h32 = (uint32_t)(h >> 32);
     size_t j = h & (x->dd_cap - 1);
     while (x->dd[j].used) {
         dd_ent *e = &x->dd[j];
-        if (e->h == h && e->type == t && e->len == n &&
+        if (e->h == h32 && e->type == t && e->len == n &&
             memcmp(x->pool + e->off, v, n) == 0) {
             if (e->cls == KZ_CLASS_REFERENCE && cls == KZ_CLASS_INDICATOR) {
                 e->cls = KZ_CLASS_INDICATOR;
@@ -274,7 +288,7 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
         return 1;
     memcpy(x->pool + x->pool_n, v, n);
     dd_ent *e = &x->dd[j];
-    e->h = h;
+    e->h = h32;
     e->off = (uint32_t)x->pool_n;
     e->len = (uint32_t)n;
     e->type = (uint8_t)t;
