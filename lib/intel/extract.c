@@ -661,6 +661,11 @@ static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
         e--;
     if (e <= i || e - i > 160)
         return 0;
+    /* A title holds no link: "# Reference: http://..." in a feed is a
+     * comment naming a source, not the start of a References section. */
+    for (size_t k = i; k + 3 <= e; k++)
+        if (s[k] == ':' && s[k + 1] == '/' && s[k + 2] == '/')
+            return 0;
     if (s[i] == '#' || s[i] == '=') {
         char h = s[i];
         size_t k = i;
@@ -1415,7 +1420,9 @@ static void h_error(void *ud, const char *msg, ...)
 
 static int html_start(kz_extractor *x)
 {
-    static htmlSAXHandler sax;
+    /* libxml2 copies the handler into the parser context, so a local one
+     * keeps extractors in different threads apart. */
+    htmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.startElement = h_start;
     sax.endElement = h_end;

@@ -256,8 +256,6 @@ static int set_has(const wordset *ws, const char *s, size_t n)
     return 0;
 }
 
-static int in_list(const char *const *list, const char *s, size_t n);
-
 /* Extensions of files an advisory names: executables, libraries, drivers,
  * scripts, documents, archives, disk images, payload containers. A token
  * ending in one of these is a file name, not a host name. */
@@ -351,11 +349,6 @@ static const char *const file_exts[] = {"exe",       "dll",
                                         "ocx",       "torrent",
                                         "data",      "tmp1",
                                         NULL};
-
-int kz_scan_is_file_ext(const char *ext, size_t n)
-{
-    return in_list(file_exts, ext, n);
-}
 
 /* Registrable domains of security vendors, reference sites and
  * vulnerability databases: a link there is a source, not an indicator. */
@@ -547,7 +540,14 @@ static const char *const system_files[] = {"cmd.exe",
                                            "adfind.exe",
                                            NULL};
 
-static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles;
+/* Reserved and example names: documentation, not indicators. */
+static const char *const reserved_names[] = {
+    "example",   "example.com", "example.net", "example.org", "test",
+    "invalid",   "localhost",   "local",       "lan",         "internal",
+    "home.arpa", "domain.com",  "domain.tld",  NULL};
+
+static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
+    set_reserved;
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
 
 static void sets_init(void)
@@ -558,32 +558,29 @@ static void sets_init(void)
     set_build(&set_benign, benign_domains);
     set_build(&set_abbrev, prose_abbrev);
     set_build(&set_sysfiles, system_files);
+    set_build(&set_reserved, reserved_names);
 }
 
+/* Small lists are searched in order; the large ones are wordsets. */
 static int in_list(const char *const *list, const char *s, size_t n)
 {
-    pthread_once(&sets_once, sets_init);
-    if (list == file_exts)
-        return set_has(&set_exts, s, n);
-    if (list == reference_sites)
-        return set_has(&set_refs, s, n);
-    if (list == benign_domains)
-        return set_has(&set_benign, s, n);
-    if (list == prose_abbrev)
-        return set_has(&set_abbrev, s, n);
-    if (list == system_files)
-        return set_has(&set_sysfiles, s, n);
     for (size_t i = 0; list[i]; i++)
         if (kz_eq_word_ci(s, n, list[i]))
             return 1;
     return 0;
 }
 
-static int host_in_list(const char *const *list, const char *host, size_t n)
+static int in_set(const wordset *ws, const char *s, size_t n)
 {
-    /* The host itself or any parent domain of it. */
+    pthread_once(&sets_once, sets_init);
+    return set_has(ws, s, n);
+}
+
+/* The host itself or any parent domain of it is in the set. */
+static int host_in_set(const wordset *ws, const char *host, size_t n)
+{
     for (size_t i = 0; i < n;) {
-        if (in_list(list, host + i, n - i))
+        if (in_set(ws, host + i, n - i))
             return 1;
         const char *dot = memchr(host + i, '.', n - i);
         if (!dot)
@@ -595,11 +592,12 @@ static int host_in_list(const char *const *list, const char *host, size_t n)
 
 static int domain_is_reserved(const char *d, size_t n)
 {
-    static const char *const reserved[] = {
-        "example",   "example.com", "example.net", "example.org", "test",
-        "invalid",   "localhost",   "local",       "lan",         "internal",
-        "home.arpa", "domain.com",  "domain.tld",  NULL};
-    return host_in_list(reserved, d, n);
+    return host_in_set(&set_reserved, d, n);
+}
+
+int kz_scan_is_file_ext(const char *ext, size_t n)
+{
+    return in_set(&set_exts, ext, n);
 }
 
 /* ---- line context ---------------------------------------------------------
@@ -852,11 +850,11 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "reserved example or local name";
             return KZ_CLASS_REFERENCE;
         }
-        if (!defanged && host_in_list(benign_domains, v, n)) {
+        if (!defanged && host_in_set(&set_benign, v, n)) {
             *why = "well-known benign domain";
             return KZ_CLASS_REFERENCE;
         }
-        if (!defanged && host_in_list(reference_sites, v, n)) {
+        if (!defanged && host_in_set(&set_refs, v, n)) {
             *why = "security vendor or reference site";
             return KZ_CLASS_REFERENCE;
         }
@@ -873,7 +871,7 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "reserved example or local name";
             return KZ_CLASS_REFERENCE;
         }
-        if (hn && !defanged && host_in_list(reference_sites, h, hn)) {
+        if (hn && !defanged && host_in_set(&set_refs, h, hn)) {
             *why = "link to a security vendor or reference site";
             return KZ_CLASS_REFERENCE;
         }
@@ -1156,7 +1154,7 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
 
 static int is_system_file(const char *s, size_t n)
 {
-    return in_list(system_files, s, n);
+    return in_set(&set_sysfiles, s, n);
 }
 
 static void put_filename(scan *sc, size_t a, size_t b, int whole)
@@ -1219,7 +1217,7 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
 {
     const char *s = sc->seg->s + a;
     size_t n = b - a, len;
-    if (in_list(prose_abbrev, s, n))
+    if (in_set(&set_abbrev, s, n))
         return 0;
     if (kz_norm_domain(s, n, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
@@ -1944,6 +1942,41 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     return e;
 }
 
+/* "evil.com/gate.php" or "1.2.3.4/x": a URL whose writer left out the
+ * scheme. Reported as a reference with http:// assumed, so --all shows it
+ * and nothing is lost silently, but it never enters a blocklist as if the
+ * scheme were known. */
+static void scan_schemeless_url(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    const char *sl = memchr(s + a, '/', b - a);
+    if (!sl || sl == s + a || b - a + 7 > KZ_MAX_URL)
+        return;
+    size_t h = (size_t)(sl - s);
+    size_t hp = h; /* host without a ":port" */
+    for (size_t i = a; i < h; i++)
+        if (s[i] == ':') {
+            hp = i;
+            break;
+        }
+    uint8_t ip[4];
+    size_t len;
+    char tmp[KZ_MAX_DOMAIN + 1];
+    int ok = kz_norm_ipv4(s + a, hp - a, ip, NULL) == KZ_OK ||
+             (kz_norm_domain(s + a, hp - a, tmp, sizeof tmp, &len) == KZ_OK &&
+              (has_ps(sc, tmp, len) ||
+               (was_defanged(sc, a, hp) && plausible_tld(tmp, len))));
+    if (!ok)
+        return;
+    char u[KZ_MAX_URL + 8];
+    memcpy(u, "http://", 7);
+    memcpy(u + 7, s + a, b - a);
+    if (kz_norm_url(u, b - a + 7, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+        return;
+    put(sc, KZ_T_URL, a, b, 0, KZ_CLASS_REFERENCE,
+        "URL written without a scheme (http:// assumed)");
+}
+
 /* ---- segments and code spans ----------------------------------------------
  */
 
@@ -2031,16 +2064,20 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                     if (pe > j)
                         j = pe;
                 } else if (sl) {
-                    /* A slash without a scheme: a CIDR range, or else a
-                     * URL path, a detection name (Win32/Agent.X), a
-                     * schemeless host/path: nothing we can match exactly. */
+                    /* A slash without a scheme: a CIDR range; a host/path
+                     * written without its scheme (a reference: the scheme
+                     * is unknown, so it is not matched exactly); or a URL
+                     * path or detection name (Win32/Agent.X): nothing. */
                     size_t a2 = k, b2 = j;
                     while (a2 < b2 && (s[a2] == '(' || s[a2] == '['))
                         a2++;
                     b2 = trim_tail(s, a2, b2);
                     if (a2 < b2 &&
-                        (kz_is_xdigit((unsigned char)s[a2]) || s[a2] == ':'))
-                        try_put(sc, KZ_T_CIDR, a2, b2);
+                        ((kz_is_xdigit((unsigned char)s[a2]) || s[a2] == ':') &&
+                         try_put(sc, KZ_T_CIDR, a2, b2)))
+                        ;
+                    else if (a2 < b2 && (j >= b || s[j] != '<'))
+                        scan_schemeless_url(sc, a2, b2);
                 } else {
                     /* "ASN 1234": the number is the next chunk. */
                     scan_generic(sc, k, j);
