@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core_int.h"
 #include "kizashi/core.h"
 #include "kizashi/limits.h"
 
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct bufs {
     char *out, *again, *tmp, *copy;
-    uint32_t *map;
+    uint32_t *map, *map2;
     size_t cap;
 };
 
@@ -147,6 +148,10 @@ static void fuzz_refang(const char *s, size_t n, struct bufs *b)
     }
     size_t r2 = kz_refang(s, n, b->again, n + 1);
     CHECK(r2 == r && memcmp(b->again, b->out, r) == 0);
+    /* The pass around triggers only equals the pass over every byte. */
+    size_t rr = kz_refang_map_ref(s, n, b->again, n + 1, b->map2);
+    CHECK(rr == r && memcmp(b->again, b->out, r) == 0 &&
+          memcmp(b->map2, b->map, r * sizeof *b->map) == 0);
     /* A smaller buffer cuts the same output short. */
     size_t small = n / 2 + 1;
     size_t r3 = kz_refang(s, n, b->tmp, small);
@@ -171,7 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b.tmp = malloc(b.cap);
     b.copy = malloc(b.cap);
     b.map = malloc(b.cap * sizeof *b.map);
-    if (b.out && b.again && b.tmp && b.copy && b.map) {
+    b.map2 = malloc(b.cap * sizeof *b.map2);
+    if (b.out && b.again && b.tmp && b.copy && b.map && b.map2) {
         b.out[0] = '\0';
         fuzz_ip(s, size, &b);
         fuzz_names(s, size, &b);
@@ -183,5 +189,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(b.tmp);
     free(b.copy);
     free(b.map);
+    free(b.map2);
     return 0;
 }

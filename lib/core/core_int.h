@@ -26,6 +26,10 @@ void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
 /* 0 when kz_refang_map would copy the n bytes at s unchanged (so a caller
  * may skip it and use offsets as they are); 1 when it may change them. */
 int kz_refang_needed(const char *s, size_t n);
+/* kz_refang_map by a pass over every byte, without the jumps between the
+ * places where a form may be (the definition the tests compare with). */
+size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
+                         uint32_t *map);
 
 /* Allocation wrappers. They return NULL on failure (and, in tests, when
  * kz_alloc_fail_after() says so); they never abort. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "core/simd_int.h"
 #include "core/refang_int.h"
 
 /* ---- characters through full-width folding -------------------------------
@@ -975,8 +976,176 @@ static void fast_init(void)
     }
 }
 
-size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
-                     uint32_t *map)
+/* Where a form may start to matter: every form holds one of these (see
+ * form_repl, try_scheme and match_at): a bracket character, a non-ASCII
+ * byte (full-width and ideographic forms), "//" (a scheme), a space before
+ * '.' or '@' (spaced forms), ":__" (a scheme written "hxxp:__"), the word
+ * "dot" in any case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT"
+ * ("foo AT bar.com"). The tests in tests/unit/test_refang.c check that
+ * the map is the identity wherever there is none, and that refanging only
+ * around them gives what a pass over every byte gives. */
+static int trigger_at(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (!needed_byte[c])
+        return 0;
+    if (c >= 0x80 || bracket_flag(c))
+        return 1;
+    switch (c) {
+    case '/':
+        return i + 1 < n && s[i + 1] == '/';
+    case ' ':
+    case '\t':
+        return i + 1 < n && (s[i + 1] == '.' || s[i + 1] == '@');
+    case ':':
+        return i + 2 < n && s[i + 1] == '_' && s[i + 2] == '_';
+    case 'd':
+    case 'D':
+        return i + 2 < n && (s[i + 1] | 0x20) == 'o' &&
+               (s[i + 2] | 0x20) == 't';
+    case 'A':
+        return i + 1 < n && s[i + 1] == 'T';
+    default:
+        return 0;
+    }
+}
+
+static size_t next_trigger_ref(const char *s, size_t i, size_t n)
+{
+    for (; i < n; i++)
+        if (trigger_at(s, n, i))
+            return i;
+    return n;
+}
+
+static size_t next_trigger(const char *s, size_t i, size_t n)
+{
+#if KZ_HAVE_V16
+    for (; n - i >= 18 && i < n; i += 16) {
+        kz_v16 v0 = kz_v16_load(s + i), v1 = kz_v16_load(s + i + 1);
+        kz_v16 v2 = kz_v16_load(s + i + 2);
+        kz_v16 br = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '['), kz_v16_eq(v0, ']')),
+                      kz_v16_or(kz_v16_eq(v0, '('), kz_v16_eq(v0, ')'))),
+            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '{'), kz_v16_eq(v0, '}')),
+                      kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '>'))));
+        br = kz_v16_or(br, kz_v16_or(kz_v16_eq(v0, '\\'), kz_v16_eq(v0, '^')));
+        kz_v16 sl = kz_v16_and(kz_v16_eq(v0, '/'), kz_v16_eq(v1, '/'));
+        kz_v16 ws =
+            kz_v16_and(kz_v16_or(kz_v16_eq(v0, ' '), kz_v16_eq(v0, '\t')),
+                       kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')));
+        kz_v16 us =
+            kz_v16_and(kz_v16_eq(v0, ':'),
+                       kz_v16_and(kz_v16_eq(v1, '_'), kz_v16_eq(v2, '_')));
+        kz_v16 dot = kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'd'),
+                                kz_v16_and(kz_v16_eq(kz_v16_lower(v1), 'o'),
+                                           kz_v16_eq(kz_v16_lower(v2), 't')));
+        kz_v16 at = kz_v16_and(kz_v16_eq(v0, 'A'), kz_v16_eq(v1, 'T'));
+        unsigned m = kz_v16_bits(
+            kz_v16_or(kz_v16_or(kz_v16_or(v0, br), kz_v16_or(sl, ws)),
+                      kz_v16_or(kz_v16_or(us, dot), at)));
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
+    return next_trigger_ref(s, i, n);
+}
+
+int kz_refang_needed(const char *s, size_t n)
+{
+    pthread_once(&fast_once, fast_init);
+    return s && next_trigger(s, 0, n) < n;
+}
+
+/* The pass over every byte from i, as long as i <= t (t < n): bytes that
+ * cannot start a form are copied in a tight loop, the matchers try the
+ * others. Sets *done when the output is full or a form did not fit. */
+static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
+                          size_t t, int *done)
+{
+    const char *s = w->s;
+    while (i < n && i <= t) {
+        size_t stop = n - i < w->room - w->k ? n : i + (w->room - w->k);
+        if (stop > t + 1)
+            stop = t + 1;
+        unsigned char pv = w->k ? (unsigned char)w->o[w->k - 1] : 0;
+        size_t k = w->k;
+        while (i < stop) {
+            unsigned char b = (unsigned char)s[i];
+            unsigned char q = host_byte[pv] ? after_host[b] : after_other[b];
+            if (q != Q_COPY &&
+                (q == Q_SLOW || !quiet_byte(s, n, i, k ? pv : CP_END)))
+                break;
+            if (w->map)
+                w->map[k] = (uint32_t)i;
+            w->o[k++] = (char)b;
+            pv = b;
+            i++;
+        }
+        w->k = k;
+        if (i >= n || w->k >= w->room) {
+            *done = 1;
+            return i;
+        }
+        if (i == stop)
+            continue; /* past t: the caller goes on */
+        struct match m;
+        if (match_at(s, n, i, w, &m)) {
+            if (!put_match(w, &m)) {
+                *done = 1;
+                return i;
+            }
+            i = m.end;
+            continue;
+        }
+        size_t len, l2;
+        int c = cp_at(s, n, i, &len);
+        char ch;
+        struct piece pc;
+        if (c == CP_IDEO_DOT) {
+            if (is_alnum_cp(prev_byte(w)) &&
+                is_alnum_cp(cp_at(s, n, i + len, &l2))) {
+                ch = '.';
+                pc = (struct piece){&ch, 1, i, len};
+            } else {
+                pc = (struct piece){s + i, len, i, len};
+            }
+        } else if (is_ascii(c) && (len == 1 || fold_run(s, n, i, run))) {
+            ch = (char)c; /* ASCII, or full-width folded */
+            pc = (struct piece){&ch, 1, i, len};
+        } else if (is_ascii(c)) {
+            pc = (struct piece){s + i, len, i, len};
+        } else {
+            pc = (struct piece){s + i, 1, i, 1};
+        }
+        if (pc.len > w->room - w->k) {
+            *done = 1;
+            return i;
+        }
+        put_piece(w, &pc);
+        i += len;
+    }
+    return i;
+}
+
+/* Where the pass must start for a trigger at t: two words before the one
+ * holding t, not before i. A form starts at most there: "user AT example",
+ * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word). */
+static size_t window_start(const char *s, size_t i, size_t t)
+{
+    size_t r = t;
+    for (int w = 0; w < 3; w++) {
+        while (r > i && !is_ws((unsigned char)s[r - 1]))
+            r--;
+        if (w < 2)
+            while (r > i && is_ws((unsigned char)s[r - 1]))
+                r--;
+    }
+    return r;
+}
+
+static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
+                         uint32_t *map, int windowed)
 {
     if (!out || cap == 0)
         return 0;
@@ -987,108 +1156,45 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
     struct writer w = {s, out, map, 0, cap - 1};
     struct run run = {0, 0};
     size_t i = 0;
+    int done = 0;
     pthread_once(&fast_once, fast_init);
-    while (i < n) {
-        /* Copy bytes that cannot start a form, in a tight loop. */
-        size_t stop = n - i < w.room - w.k ? n : i + (w.room - w.k);
-        unsigned char pv = w.k ? (unsigned char)w.o[w.k - 1] : 0;
-        size_t k = w.k;
-        while (i < stop) {
-            unsigned char b = (unsigned char)s[i];
-            unsigned char q = host_byte[pv] ? after_host[b] : after_other[b];
-            if (q != Q_COPY &&
-                (q == Q_SLOW || !quiet_byte(s, n, i, k ? pv : CP_END)))
-                break;
-            if (w.map)
-                w.map[k] = (uint32_t)i;
-            w.o[k++] = (char)b;
-            pv = b;
-            i++;
-        }
-        w.k = k;
-        if (i >= n || w.k >= w.room)
-            break;
-        struct match m;
-        if (match_at(s, n, i, &w, &m)) {
-            if (!put_match(&w, &m))
-                break;
-            i = m.end;
-            continue;
-        }
-        size_t len, l2;
-        int c = cp_at(s, n, i, &len);
-        char ch;
-        struct piece pc;
-        if (c == CP_IDEO_DOT) {
-            if (is_alnum_cp(prev_byte(&w)) &&
-                is_alnum_cp(cp_at(s, n, i + len, &l2))) {
-                ch = '.';
-                pc = (struct piece){&ch, 1, i, len};
-            } else {
-                pc = (struct piece){s + i, len, i, len};
-            }
-        } else if (is_ascii(c) && (len == 1 || fold_run(s, n, i, &run))) {
-            ch = (char)c; /* ASCII, or full-width folded */
-            pc = (struct piece){&ch, 1, i, len};
-        } else if (is_ascii(c)) {
-            pc = (struct piece){s + i, len, i, len};
-        } else {
-            pc = (struct piece){s + i, 1, i, 1};
-        }
-        if (pc.len > w.room - w.k)
-            break;
-        put_piece(&w, &pc);
+    if (!windowed) {
+        refang_from(&w, &run, 0, n, n, &done);
+        out[w.k] = '\0';
+        return w.k;
+    }
+    /* Away from the triggers the text is its own refanged form: copy it,
+     * and run the pass from the word before each trigger to past it. */
+    while (i < n && w.k < w.room && !done) {
+        size_t t = next_trigger(s, i, n);
+        size_t r = t < n ? window_start(s, i, t) : n;
+        size_t len = r - i;
+        if (len > w.room - w.k)
+            len = w.room - w.k;
+        memcpy(out + w.k, s + i, len);
+        if (map)
+            for (size_t j = 0; j < len; j++)
+                map[w.k + j] = (uint32_t)(i + j);
+        w.k += len;
         i += len;
+        if (i < r || t >= n)
+            break;
+        i = refang_from(&w, &run, i, n, t, &done);
     }
     out[w.k] = '\0';
     return w.k;
 }
 
-int kz_refang_needed(const char *s, size_t n)
+size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
+                     uint32_t *map)
 {
-    /* Every form needs one of these (see form_repl, try_scheme and
-     * match_at): a bracket character, a non-ASCII byte (full-width and
-     * ideographic forms), "//" (a scheme), a space before '.' or '@'
-     * (spaced forms), ":__" (a scheme written "hxxp:__"), the word "dot" in any
-     * case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT" ("foo AT
-     * bar.com"). The test tests/unit/test_refang.c checks that kz_refang_map is
-     * the identity wherever this answers 0. */
-    pthread_once(&fast_once, fast_init);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!needed_byte[c])
-            continue;
-        if (c >= 0x80 || bracket_flag(c))
-            return 1;
-        switch (c) {
-        case '/':
-            if (i + 1 < n && s[i + 1] == '/')
-                return 1;
-            break;
-        case ' ':
-        case '\t':
-            if (i + 1 < n && (s[i + 1] == '.' || s[i + 1] == '@'))
-                return 1;
-            break;
-        case ':':
-            if (i + 2 < n && s[i + 1] == '_' && s[i + 2] == '_')
-                return 1; /* "hxxp:__evil.com" */
-            break;
-        case 'd':
-        case 'D':
-            if (i + 2 < n && (s[i + 1] | 0x20) == 'o' &&
-                (s[i + 2] | 0x20) == 't')
-                return 1;
-            break;
-        case 'A':
-            if (i + 1 < n && s[i + 1] == 'T')
-                return 1;
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
+    return refang_map(s, n, out, cap, map, 1);
+}
+
+size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
+                         uint32_t *map)
+{
+    return refang_map(s, n, out, cap, map, 0);
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)

@@ -93,7 +93,16 @@ typedef void (*kz_scan_emit_fn)(void *ud, const kz_segment *seg,
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
 
 /* Line context flags for the n bytes of refanged text at s. */
+/* The first position in s[i, n) where the chunk scan must look (a
+ * character or word that may start an indicator, or the 32nd digit of a
+ * hex run), n when there is none. _ref is the scalar definition. */
+size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
+size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
+
 int kz_scan_line_context(const char *s, size_t n);
+/* The same words, found one byte at a time (the definition, for tests;
+ * it leaves out the Japanese words). */
+int kz_scan_line_context_ref(const char *s, size_t n);
 
 /* Hint for a column title (is_column) or a section heading. Headings give
  * fewer hints than columns: a whole section is skipped only when its title

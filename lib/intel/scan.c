@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "core/simd_int.h"
 #include "intel/extract_int.h"
 #include "kizashi/limits.h"
 
@@ -164,6 +165,160 @@ static int is_split(unsigned char c)
     return c == ',' || c == ';' || c == '(' || c == ')' || c == '[' ||
            c == ']' || c == '{' || c == '}' || c == '!' || c == '?' ||
            c == '*' || c == '=' || c == '#' || c == '$' || c == '&';
+}
+
+/* ---- the chunk prefilter -------------------------------------------------
+ * Most chunks of advisory text are words: no dot inside, no slash, colon,
+ * '@', backslash or '%', no long hex run, no "CVE-" or "AS1234", no
+ * base64 of "http". Such chunks hold no indicator (the chunk loop's fast
+ * path), so the loop jumps over them to the next position where one of
+ * those starts. kz_scan_next_interesting finds it sixteen bytes at a time;
+ * interesting_at and kz_scan_next_interesting_ref are the scalar
+ * definition (and the tail of the vector loop). */
+
+/* What may follow a dot or colon that only ends a word ("end. ", "Note:"). */
+static int quiet_after(unsigned char c)
+{
+    return ascii_is_delim(c) || c == ')' || c == ']' || c == '}' || c == ',' ||
+           c == ';';
+}
+
+/* "CVE-", "AS1234", "ASN", "AS 1234", "aHR0" (base64 of "http") at p. */
+static int word_pattern_at(const char *s, size_t p, size_t n)
+{
+    unsigned char c = (unsigned char)s[p] | 0x20;
+    if (c == 'c')
+        return p + 3 < n && ((unsigned char)s[p + 1] | 0x20) == 'v' &&
+               ((unsigned char)s[p + 2] | 0x20) == 'e' && s[p + 3] == '-';
+    if (c != 'a')
+        return 0;
+    if (p + 3 < n && s[p] == 'a' && s[p + 1] == 'H' && s[p + 2] == 'R' &&
+        s[p + 3] == '0')
+        return 1;
+    if (p + 2 >= n || ((unsigned char)s[p + 1] | 0x20) != 's')
+        return 0;
+    unsigned char d = (unsigned char)s[p + 2];
+    return kz_is_digit(d) || (d | 0x20) == 'n' ||
+           (d == ' ' && p + 3 < n && kz_is_digit((unsigned char)s[p + 3]));
+}
+
+static int interesting_at(const char *s, size_t p, size_t n)
+{
+    unsigned char c = (unsigned char)s[p];
+    if (c >= 0x80)
+        return 1;
+    switch (c) {
+    case '@':
+    case '\\':
+    case '/':
+    case '%':
+    case '~':
+    case '<':
+        return 1;
+    case '.':
+    case ':':
+        return p + 1 < n && !quiet_after((unsigned char)s[p + 1]);
+    default:
+        return word_pattern_at(s, p, n);
+    }
+}
+
+size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n)
+{
+    size_t run = 0;
+    for (size_t p = i; p < n; p++) {
+        run = kz_is_xdigit((unsigned char)s[p]) ? run + 1 : 0;
+        if (run >= 32 || interesting_at(s, p, n))
+            return p;
+    }
+    return n;
+}
+
+size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
+{
+#if KZ_HAVE_V16
+    size_t p = i;
+    unsigned run = 0; /* hex digits right before p */
+    while (n - p >= 19 && p < n) {
+        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
+        kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
+        kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
+        kz_v16 l2 = kz_v16_lower(v2);
+        kz_v16 spec = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
+                      kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
+            kz_v16_or(kz_v16_eq(v0, '~'), kz_v16_eq(v0, '<')));
+        kz_v16 quiet = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_le(v1, 0x20), kz_v16_eq(v1, 0x7F)),
+                      kz_v16_or(kz_v16_eq(v1, '"'), kz_v16_eq(v1, '\''))),
+            kz_v16_or(kz_v16_or(kz_v16_eq(v1, '`'), kz_v16_eq(v1, '<')),
+                      kz_v16_or(kz_v16_eq(v1, '>'), kz_v16_eq(v1, '|'))));
+        quiet = kz_v16_or(
+            quiet,
+            kz_v16_or(
+                kz_v16_or(kz_v16_or(kz_v16_eq(v1, '^'), kz_v16_eq(v1, ')')),
+                          kz_v16_or(kz_v16_eq(v1, ']'), kz_v16_eq(v1, '}'))),
+                kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, ';'))));
+        kz_v16 dc = kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':'));
+        spec = kz_v16_or(spec, kz_v16_andnot(dc, quiet));
+        kz_v16 cve =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+                       kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+        kz_v16 d2 = kz_v16_range(v2, '0', '9');
+        kz_v16 as =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                       kz_v16_or(kz_v16_or(d2, kz_v16_eq(l2, 'n')),
+                                 kz_v16_and(kz_v16_eq(v2, ' '),
+                                            kz_v16_range(v3, '0', '9'))));
+        kz_v16 b64 =
+            kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+                       kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
+        unsigned m = kz_v16_bits(
+            kz_v16_or(kz_v16_or(v0, spec), kz_v16_or(cve, kz_v16_or(as, b64))));
+        unsigned hm = kz_v16_bits(
+            kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
+        unsigned hx = 16; /* where a hex run reaches 32 digits */
+        if (hm == 0xFFFF) {
+            if (run + 16 >= 32)
+                hx = 31 - run;
+            else
+                run += 16;
+        } else {
+            unsigned lead = (unsigned)__builtin_ctz(~hm);
+            if (run + lead >= 32)
+                hx = 31 - run;
+            else
+                run = (unsigned)__builtin_clz(~hm & 0xFFFFu) - 16;
+        }
+        if (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            return p + (hx < k ? hx : k);
+        }
+        if (hx < 16)
+            return p + hx;
+        p += 16;
+    }
+    /* The tail, with the hex run carried over. */
+    for (; p < n; p++) {
+        run = kz_is_xdigit((unsigned char)s[p]) ? run + 1 : 0;
+        if (run >= 32 || interesting_at(s, p, n))
+            return p;
+    }
+    return n;
+#else
+    return kz_scan_next_interesting_ref(s, i, n);
+#endif
+}
+
+/* Whether the chunk [a, b) holds a word pattern (looking ahead up to n). */
+static int word_pattern_in(const char *s, size_t a, size_t b, size_t n)
+{
+    for (size_t p = a; p < b; p++)
+        if (((unsigned char)s[p] | 0x20) == 'a' ||
+            ((unsigned char)s[p] | 0x20) == 'c')
+            if (word_pattern_at(s, p, n))
+                return 1;
+    return 0;
 }
 
 static int starts_ci(const char *a, size_t an, const char *b)
@@ -548,11 +703,13 @@ static const char *const reserved_names[] = {
 
 static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
     set_reserved;
+static void ctx_prefix_init(void);
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
 
 static void sets_init(void)
 {
     byte_class_init();
+    ctx_prefix_init();
     set_build(&set_exts, file_exts);
     set_build(&set_refs, reference_sites);
     set_build(&set_benign, benign_domains);
@@ -654,31 +811,100 @@ static int ctx_of_word(const char *w, size_t n)
 #undef STARTS
 }
 
+/* Two-letter beginnings of the words ctx_of_word knows, one bit per
+ * second letter: most words of a line are rejected by this alone. */
+static uint32_t ctx_prefix[26];
+
+static void ctx_prefix_init(void)
+{
+    static const char *const pfx[] = {"av", "ad", "au", "bu", "bl", "co", "cr",
+                                      "fi", "im", "ja", "pu", "pe", "re", "so",
+                                      "se", "ss", "tl", "ve", "wh", NULL};
+    for (size_t k = 0; pfx[k]; k++)
+        ctx_prefix[pfx[k][0] - 'a'] |= 1u << (pfx[k][1] - 'a');
+}
+
+/* The context flag of the word starting at p (a letter that no letter or
+ * digit precedes). */
+static int ctx_word_at(const char *s, size_t p, size_t n)
+{
+    unsigned c0 = ((unsigned char)s[p] | 0x20) - 'a';
+    if (p + 2 >= n || c0 >= 26)
+        return 0;
+    unsigned c1 = ((unsigned char)s[p + 1] | 0x20) - 'a';
+    if (c1 >= 26 || !(ctx_prefix[c0] & (1u << c1)))
+        return 0;
+    size_t j = p + 2;
+    while (j < n && j - p <= 12 && (word_class[(unsigned char)s[j]] & WC_ALNUM))
+        j++;
+    size_t wl = j - p;
+    if (wl < 3 || wl > 12)
+        return 0;
+    char w[16];
+    for (size_t q = 0; q < wl; q++)
+        w[q] = (char)kz_lower((unsigned char)s[p + q]);
+    return ctx_of_word(w, wl);
+}
+
+/* A word starts at a letter not preceded by a letter or digit. */
+static int word_start(const char *s, size_t p)
+{
+    return (word_class[(unsigned char)s[p]] & WC_ALPHA) &&
+           (p == 0 || !(word_class[(unsigned char)s[p - 1]] & WC_ALNUM));
+}
+
+static int line_words_ref(const char *s, size_t from, size_t n, int *nonascii)
+{
+    int f = 0;
+    for (size_t p = from; p < n; p++) {
+        *nonascii |= (unsigned char)s[p] >= 0x80;
+        if (word_start(s, p))
+            f |= ctx_word_at(s, p, n);
+    }
+    return f;
+}
+
+/* The context words of the line, sixteen bytes at a time where possible:
+ * word starts are letters whose previous byte is no letter or digit. */
+static int line_words(const char *s, size_t n, int *nonascii)
+{
+    size_t p = 0;
+    int f = 0;
+#if KZ_HAVE_V16
+    unsigned carry = 0; /* the byte before p is a letter or digit */
+    unsigned hi = 0;
+    for (; n - p >= 16 && p < n; p += 16) {
+        kz_v16 v = kz_v16_load(s + p);
+        kz_v16 l = kz_v16_lower(v);
+        unsigned alpha = kz_v16_bits(kz_v16_range(l, 'a', 'z'));
+        unsigned alnum = alpha | kz_v16_bits(kz_v16_range(v, '0', '9'));
+        hi |= kz_v16_bits(v);
+        unsigned starts = alpha & ~((alnum << 1) | carry) & 0xFFFF;
+        carry = (alnum >> 15) & 1;
+        while (starts) {
+            unsigned k = (unsigned)__builtin_ctz(starts);
+            starts &= starts - 1;
+            f |= ctx_word_at(s, p + k, n);
+        }
+    }
+    *nonascii |= hi != 0;
+#endif
+    return f | line_words_ref(s, p, n, nonascii);
+}
+
+int kz_scan_line_context_ref(const char *s, size_t n)
+{
+    int nonascii = 0;
+    pthread_once(&sets_once, sets_init);
+    int f = line_words_ref(s, 0, n, &nonascii);
+    return f & KZ_CTX_JA3S ? f & ~KZ_CTX_JA3 : f;
+}
+
 int kz_scan_line_context(const char *s, size_t n)
 {
-    int f = 0, nonascii = 0;
-    size_t i = 0;
-    char w[16];
+    int nonascii = 0;
     pthread_once(&sets_once, sets_init);
-    while (i < n) {
-        unsigned k = word_class[(unsigned char)s[i]];
-        if (!(k & WC_ALPHA)) {
-            nonascii |= k & WC_NONASCII;
-            i++;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < n && (word_class[(unsigned char)s[j]] & WC_ALNUM))
-            j++;
-        size_t wl = j - i;
-        /* Only words starting with a letter of ctx_of_word matter. */
-        if (wl >= 3 && wl <= 12 && (k & WC_INITIAL)) {
-            for (size_t q = 0; q < wl; q++)
-                w[q] = (char)kz_lower((unsigned char)s[i + q]);
-            f |= ctx_of_word(w, wl);
-        }
-        i = j;
-    }
+    int f = line_words(s, n, &nonascii);
     if (f & KZ_CTX_JA3S)
         f &= ~KZ_CTX_JA3;
     if (nonascii && (contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83") || /* 参考 */
@@ -1985,7 +2211,18 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
     size_t i = a;
+    int skip = !sc->in_code && !sc->seg->whole_cell;
     while (i < b) {
+        if (skip) {
+            /* Jump over chunks the fast path below would pass over, to
+             * the start of the chunk where something may begin. */
+            size_t p = kz_scan_next_interesting(s, i, b);
+            if (p >= b)
+                break;
+            while (p > i && !ascii_is_delim((unsigned char)s[p - 1]))
+                p--;
+            i = p;
+        }
         size_t dl;
         while (i < b && (dl = delim_len(s, b, i)) > 0)
             i += dl;
@@ -2028,8 +2265,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         /* Fast path: plain words and numbers hold no indicator unless a
          * code span or table column says what they are (or "AS 1234"). */
         if (!(cls & BC_SPECIAL) && maxhex < 32 && !sc->in_code &&
-            !sc->seg->whole_cell && kz_lower((unsigned char)s[i]) != 'a' &&
-            kz_lower((unsigned char)s[i]) != 'c') {
+            !sc->seg->whole_cell && !word_pattern_in(s, i, j, b)) {
             i = j;
             continue;
         }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "intel/extract_int.h"
 #include "kizashi/intel.h"
 
 /* ---- collecting results ----------------------------------------------------
@@ -362,10 +363,170 @@ static void test_extract__positions_point_at_the_text_as_written(void **state)
     kz_ctx_free(ctx);
 }
 
+/* ---- the vector prefilters equal their scalar definitions ---------------
+ */
+
+static size_t random_pieces(uint32_t *seed, const char *const *piece, size_t np,
+                            char *buf, size_t cap)
+{
+    size_t n = 0;
+    *seed = *seed * 1103515245u + 12345u;
+    size_t want = (*seed >> 16) % cap;
+    while (n < want) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *p = piece[(*seed >> 16) % np];
+        size_t l = strlen(p);
+        if (n + l > cap)
+            break;
+        memcpy(buf + n, p, l);
+        n += l;
+    }
+    return n;
+}
+
+static void test_prefilter__next_interesting_equals_definition(void **state)
+{
+    (void)state;
+    static const char *const piece[] = {"word",
+                                        " ",
+                                        "  ",
+                                        "\t",
+                                        ".",
+                                        ". ",
+                                        ".)",
+                                        ":",
+                                        ": ",
+                                        ":\\",
+                                        "CVE-",
+                                        "cve-2021-1234",
+                                        "cvE",
+                                        "AS",
+                                        "as 12",
+                                        "as ",
+                                        "asn",
+                                        "ASN1",
+                                        "aHR0",
+                                        "aHR",
+                                        "0123456789abcdef",
+                                        "0123456789ABCDEF",
+                                        "deadbeef",
+                                        "g",
+                                        "@",
+                                        "/",
+                                        "\\",
+                                        "%",
+                                        "~",
+                                        "<",
+                                        ">",
+                                        ")",
+                                        ",",
+                                        ";",
+                                        "]",
+                                        "}",
+                                        "\"",
+                                        "'",
+                                        "`",
+                                        "|",
+                                        "^",
+                                        "\x7f",
+                                        "\xc3\xa9",
+                                        "\xe3\x80\x82",
+                                        "e.g",
+                                        "1.2",
+                                        "-",
+                                        "_",
+                                        "a",
+                                        "c",
+                                        "s",
+                                        "v",
+                                        "e",
+                                        "n",
+                                        "9"};
+    static char buf[300];
+    uint32_t seed = 99;
+    int hits = 0;
+    for (int t = 0; t < 100000; t++) {
+        size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
+                                 buf, sizeof buf);
+        for (size_t i = 0; i <= n; i += 1 + (seed >> 20) % 7) {
+            size_t a = kz_scan_next_interesting(buf, i, n);
+            size_t b = kz_scan_next_interesting_ref(buf, i, n);
+            if (a != b)
+                fail_msg("next_interesting(\"%.*s\", %zu) = %zu, want %zu",
+                         (int)n, buf, i, a, b);
+            hits += b < n;
+        }
+    }
+    assert_true(hits > 10000);
+}
+
+static void test_prefilter__line_context_equals_definition(void **state)
+{
+    (void)state;
+    static const char *const piece[] = {"version",
+                                        "Version ",
+                                        "ver",
+                                        "build",
+                                        "blogpost",
+                                        "contact",
+                                        "credits",
+                                        "firmware",
+                                        "imphash",
+                                        "ja3",
+                                        "JA3S",
+                                        "published",
+                                        "pehash",
+                                        "release",
+                                        "references",
+                                        "report",
+                                        "sources",
+                                        "see",
+                                        "serial",
+                                        "ssdeep",
+                                        "tlsh",
+                                        "whitepaper",
+                                        "available",
+                                        "advisory",
+                                        "author",
+                                        "authentihash",
+                                        "3version",
+                                        "_source",
+                                        " ",
+                                        ", ",
+                                        ".",
+                                        "x",
+                                        "re",
+                                        "se",
+                                        "the",
+                                        "reporting",
+                                        "seen",
+                                        "a1",
+                                        "9",
+                                        "-",
+                                        "verysuperlongwordhere",
+                                        "\xc3\xa9"};
+    static char buf[300];
+    uint32_t seed = 5;
+    int flagged = 0;
+    for (int t = 0; t < 100000; t++) {
+        size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
+                                 buf, sizeof buf);
+        int a = kz_scan_line_context(buf, n);
+        int b = kz_scan_line_context_ref(buf, n);
+        if (a != b)
+            fail_msg("line context of \"%.*s\": %#x, want %#x", (int)n, buf,
+                     (unsigned)a, (unsigned)b);
+        flagged += b != 0;
+    }
+    assert_true(flagged > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract__data_cases),
+        cmocka_unit_test(test_prefilter__next_interesting_equals_definition),
+        cmocka_unit_test(test_prefilter__line_context_equals_definition),
         cmocka_unit_test(test_extract__single_long_line_is_bounded_and_found),
         cmocka_unit_test(test_extract__nul_and_invalid_utf8_warn_and_go_on),
         cmocka_unit_test(test_extract__callback_can_stop),

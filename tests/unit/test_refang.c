@@ -484,6 +484,122 @@ static void test_refang__skip_only_where_identity(void **state)
     }
 }
 
+/* Random text made of the pieces forms are made of, and of prose. */
+static size_t random_text(uint32_t *seed, char *buf, size_t cap)
+{
+    static const char *const piece[] = {"evil",
+                                        "com",
+                                        ".",
+                                        "[.]",
+                                        "(.)",
+                                        "{.}",
+                                        "[dot]",
+                                        " dot ",
+                                        "DOT",
+                                        "-dot-",
+                                        " ",
+                                        "  ",
+                                        "\t",
+                                        "hxxp",
+                                        "hXXps",
+                                        "http",
+                                        "https",
+                                        "://",
+                                        ":",
+                                        "//",
+                                        "/",
+                                        "[:]",
+                                        "[://]",
+                                        "(",
+                                        ")",
+                                        "[",
+                                        "]",
+                                        "@",
+                                        "[@]",
+                                        " AT ",
+                                        "(at)",
+                                        " at ",
+                                        "user",
+                                        "1",
+                                        "192",
+                                        "x",
+                                        "fxp",
+                                        ":__",
+                                        "\\/\\/",
+                                        "\\.",
+                                        "\xef\xbc\x8e",
+                                        "\xef\xbc\x9a",
+                                        "\xef\xbc\x8f",
+                                        "\xef\xbc\xa0",
+                                        "\xef\xbd\x85\xef\xbd\x96",
+                                        "\xe3\x80\x82",
+                                        "a",
+                                        "e",
+                                        "p",
+                                        "d",
+                                        "o",
+                                        "t",
+                                        "punto",
+                                        "arroba",
+                                        "<",
+                                        ">",
+                                        "^",
+                                        "{",
+                                        "}",
+                                        "*",
+                                        "-",
+                                        "_",
+                                        ",",
+                                        "'",
+                                        "\"",
+                                        "the loader beacons every ",
+                                        " seconds",
+                                        "example",
+                                        "www",
+                                        ".exe",
+                                        "(see the report)",
+                                        "meow",
+                                        "et"};
+    size_t n = 0;
+    *seed = *seed * 1103515245u + 12345u;
+    size_t want = (*seed >> 16) % cap;
+    while (n < want) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *p = piece[(*seed >> 16) % LEN(piece)];
+        size_t l = strlen(p);
+        if (n + l > cap)
+            break;
+        memcpy(buf + n, p, l);
+        n += l;
+    }
+    return n;
+}
+
+/* kz_refang_map runs its pass only around the places where a form may
+ * be; it must give exactly what a pass over every byte gives, offsets
+ * included, also when the output is cut short. */
+static void test_refang_map__windows_equal_the_full_pass(void **state)
+{
+    (void)state;
+    static char in[400], a[400], b[400];
+    static uint32_t ma[400], mb[400];
+    uint32_t seed = 777;
+    int changed = 0;
+    for (int t = 0; t < 300000; t++) {
+        size_t n = random_text(&seed, in, sizeof in - 1);
+        size_t cap = (t % 7 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof a;
+        size_t ka = kz_refang_map(in, n, a, cap, ma);
+        size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
+                     "  got  \"%.*s\"\n  want \"%.*s\"",
+                     (int)n, in, cap, (int)ka, a, (int)kb, b);
+        changed += ka != n || memcmp(a, in, n) != 0;
+    }
+    assert_true(changed > 1000); /* the pieces do make forms */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_refang__full_width_forms),
         cmocka_unit_test(test_refang__leaves_prose_alone),
         cmocka_unit_test(test_refang_map__offsets),
+        cmocka_unit_test(test_refang_map__windows_equal_the_full_pass),
         cmocka_unit_test(test_refang__bounds),
         cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
         cmocka_unit_test(test_refang__undoes_defang),
