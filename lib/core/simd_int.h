@@ -59,6 +59,11 @@ static inline kz_v16 kz_v16_range(kz_v16 v, char lo, char hi)
     return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
                          _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
 }
+/* Bytes >= 0x80 (UTF-8 lead and continuation bytes). */
+static inline kz_v16 kz_v16_high(kz_v16 v)
+{
+    return _mm_cmplt_epi8(v, _mm_setzero_si128());
+}
 /* v <= c as unsigned bytes. */
 static inline kz_v16 kz_v16_le(kz_v16 v, unsigned char c)
 {

@@ -11,11 +11,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 
 #include "core/core_int.h"
+#include "core/simd_int.h"
 #include "intel/extract_int.h"
 #include "kizashi/limits.h"
 
@@ -40,6 +42,9 @@ typedef struct dd_ent {
     uint8_t used;
     uint8_t pad_;
 } dd_ent;
+
+#define DQ_LEN 8       /* values in flight to the de-duplication table */
+#define DQ_VALUE 512   /* longer values skip the queue */
 
 typedef struct row_item {
     kz_extracted e;
@@ -122,6 +127,14 @@ struct kz_extractor {
     /* de-duplication */
     dd_ent *dd;
     size_t dd_cap, dd_n;
+    /* Values waiting for the de-duplication table, whose slots were
+     * prefetched when they were queued (the table outgrows the caches). */
+    struct dq_item {
+        kz_extracted e;
+        uint64_t h;
+    } dq[DQ_LEN];
+    char dq_buf[DQ_LEN][2 * DQ_VALUE];
+    unsigned dq_head, dq_n;
     char *pool;
     size_t pool_n, pool_cap;
 
@@ -228,6 +241,17 @@ static int dd_grow(kz_extractor *x)
     dd_ent *nt = kz_calloc(ncap, sizeof *nt);
     if (!nt)
         return -1;
+#ifdef MADV_HUGEPAGE
+    /* Probes land anywhere in a large table: huge pages spare a TLB miss
+     * on top of the cache miss (a hint; failure changes nothing). */
+    size_t bytes = ncap * sizeof *nt, huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        uintptr_t a0 = ((uintptr_t)nt + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t a1 = ((uintptr_t)nt + bytes) & ~(uintptr_t)(huge - 1);
+        if (a1 > a0)
+            (void)madvise((void *)a0, a1 - a0, MADV_HUGEPAGE);
+    }
+#endif
     for (size_t i = 0; i < x->dd_cap; i++) {
         if (!x->dd[i].used)
             continue;
@@ -248,7 +272,7 @@ static int dd_grow(kz_extractor *x)
 /* 1: new (or upgraded from reference to indicator), 0: seen. On memory
  * exhaustion or past the ceiling, every value counts as new. */
 static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
-                    kz_ioc_class cls)
+                    kz_ioc_class cls, uint64_t h)
 {
     if (x->dd_n >= KZ_MAX_DEDUP_VALUES) {
         if (!x->warned[W_DEDUP])
@@ -259,7 +283,6 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     }
     if ((x->dd_n + 1) * 2 > x->dd_cap && dd_grow(x) != 0)
         return 1;
-    uint64_t h = hash_value(t, v, n);
     uint32_t h32 = (uint32_t)(h >> 32);
     size_t j = h & (x->dd_cap - 1);
     while (x->dd[j].used) {
@@ -302,14 +325,12 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
 /* ---- delivery -------------------------------------------------------------
  */
 
-static void deliver(kz_extractor *x, const kz_extracted *e)
+static void deliver_now(kz_extractor *x, const kz_extracted *e, uint64_t h)
 {
     if (x->failed)
         return;
-    if (x->opts.types && !KZ_TYPESET_HAS(x->opts.types, e->type))
-        return;
     if (!x->opts.all_occurrences &&
-        !dd_check(x, e->type, e->value, e->value_len, e->cls)) {
+        !dd_check(x, e->type, e->value, e->value_len, e->cls, h)) {
         x->st.duplicates++;
         return;
     }
@@ -325,6 +346,56 @@ static void deliver(kz_extractor *x, const kz_extracted *e)
     x->st.found++;
     if (x->fn(x->ud, e) != 0)
         x->failed = 1;
+}
+
+static void dq_drain(kz_extractor *x)
+{
+    while (x->dq_n > 0) {
+        struct dq_item *it = &x->dq[x->dq_head];
+        deliver_now(x, &it->e, it->h);
+        x->dq_head = (x->dq_head + 1) % DQ_LEN;
+        x->dq_n--;
+    }
+}
+
+/* Delivers through the queue: the value's table slot is prefetched now
+ * and probed DQ_LEN values later, so the cache miss overlaps the scan. */
+static void deliver(kz_extractor *x, const kz_extracted *e)
+{
+    if (x->failed)
+        return;
+    if (x->opts.types && !KZ_TYPESET_HAS(x->opts.types, e->type))
+        return;
+    if (x->opts.all_occurrences) {
+        deliver_now(x, e, 0);
+        return;
+    }
+    uint64_t h = hash_value(e->type, e->value, e->value_len);
+    if (e->value_len >= DQ_VALUE || e->raw_len >= DQ_VALUE) {
+        dq_drain(x);
+        deliver_now(x, e, h);
+        return;
+    }
+    if (x->dd_cap)
+        __builtin_prefetch(&x->dd[h & (x->dd_cap - 1)]);
+    if (x->dq_n == DQ_LEN) {
+        struct dq_item *old = &x->dq[x->dq_head];
+        deliver_now(x, &old->e, old->h);
+        x->dq_head = (x->dq_head + 1) % DQ_LEN;
+        x->dq_n--;
+    }
+    unsigned slot = (x->dq_head + x->dq_n) % DQ_LEN;
+    struct dq_item *it = &x->dq[slot];
+    char *b = x->dq_buf[slot];
+    it->e = *e;
+    it->h = h;
+    memcpy(b, e->value, e->value_len);
+    b[e->value_len] = '\0';
+    memcpy(b + DQ_VALUE, e->raw, e->raw_len);
+    b[DQ_VALUE + e->raw_len] = '\0';
+    it->e.value = b;
+    it->e.raw = b + DQ_VALUE;
+    x->dq_n++;
 }
 
 static void row_flush(kz_extractor *x)
@@ -903,6 +974,16 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 {
     size_t i = 0;
     /* Fast path: ASCII without NUL. */
+#if KZ_HAVE_V16
+    for (; n - i >= 16 && i < n; i += 16) {
+        kz_v16 v = kz_v16_load(s + i);
+        unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
+        if (m) {
+            i += (unsigned)__builtin_ctz(m);
+            break;
+        }
+    }
+#endif
     while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
         i++;
     if (i == n)
@@ -994,11 +1075,90 @@ static void lb_init(void)
     lb_class[0] = LB_YES;
 }
 
-static int line_is_boring(const char *s, size_t n)
+static int line_is_boring_from(const char *s, size_t from, size_t n,
+                               size_t hex);
+
+int kz_extract_line_boring_ref(const char *s, size_t n)
+{
+    return line_is_boring_from(s, 0, n, 0);
+}
+
+/* Sixteen bytes at a time; the scalar loop finishes the line. */
+int kz_extract_line_boring(const char *s, size_t n)
+{
+    size_t p = 0;
+    unsigned run = 0; /* hex digits right before p */
+#if KZ_HAVE_V16
+    for (; n - p >= 21 && p < n; p += 16) {
+        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
+        kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
+        kz_v16 v4 = kz_v16_load(s + p + 4);
+        kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
+        kz_v16 l2 = kz_v16_lower(v2);
+        kz_v16 yes = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
+                      kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
+            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '['), kz_v16_eq(v0, '{')),
+                      kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '|'))));
+        yes = kz_v16_or(yes, kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'),
+                                                 kz_v16_eq(v0, '~')),
+                                       kz_v16_eq(v0, 0)));
+        /* '.' and ':' unless a sentence goes on; '(' before a form. */
+        kz_v16 ends = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
+                      kz_v16_or(kz_v16_eq(v1, '\r'), kz_v16_eq(v1, '"'))),
+            kz_v16_or(kz_v16_eq(v1, '\''), kz_v16_eq(v1, ')')));
+        kz_v16 dc = kz_v16_andnot(
+            kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':')), ends);
+        kz_v16 paren = kz_v16_and(
+            kz_v16_eq(v0, '('),
+            kz_v16_or(
+                kz_v16_or(
+                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
+                              kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '/'))),
+                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
+                              kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
+                kz_v16_high(v1)));
+        kz_v16 dot = kz_v16_and(kz_v16_eq(l0, 'd'),
+                                kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
+        kz_v16 cve = kz_v16_and(
+            kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+            kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+        kz_v16 as = kz_v16_and(
+            kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+            kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'), kz_v16_eq(l2, 'n')),
+                      kz_v16_and(kz_v16_eq(v2, ' '),
+                                 kz_v16_range(v3, '0', '9'))));
+        kz_v16 b64 = kz_v16_and(
+            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+            kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
+                       kz_v16_eq(v4, 'c')));
+        unsigned m = kz_v16_bits(kz_v16_or(
+            kz_v16_or(kz_v16_or(v0, yes), kz_v16_or(dc, paren)),
+            kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64))));
+        if (m)
+            return 0;
+        unsigned hm = kz_v16_bits(kz_v16_or(kz_v16_range(v0, '0', '9'),
+                                            kz_v16_range(l0, 'a', 'f')));
+        if (hm == 0xFFFF) {
+            run += 16;
+        } else {
+            if (run + (unsigned)__builtin_ctz(~hm) >= 32)
+                return 0;
+            run = (unsigned)__builtin_clz(~hm & 0xFFFFu) - 16;
+        }
+        if (run >= 32)
+            return 0;
+    }
+#endif
+    return line_is_boring_from(s, p, n, run);
+}
+
+static int line_is_boring_from(const char *s, size_t from, size_t n,
+                               size_t hex)
 {
     pthread_once(&lb_once, lb_init);
-    size_t hex = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         hex = kz_is_xdigit(c) ? hex + 1 : 0;
         if (hex >= 32)
@@ -1087,7 +1247,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     }
     if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
         x->attr_cols = parse_cols_attr(s + i, n - i);
-    if (!x->adoc_table && !x->md_table && line_is_boring(s, n)) {
+    if (!x->adoc_table && !x->md_table && kz_extract_line_boring(s, n)) {
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
@@ -1628,6 +1788,7 @@ kz_status kz_extractor_finish(kz_extractor *x)
              "embedded YARA rule not closed at the end of the input");
     row_flush(x);
     x->row_active = 0;
+    dq_drain(x);
     if (x->failed)
         return kz_seterr(x->ctx, KZ_ERR_ABORTED, "%s: stopped by the caller",
                          x->name);

@@ -93,6 +93,11 @@ typedef void (*kz_scan_emit_fn)(void *ud, const kz_segment *seg,
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
 
 /* Line context flags for the n bytes of refanged text at s. */
+/* 1 when a line can hold no indicator nor defanged form (prose): it is
+ * neither refanged nor scanned. _ref is the scalar definition. */
+int kz_extract_line_boring(const char *s, size_t n);
+int kz_extract_line_boring_ref(const char *s, size_t n);
+
 /* The first position in s[i, n) where the chunk scan must look (a
  * character or word that may start an indicator, or the 32nd digit of a
  * hex run), n when there is none. _ref is the scalar definition. */

@@ -521,12 +521,38 @@ static void test_prefilter__line_context_equals_definition(void **state)
     assert_true(flagged > 10000);
 }
 
+
+static void test_prefilter__boring_lines_equal_definition(void **state)
+{
+    (void)state;
+    static const char *const piece[] = {
+        "word", " ", "\t", ". ", ".x", ".)", ":", ": ", ":\"", "(", "(.", "(d",
+        "(A", "(-", "(x", "(\xc3\xa9", "dot", "DoT", "do", "cve-", "CVE", "as1",
+        "asn", "as 1", "as x", "aHR0c", "aHR0", "0123456789abcdef", "g",
+        "@", "\\", "/", "%", "[", "{", "<", "|", "`", "~", "\r", "'", ")",
+        "\xe3\x80\x82", "a", "c", "d", "s", "1", "e", "the loader beacons "};
+    static char buf[300];
+    uint32_t seed = 31;
+    int boring = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
+                                 buf, (t & 1) ? 60 : sizeof buf);
+        int a = kz_extract_line_boring(buf, n);
+        int b = kz_extract_line_boring_ref(buf, n);
+        if (a != b)
+            fail_msg("boring(\"%.*s\") = %d, want %d", (int)n, buf, a, b);
+        boring += b;
+    }
+    assert_true(boring > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract__data_cases),
         cmocka_unit_test(test_prefilter__next_interesting_equals_definition),
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
+        cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
         cmocka_unit_test(test_extract__single_long_line_is_bounded_and_found),
         cmocka_unit_test(test_extract__nul_and_invalid_utf8_warn_and_go_on),
         cmocka_unit_test(test_extract__callback_can_stop),
