@@ -34,17 +34,15 @@
  * candidate on large inputs). h is the upper half of the value's hash; the
  * slot index comes from the lower half. */
 typedef struct dd_ent {
-    uint32_t h;
+    uint64_t h; /* the value's hash (never 0); 0: free slot */
     uint32_t off;
-    uint32_t len;
-    uint8_t type;
-    uint8_t cls;
-    uint8_t used;
-    uint8_t pad_;
+    uint32_t len : 24; /* values are shorter than KZ_MAX_YARA_RULE */
+    uint32_t type : 7;
+    uint32_t cls : 1;
 } dd_ent;
 
-#define DQ_LEN 8       /* values in flight to the de-duplication table */
-#define DQ_VALUE 512   /* longer values skip the queue */
+#define DQ_LEN 8     /* values in flight to the de-duplication table */
+#define DQ_VALUE 512 /* longer values skip the queue */
 
 typedef struct row_item {
     kz_extracted e;
@@ -220,19 +218,29 @@ static int ensure_work(kz_extractor *x, size_t need)
 /* ---- de-duplication -------------------------------------------------------
  */
 
+/* Eight bytes per step, each word multiplied in, then murmur3's
+ * finalizer; never 0 (a free slot). */
 static uint64_t hash_value(kz_type t, const char *v, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)t;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)v[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)t << 56) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, v + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
     }
-    /* murmur3's finalizer: FNV-1a alone mixes the low bits poorly. */
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, v + i, n - i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
+    return (h ^ (h >> 33)) | 1;
 }
 
 static int dd_grow(kz_extractor *x)
@@ -253,13 +261,10 @@ static int dd_grow(kz_extractor *x)
     }
 #endif
     for (size_t i = 0; i < x->dd_cap; i++) {
-        if (!x->dd[i].used)
+        if (!x->dd[i].h)
             continue;
-        /* Slots keep half of the hash: recompute it from the pool. */
-        uint64_t h = hash_value((kz_type)x->dd[i].type, x->pool + x->dd[i].off,
-                                x->dd[i].len);
-        size_t j = h & (ncap - 1);
-        while (nt[j].used)
+        size_t j = x->dd[i].h & (ncap - 1);
+        while (nt[j].h)
             j = (j + 1) & (ncap - 1);
         nt[j] = x->dd[i];
     }
@@ -283,14 +288,15 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     }
     if ((x->dd_n + 1) * 2 > x->dd_cap && dd_grow(x) != 0)
         return 1;
-    uint32_t h32 = (uint32_t)(h >> 32);
+    if (n >= (1u << 24))
+        return 1;
     size_t j = h & (x->dd_cap - 1);
-    while (x->dd[j].used) {
+    while (x->dd[j].h) {
         dd_ent *e = &x->dd[j];
-        if (e->h == h32 && e->type == t && e->len == n &&
+        if (e->h == h && e->type == t && e->len == n &&
             memcmp(x->pool + e->off, v, n) == 0) {
-            if (e->cls == KZ_CLASS_REFERENCE && cls == KZ_CLASS_INDICATOR) {
-                e->cls = KZ_CLASS_INDICATOR;
+            if (!e->cls && cls == KZ_CLASS_INDICATOR) {
+                e->cls = 1;
                 return 1;
             }
             return 0;
@@ -311,12 +317,11 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
         return 1;
     memcpy(x->pool + x->pool_n, v, n);
     dd_ent *e = &x->dd[j];
-    e->h = h32;
+    e->h = h;
     e->off = (uint32_t)x->pool_n;
     e->len = (uint32_t)n;
-    e->type = (uint8_t)t;
-    e->cls = (uint8_t)cls;
-    e->used = 1;
+    e->type = (uint32_t)t;
+    e->cls = cls == KZ_CLASS_INDICATOR;
     x->pool_n += n;
     x->dd_n++;
     return 1;
@@ -1100,9 +1105,9 @@ int kz_extract_line_boring(const char *s, size_t n)
                       kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
             kz_v16_or(kz_v16_or(kz_v16_eq(v0, '['), kz_v16_eq(v0, '{')),
                       kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '|'))));
-        yes = kz_v16_or(yes, kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'),
-                                                 kz_v16_eq(v0, '~')),
-                                       kz_v16_eq(v0, 0)));
+        yes = kz_v16_or(
+            yes, kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'), kz_v16_eq(v0, '~')),
+                           kz_v16_eq(v0, 0)));
         /* '.' and ':' unless a sentence goes on; '(' before a form. */
         kz_v16 ends = kz_v16_or(
             kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
@@ -1114,32 +1119,35 @@ int kz_extract_line_boring(const char *s, size_t n)
             kz_v16_eq(v0, '('),
             kz_v16_or(
                 kz_v16_or(
-                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
-                              kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '/'))),
-                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
-                              kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
+                    kz_v16_or(
+                        kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
+                        kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '/'))),
+                    kz_v16_or(
+                        kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
+                        kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
                 kz_v16_high(v1)));
-        kz_v16 dot = kz_v16_and(kz_v16_eq(l0, 'd'),
-                                kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
-        kz_v16 cve = kz_v16_and(
-            kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
-            kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+        kz_v16 dot =
+            kz_v16_and(kz_v16_eq(l0, 'd'),
+                       kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
+        kz_v16 cve =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+                       kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
         kz_v16 as = kz_v16_and(
             kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-            kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'), kz_v16_eq(l2, 'n')),
-                      kz_v16_and(kz_v16_eq(v2, ' '),
-                                 kz_v16_range(v3, '0', '9'))));
+            kz_v16_or(
+                kz_v16_or(kz_v16_range(v2, '0', '9'), kz_v16_eq(l2, 'n')),
+                kz_v16_and(kz_v16_eq(v2, ' '), kz_v16_range(v3, '0', '9'))));
         kz_v16 b64 = kz_v16_and(
             kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
             kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
                        kz_v16_eq(v4, 'c')));
-        unsigned m = kz_v16_bits(kz_v16_or(
-            kz_v16_or(kz_v16_or(v0, yes), kz_v16_or(dc, paren)),
-            kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64))));
+        unsigned m = kz_v16_bits(
+            kz_v16_or(kz_v16_or(kz_v16_or(v0, yes), kz_v16_or(dc, paren)),
+                      kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64))));
         if (m)
             return 0;
-        unsigned hm = kz_v16_bits(kz_v16_or(kz_v16_range(v0, '0', '9'),
-                                            kz_v16_range(l0, 'a', 'f')));
+        unsigned hm = kz_v16_bits(
+            kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
         if (hm == 0xFFFF) {
             run += 16;
         } else {
@@ -1154,8 +1162,7 @@ int kz_extract_line_boring(const char *s, size_t n)
     return line_is_boring_from(s, p, n, run);
 }
 
-static int line_is_boring_from(const char *s, size_t from, size_t n,
-                               size_t hex)
+static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
 {
     pthread_once(&lb_once, lb_init);
     for (size_t i = from; i < n; i++) {

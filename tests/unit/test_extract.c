@@ -521,16 +521,59 @@ static void test_prefilter__line_context_equals_definition(void **state)
     assert_true(flagged > 10000);
 }
 
-
 static void test_prefilter__boring_lines_equal_definition(void **state)
 {
     (void)state;
-    static const char *const piece[] = {
-        "word", " ", "\t", ". ", ".x", ".)", ":", ": ", ":\"", "(", "(.", "(d",
-        "(A", "(-", "(x", "(\xc3\xa9", "dot", "DoT", "do", "cve-", "CVE", "as1",
-        "asn", "as 1", "as x", "aHR0c", "aHR0", "0123456789abcdef", "g",
-        "@", "\\", "/", "%", "[", "{", "<", "|", "`", "~", "\r", "'", ")",
-        "\xe3\x80\x82", "a", "c", "d", "s", "1", "e", "the loader beacons "};
+    static const char *const piece[] = {"word",
+                                        " ",
+                                        "\t",
+                                        ". ",
+                                        ".x",
+                                        ".)",
+                                        ":",
+                                        ": ",
+                                        ":\"",
+                                        "(",
+                                        "(.",
+                                        "(d",
+                                        "(A",
+                                        "(-",
+                                        "(x",
+                                        "(\xc3\xa9",
+                                        "dot",
+                                        "DoT",
+                                        "do",
+                                        "cve-",
+                                        "CVE",
+                                        "as1",
+                                        "asn",
+                                        "as 1",
+                                        "as x",
+                                        "aHR0c",
+                                        "aHR0",
+                                        "0123456789abcdef",
+                                        "g",
+                                        "@",
+                                        "\\",
+                                        "/",
+                                        "%",
+                                        "[",
+                                        "{",
+                                        "<",
+                                        "|",
+                                        "`",
+                                        "~",
+                                        "\r",
+                                        "'",
+                                        ")",
+                                        "\xe3\x80\x82",
+                                        "a",
+                                        "c",
+                                        "d",
+                                        "s",
+                                        "1",
+                                        "e",
+                                        "the loader beacons "};
     static char buf[300];
     uint32_t seed = 31;
     int boring = 0;
