@@ -1168,6 +1168,22 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
         break;
     }
     size_t dl = digest_len_of(t);
+    if (dl && n == 2 * dl && cap > n) {
+        /* Plain hex, as nearly every digest is written: lower-cased. */
+        size_t i = 0;
+        for (; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!kz_is_xdigit(c))
+                break;
+            out[i] = (char)kz_lower(c);
+        }
+        if (i == n) {
+            out[n] = '\0';
+            if (outlen)
+                *outlen = n;
+            return KZ_OK;
+        }
+    }
     if (dl) {
         uint8_t d[64];
         size_t len;

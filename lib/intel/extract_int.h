@@ -98,6 +98,12 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
 int kz_extract_line_boring(const char *s, size_t n);
 int kz_extract_line_boring_ref(const char *s, size_t n);
 
+/* 1 when the line holds "seri", "hash", "ja3", "ssde" or "tlsh" in any
+ * case: only then can its words make a digest something else than a file
+ * hash. _ref is the scalar definition. */
+int kz_scan_has_hash_words(const char *s, size_t n);
+int kz_scan_has_hash_words_ref(const char *s, size_t n);
+
 /* The first position in s[i, n) where the chunk scan must look (a
  * character or word that may start an indicator, or the 32nd digit of a
  * hex run), n when there is none. _ref is the scalar definition. */

@@ -1152,7 +1152,8 @@ typedef struct scan {
     kz_scan_emit_fn emit;
     void *ud;
     char buf[KZ_MAX_VALUE + 1];
-    int in_code; /* the text at hand is a whole code span or cell */
+    int in_code;    /* the text at hand is a whole code span or cell */
+    int hash_words; /* kz_scan_has_hash_words of the line, -1: not yet */
 } scan;
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
@@ -1192,12 +1193,79 @@ static int was_defanged(const scan *sc, size_t a, size_t b)
     return memcmp(g->orig + oa, g->s + a, b - a) != 0;
 }
 
+/* The context flags a digest's type depends on (serial numbers,
+ * imphashes, JA3, authentihashes): 0 at once when the line holds none of
+ * "seri", "hash", "ja3", "ssde", "tlsh" in any case, which every word
+ * setting them contains; the whole line context otherwise. */
+#define HASH_CTX                                                               \
+    (KZ_CTX_SERIAL | KZ_CTX_IMPHASH | KZ_CTX_JA3 | KZ_CTX_JA3S |               \
+     KZ_CTX_AUTHENTIHASH)
+
+static int hash_words_ref(const char *s, size_t from, size_t n)
+{
+    static const char *const w[] = {"seri", "hash", "ja3", "ssde", "tlsh"};
+    for (size_t p = from; p < n; p++)
+        for (size_t k = 0; k < 5; k++) {
+            size_t l = strlen(w[k]);
+            if (p + l <= n && starts_ci(s + p, n - p, w[k]))
+                return 1;
+        }
+    return 0;
+}
+
+int kz_scan_has_hash_words(const char *s, size_t n)
+{
+    size_t p = 0;
+#if KZ_HAVE_V16
+    for (; n - p >= 19 && p < n; p += 16) {
+        kz_v16 l0 = kz_v16_lower(kz_v16_load(s + p));
+        kz_v16 l1 = kz_v16_lower(kz_v16_load(s + p + 1));
+        kz_v16 v2 = kz_v16_load(s + p + 2);
+        kz_v16 l2 = kz_v16_lower(v2);
+        kz_v16 l3 = kz_v16_lower(kz_v16_load(s + p + 3));
+        kz_v16 seri =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 'e')),
+                       kz_v16_and(kz_v16_eq(l2, 'r'), kz_v16_eq(l3, 'i')));
+        kz_v16 hash =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'h'), kz_v16_eq(l1, 'a')),
+                       kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
+        kz_v16 ja3 =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'j'), kz_v16_eq(l1, 'a')),
+                       kz_v16_eq(v2, '3'));
+        kz_v16 ssde =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 's')),
+                       kz_v16_and(kz_v16_eq(l2, 'd'), kz_v16_eq(l3, 'e')));
+        kz_v16 tlsh =
+            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 't'), kz_v16_eq(l1, 'l')),
+                       kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
+        if (kz_v16_bits(kz_v16_or(kz_v16_or(seri, hash),
+                                  kz_v16_or(ja3, kz_v16_or(ssde, tlsh)))))
+            return 1;
+    }
+#endif
+    return hash_words_ref(s, p, n);
+}
+
+int kz_scan_has_hash_words_ref(const char *s, size_t n)
+{
+    return hash_words_ref(s, 0, n);
+}
+
 static int line_ctx(scan *sc)
 {
     int *cache = sc->seg->ctx_cache;
     if (*cache < 0)
         *cache = kz_scan_line_context(sc->seg->line, sc->seg->line_n);
     return *cache;
+}
+
+static int hash_ctx(scan *sc)
+{
+    if (*sc->seg->ctx_cache >= 0)
+        return *sc->seg->ctx_cache & HASH_CTX;
+    if (sc->hash_words < 0)
+        sc->hash_words = kz_scan_has_hash_words(sc->seg->line, sc->seg->line_n);
+    return sc->hash_words ? line_ctx(sc) & HASH_CTX : 0;
 }
 
 static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
@@ -1214,8 +1282,11 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         c.cls = force_cls;
         c.why = force_why;
     } else {
-        c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint,
-                                 line_ctx(sc), was_defanged(sc, a, b), &c.why);
+        /* Only URLs and e-mail addresses are classified by the line's
+         * words: the line context is not computed for the others. */
+        int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
+        c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
+                                 was_defanged(sc, a, b), &c.why);
     }
     sc->emit(sc->ud, sc->seg, &c);
 }
@@ -1259,15 +1330,15 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     size_t n = b - a;
     kz_type t;
     if (g->hint == KZ_HINT_NOHASH ||
-        (line_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
+        (hash_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
         return; /* serial numbers, imphashes: not file hashes */
     }
     switch (n) {
     case 32:
         t = KZ_T_MD5;
-        if (g->hint == KZ_HINT_JA3 || (line_ctx(sc) & KZ_CTX_JA3))
+        if (g->hint == KZ_HINT_JA3 || (hash_ctx(sc) & KZ_CTX_JA3))
             t = KZ_T_JA3;
-        if (g->hint == KZ_HINT_JA3S || (line_ctx(sc) & KZ_CTX_JA3S))
+        if (g->hint == KZ_HINT_JA3S || (hash_ctx(sc) & KZ_CTX_JA3S))
             t = KZ_T_JA3S;
         break;
     case 40:
@@ -1276,7 +1347,7 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     case 64:
         t = KZ_T_SHA256;
         if (g->hint == KZ_HINT_AUTHENTIHASH ||
-            (line_ctx(sc) & KZ_CTX_AUTHENTIHASH))
+            (hash_ctx(sc) & KZ_CTX_AUTHENTIHASH))
             t = KZ_T_AUTHENTIHASH;
         break;
     case 128:
@@ -2561,6 +2632,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.emit = emit;
     sc.ud = ud;
     sc.in_code = 0;
+    sc.hash_words = -1;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;

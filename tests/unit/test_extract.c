@@ -589,6 +589,28 @@ static void test_prefilter__boring_lines_equal_definition(void **state)
     assert_true(boring > 1000);
 }
 
+static void test_prefilter__hash_words_equal_definition(void **state)
+{
+    (void)state;
+    static const char *const piece[] = {
+        "seri", "SERIAL", "ser",  "hash", "HAs",     "h",   "ja3",
+        "JA",   "3",      "ssde", "ssd",  "tlsh",    "TLS", " ",
+        "e",    "s",      "a",    "word", "\xc3\xa9"};
+    static char buf[200];
+    uint32_t seed = 7;
+    int found = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
+                                 buf, (t & 1) ? 40 : sizeof buf);
+        int a = kz_scan_has_hash_words(buf, n);
+        int b = kz_scan_has_hash_words_ref(buf, n);
+        if (a != b)
+            fail_msg("hash words of \"%.*s\": %d, want %d", (int)n, buf, a, b);
+        found += b;
+    }
+    assert_true(found > 1000 && found < 199000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_prefilter__next_interesting_equals_definition),
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
         cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
+        cmocka_unit_test(test_prefilter__hash_words_equal_definition),
         cmocka_unit_test(test_extract__single_long_line_is_bounded_and_found),
         cmocka_unit_test(test_extract__nul_and_invalid_utf8_warn_and_go_on),
         cmocka_unit_test(test_extract__callback_can_stop),
