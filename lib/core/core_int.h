@@ -26,6 +26,13 @@ void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
 /* 0 when kz_refang_map would copy the n bytes at s unchanged (so a caller
  * may skip it and use offsets as they are); 1 when it may change them. */
 int kz_refang_needed(const char *s, size_t n);
+/* Where the first place that may hold a form is (n when none: then the
+ * text is its own refanged form), and kz_refang_map told that place, so
+ * the text before it is not looked at twice. first must be what
+ * kz_refang_first answered for the same text. */
+size_t kz_refang_first(const char *s, size_t n);
+size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
+                           uint32_t *map, size_t first);
 /* kz_refang_map by a pass over every byte, without the jumps between the
  * places where a form may be (the definition the tests compare with). */
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,

@@ -1053,8 +1053,13 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
 
 int kz_refang_needed(const char *s, size_t n)
 {
+    return kz_refang_first(s, n) < n;
+}
+
+size_t kz_refang_first(const char *s, size_t n)
+{
     pthread_once(&fast_once, fast_init);
-    return s && next_trigger(s, 0, n) < n;
+    return s ? next_trigger(s, 0, n) : n;
 }
 
 /* The pass over every byte from i, as long as i <= t (t < n): bytes that
@@ -1145,7 +1150,7 @@ static size_t window_start(const char *s, size_t i, size_t t)
 }
 
 static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
-                         uint32_t *map, int windowed)
+                         uint32_t *map, int windowed, size_t first)
 {
     if (!out || cap == 0)
         return 0;
@@ -1166,7 +1171,8 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
     /* Away from the triggers the text is its own refanged form: copy it,
      * and run the pass from the word before each trigger to past it. */
     while (i < n && w.k < w.room && !done) {
-        size_t t = next_trigger(s, i, n);
+        size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
+        first = (size_t)-1;
         size_t r = t < n ? window_start(s, i, t) : n;
         size_t len = r - i;
         if (len > w.room - w.k)
@@ -1188,13 +1194,19 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 1);
+    return refang_map(s, n, out, cap, map, 1, (size_t)-1);
+}
+
+size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
+                           uint32_t *map, size_t first)
+{
+    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1);
 }
 
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 0);
+    return refang_map(s, n, out, cap, map, 0, (size_t)-1);
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)

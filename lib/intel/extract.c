@@ -154,6 +154,7 @@ struct kz_extractor {
     size_t cur_orig_n;
     int cur_from_href;
     int cur_ctx;      /* line context flags, -1 until the scanner asks */
+    int cur_hashw;    /* hash words on the line, -1 until the scanner asks */
     size_t col_off;   /* byte offset and code points counted so far on */
     uint64_t col_cps; /* the current line, for columns */
     kz_psl_cache *psl;
@@ -922,6 +923,7 @@ static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
     seg.hint = hint;
     seg.whole_cell = whole_cell;
     seg.ctx_cache = &x->cur_ctx;
+    seg.hash_cache = &x->cur_hashw;
     seg.psl_cache = x->psl;
     kz_scan_segment(&seg, on_cand, x);
 }
@@ -1228,6 +1230,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->cur_orig = s;
     x->cur_orig_n = n;
     x->cur_ctx = -1;
+    x->cur_hashw = -1;
     x->col_off = 0;
     x->col_cps = 0;
     x->st.lines++;
@@ -1268,8 +1271,9 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t rn;
     const char *rf;
     const uint32_t *map;
-    if (kz_refang_needed(s, n)) {
-        rn = kz_refang_map(s, n, x->rf, n + 1, x->map);
+    size_t first = kz_refang_first(s, n);
+    if (first < n) {
+        rn = kz_refang_map_first(s, n, x->rf, n + 1, x->map, first);
         x->map[rn] = (uint32_t)n;
         rf = x->rf;
         map = x->map;

@@ -54,7 +54,8 @@ typedef struct kz_segment {
     size_t base;         /* offset of s[0] in the refanged line */
     const char *line;    /* the whole refanged line, for its context words */
     size_t line_n;
-    int *ctx_cache;          /* KZ_CTX_* flags of the line, -1 until computed */
+    int *ctx_cache;  /* KZ_CTX_* flags of the line, -1 until computed */
+    int *hash_cache; /* kz_scan_has_hash_words of the line, -1 until known */
     kz_psl_cache *psl_cache; /* nullable */
     kz_hint hint;            /* column or section hint */
     int whole_cell;          /* the segment is a whole table cell */

@@ -1152,8 +1152,7 @@ typedef struct scan {
     kz_scan_emit_fn emit;
     void *ud;
     char buf[KZ_MAX_VALUE + 1];
-    int in_code;    /* the text at hand is a whole code span or cell */
-    int hash_words; /* kz_scan_has_hash_words of the line, -1: not yet */
+    int in_code; /* the text at hand is a whole code span or cell */
 } scan;
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
@@ -1263,9 +1262,10 @@ static int hash_ctx(scan *sc)
 {
     if (*sc->seg->ctx_cache >= 0)
         return *sc->seg->ctx_cache & HASH_CTX;
-    if (sc->hash_words < 0)
-        sc->hash_words = kz_scan_has_hash_words(sc->seg->line, sc->seg->line_n);
-    return sc->hash_words ? line_ctx(sc) & HASH_CTX : 0;
+    int *hw = sc->seg->hash_cache;
+    if (*hw < 0)
+        *hw = kz_scan_has_hash_words(sc->seg->line, sc->seg->line_n);
+    return *hw ? line_ctx(sc) & HASH_CTX : 0;
 }
 
 static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
@@ -2632,7 +2632,6 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.emit = emit;
     sc.ud = ud;
     sc.in_code = 0;
-    sc.hash_words = -1;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;

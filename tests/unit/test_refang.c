@@ -595,6 +595,12 @@ static void test_refang_map__windows_equal_the_full_pass(void **state)
             fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
                      "  got  \"%.*s\"\n  want \"%.*s\"",
                      (int)n, in, cap, (int)ka, a, (int)kb, b);
+        size_t kc =
+            kz_refang_map_first(in, n, b, cap, mb, kz_refang_first(in, n));
+        if (kc != ka || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("refang from the first trigger differs on \"%.*s\"",
+                     (int)n, in);
         changed += ka != n || memcmp(a, in, n) != 0;
     }
     assert_true(changed > 1000); /* the pieces do make forms */
