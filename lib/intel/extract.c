@@ -730,7 +730,24 @@ static size_t trim_left(const char *s, size_t n)
 
 /* A heading: Markdown "#", AsciiDoc "=", "**Title**" alone, or a short
  * line ending with ':' (plain-text advisories). Returns the title span. */
+static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
+
 static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
+{
+    if (!heading_form(s, n, ta, tb))
+        return 0;
+    /* A title holds no link: "# Reference: http://..." in a feed is a
+     * comment naming a source, not the start of a References section. */
+    const char *p = memchr(s, ':', n);
+    while (p && p + 3 <= s + n) {
+        if (p[1] == '/' && p[2] == '/')
+            return 0;
+        p = memchr(p + 1, ':', (size_t)(s + n - p - 1));
+    }
+    return 1;
+}
+
+static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
     size_t e = n;
@@ -738,11 +755,6 @@ static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
         e--;
     if (e <= i || e - i > 160)
         return 0;
-    /* A title holds no link: "# Reference: http://..." in a feed is a
-     * comment naming a source, not the start of a References section. */
-    for (size_t k = i; k + 3 <= e; k++)
-        if (s[k] == ':' && s[k + 1] == '/' && s[k + 2] == '/')
-            return 0;
     if (s[i] == '#' || s[i] == '=') {
         char h = s[i];
         size_t k = i;
