@@ -919,8 +919,32 @@ int kz_scan_line_context(const char *s, size_t n)
     return f;
 }
 
+/* word_ci on a lower-cased, NUL-terminated text, through strstr. */
+static int word_in_low(const char *low, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    for (const char *p = strstr(low, w); p; p = strstr(p + 1, w)) {
+        size_t i = (size_t)(p - low);
+        if ((i == 0 || !kz_is_alnum((unsigned char)low[i - 1])) &&
+            (i + m >= n || !kz_is_alnum((unsigned char)low[i + m])))
+            return 1;
+    }
+    return 0;
+}
+
 kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
 {
+    /* Titles are short: lower-cased once, then searched with strstr. */
+    char low[256];
+    int fast = n < sizeof low && !memchr(s, '\0', n);
+    if (fast) {
+        for (size_t i = 0; i < n; i++)
+            low[i] = (char)kz_lower((unsigned char)s[i]);
+        low[n] = '\0';
+    }
+#define contains_ci(s, n, w)                                                   \
+    (fast ? strstr(low, w) != NULL : contains_ci(s, n, w))
+#define word_ci(s, n, w) (fast ? word_in_low(low, n, w) : word_ci(s, n, w))
     if (contains_ci(s, n, "detection"))
         return KZ_HINT_SKIP;
     if (is_column &&
@@ -970,6 +994,8 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
          contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83"))) /* 参考 */
         return KZ_HINT_REFERENCE;
     return KZ_HINT_NONE;
+#undef contains_ci
+#undef word_ci
 }
 
 /* ---- classification -------------------------------------------------------
@@ -1203,12 +1229,14 @@ static int was_defanged(const scan *sc, size_t a, size_t b)
 static int hash_words_ref(const char *s, size_t from, size_t n)
 {
     static const char *const w[] = {"seri", "hash", "ja3", "ssde", "tlsh"};
-    for (size_t p = from; p < n; p++)
-        for (size_t k = 0; k < 5; k++) {
-            size_t l = strlen(w[k]);
-            if (p + l <= n && starts_ci(s + p, n - p, w[k]))
+    for (size_t p = from; p < n; p++) {
+        unsigned char c = (unsigned char)s[p] | 0x20;
+        if (c != 's' && c != 'h' && c != 'j' && c != 't')
+            continue;
+        for (size_t k = 0; k < 5; k++)
+            if ((unsigned char)w[k][0] == c && starts_ci(s + p, n - p, w[k]))
                 return 1;
-        }
+    }
     return 0;
 }
 
