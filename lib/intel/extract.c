@@ -831,15 +831,17 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
     if (i < n && s[i] == '|')
         i++;
     size_t start = i;
-    for (; i <= n && k < max; i++) {
-        if (i == n || s[i] == '|') {
-            if (i == n && i == start)
-                break;
-            a[k] = start;
-            b[k] = i;
-            k++;
-            start = i + 1;
-        }
+    while (k < max) {
+        const char *bar = start < n ? memchr(s + start, '|', n - start) : NULL;
+        size_t e = bar ? (size_t)(bar - s) : n;
+        if (!bar && e == start)
+            break;
+        a[k] = start;
+        b[k] = e;
+        k++;
+        if (!bar)
+            break;
+        start = e + 1;
     }
     return k;
 }
@@ -1056,6 +1058,18 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
             }
         } else {
             i++;
+#if KZ_HAVE_V16
+            /* Skip ASCII runs sixteen bytes at a time. */
+            while (n - i >= 16 && i < n) {
+                kz_v16 v = kz_v16_load(s + i);
+                unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
+                if (m) {
+                    i += (unsigned)__builtin_ctz(m);
+                    break;
+                }
+                i += 16;
+            }
+#endif
             continue;
         }
         if (bad) {

@@ -2665,10 +2665,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
         return;
     if (seg->whole_cell) {
         /* Cells with several code spans hold several values. */
-        size_t ticks = 0;
-        for (size_t i = 0; i < seg->n; i++)
-            ticks += seg->s[i] == '`';
-        if (ticks == 0) {
+        if (!memchr(seg->s, '`', seg->n)) {
             scan_whole(&sc, 0, seg->n);
             return;
         }
