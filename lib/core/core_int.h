@@ -38,6 +38,25 @@ size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map);
 
+/* Answers of the Public Suffix List for suffixes of names ("com",
+ * "co.uk"): they repeat from one name to the next while the names do not,
+ * and a lookup costs thousands of instructions. Owned by one caller (no
+ * locking); zero-initialized is empty. */
+#define KZ_PSL_MEMO_SLOTS 512
+#define KZ_PSL_MEMO_KEY 30
+typedef struct kz_psl_memo {
+    struct {
+        char key[KZ_PSL_MEMO_KEY];
+        unsigned char len; /* key length + 1; 0: empty */
+        unsigned char result;
+    } slot[KZ_PSL_MEMO_SLOTS];
+} kz_psl_memo;
+
+/* kz_domain_has_public_suffix with the suffix lookups memoized in memo
+ * (NULL: none). Same answers. */
+int kz_domain_has_public_suffix_memo(const char *dom, size_t n,
+                                     kz_psl_memo *memo);
+
 /* Allocation wrappers. They return NULL on failure (and, in tests, when
  * kz_alloc_fail_after() says so); they never abort. */
 void *kz_malloc(size_t n);

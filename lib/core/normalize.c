@@ -569,7 +569,35 @@ static int is_base32(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
 }
 
+static int suffix_is_public(const psl_ctx_t *psl, const char *sfx,
+                            kz_psl_memo *memo)
+{
+    const int type = PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE;
+    size_t n = strlen(sfx);
+    if (!memo || n > KZ_PSL_MEMO_KEY)
+        return psl_is_public_suffix2(psl, sfx, type) != 0;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)sfx[i];
+        h *= 16777619u;
+    }
+    size_t j = h & (KZ_PSL_MEMO_SLOTS - 1);
+    if (memo->slot[j].len == n + 1 && memcmp(memo->slot[j].key, sfx, n) == 0)
+        return memo->slot[j].result;
+    int r = psl_is_public_suffix2(psl, sfx, type) != 0;
+    memcpy(memo->slot[j].key, sfx, n);
+    memo->slot[j].len = (unsigned char)(n + 1);
+    memo->slot[j].result = (unsigned char)r;
+    return r;
+}
+
 int kz_domain_has_public_suffix(const char *dom, size_t n)
+{
+    return kz_domain_has_public_suffix_memo(dom, n, NULL);
+}
+
+int kz_domain_has_public_suffix_memo(const char *dom, size_t n,
+                                     kz_psl_memo *memo)
 {
     char buf[KZ_MAX_DOMAIN + 1];
     if (!lower_copy(dom, n, buf))
@@ -603,7 +631,7 @@ int kz_domain_has_public_suffix(const char *dom, size_t n)
     if (psl_is_public_suffix2(psl, buf, type))
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (buf[i] == '.' && psl_is_public_suffix2(psl, buf + i + 1, type))
+        if (buf[i] == '.' && suffix_is_public(psl, buf + i + 1, memo))
             return 1;
     return 0;
 }

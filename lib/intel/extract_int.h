@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core_int.h"
 #include "kizashi/intel.h"
 
 /* What the document structure says the text at hand holds. */
@@ -41,6 +42,7 @@ typedef struct kz_psl_slot {
 } kz_psl_slot;
 typedef struct kz_psl_cache {
     kz_psl_slot slot[KZ_PSL_CACHE_SLOTS];
+    kz_psl_memo suffixes; /* for the names the slots do not hold */
 } kz_psl_cache;
 
 /* One segment of text to scan, with what the caller knows about it. */

@@ -1197,7 +1197,7 @@ static int has_ps(scan *sc, const char *d, size_t n)
     kz_psl_slot *e = &c->slot[h & (KZ_PSL_CACHE_SLOTS - 1)];
     if (e->len == n + 1 && memcmp(e->key, d, n) == 0)
         return e->result;
-    e->result = (uint8_t)kz_domain_has_public_suffix(d, n);
+    e->result = (uint8_t)kz_domain_has_public_suffix_memo(d, n, &c->suffixes);
     memcpy(e->key, d, n);
     e->len = (uint16_t)(n + 1);
     return e->result;

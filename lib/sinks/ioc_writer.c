@@ -322,10 +322,15 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
         write_escaped(w->out, input, strlen(input), 0);
         putc('\t', w->out);
     }
-    fputs(kz_type_name(e->type), w->out);
-    putc('\t', w->out);
-    write_escaped(w->out, v, vn, 0);
-    /* The line number by hand: fprintf is most of a line's cost. */
+    /* One write per line when the value needs no escaping (printable
+     * ASCII, as nearly every indicator is): stdio calls are most of the
+     * cost of a line. */
+    const char *tn = kz_type_name(e->type);
+    size_t tl = strlen(tn);
+    char line[512];
+    int plain = tl + vn + 24 <= sizeof line;
+    for (size_t i = 0; plain && i < vn; i++)
+        plain = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] < 0x7F;
     char num[24];
     size_t k = sizeof num;
     uint64_t ln = e->line;
@@ -335,6 +340,21 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
         ln /= 10;
     } while (ln);
     num[--k] = '\t';
+    if (plain) {
+        size_t m = 0;
+        memcpy(line, tn, tl);
+        m += tl;
+        line[m++] = '\t';
+        memcpy(line + m, v, vn);
+        m += vn;
+        memcpy(line + m, num + k, sizeof num - k);
+        m += sizeof num - k;
+        fwrite(line, 1, m, w->out);
+        return KZ_OK;
+    }
+    fputs(tn, w->out);
+    putc('\t', w->out);
+    write_escaped(w->out, v, vn, 0);
     fwrite(num + k, 1, sizeof num - k, w->out);
     return KZ_OK;
 }
