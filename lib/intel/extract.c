@@ -1124,10 +1124,7 @@ int kz_extract_line_boring(const char *s, size_t n)
 #if KZ_HAVE_V16
     for (; n - p >= 21 && p < n; p += 16) {
         kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
-        kz_v16 v4 = kz_v16_load(s + p + 4);
         kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
-        kz_v16 l2 = kz_v16_lower(v2);
         kz_v16 yes = kz_v16_or(
             kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
                       kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
@@ -1136,16 +1133,18 @@ int kz_extract_line_boring(const char *s, size_t n)
         yes = kz_v16_or(
             yes, kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'), kz_v16_eq(v0, '~')),
                            kz_v16_eq(v0, 0)));
-        /* '.' and ':' unless a sentence goes on; '(' before a form. */
-        kz_v16 ends = kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
-                      kz_v16_or(kz_v16_eq(v1, '\r'), kz_v16_eq(v1, '"'))),
-            kz_v16_or(kz_v16_eq(v1, '\''), kz_v16_eq(v1, ')')));
-        kz_v16 dc = kz_v16_andnot(
-            kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':')), ends);
-        kz_v16 paren = kz_v16_and(
-            kz_v16_eq(v0, '('),
-            kz_v16_or(
+        if (kz_v16_bits(kz_v16_or(v0, yes)))
+            return 0;
+        /* '.' and ':' unless a sentence goes on; '(' before a form: what
+         * follows is looked at only when there is one. */
+        kz_v16 dc = kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':'));
+        kz_v16 op = kz_v16_eq(v0, '(');
+        if (kz_v16_bits(kz_v16_or(dc, op))) {
+            kz_v16 ends = kz_v16_or(
+                kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
+                          kz_v16_or(kz_v16_eq(v1, '\r'), kz_v16_eq(v1, '"'))),
+                kz_v16_or(kz_v16_eq(v1, '\''), kz_v16_eq(v1, ')')));
+            kz_v16 form = kz_v16_or(
                 kz_v16_or(
                     kz_v16_or(
                         kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
@@ -1153,25 +1152,40 @@ int kz_extract_line_boring(const char *s, size_t n)
                     kz_v16_or(
                         kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
                         kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
-                kz_v16_high(v1)));
-        kz_v16 dot =
-            kz_v16_and(kz_v16_eq(l0, 'd'),
-                       kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
-        kz_v16 cve =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
-                       kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
-        kz_v16 as = kz_v16_and(
-            kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-            kz_v16_or(
-                kz_v16_or(kz_v16_range(v2, '0', '9'), kz_v16_eq(l2, 'n')),
-                kz_v16_and(kz_v16_eq(v2, ' '), kz_v16_range(v3, '0', '9'))));
-        kz_v16 b64 = kz_v16_and(
-            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
-            kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
-                       kz_v16_eq(v4, 'c')));
-        unsigned m = kz_v16_bits(
-            kz_v16_or(kz_v16_or(kz_v16_or(v0, yes), kz_v16_or(dc, paren)),
-                      kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64))));
+                kz_v16_high(v1));
+            if (kz_v16_bits(
+                    kz_v16_or(kz_v16_andnot(dc, ends), kz_v16_and(op, form))))
+                return 0;
+        }
+        /* "do", "cv", "as", "aH" first; the whole words only then. */
+        kz_v16 pair = kz_v16_or(
+            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'd'), kz_v16_eq(l1, 'o')),
+                      kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
+            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                      kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H'))));
+        unsigned m = 0;
+        if (kz_v16_bits(pair)) {
+            kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
+            kz_v16 v4 = kz_v16_load(s + p + 4);
+            kz_v16 l2 = kz_v16_lower(v2);
+            kz_v16 dot =
+                kz_v16_and(kz_v16_eq(l0, 'd'),
+                           kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
+            kz_v16 cve =
+                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+                           kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+            kz_v16 as =
+                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                           kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'),
+                                               kz_v16_eq(l2, 'n')),
+                                     kz_v16_and(kz_v16_eq(v2, ' '),
+                                                kz_v16_range(v3, '0', '9'))));
+            kz_v16 b64 = kz_v16_and(
+                kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+                kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
+                           kz_v16_eq(v4, 'c')));
+            m = kz_v16_bits(kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64)));
+        }
         if (m)
             return 0;
         unsigned hm = kz_v16_bits(

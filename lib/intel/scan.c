@@ -176,11 +176,14 @@ static int is_split(unsigned char c)
  * interesting_at and kz_scan_next_interesting_ref are the scalar
  * definition (and the tail of the vector loop). */
 
-/* What may follow a dot or colon that only ends a word ("end. ", "Note:"). */
-static int quiet_after(unsigned char c)
+/* What may follow a dot or colon inside a value ("evil.com", "e.g",
+ * "10.0", "::1", "a.-b"); anything else after it ends a word ("end. ",
+ * "Note:", "(see x.)") and leaves nothing to find there. A colon before a
+ * slash or backslash ("http://", "C:\\") is found by the slash. */
+static int continues_after(unsigned char c)
 {
-    return ascii_is_delim(c) || c == ')' || c == ']' || c == '}' || c == ',' ||
-           c == ';';
+    return kz_is_alnum(c) || c >= 0x80 || c == '.' || c == ':' || c == '-' ||
+           c == '_';
 }
 
 /* "CVE-", "AS1234", "ASN", "AS 1234", "aHR0" (base64 of "http") at p. */
@@ -217,7 +220,7 @@ static int interesting_at(const char *s, size_t p, size_t n)
         return 1;
     case '.':
     case ':':
-        return p + 1 < n && !quiet_after((unsigned char)s[p + 1]);
+        return p + 1 < n && continues_after((unsigned char)s[p + 1]);
     default:
         return word_pattern_at(s, p, n);
     }
@@ -241,40 +244,47 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
     unsigned run = 0; /* hex digits right before p */
     while (n - p >= 19 && p < n) {
         kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
         kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
-        kz_v16 l2 = kz_v16_lower(v2);
         kz_v16 spec = kz_v16_or(
             kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
                       kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
             kz_v16_or(kz_v16_eq(v0, '~'), kz_v16_eq(v0, '<')));
-        kz_v16 quiet = kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_le(v1, 0x20), kz_v16_eq(v1, 0x7F)),
-                      kz_v16_or(kz_v16_eq(v1, '"'), kz_v16_eq(v1, '\''))),
-            kz_v16_or(kz_v16_or(kz_v16_eq(v1, '`'), kz_v16_eq(v1, '<')),
-                      kz_v16_or(kz_v16_eq(v1, '>'), kz_v16_eq(v1, '|'))));
-        quiet = kz_v16_or(
-            quiet,
-            kz_v16_or(
-                kz_v16_or(kz_v16_or(kz_v16_eq(v1, '^'), kz_v16_eq(v1, ')')),
-                          kz_v16_or(kz_v16_eq(v1, ']'), kz_v16_eq(v1, '}'))),
-                kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, ';'))));
-        kz_v16 dc = kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':'));
-        spec = kz_v16_or(spec, kz_v16_andnot(dc, quiet));
-        kz_v16 cve =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
-                       kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
-        kz_v16 d2 = kz_v16_range(v2, '0', '9');
-        kz_v16 as =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                       kz_v16_or(kz_v16_or(d2, kz_v16_eq(l2, 'n')),
-                                 kz_v16_and(kz_v16_eq(v2, ' '),
-                                            kz_v16_range(v3, '0', '9'))));
-        kz_v16 b64 =
-            kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
-                       kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
-        unsigned m = kz_v16_bits(
-            kz_v16_or(kz_v16_or(v0, spec), kz_v16_or(cve, kz_v16_or(as, b64))));
+        unsigned m = kz_v16_bits(kz_v16_or(v0, spec));
+        /* A dot or colon, then (rarely) what follows it. */
+        unsigned dc =
+            kz_v16_bits(kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':')));
+        if (dc) {
+            kz_v16 cont = kz_v16_or(
+                kz_v16_or(kz_v16_range(v1, '0', '9'),
+                          kz_v16_range(l1, 'a', 'z')),
+                kz_v16_or(
+                    kz_v16_or(kz_v16_high(v1), kz_v16_eq(v1, '.')),
+                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '-')),
+                              kz_v16_eq(v1, '_'))));
+            m |= dc & kz_v16_bits(cont);
+        }
+        /* "as", "cv", "aH" first; the whole words only when one is there. */
+        kz_v16 pair = kz_v16_or(
+            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                      kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
+            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')));
+        if (kz_v16_bits(pair)) {
+            kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
+            kz_v16 l2 = kz_v16_lower(v2);
+            kz_v16 cve =
+                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+                           kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+            kz_v16 as =
+                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                           kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'),
+                                               kz_v16_eq(l2, 'n')),
+                                     kz_v16_and(kz_v16_eq(v2, ' '),
+                                                kz_v16_range(v3, '0', '9'))));
+            kz_v16 b64 =
+                kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+                           kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
+            m |= kz_v16_bits(kz_v16_or(cve, kz_v16_or(as, b64)));
+        }
         unsigned hm = kz_v16_bits(
             kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
         unsigned hx = 16; /* where a hex run reaches 32 digits */
