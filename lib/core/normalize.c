@@ -1211,6 +1211,7 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
                 *outlen = n;
             return KZ_OK;
         }
+        out[0] = '\0'; /* a failure leaves the output empty */
     }
     if (dl) {
         uint8_t d[64];

@@ -1140,10 +1140,17 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
 static size_t window_start(const char *s, size_t i, size_t t)
 {
     size_t r = t;
-    for (int w = 0; w < 3; w++) {
+    /* A bracket glued to a word ("evil[.]com", "hxxp[:]//", "a(at)b")
+     * starts a form in that word at the earliest. */
+    unsigned char c = (unsigned char)s[t];
+    int words = (c == '[' || c == '(' || c == '{') && t > i &&
+                        !is_ws((unsigned char)s[t - 1])
+                    ? 1
+                    : 3;
+    for (int w = 0; w < words; w++) {
         while (r > i && !is_ws((unsigned char)s[r - 1]))
             r--;
-        if (w < 2)
+        if (w < words - 1)
             while (r > i && is_ws((unsigned char)s[r - 1]))
                 r--;
     }
