@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "core/simd_int.h"
 #include "core/refang_int.h"
 #include "kizashi/limits.h"
 
@@ -1197,8 +1198,22 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
     }
     size_t dl = digest_len_of(t);
     if (dl && n == 2 * dl && cap > n) {
-        /* Plain hex, as nearly every digest is written: lower-cased. */
+        /* Plain hex, as nearly every digest is written: lower-cased
+         * (digests are 32 to 128 digits: sixteen at a time). */
         size_t i = 0;
+#if KZ_HAVE_V16
+        for (; i + 16 <= n; i += 16) {
+            kz_v16 v = kz_v16_load(s + i);
+            kz_v16 l = kz_v16_lower(v);
+            kz_v16 dig = kz_v16_range(v, '0', '9');
+            kz_v16 hex = kz_v16_or(dig, kz_v16_range(l, 'a', 'f'));
+            if (kz_v16_bits(hex) != 0xFFFF)
+                break;
+            /* digits stay, letters are lower-cased */
+            kz_v16_store(out + i,
+                         kz_v16_or(kz_v16_and(dig, v), kz_v16_andnot(l, dig)));
+        }
+#endif
         for (; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             if (!kz_is_xdigit(c))

@@ -26,6 +26,10 @@ static inline kz_v16 kz_v16_load(const char *p)
 {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
+static inline void kz_v16_store(char *p, kz_v16 v)
+{
+    _mm_storeu_si128((__m128i *)(void *)p, v);
+}
 static inline unsigned kz_v16_bits(kz_v16 m)
 {
     return (unsigned)_mm_movemask_epi8(m);

@@ -890,6 +890,51 @@ static void test_defang__cap_too_small_is_limit(void **state)
                      KZ_ERR_PARSE);
 }
 
+
+/* The plain-hex path of kz_normalize (sixteen digits at a time) gives what
+ * the byte round trip gives, and fails with an empty output at any bad
+ * digit. */
+static void test_normalize__plain_hex_path_equals_round_trip(void **state)
+{
+    (void)state;
+    static const char digits[] = "0123456789abcdefABCDEF";
+    static const struct {
+        kz_type t;
+        size_t n;
+    } kinds[] = {{KZ_T_MD5, 32},
+                 {KZ_T_SHA1, 40},
+                 {KZ_T_SHA256, 64},
+                 {KZ_T_SHA512, 128}};
+    uint32_t seed = 4242;
+    char in[129], out[200], want[200];
+    for (int t = 0; t < 20000; t++) {
+        size_t k = (size_t)t % 4, n = kinds[k].n;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = digits[(seed >> 16) % (sizeof digits - 1)];
+        }
+        uint8_t b[64];
+        size_t bl = 0, len = 0;
+        assert_int_equal(kz_norm_hash(in, n, b, sizeof b, &bl), KZ_OK);
+        kz_hex_format(b, bl, want);
+        assert_int_equal(kz_normalize(kinds[k].t, in, n, out, sizeof out, &len),
+                         KZ_OK);
+        assert_int_equal(len, n);
+        assert_string_equal(out, want);
+        /* One bad digit anywhere. */
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 16) % n;
+        char keep = in[at];
+        in[at] = (seed & 1) ? 'g' : ':';
+        len = 7;
+        assert_int_equal(kz_normalize(kinds[k].t, in, n, out, sizeof out, &len),
+                         KZ_ERR_PARSE);
+        assert_int_equal(len, 0);
+        assert_string_equal(out, "");
+        in[at] = keep;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -922,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_hash__plain_and_separated_forms),
         cmocka_unit_test(test_hex_format__lower_case),
         cmocka_unit_test(test_normalize__hash_types_check_length),
+        cmocka_unit_test(test_normalize__plain_hex_path_equals_round_trip),
         cmocka_unit_test(test_normalize__ip_types),
         cmocka_unit_test(test_normalize__cve_forms),
         cmocka_unit_test(test_normalize__asn_forms),
