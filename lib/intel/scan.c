@@ -99,6 +99,11 @@ static int ascii_is_delim(unsigned char c)
            c == '<' || c == '>' || c == '|' || c == '^';
 }
 
+/* Characters that split a generic chunk into tokens, and hex digits, as
+ * a table of all 256 bytes (filled once by sets_init). */
+enum { TC_SPLIT = 1, TC_HEX = 2 };
+static unsigned char tok_class[256];
+
 /* Byte classes of ASCII for the chunk loop. */
 enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4, BC_COLON = 8, BC_SLASH = 16 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
@@ -123,6 +128,11 @@ static void byte_class_init(void)
             k |= WC_INITIAL;
         word_class[c] = k;
     }
+    for (const char *p = ",;()[]{}!?*=#$&"; *p; p++)
+        tok_class[(unsigned char)*p] |= TC_SPLIT;
+    for (unsigned c = 0; c < 256; c++)
+        if (kz_is_xdigit((unsigned char)c))
+            tok_class[c] |= TC_HEX;
     for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
         if (ascii_is_delim((unsigned char)c))
@@ -159,12 +169,9 @@ static size_t delim_len(const char *s, size_t n, size_t i)
     return delim_len_as(s, n, i, cp_is_delim);
 }
 
-/* Characters that split a generic chunk into tokens. */
 static int is_split(unsigned char c)
 {
-    return c == ',' || c == ';' || c == '(' || c == ')' || c == '[' ||
-           c == ']' || c == '{' || c == '}' || c == '!' || c == '?' ||
-           c == '*' || c == '=' || c == '#' || c == '$' || c == '&';
+    return tok_class[c] & TC_SPLIT;
 }
 
 /* ---- the chunk prefilter -------------------------------------------------
@@ -1344,10 +1351,10 @@ static int try_put(scan *sc, kz_type t, size_t a, size_t b)
 
 static int all_hex(const char *s, size_t n)
 {
+    unsigned char all = TC_HEX;
     for (size_t i = 0; i < n; i++)
-        if (!kz_is_xdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
+        all &= tok_class[(unsigned char)s[i]];
+    return all != 0;
 }
 
 static int all_digits(const char *s, size_t n)
@@ -2328,8 +2335,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             size_t p = kz_scan_next_interesting(s, i, b);
             if (p >= b)
                 break;
-            while (p > i && !ascii_is_delim((unsigned char)s[p - 1]))
-                p--;
+            while (p > i && !(byte_class[(unsigned char)s[p - 1]] & BC_DELIM))
+                p--; /* bytes before p are ASCII: none is interesting */
             i = p;
         }
         size_t dl;
