@@ -155,6 +155,7 @@ struct kz_extractor {
     int cur_from_href;
     int cur_ctx;      /* line context flags, -1 until the scanner asks */
     int cur_hashw;    /* hash words on the line, -1 until the scanner asks */
+    int cur_ascii;    /* the line is ASCII without NUL: columns are offsets */
     size_t col_off;   /* byte offset and code points counted so far on */
     uint64_t col_cps; /* the current line, for columns */
     kz_psl_cache *psl;
@@ -469,15 +470,20 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     e.raw = x->cur_orig + oa;
     e.raw_len = ob - oa;
     e.line = x->cur_line;
-    /* Columns count code points from the line start: counted on from the
-     * previous candidate, so a long line costs linear time. */
-    if (oa < x->col_off) {
-        x->col_off = 0;
-        x->col_cps = 0;
+    /* Columns count code points from the line start: byte offsets on an
+     * ASCII line, else counted on from the previous candidate, so a long
+     * line costs linear time. */
+    if (x->cur_ascii) {
+        e.column = 1 + oa;
+    } else {
+        if (oa < x->col_off) {
+            x->col_off = 0;
+            x->col_cps = 0;
+        }
+        x->col_cps += count_cps(x->cur_orig + x->col_off, oa - x->col_off);
+        x->col_off = oa;
+        e.column = 1 + x->col_cps;
     }
-    x->col_cps += count_cps(x->cur_orig + x->col_off, oa - x->col_off);
-    x->col_off = oa;
-    e.column = 1 + x->col_cps;
     e.offset = x->fmt == KZ_TEXT_HTML ? 0 : x->cur_off + oa;
     e.port = c->port;
     e.cls = c->cls;
@@ -1007,6 +1013,7 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 #endif
     while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
         i++;
+    x->cur_ascii = i == n;
     if (i == n)
         return s;
     int copied = 0;
