@@ -828,17 +828,20 @@ static int ctx_of_word(const char *w, size_t n)
 #undef STARTS
 }
 
-/* Two-letter beginnings of the words ctx_of_word knows, one bit per
- * second letter: most words of a line are rejected by this alone. */
-static uint32_t ctx_prefix[26];
+/* Three-letter beginnings of the words ctx_of_word knows, one bit per
+ * third letter: most words of a line are rejected by this alone. */
+static uint32_t ctx_prefix[26 * 26]; /* third letters, '3' is bit 26 */
 
 static void ctx_prefix_init(void)
 {
-    static const char *const pfx[] = {"av", "ad", "au", "bu", "bl", "co", "cr",
-                                      "fi", "im", "ja", "pu", "pe", "re", "so",
-                                      "se", "ss", "tl", "ve", "wh", NULL};
-    for (size_t k = 0; pfx[k]; k++)
-        ctx_prefix[pfx[k][0] - 'a'] |= 1u << (pfx[k][1] - 'a');
+    static const char *const pfx[] = {"ava", "adv", "aut", "bui", "blo", "con",
+                                      "cre", "fir", "imp", "ja3", "pub", "peh",
+                                      "rel", "ref", "rep", "sou", "see", "ser",
+                                      "ssd", "tls", "ver", "whi", NULL};
+    for (size_t k = 0; pfx[k]; k++) {
+        unsigned c2 = pfx[k][2] == '3' ? 26u : (unsigned)(pfx[k][2] - 'a');
+        ctx_prefix[(pfx[k][0] - 'a') * 26 + (pfx[k][1] - 'a')] |= 1u << c2;
+    }
 }
 
 /* The context flag of the word starting at p (a letter that no letter or
@@ -849,7 +852,10 @@ static int ctx_word_at(const char *s, size_t p, size_t n)
     if (p + 2 >= n || c0 >= 26)
         return 0;
     unsigned c1 = ((unsigned char)s[p + 1] | 0x20) - 'a';
-    if (c1 >= 26 || !(ctx_prefix[c0] & (1u << c1)))
+    unsigned char t = (unsigned char)s[p + 2];
+    unsigned c2 = t == '3' ? 26u : ((unsigned)(t | 0x20) - 'a');
+    if (c1 >= 26 || c2 > 26 || (c2 == 26 && t != '3') ||
+        !(ctx_prefix[c0 * 26 + c1] & (1u << c2)))
         return 0;
     size_t j = p + 2;
     while (j < n && j - p <= 12 && (word_class[(unsigned char)s[j]] & WC_ALNUM))

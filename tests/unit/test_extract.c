@@ -611,6 +611,29 @@ static void test_prefilter__hash_words_equal_definition(void **state)
     assert_true(found > 1000 && found < 199000);
 }
 
+
+/* Every context word is found, whatever its case, and a longer word that
+ * only starts like one is not. */
+static void test_prefilter__every_context_word_is_found(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "available", "Advisory", "AUTHOR", "authentihash", "build",
+        "blogpost", "contact", "credits", "firmware", "imphash", "ja3",
+        "JA3S", "published", "pehash", "release", "reference", "references",
+        "report", "source", "sources", "see", "serial", "ssdeep", "tlsh",
+        "version", "ver", "whitepaper"};
+    char line[64];
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        int n = snprintf(line, sizeof line, "the %s is here", words[i]);
+        if (!kz_scan_line_context(line, (size_t)n))
+            fail_msg("context word \"%s\" not found", words[i]);
+    }
+    assert_int_equal(kz_scan_line_context("the versions seen", 17) &
+                         KZ_CTX_VERSION,
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
         cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
         cmocka_unit_test(test_prefilter__hash_words_equal_definition),
+        cmocka_unit_test(test_prefilter__every_context_word_is_found),
         cmocka_unit_test(test_extract__single_long_line_is_bounded_and_found),
         cmocka_unit_test(test_extract__nul_and_invalid_utf8_warn_and_go_on),
         cmocka_unit_test(test_extract__callback_can_stop),
