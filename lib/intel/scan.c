@@ -327,6 +327,18 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 #endif
 }
 
+/* Whether [a, b) holds a run of 32 hex digits or more. */
+static int hex_run_32(const char *s, size_t a, size_t b)
+{
+    size_t run = 0;
+    for (size_t p = a; p < b; p++) {
+        run = kz_is_xdigit((unsigned char)s[p]) ? run + 1 : 0;
+        if (run >= 32)
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether the chunk [a, b) holds a word pattern (looking ahead up to n). */
 static int word_pattern_in(const char *s, size_t a, size_t b, size_t n)
 {
@@ -2362,7 +2374,6 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         }
         size_t j = i;
         unsigned cls = 0;
-        size_t hexrun = 0, maxhex = 0;
         for (;;) {
             if (j >= b)
                 break;
@@ -2372,22 +2383,18 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                 if (k & BC_DELIM)
                     break;
                 cls |= k;
-                hexrun = (k & BC_HEX) ? hexrun + 1 : 0;
-                if (hexrun > maxhex)
-                    maxhex = hexrun;
                 j++;
             } else {
                 if (delim_len(s, b, j))
                     break;
                 cls |= BC_SPECIAL; /* IDN hosts, names: look closer */
-                hexrun = 0;
                 j++;
             }
         }
         /* Fast path: plain words and numbers hold no indicator unless a
          * code span or table column says what they are (or "AS 1234"). */
-        if (!(cls & BC_SPECIAL) && maxhex < 32 && !sc->in_code &&
-            !sc->seg->whole_cell && !word_pattern_in(s, i, j, b)) {
+        if (!(cls & BC_SPECIAL) && !sc->in_code && !sc->seg->whole_cell &&
+            !hex_run_32(s, i, j) && !word_pattern_in(s, i, j, b)) {
             i = j;
             continue;
         }
