@@ -101,7 +101,15 @@ static int ascii_is_delim(unsigned char c)
 
 /* Characters that split a generic chunk into tokens, and hex digits, as
  * a table of all 256 bytes (filled once by sets_init). */
-enum { TC_SPLIT = 1, TC_HEX = 2 };
+enum {
+    TC_SPLIT = 1,
+    TC_HEX = 2,
+    TC_COLON = 4,
+    TC_AT = 8,
+    TC_SLASH = 16,
+    TC_BSLASH = 32,
+    TC_PCT = 64
+};
 static unsigned char tok_class[256];
 
 /* Byte classes of ASCII for the chunk loop. */
@@ -133,6 +141,11 @@ static void byte_class_init(void)
     for (unsigned c = 0; c < 256; c++)
         if (kz_is_xdigit((unsigned char)c))
             tok_class[c] |= TC_HEX;
+    tok_class[':'] |= TC_COLON;
+    tok_class['@'] |= TC_AT;
+    tok_class['/'] |= TC_SLASH;
+    tok_class['\\'] |= TC_BSLASH;
+    tok_class['%'] |= TC_PCT;
     for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
         if (ascii_is_delim((unsigned char)c))
@@ -2093,6 +2106,14 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (b <= a)
         return;
     size_t n = b - a;
+    /* Which characters the token holds, in one pass: the tests below look
+     * for a character only when it is there. */
+    unsigned any = 0, all = 0xFF;
+    for (size_t i = a; i < b; i++) {
+        unsigned t = tok_class[(unsigned char)s[i]];
+        any |= t;
+        all &= t;
+    }
 
     if (g->hint == KZ_HINT_SKIP)
         return;
@@ -2101,14 +2122,14 @@ static void scan_token(scan *sc, size_t a, size_t b)
         return;
     }
     /* Hashes and thumbprints. */
-    if (all_hex(s + a, n)) {
+    if (all & TC_HEX) {
         if (n == 32 || n == 40 || n == 64 || n == 128)
             scan_hash(sc, a, b);
         return;
     }
     if (n > 32 && scan_glued_hash(sc, a, b))
         return;
-    if (memchr(s + a, ':', n) && scan_thumbprint(sc, a, b))
+    if ((any & TC_COLON) && scan_thumbprint(sc, a, b))
         return;
     /* CVE and AS numbers. */
     if (n >= 13 && starts_ci(s + a, n, "cve-")) {
@@ -2130,11 +2151,11 @@ static void scan_token(scan *sc, size_t a, size_t b)
     /* Addresses. */
     if (kz_is_digit((unsigned char)s[a]) && scan_ipv4(sc, a, b))
         return;
-    const char *col = memchr(s + a, ':', n);
+    const char *col = (any & TC_COLON) ? memchr(s + a, ':', n) : NULL;
     if (col && scan_ipv6(sc, a, b))
         return;
     uint16_t port = 0;
-    if (col && !memchr(s + a, '@', n)) {
+    if (col && !(any & TC_AT)) {
         /* "host:port" keeps the host (and the port); "SHA-256:<hash>" or
          * "C2:host" are two tokens. */
         size_t c = (size_t)(col - s);
@@ -2157,7 +2178,7 @@ static void scan_token(scan *sc, size_t a, size_t b)
         }
     }
     /* Emails. */
-    const char *at = memchr(s + a, '@', n);
+    const char *at = (any & TC_AT) ? memchr(s + a, '@', n) : NULL;
     if (at) {
         size_t atp = (size_t)(at - s);
         if (!scan_email(sc, a, b, atp)) {
@@ -2170,13 +2191,13 @@ static void scan_token(scan *sc, size_t a, size_t b)
     /* Slashes: paths under known roots, or host/path without a scheme;
      * anything else with a slash (detection names "Win32/Agent.X", "and/or",
      * URL paths) is not an indicator. */
-    if (s[a] == '~' || memchr(s + a, '/', n))
+    if (s[a] == '~' || ((any & TC_SLASH) && memchr(s + a, '/', n)))
         return;
     /* Windows names with a backslash that did not start a path. */
-    if (memchr(s + a, '\\', n))
+    if ((any & TC_BSLASH) && memchr(s + a, '\\', n))
         return;
     /* Percent-encoding outside a URL separates words ("evil.com%2F"). */
-    const char *pc = memchr(s + a, '%', n);
+    const char *pc = (any & TC_PCT) ? memchr(s + a, '%', n) : NULL;
     if (pc) {
         size_t p = (size_t)(pc - s);
         scan_token(sc, a, p);
