@@ -29,17 +29,19 @@
 /* Table columns we track. */
 #define MAX_COLS 32
 
-/* A de-duplication slot: 16 bytes, so the table of a million values stays
- * small enough for the caches (its first probe is a cache miss per
- * candidate on large inputs). h is the upper half of the value's hash; the
- * slot index comes from the lower half. */
-typedef struct dd_ent {
-    uint64_t h; /* the value's hash (never 0); 0: free slot */
+/* De-duplication: a table of 8-byte slots (the upper half of the value's
+ * hash, and 1 + the index of its record; 0: free) over records appended in
+ * order. Small slots keep the table of a million values at 16 MiB (its
+ * first probe is a cache miss per candidate on large inputs, and every
+ * byte of it is zeroed as it grows); records hold the whole hash, so
+ * growing never rereads the values. */
+typedef struct dd_rec {
+    uint64_t h; /* the value's hash (never 0) */
     uint32_t off;
     uint32_t len : 24; /* values are shorter than KZ_MAX_YARA_RULE */
     uint32_t type : 7;
     uint32_t cls : 1;
-} dd_ent;
+} dd_rec;
 
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
@@ -123,8 +125,10 @@ struct kz_extractor {
     int yara_pre_comment; /* inside a block comment of the prelude */
 
     /* de-duplication */
-    dd_ent *dd;
+    uint64_t *dd; /* slots */
     size_t dd_cap, dd_n;
+    dd_rec *rec; /* dd_n records */
+    size_t rec_cap;
     /* Values waiting for the de-duplication table, whose slots were
      * prefetched when they were queued (the table outgrows the caches). */
     struct dq_item {
@@ -248,7 +252,7 @@ static uint64_t hash_value(kz_type t, const char *v, size_t n)
 static int dd_grow(kz_extractor *x)
 {
     size_t ncap = x->dd_cap ? x->dd_cap * 2 : 1024;
-    dd_ent *nt = kz_calloc(ncap, sizeof *nt);
+    uint64_t *nt = kz_calloc(ncap, sizeof *nt);
     if (!nt)
         return -1;
 #ifdef MADV_HUGEPAGE
@@ -262,13 +266,12 @@ static int dd_grow(kz_extractor *x)
             (void)madvise((void *)a0, a1 - a0, MADV_HUGEPAGE);
     }
 #endif
-    for (size_t i = 0; i < x->dd_cap; i++) {
-        if (!x->dd[i].h)
-            continue;
-        size_t j = x->dd[i].h & (ncap - 1);
-        while (nt[j].h)
+    for (size_t i = 0; i < x->dd_n; i++) {
+        uint64_t h = x->rec[i].h;
+        size_t j = h & (ncap - 1);
+        while (nt[j])
             j = (j + 1) & (ncap - 1);
-        nt[j] = x->dd[i];
+        nt[j] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(i + 1);
     }
     kz_free(x->dd);
     x->dd = nt;
@@ -292,18 +295,30 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
         return 1;
     if (n >= (1u << 24))
         return 1;
+    uint64_t tag = h & 0xFFFFFFFF00000000ULL;
     size_t j = h & (x->dd_cap - 1);
-    while (x->dd[j].h) {
-        dd_ent *e = &x->dd[j];
-        if (e->h == h && e->type == t && e->len == n &&
-            memcmp(x->pool + e->off, v, n) == 0) {
-            if (!e->cls && cls == KZ_CLASS_INDICATOR) {
-                e->cls = 1;
-                return 1;
+    uint64_t slot;
+    while ((slot = x->dd[j]) != 0) {
+        if ((slot & 0xFFFFFFFF00000000ULL) == tag) {
+            dd_rec *e = &x->rec[(uint32_t)slot - 1];
+            if (e->h == h && e->type == t && e->len == n &&
+                memcmp(x->pool + e->off, v, n) == 0) {
+                if (!e->cls && cls == KZ_CLASS_INDICATOR) {
+                    e->cls = 1;
+                    return 1;
+                }
+                return 0;
             }
-            return 0;
         }
         j = (j + 1) & (x->dd_cap - 1);
+    }
+    if (x->dd_n == x->rec_cap) {
+        size_t nc = x->rec_cap ? x->rec_cap * 2 : 512;
+        dd_rec *nr = kz_realloc(x->rec, nc * sizeof *nr);
+        if (!nr)
+            return 1;
+        x->rec = nr;
+        x->rec_cap = nc;
     }
     if (x->pool_n + n > x->pool_cap) {
         size_t nc = x->pool_cap ? x->pool_cap * 2 : 65536;
@@ -318,12 +333,13 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     if (x->pool_n > UINT32_MAX - n)
         return 1;
     memcpy(x->pool + x->pool_n, v, n);
-    dd_ent *e = &x->dd[j];
+    dd_rec *e = &x->rec[x->dd_n];
     e->h = h;
     e->off = (uint32_t)x->pool_n;
     e->len = (uint32_t)n;
     e->type = (uint32_t)t;
     e->cls = cls == KZ_CLASS_INDICATOR;
+    x->dd[j] = tag | (uint64_t)(x->dd_n + 1);
     x->pool_n += n;
     x->dd_n++;
     return 1;
@@ -1875,6 +1891,7 @@ void kz_extractor_free(kz_extractor *x)
     kz_free(x->yara);
     kz_free(x->psl);
     kz_free(x->dd);
+    kz_free(x->rec);
     kz_free(x->pool);
     kz_free(x);
 }
