@@ -2704,6 +2704,58 @@ static int scan_hash_name_line(scan *sc)
     return 1;
 }
 
+/* A list item under a file names heading that is one name with spaces or
+ * non-ASCII letters ("- Payment Details.pdf.exe", "・請求書_11月.xlsm"):
+ * [*a, *b) is the name. Items with commas, semicolons, pipes, backticks,
+ * tabs or a link, or that do not end in a file extension, are left to the
+ * chunk scan (a description, several names). */
+static int name_list_item(const char *s, size_t n, size_t *a, size_t *b)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i >= n)
+        return 0;
+    if ((s[i] == '-' || s[i] == '*' || s[i] == '+') && i + 1 < n &&
+        s[i + 1] == ' ') {
+        i += 2;
+    } else if (n - i >= 3 && (memcmp(s + i, "\xe3\x83\xbb", 3) == 0 || /* ・ */
+                              memcmp(s + i, "\xe2\x80\xa2", 3) == 0)) { /* • */
+        i += 3;
+    } else if (kz_is_digit((unsigned char)s[i])) {
+        size_t d = i;
+        while (d < n && kz_is_digit((unsigned char)s[d]))
+            d++;
+        if (d + 1 >= n || (s[d] != '.' && s[d] != ')') || s[d + 1] != ' ')
+            return 0;
+        i = d + 2;
+    } else {
+        return 0;
+    }
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    size_t e = n;
+    while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e <= i)
+        return 0;
+    int wide = 0;
+    for (size_t k = i; k < e; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == ',' || c == ';' || c == '|' || c == '`' || c == '\t' ||
+            c == '/' || c == '\\')
+            return 0;
+        wide |= c == ' ' || c >= 0x80;
+    }
+    size_t dot;
+    size_t el = last_label(s, i, e, &dot);
+    if (!wide || el == 0 || dot == i || !kz_scan_is_file_ext(s + dot + 1, el))
+        return 0;
+    *a = i;
+    *b = e;
+    return 1;
+}
+
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
 {
     scan sc;
@@ -2737,6 +2789,12 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     }
     if (!seg->whole_cell && scan_hash_name_line(&sc))
         return;
+    size_t ia, ib;
+    if (!seg->whole_cell && seg->hint == KZ_HINT_FILENAME &&
+        name_list_item(seg->s, seg->n, &ia, &ib)) {
+        scan_whole(&sc, ia, ib);
+        return;
+    }
     /* Code spans first, then the text between them. */
     const char *s = seg->s;
     size_t i = 0, last = 0;
