@@ -76,6 +76,7 @@ typedef struct kz_segment {
 #define KZ_CTX_IMPHASH 0x20      /* "imphash", "ssdeep", "tlsh" */
 #define KZ_CTX_AUTHOR 0x40       /* "author", "contact": e-mails are people */
 #define KZ_CTX_AUTHENTIHASH 0x80 /* "authentihash" */
+#define KZ_CTX_MUTEX 0x100       /* "mutex", "mutant": a code span names one */
 
 /* A candidate found by the scanner: [start, end) in the segment's refanged
  * text (relative to s), its type, the canonical value, its port. */

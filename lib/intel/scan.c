@@ -826,6 +826,10 @@ static int ctx_of_word(const char *w, size_t n)
         return IS("imphash") ? KZ_CTX_IMPHASH : 0;
     case 'j':
         return IS("ja3") ? KZ_CTX_JA3 : IS("ja3s") ? KZ_CTX_JA3S : 0;
+    case 'm':
+        return IS("mutex") || IS("mutexes") || IS("mutant") || IS("mutants")
+                   ? KZ_CTX_MUTEX
+                   : 0;
     case 'p':
         return IS("published") ? KZ_CTX_SOURCE
                : IS("pehash")  ? KZ_CTX_IMPHASH
@@ -860,9 +864,9 @@ static uint32_t ctx_prefix[26 * 26]; /* third letters, '3' is bit 26 */
 static void ctx_prefix_init(void)
 {
     static const char *const pfx[] = {"ava", "adv", "aut", "bui", "blo", "con",
-                                      "cre", "fir", "imp", "ja3", "pub", "peh",
-                                      "rel", "ref", "rep", "sou", "see", "ser",
-                                      "ssd", "tls", "ver", "whi", NULL};
+                                      "cre", "fir", "imp", "ja3", "mut", "pub",
+                                      "peh", "rel", "ref", "rep", "sou", "see",
+                                      "ser", "ssd", "tls", "ver", "whi", NULL};
     for (size_t k = 0; pfx[k]; k++) {
         unsigned c2 = pfx[k][2] == '3' ? 26u : (unsigned)(pfx[k][2] - 'a');
         ctx_prefix[(pfx[k][0] - 'a') * 26 + (pfx[k][1] - 'a')] |= 1u << c2;
@@ -1227,6 +1231,7 @@ typedef struct scan {
     void *ud;
     char buf[KZ_MAX_VALUE + 1];
     int in_code; /* the text at hand is a whole code span or cell */
+    int in_cmd;  /* ... holding several words: a command line */
 } scan;
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
@@ -1548,9 +1553,10 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     memcpy(sc->buf, v, vn);
     sc->buf[vn] = '\0';
-    if (!whole && is_system_file(s, n)) {
+    if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
         put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
-            "standard system file named in prose");
+            sc->in_cmd ? "standard system file in a command line"
+                       : "standard system file named in prose");
         return;
     }
     size_t el = last_label(sc->seg->s, a, b, &dot);
@@ -2509,6 +2515,27 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
     }
 }
 
+/* A code span on a line that speaks of a mutex is one when it is not
+ * shaped as another type: a "Global\\", "Local\\" or "Session\\" name, or a
+ * word with a letter and no dot, slash, colon or '@' that is not hex. */
+static int mutex_shaped(const char *s, size_t a, size_t b)
+{
+    size_t n = b - a;
+    if (starts_ci(s + a, n, "global\\") || starts_ci(s + a, n, "local\\") ||
+        starts_ci(s + a, n, "session\\"))
+        return 1;
+    if (n < 3 || all_hex(s + a, n))
+        return 0;
+    int letter = 0;
+    for (size_t p = a; p < b; p++) {
+        unsigned char c = (unsigned char)s[p];
+        if (c == '.' || c == '/' || c == ':' || c == '@' || c == '\\')
+            return 0;
+        letter |= kz_is_alpha(c);
+    }
+    return letter;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -2612,10 +2639,17 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             return;
         }
     }
-    int saved = sc->in_code;
+    if (!spaces && (line_ctx(sc) & KZ_CTX_MUTEX) && mutex_shaped(s, a, b)) {
+        /* "Mutex: `Global\{...}`": the line says what the span is. */
+        put_text(sc, KZ_T_MUTEX, a, b);
+        return;
+    }
+    int saved = sc->in_code, saved_cmd = sc->in_cmd;
     sc->in_code = 1;
+    sc->in_cmd = spaces; /* a command line, not one name */
     scan_chunks(sc, a, b);
     sc->in_code = saved;
+    sc->in_cmd = saved_cmd;
 }
 
 /* User agents: "Mozilla/5.0 (...) ..." runs to the end of the text, to a
@@ -2763,6 +2797,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.emit = emit;
     sc.ud = ud;
     sc.in_code = 0;
+    sc.in_cmd = 0;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;

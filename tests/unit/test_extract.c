@@ -611,27 +611,26 @@ static void test_prefilter__hash_words_equal_definition(void **state)
     assert_true(found > 1000 && found < 199000);
 }
 
-
 /* Every context word is found, whatever its case, and a longer word that
  * only starts like one is not. */
 static void test_prefilter__every_context_word_is_found(void **state)
 {
     (void)state;
     static const char *const words[] = {
-        "available", "Advisory", "AUTHOR", "authentihash", "build",
-        "blogpost", "contact", "credits", "firmware", "imphash", "ja3",
-        "JA3S", "published", "pehash", "release", "reference", "references",
-        "report", "source", "sources", "see", "serial", "ssdeep", "tlsh",
-        "version", "ver", "whitepaper"};
+        "available", "Advisory", "AUTHOR",    "authentihash", "build",
+        "blogpost",  "contact",  "credits",   "firmware",     "imphash",
+        "ja3",       "JA3S",     "mutex",     "Mutants",      "published",
+        "pehash",    "release",  "reference", "references",   "report",
+        "source",    "sources",  "see",       "serial",       "ssdeep",
+        "tlsh",      "version",  "ver",       "whitepaper"};
     char line[64];
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         int n = snprintf(line, sizeof line, "the %s is here", words[i]);
         if (!kz_scan_line_context(line, (size_t)n))
             fail_msg("context word \"%s\" not found", words[i]);
     }
-    assert_int_equal(kz_scan_line_context("the versions seen", 17) &
-                         KZ_CTX_VERSION,
-                     0);
+    assert_int_equal(
+        kz_scan_line_context("the versions seen", 17) & KZ_CTX_VERSION, 0);
 }
 
 int main(void)
