@@ -847,7 +847,8 @@ static int ctx_of_word(const char *w, size_t n)
     case 't':
         return IS("tlsh") ? KZ_CTX_IMPHASH : 0;
     case 'v':
-        return IS("version") || IS("ver") ? KZ_CTX_VERSION : 0;
+        return IS("version") || IS("versions") || IS("ver") ? KZ_CTX_VERSION
+                                                            : 0;
     case 'w':
         return IS("whitepaper") ? KZ_CTX_SOURCE : 0;
     default:
@@ -2131,6 +2132,12 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (all & TC_HEX) {
         if (n == 32 || n == 40 || n == 64 || n == 128)
             scan_hash(sc, a, b);
+        return;
+    }
+    /* "0x5f4dcc3b...": a digest written as a C constant. */
+    if ((n == 34 || n == 42 || n == 66 || n == 130) && s[a] == '0' &&
+        (s[a + 1] == 'x' || s[a + 1] == 'X') && all_hex(s + a + 2, n - 2)) {
+        scan_hash(sc, a + 2, b);
         return;
     }
     if (n > 32 && scan_glued_hash(sc, a, b))
