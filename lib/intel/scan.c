@@ -626,18 +626,48 @@ static const char *const reference_sites[] = {"welivesecurity.com",
 
 /* Well-known benign registrable domains: mentioned in prose, never worth a
  * block (they would be flagged by a top-sites warninglist anyway). */
-static const char *const benign_domains[] = {
-    "google.com",        "microsoft.com",     "windows.com",
-    "windowsupdate.com", "live.com",          "office.com",
-    "office365.com",     "outlook.com",       "apple.com",
-    "icloud.com",        "amazon.com",        "github.com",
-    "gitlab.com",        "stackoverflow.com", "mozilla.org",
-    "wikipedia.org",     "twitter.com",       "x.com",
-    "facebook.com",      "linkedin.com",      "youtube.com",
-    "yahoo.com",         "bing.com",          "cloudflare.com",
-    "akamai.com",        "adobe.com",         "oracle.com",
-    "ibm.com",           "python.org",        "w3.org",
-    "ietf.org",          "iana.org",          NULL};
+static const char *const benign_domains[] = {"google.com",
+                                             "microsoft.com",
+                                             "windows.com",
+                                             "windowsupdate.com",
+                                             "live.com",
+                                             "office.com",
+                                             "office365.com",
+                                             "outlook.com",
+                                             "apple.com",
+                                             "icloud.com",
+                                             "amazon.com",
+                                             "github.com",
+                                             "gitlab.com",
+                                             "stackoverflow.com",
+                                             "mozilla.org",
+                                             "wikipedia.org",
+                                             "twitter.com",
+                                             "x.com",
+                                             "facebook.com",
+                                             "linkedin.com",
+                                             "youtube.com",
+                                             "yahoo.com",
+                                             "bing.com",
+                                             "cloudflare.com",
+                                             "akamai.com",
+                                             "adobe.com",
+                                             "oracle.com",
+                                             "ibm.com",
+                                             "python.org",
+                                             "w3.org",
+                                             "ietf.org",
+                                             "iana.org",
+                                             "asp.net",
+                                             "socket.io",
+                                             NULL};
+
+/* Software named like a file ("Node.js"): in prose, the name of a
+ * framework, not a file; in a table or code span still a file name. */
+static const char *const software_names[] = {
+    "node.js",    "vue.js",      "next.js", "nuxt.js",   "react.js",
+    "angular.js", "three.js",    "d3.js",   "chart.js",  "express.js",
+    "ember.js",   "backbone.js", "deno.js", "jquery.js", NULL};
 
 /* Prose abbreviations that happen to end in a real TLD. */
 static const char *const prose_abbrev[] = {"p.m", "a.m",   "e.g", "i.e",
@@ -744,7 +774,7 @@ static const char *const reserved_names[] = {
     "home.arpa", "domain.com",  "domain.tld",  NULL};
 
 static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
-    set_reserved;
+    set_reserved, set_software;
 static void ctx_prefix_init(void);
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
 
@@ -758,6 +788,7 @@ static void sets_init(void)
     set_build(&set_abbrev, prose_abbrev);
     set_build(&set_sysfiles, system_files);
     set_build(&set_reserved, reserved_names);
+    set_build(&set_software, software_names);
 }
 
 /* Small lists are searched in order; the large ones are wordsets. */
@@ -1554,6 +1585,11 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     memcpy(sc->buf, v, vn);
     sc->buf[vn] = '\0';
+    if (!whole && in_set(&set_software, s, n)) {
+        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+            "software named in prose");
+        return;
+    }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
         put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
             sc->in_cmd ? "standard system file in a command line"
