@@ -117,23 +117,17 @@ enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4, BC_COLON = 8, BC_SLASH = 16 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
 
 /* Word classes for the line context scan (filled once by sets_init). */
-enum { WC_ALPHA = 1, WC_ALNUM = 2, WC_INITIAL = 4, WC_NONASCII = 8 };
+enum { WC_ALPHA = 1, WC_ALNUM = 2 };
 static unsigned char word_class[256];
 
 static void byte_class_init(void)
 {
-    static const char initials[] = "abcfijprstvw";
-    for (unsigned c = 0; c < 256; c++) {
+    for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
-        if (c >= 0x80)
-            k |= WC_NONASCII;
-        else if (kz_is_alpha((unsigned char)c))
+        if (kz_is_alpha((unsigned char)c))
             k |= WC_ALPHA | WC_ALNUM;
         else if (kz_is_digit((unsigned char)c))
             k |= WC_ALNUM;
-        if (c < 0x80 && kz_is_alpha((unsigned char)c) &&
-            strchr(initials, kz_lower((unsigned char)c)))
-            k |= WC_INITIAL;
         word_class[c] = k;
     }
     for (const char *p = ",;()[]{}!?*=#$&"; *p; p++)
