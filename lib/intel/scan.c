@@ -994,6 +994,16 @@ int kz_scan_line_context(const char *s, size_t n)
             s, n,
             "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"))
         f |= KZ_CTX_VERSION; /* バージョン */
+    if (nonascii &&
+        contains_ci(s, n, "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"))
+        f |= KZ_CTX_MUTEX; /* ミューテ(ックス) */
+    if (nonascii &&
+        (contains_ci(s, n,
+                     "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88") || /* 連絡先 */
+         contains_ci(s, n,
+                     "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f"))) /* 問い合わ
+                                                                            */
+        f |= KZ_CTX_AUTHOR;
     return f;
 }
 
@@ -1238,6 +1248,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         }
         if (!defanged && (ctx & KZ_CTX_AUTHOR)) {
             *why = "author or contact address";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (at && host_in_set(&set_refs, at + 1, n - (size_t)(at + 1 - v))) {
+            *why = "address at a security vendor or reference site";
             return KZ_CLASS_REFERENCE;
         }
         break;
@@ -2236,9 +2250,16 @@ static void scan_token(scan *sc, size_t a, size_t b)
      * URL paths) is not an indicator. */
     if (s[a] == '~' || ((any & TC_SLASH) && memchr(s + a, '/', n)))
         return;
-    /* Windows names with a backslash that did not start a path. */
-    if ((any & TC_BSLASH) && memchr(s + a, '\\', n))
+    /* Windows names with a backslash that did not start a path: a
+     * kernel object name is a mutex where the text speaks of one. */
+    if ((any & TC_BSLASH) && memchr(s + a, '\\', n)) {
+        if ((starts_ci(s + a, n, "global\\") ||
+             starts_ci(s + a, n, "local\\") ||
+             starts_ci(s + a, n, "session\\")) &&
+            (g->hint == KZ_HINT_MUTEX || (line_ctx(sc) & KZ_CTX_MUTEX)))
+            put_text(sc, KZ_T_MUTEX, a, b);
         return;
+    }
     /* Percent-encoding outside a URL separates words ("evil.com%2F"). */
     const char *pc = (any & TC_PCT) ? memchr(s + a, '%', n) : NULL;
     if (pc) {
@@ -2424,6 +2445,10 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         size_t dl;
         while (i < b && (dl = delim_len(s, b, i)) > 0)
             i += dl;
+        /* A colon left of a label ("永続化：HKCU\\..." refanged) is no part
+         * of the value; "::1" is. */
+        if (i + 1 < b && s[i] == ':' && s[i + 1] != ':')
+            i++;
         if (i >= b)
             break;
         /* "<HKCU>\\Software\\...": a hive written in angle brackets. */
@@ -2721,17 +2746,67 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
     return (size_t)-1;
 }
 
+/* Japanese prose quotes a file name in corner brackets: 「請求書.pdf.lnk」.
+ * Such a quote is one name (Japanese letters would otherwise cut it);
+ * anything else in the brackets is scanned as text. */
+#define JP_OPEN "\xe3\x80\x8c"  /* 「 */
+#define JP_CLOSE "\xe3\x80\x8d" /* 」 */
+
+static const char *find3(const char *s, size_t a, size_t b, const char *w)
+{
+    while (a + 3 <= b) {
+        const char *p = memchr(s + a, (unsigned char)w[0], b - a - 2);
+        if (!p)
+            return NULL;
+        if (p[1] == w[1] && p[2] == w[2])
+            return p;
+        a = (size_t)(p - s) + 1;
+    }
+    return NULL;
+}
+
+static void scan_prose(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t i = a;
+    while (i < b) {
+        const char *o = find3(s, i, b, JP_OPEN);
+        if (!o)
+            break;
+        size_t qa = (size_t)(o - s) + 3;
+        const char *c = find3(s, qa, b, JP_CLOSE);
+        if (!c)
+            break;
+        size_t qb = (size_t)(c - s);
+        size_t dot;
+        size_t el = last_label(s, qa, qb, &dot);
+        int name = el > 0 && dot > qa && kz_scan_is_file_ext(s + dot + 1, el);
+        for (size_t p = qa; name && p < qb; p++)
+            if (s[p] == ' ' || s[p] == '/' || s[p] == '\\' || s[p] == ':')
+                name = 0;
+        if (name) {
+            if (qa - 3 > a)
+                scan_chunks(sc, a, qa - 3);
+            put_filename(sc, qa, qb, 0);
+            a = qb + 3;
+        }
+        i = qb + 3;
+    }
+    if (a < b)
+        scan_chunks(sc, a, b);
+}
+
 static void scan_text(scan *sc, size_t a, size_t b)
 {
     while (a < b) {
         size_t e;
         size_t u = find_ua(sc->seg->s, a, b, &e);
         if (u == (size_t)-1) {
-            scan_chunks(sc, a, b);
+            scan_prose(sc, a, b);
             return;
         }
         if (u > a)
-            scan_chunks(sc, a, u);
+            scan_prose(sc, a, u);
         put_text(sc, KZ_T_USER_AGENT, u, e);
         a = e;
     }
