@@ -714,6 +714,12 @@ static const char *const system_files[] = {"cmd.exe",
                                            "ole32.dll",
                                            "msvcrt.dll",
                                            "ntoskrnl.exe",
+                                           "wmiprvse.exe",
+                                           "sihost.exe",
+                                           "searchindexer.exe",
+                                           "wsmprovhost.exe",
+                                           "hh.exe",
+                                           "findstr.exe",
                                            "vssadmin.exe",
                                            "wevtutil.exe",
                                            "bcdedit.exe",
@@ -1000,9 +1006,10 @@ int kz_scan_line_context(const char *s, size_t n)
     if (nonascii &&
         (contains_ci(s, n,
                      "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88") || /* 連絡先 */
-         contains_ci(s, n,
-                     "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f"))) /* 問い合わ
-                                                                            */
+         contains_ci(
+             s, n,
+             "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f"))) /* 問い合わ
+                                                                    */
         f |= KZ_CTX_AUTHOR;
     return f;
 }
@@ -1271,7 +1278,7 @@ typedef struct scan {
     void *ud;
     char buf[KZ_MAX_VALUE + 1];
     int in_code; /* the text at hand is a whole code span or cell */
-    int in_cmd;  /* ... holding several words: a command line */
+    int in_cmd;  /* ... holding several words: a command or description */
 } scan;
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
@@ -1600,7 +1607,7 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
     }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
         put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
-            sc->in_cmd ? "standard system file in a command line"
+            sc->in_cmd ? "standard system file in a command or description"
                        : "standard system file named in prose");
         return;
     }
