@@ -663,6 +663,21 @@ static const char *const software_names[] = {
     "angular.js", "three.js",    "d3.js",   "chart.js",  "express.js",
     "ember.js",   "backbone.js", "deno.js", "jquery.js", NULL};
 
+/* Public DNS resolvers: malware and admins alike query them; named in an
+ * advisory they are context (unless the writer defanged one). */
+static const char *const public_resolvers[] = {"1.1.1.1",
+                                               "1.0.0.1",
+                                               "8.8.8.8",
+                                               "8.8.4.4",
+                                               "9.9.9.9",
+                                               "149.112.112.112",
+                                               "208.67.222.222",
+                                               "208.67.220.220",
+                                               "2606:4700:4700::1111",
+                                               "2001:4860:4860::8888",
+                                               "2001:4860:4860::8844",
+                                               NULL};
+
 /* Prose abbreviations that happen to end in a real TLD. */
 static const char *const prose_abbrev[] = {"p.m", "a.m",   "e.g", "i.e",
                                            "u.s", "et.al", NULL};
@@ -1177,6 +1192,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         int fam;
         if (kz_norm_ip(v, n, a, &fam, NULL) == KZ_OK && !ip_is_global(a, fam)) {
             *why = "private, loopback or reserved address";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && in_list(public_resolvers, v, n)) {
+            *why = "well-known public DNS resolver";
             return KZ_CLASS_REFERENCE;
         }
         break;
