@@ -904,9 +904,19 @@ static int ctx_of_word(const char *w, size_t n)
 #undef STARTS
 }
 
-/* Three-letter beginnings of the words ctx_of_word knows, one bit per
- * third letter: most words of a line are rejected by this alone. */
-static uint32_t ctx_prefix[26 * 26]; /* third letters, '3' is bit 26 */
+/* Three-letter beginnings of the words ctx_of_word knows, which reject
+ * most words of a line: one bit per first three bytes of a word, five low bits
+ * of each (so case does not matter; a few other bytes share a letter's bits,
+ * which the exact comparison in ctx_of_word sorts out): 4 KiB, looked up
+ * without a branch per letter. */
+static uint8_t ctx_prefix[1u << 12];
+
+static unsigned tri_index(const char *w)
+{
+    return ((unsigned)((unsigned char)w[0] & 31) << 10) |
+           ((unsigned)((unsigned char)w[1] & 31) << 5) |
+           ((unsigned char)w[2] & 31);
+}
 
 static void ctx_prefix_init(void)
 {
@@ -915,8 +925,8 @@ static void ctx_prefix_init(void)
                                       "peh", "rel", "ref", "rep", "sou", "see",
                                       "ser", "ssd", "tls", "ver", "whi", NULL};
     for (size_t k = 0; pfx[k]; k++) {
-        unsigned c2 = pfx[k][2] == '3' ? 26u : (unsigned)(pfx[k][2] - 'a');
-        ctx_prefix[(pfx[k][0] - 'a') * 26 + (pfx[k][1] - 'a')] |= 1u << c2;
+        unsigned t = tri_index(pfx[k]);
+        ctx_prefix[t >> 3] |= (uint8_t)(1u << (t & 7));
     }
 }
 
@@ -924,14 +934,10 @@ static void ctx_prefix_init(void)
  * digit precedes). */
 static int ctx_word_at(const char *s, size_t p, size_t n)
 {
-    unsigned c0 = ((unsigned char)s[p] | 0x20) - 'a';
-    if (p + 2 >= n || c0 >= 26)
+    if (p + 2 >= n)
         return 0;
-    unsigned c1 = ((unsigned char)s[p + 1] | 0x20) - 'a';
-    unsigned char t = (unsigned char)s[p + 2];
-    unsigned c2 = t == '3' ? 26u : ((unsigned)(t | 0x20) - 'a');
-    if (c1 >= 26 || c2 > 26 || (c2 == 26 && t != '3') ||
-        !(ctx_prefix[c0 * 26 + c1] & (1u << c2)))
+    unsigned t = tri_index(s + p);
+    if (!(ctx_prefix[t >> 3] & (1u << (t & 7))))
         return 0;
     size_t j = p + 2;
     while (j < n && j - p <= 12 && (word_class[(unsigned char)s[j]] & WC_ALNUM))
