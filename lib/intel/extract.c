@@ -43,6 +43,7 @@ typedef struct dd_rec {
     uint32_t cls : 1;
 } dd_rec;
 
+#define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
 
@@ -157,6 +158,8 @@ struct kz_extractor {
     const char *cur_orig;
     size_t cur_orig_n;
     int cur_from_href;
+    uint64_t href_seen[HREF_SEEN]; /* hashes of the last link targets */
+    size_t href_next;
     int cur_ctx;      /* line context flags, -1 until the scanner asks */
     int cur_hashw;    /* hash words on the line, -1 until the scanner asks */
     int cur_ascii;    /* the line is ASCII without NUL: columns are offsets */
@@ -509,6 +512,23 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     if (x->cur_from_href && e.cls == KZ_CLASS_INDICATOR && !e.defanged) {
         e.cls = KZ_CLASS_REFERENCE;
         e.why = "hyperlink target in the advisory";
+    }
+    /* A link's own text repeats its target ("<a href=mailto:x>x</a>",
+     * a source URL written out): the same value, not defanged, in the
+     * text of an HTML page that links it is a link target too. */
+    if (x->fmt == KZ_TEXT_HTML &&
+        (e.type == KZ_T_URL || e.type == KZ_T_EMAIL)) {
+        uint64_t hv = hash_value(e.type, e.value, e.value_len);
+        if (x->cur_from_href) {
+            x->href_seen[x->href_next++ % HREF_SEEN] = hv;
+        } else if (e.cls == KZ_CLASS_INDICATOR && !e.defanged) {
+            for (size_t k = 0; k < HREF_SEEN; k++)
+                if (x->href_seen[k] == hv) {
+                    e.cls = KZ_CLASS_REFERENCE;
+                    e.why = "hyperlink target in the advisory";
+                    break;
+                }
+        }
     }
     if (x->row_active)
         row_push(x, &e);
@@ -1668,9 +1688,11 @@ static int html_start(kz_extractor *x)
                                        XML_CHAR_ENCODING_UTF8);
     if (!x->html)
         return -1;
+    /* Implied <html> and <body> stay: without them, a fragment's first
+     * top-level element would be the whole document and everything after
+     * it dropped ("<p>a</p><p>evil.com</p>"). */
     htmlCtxtUseOptions(x->html, HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                                    HTML_PARSE_NOWARNING |
-                                    HTML_PARSE_NOIMPLIED);
+                                    HTML_PARSE_NOWARNING);
     return 0;
 }
 
