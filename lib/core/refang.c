@@ -631,6 +631,12 @@ static int try_label(const char *s, size_t n, size_t i, struct match *m)
     size_t le = p;
     if (k == 0 || cp_at(s, n, p, &len) != (o == '[' ? ']' : ')'))
         return 0;
+    /* "Setup (1).exe", "report[2].pdf": a copy number, not a label. */
+    size_t dg = ls;
+    while (dg < le && kz_is_digit((unsigned char)s[dg]))
+        dg++;
+    if (dg == le)
+        return 0;
     p += len;
     c = cp_at(s, n, p, &len);
     if (c != '.' || !is_host(cp_at(s, n, p + len, &l2)))
