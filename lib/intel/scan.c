@@ -1769,6 +1769,32 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
         return 0;
     uint16_t port = 0;
     put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
+    /* A URL carried in the query of another ("...?u=https://evil/x", a
+     * redirector or shortener) is reported too: it is where the link
+     * leads. */
+    const char *q = memchr(s + a, '?', e - a);
+    while (q) {
+        size_t i = (size_t)(q - s) + 1;
+        const char *eq = memchr(s + i, '=', e - i);
+        if (!eq)
+            break;
+        size_t v = (size_t)(eq - s) + 1;
+        if (e - v > 8 && (starts_ci(s + v, e - v, "http://") ||
+                          starts_ci(s + v, e - v, "https://"))) {
+            size_t ve = v;
+            while (ve < e && s[ve] != '&')
+                ve++;
+            if (ve > v && kz_norm_url(s + v, ve - v, sc->buf, sizeof sc->buf,
+                                      &len) == KZ_OK) {
+                url_host(sc->buf, len, &h, &hn);
+                if (hn && (has_ps(sc, h, hn) ||
+                           kz_norm_ip(h, hn, ip, &fam, NULL) == KZ_OK))
+                    put(sc, KZ_T_URL, v, ve, 0, KZ_CLASS_INDICATOR, NULL);
+            }
+            break;
+        }
+        q = memchr(s + v, '&', e - v);
+    }
     return e;
 }
 
