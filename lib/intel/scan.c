@@ -1539,6 +1539,19 @@ static int scan_glued_hash(scan *sc, size_t a, size_t b)
 }
 
 /* Colon-separated thumbprints: 20 or 32 byte pairs. */
+/* "0c:e7:e0:...": five or more pairs of hex digits joined by colons. */
+static int colon_bytes(const char *s, size_t n)
+{
+    if (n < 14 || (n + 1) % 3 != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int sep = (i % 3) == 2;
+        if (sep ? s[i] != ':' : !kz_is_xdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
 static int scan_thumbprint(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
@@ -2245,6 +2258,11 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (n > 32 && scan_glued_hash(sc, a, b))
         return;
     if ((any & TC_COLON) && scan_thumbprint(sc, a, b))
+        return;
+    /* Other colon-separated byte strings (serial numbers, MAC addresses,
+     * short thumbprints) are one value of no type here: never cut into
+     * pieces, whose tail could read as an IPv6 address. */
+    if ((any & TC_COLON) && colon_bytes(s + a, n))
         return;
     /* CVE and AS numbers. */
     if (n >= 13 && starts_ci(s + a, n, "cve-")) {
