@@ -1826,6 +1826,12 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
         *t = KZ_T_FILEPATH;
         return 1;
     }
+    /* "C:/Users/x.exe": a drive with forward slashes. */
+    if (left >= 4 && kz_is_alpha((unsigned char)p[0]) && p[1] == ':' &&
+        p[2] == '/' && kz_is_alnum((unsigned char)p[3])) {
+        *t = KZ_T_FILEPATH;
+        return 1;
+    }
     if (left >= 3 && p[0] == '\\' && p[1] == '\\' &&
         (kz_is_alnum((unsigned char)p[2]) || p[2] == '?' || p[2] == '.')) {
         *t = KZ_T_FILEPATH;
@@ -2534,6 +2540,17 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         kz_type pt;
         if ((i == a || !kz_is_alnum((unsigned char)s[i - 1])) &&
             path_start(s, i, b, &pt)) {
+            /* A quoted path runs to its closing quote, spaces and all:
+             * "C:\Users\John Smith\x y.dll". */
+            if (i > a && (s[i - 1] == '"' || s[i - 1] == '\'')) {
+                const char *q = memchr(s + i, s[i - 1], b - i);
+                if (q && !memchr(s + i, s[i - 1] == '"' ? '\'' : '"',
+                                 (size_t)(q - s) - i)) {
+                    scan_path(sc, i, (size_t)(q - s), pt, 1);
+                    i = (size_t)(q - s);
+                    continue;
+                }
+            }
             i = scan_path(sc, i, b, pt, 0);
             continue;
         }
