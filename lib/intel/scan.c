@@ -1222,9 +1222,7 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "reserved example or local name";
             return KZ_CLASS_REFERENCE;
         }
-        /* Defanged or not: IoC sections defang every name by habit, and
-         * no one blocks www.google.com. */
-        if (host_in_set(&set_benign, v, n)) {
+        if (!defanged && host_in_set(&set_benign, v, n)) {
             *why = "well-known benign domain";
             return KZ_CLASS_REFERENCE;
         }
