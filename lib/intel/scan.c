@@ -1282,7 +1282,8 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "author or contact address";
             return KZ_CLASS_REFERENCE;
         }
-        if (at && host_in_set(&set_refs, at + 1, n - (size_t)(at + 1 - v))) {
+        if (!defanged && at &&
+            host_in_set(&set_refs, at + 1, n - (size_t)(at + 1 - v))) {
             *why = "address at a security vendor or reference site";
             return KZ_CLASS_REFERENCE;
         }
