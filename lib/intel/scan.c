@@ -1005,6 +1005,22 @@ int kz_scan_line_context_ref(const char *s, size_t n)
     return f & KZ_CTX_JA3S ? f & ~KZ_CTX_JA3 : f;
 }
 
+/* Whether the bytes of w occur in s[0, n). */
+static int find_bytes(const char *s, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    const char *p = s, *end = s + n;
+    while (m && (size_t)(end - p) >= m) {
+        p = memchr(p, (unsigned char)w[0], (size_t)(end - p) - m + 1);
+        if (!p)
+            return 0;
+        if (memcmp(p, w, m) == 0)
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
 int kz_scan_line_context(const char *s, size_t n)
 {
     int nonascii = 0;
@@ -1012,26 +1028,25 @@ int kz_scan_line_context(const char *s, size_t n)
     int f = line_words(s, n, &nonascii);
     if (f & KZ_CTX_JA3S)
         f &= ~KZ_CTX_JA3;
-    if (nonascii && (contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83") || /* 参考 */
-                     contains_ci(s, n, "\xe5\x87\xba\xe5\x85\xb8") || /* 出典 */
-                     contains_ci(s, n, "\xe8\xa9\xb3\xe7\xb4\xb0"))) /* 詳細 */
-        f |= KZ_CTX_SOURCE;
-    if (nonascii &&
-        contains_ci(
-            s, n,
-            "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"))
-        f |= KZ_CTX_VERSION; /* バージョン */
-    if (nonascii &&
-        contains_ci(s, n, "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"))
-        f |= KZ_CTX_MUTEX; /* ミューテ(ックス) */
-    if (nonascii &&
-        (contains_ci(s, n,
-                     "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88") || /* 連絡先 */
-         contains_ci(
-             s, n,
-             "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f"))) /* 問い合わ
-                                                                    */
-        f |= KZ_CTX_AUTHOR;
+    /* Japanese words, found as bytes (case does not apply). */
+    static const struct {
+        const char *w;
+        int flag;
+    } jp[] = {
+        {"\xe5\x8f\x82\xe8\x80\x83", KZ_CTX_SOURCE}, /* 参考 */
+        {"\xe5\x87\xba\xe5\x85\xb8", KZ_CTX_SOURCE}, /* 出典 */
+        {"\xe8\xa9\xb3\xe7\xb4\xb0", KZ_CTX_SOURCE}, /* 詳細 */
+        {"\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3",
+         KZ_CTX_VERSION}, /* バージョン */
+        {"\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86",
+         KZ_CTX_MUTEX}, /* ミューテ(ックス) */
+        {"\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88", KZ_CTX_AUTHOR}, /* 連絡先 */
+        {"\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f",
+         KZ_CTX_AUTHOR}, /* 問い合わ(せ) */
+    };
+    for (size_t k = 0; nonascii && k < sizeof jp / sizeof jp[0]; k++)
+        if (!(f & jp[k].flag) && find_bytes(s, n, jp[k].w))
+            f |= jp[k].flag;
     return f;
 }
 
