@@ -1214,33 +1214,16 @@ int kz_extract_line_boring(const char *s, size_t n)
             kz_v16 dot =
                 kz_v16_and(kz_v16_eq(l0, 'd'),
                            kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
-            kz_v16 cve =
-                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
-                           kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
-            kz_v16 as =
-                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                           kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'),
-                                               kz_v16_eq(l2, 'n')),
-                                     kz_v16_and(kz_v16_eq(v2, ' '),
-                                                kz_v16_range(v3, '0', '9'))));
             kz_v16 b64 = kz_v16_and(
                 kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
                 kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
                            kz_v16_eq(v4, 'c')));
-            m = kz_v16_bits(kz_v16_or(kz_v16_or(dot, cve), kz_v16_or(as, b64)));
+            m = kz_v16_bits(kz_v16_or(
+                kz_v16_or(dot, kz_v16_cve_asn(l0, l1, v2, l2, v3)), b64));
         }
         if (m)
             return 0;
-        unsigned hm = kz_v16_bits(
-            kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
-        if (hm == 0xFFFF) {
-            run += 16;
-        } else {
-            if (run + (unsigned)__builtin_ctz(~hm) >= 32)
-                return 0;
-            run = (unsigned)__builtin_clz(~hm & 0xFFFFu) - 16;
-        }
-        if (run >= 32)
+        if (kz_hex_run_step(kz_v16_hex_bits(v0, l0), &run) < 16)
             return 0;
     }
 #endif

@@ -97,6 +97,50 @@ typedef void (*kz_scan_emit_fn)(void *ud, const kz_segment *seg,
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
 
 /* Line context flags for the n bytes of refanged text at s. */
+#include "core/simd_int.h"
+
+#if KZ_HAVE_V16
+/* Vector pieces shared by the extractor's prefilters. v0..v3 are the
+ * sixteen bytes at p, p+1, ..., l0..l2 the same lower-cased. */
+
+/* Hex digits of the block (bit k for byte k). */
+static inline unsigned kz_v16_hex_bits(kz_v16 v0, kz_v16 l0)
+{
+    return kz_v16_bits(
+        kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
+}
+
+/* Carries a run of hex digits over a block with hex bits hm: the offset in
+ * the block where the run reaches 32 digits, or 16 when it does not;
+ * *run is the run at the block's end (valid when 16 is returned). */
+static inline unsigned kz_hex_run_step(unsigned hm, unsigned *run)
+{
+    if (hm == 0xFFFF) {
+        if (*run + 16 >= 32)
+            return 31 - *run;
+        *run += 16;
+        return 16;
+    }
+    if (*run + (unsigned)__builtin_ctz(~hm) >= 32)
+        return 31 - *run;
+    *run = (unsigned)__builtin_clz(~hm & 0xFFFFu) - 16;
+    return 16;
+}
+
+/* "CVE-" and "AS" followed by a digit, "N", or a space and a digit. */
+static inline kz_v16 kz_v16_cve_asn(kz_v16 l0, kz_v16 l1, kz_v16 v2, kz_v16 l2,
+                                    kz_v16 v3)
+{
+    kz_v16 cve = kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
+                            kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
+    kz_v16 as = kz_v16_and(
+        kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+        kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'), kz_v16_eq(l2, 'n')),
+                  kz_v16_and(kz_v16_eq(v2, ' '), kz_v16_range(v3, '0', '9'))));
+    return kz_v16_or(cve, as);
+}
+#endif
+
 /* 1 when a line can hold no indicator nor defanged form (prose): it is
  * neither refanged nor scanned. _ref is the scalar definition. */
 int kz_extract_line_boring(const char *s, size_t n);

@@ -285,35 +285,14 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
         if (kz_v16_bits(pair)) {
             kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
             kz_v16 l2 = kz_v16_lower(v2);
-            kz_v16 cve =
-                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v')),
-                           kz_v16_and(kz_v16_eq(l2, 'e'), kz_v16_eq(v3, '-')));
-            kz_v16 as =
-                kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                           kz_v16_or(kz_v16_or(kz_v16_range(v2, '0', '9'),
-                                               kz_v16_eq(l2, 'n')),
-                                     kz_v16_and(kz_v16_eq(v2, ' '),
-                                                kz_v16_range(v3, '0', '9'))));
             kz_v16 b64 =
                 kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
                            kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
-            m |= kz_v16_bits(kz_v16_or(cve, kz_v16_or(as, b64)));
+            m |=
+                kz_v16_bits(kz_v16_or(kz_v16_cve_asn(l0, l1, v2, l2, v3), b64));
         }
-        unsigned hm = kz_v16_bits(
-            kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
-        unsigned hx = 16; /* where a hex run reaches 32 digits */
-        if (hm == 0xFFFF) {
-            if (run + 16 >= 32)
-                hx = 31 - run;
-            else
-                run += 16;
-        } else {
-            unsigned lead = (unsigned)__builtin_ctz(~hm);
-            if (run + lead >= 32)
-                hx = 31 - run;
-            else
-                run = (unsigned)__builtin_clz(~hm & 0xFFFFu) - 16;
-        }
+        /* where a hex run reaches 32 digits */
+        unsigned hx = kz_hex_run_step(kz_v16_hex_bits(v0, l0), &run);
         if (m) {
             unsigned k = (unsigned)__builtin_ctz(m);
             return p + (hx < k ? hx : k);
