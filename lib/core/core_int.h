@@ -9,6 +9,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "kizashi/core.h"
 
@@ -38,24 +40,55 @@ size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map);
 
-/* Answers of the Public Suffix List for suffixes of names ("com",
- * "co.uk"): they repeat from one name to the next while the names do not,
- * and a lookup costs thousands of instructions. Owned by one caller (no
- * locking); zero-initialized is empty. */
-#define KZ_PSL_MEMO_SLOTS 512
-#define KZ_PSL_MEMO_KEY 30
-typedef struct kz_psl_memo {
+/* A direct-mapped memo of yes/no answers keyed by short strings (names
+ * and suffixes for the Public Suffix List, whose lookups cost thousands of
+ * instructions while names repeat). Owned by one caller (no locking);
+ * zero-initialized is empty; longer keys are never stored. */
+#define KZ_MEMO_SLOTS 1024
+#define KZ_MEMO_KEY 62
+typedef struct kz_memo {
     struct {
-        char key[KZ_PSL_MEMO_KEY];
+        char key[KZ_MEMO_KEY];
         unsigned char len; /* key length + 1; 0: empty */
         unsigned char result;
-    } slot[KZ_PSL_MEMO_SLOTS];
-} kz_psl_memo;
+    } slot[KZ_MEMO_SLOTS];
+} kz_memo;
+
+static inline size_t kz_memo_slot(const char *k, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)k[i];
+        h *= 16777619u;
+    }
+    return h & (KZ_MEMO_SLOTS - 1);
+}
+
+/* The answer stored for k, or -1. */
+static inline int kz_memo_get(const kz_memo *m, const char *k, size_t n)
+{
+    if (!m || n > KZ_MEMO_KEY)
+        return -1;
+    size_t j = kz_memo_slot(k, n);
+    if (m->slot[j].len == n + 1 && memcmp(m->slot[j].key, k, n) == 0)
+        return m->slot[j].result;
+    return -1;
+}
+
+static inline int kz_memo_put(kz_memo *m, const char *k, size_t n, int r)
+{
+    if (m && n <= KZ_MEMO_KEY) {
+        size_t j = kz_memo_slot(k, n);
+        memcpy(m->slot[j].key, k, n);
+        m->slot[j].len = (unsigned char)(n + 1);
+        m->slot[j].result = (unsigned char)(r != 0);
+    }
+    return r;
+}
 
 /* kz_domain_has_public_suffix with the suffix lookups memoized in memo
  * (NULL: none). Same answers. */
-int kz_domain_has_public_suffix_memo(const char *dom, size_t n,
-                                     kz_psl_memo *memo);
+int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo);
 
 /* Allocation wrappers. They return NULL on failure (and, in tests, when
  * kz_alloc_fail_after() says so); they never abort. */

@@ -571,25 +571,14 @@ static int is_base32(unsigned char c)
 }
 
 static int suffix_is_public(const psl_ctx_t *psl, const char *sfx,
-                            kz_psl_memo *memo)
+                            kz_memo *memo)
 {
-    const int type = PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE;
     size_t n = strlen(sfx);
-    if (!memo || n > KZ_PSL_MEMO_KEY)
-        return psl_is_public_suffix2(psl, sfx, type) != 0;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)sfx[i];
-        h *= 16777619u;
-    }
-    size_t j = h & (KZ_PSL_MEMO_SLOTS - 1);
-    if (memo->slot[j].len == n + 1 && memcmp(memo->slot[j].key, sfx, n) == 0)
-        return memo->slot[j].result;
-    int r = psl_is_public_suffix2(psl, sfx, type) != 0;
-    memcpy(memo->slot[j].key, sfx, n);
-    memo->slot[j].len = (unsigned char)(n + 1);
-    memo->slot[j].result = (unsigned char)r;
-    return r;
+    int r = kz_memo_get(memo, sfx, n);
+    if (r >= 0)
+        return r;
+    r = psl_is_public_suffix2(psl, sfx, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+    return kz_memo_put(memo, sfx, n, r != 0);
 }
 
 int kz_domain_has_public_suffix(const char *dom, size_t n)
@@ -597,8 +586,7 @@ int kz_domain_has_public_suffix(const char *dom, size_t n)
     return kz_domain_has_public_suffix_memo(dom, n, NULL);
 }
 
-int kz_domain_has_public_suffix_memo(const char *dom, size_t n,
-                                     kz_psl_memo *memo)
+int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo)
 {
     char buf[KZ_MAX_DOMAIN + 1];
     if (!lower_copy(dom, n, buf))

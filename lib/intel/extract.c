@@ -507,8 +507,7 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     e.port = c->port;
     e.cls = c->cls;
     e.why = c->why;
-    e.defanged = (ob - oa != c->end - c->start) ||
-                 memcmp(e.raw, seg->s + c->start, c->end - c->start) != 0;
+    e.defanged = c->defanged;
     if (x->cur_from_href && e.cls == KZ_CLASS_INDICATOR && !e.defanged) {
         e.cls = KZ_CLASS_REFERENCE;
         e.why = "hyperlink target in the advisory";

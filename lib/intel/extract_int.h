@@ -31,18 +31,11 @@ typedef enum kz_hint {
     KZ_HINT_REFERENCE /* a "References" section: links are sources */
 } kz_hint;
 
-/* A small direct-mapped cache of Public Suffix List answers, owned by the
- * extractor (one per extractor, so no locking). */
-#define KZ_PSL_CACHE_SLOTS 1024
-#define KZ_PSL_CACHE_KEY 62
-typedef struct kz_psl_slot {
-    char key[KZ_PSL_CACHE_KEY];
-    uint16_t len; /* key length + 1; 0: empty */
-    uint8_t result;
-} kz_psl_slot;
+/* Public Suffix List answers, owned by the extractor (one per extractor,
+ * so no locking): for whole names, and for their suffixes. */
 typedef struct kz_psl_cache {
-    kz_psl_slot slot[KZ_PSL_CACHE_SLOTS];
-    kz_psl_memo suffixes; /* for the names the slots do not hold */
+    kz_memo names;
+    kz_memo suffixes;
 } kz_psl_cache;
 
 /* One segment of text to scan, with what the caller knows about it. */
@@ -88,6 +81,7 @@ typedef struct kz_cand {
     uint16_t port;
     kz_ioc_class cls;
     const char *why;
+    int defanged; /* the text as written differs from the refanged text */
 } kz_cand;
 
 typedef void (*kz_scan_emit_fn)(void *ud, const kz_segment *seg,

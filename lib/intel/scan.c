@@ -1307,20 +1307,11 @@ typedef struct scan {
 static int has_ps(scan *sc, const char *d, size_t n)
 {
     kz_psl_cache *c = sc->seg->psl_cache;
-    if (!c || n > KZ_PSL_CACHE_KEY)
-        return kz_domain_has_public_suffix(d, n);
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)d[i];
-        h *= 16777619u;
-    }
-    kz_psl_slot *e = &c->slot[h & (KZ_PSL_CACHE_SLOTS - 1)];
-    if (e->len == n + 1 && memcmp(e->key, d, n) == 0)
-        return e->result;
-    e->result = (uint8_t)kz_domain_has_public_suffix_memo(d, n, &c->suffixes);
-    memcpy(e->key, d, n);
-    e->len = (uint16_t)(n + 1);
-    return e->result;
+    int r = c ? kz_memo_get(&c->names, d, n) : -1;
+    if (r >= 0)
+        return r;
+    r = kz_domain_has_public_suffix_memo(d, n, c ? &c->suffixes : NULL);
+    return c ? kz_memo_put(&c->names, d, n, r) : r;
 }
 
 /* 1 when the writer defanged something in [a, b) of the segment: the text
@@ -1426,6 +1417,7 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
     c.value = sc->buf;
     c.value_len = strlen(sc->buf);
     c.port = port;
+    c.defanged = was_defanged(sc, a, b);
     if (force_why) {
         c.cls = force_cls;
         c.why = force_why;
@@ -1434,7 +1426,7 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
          * words: the line context is not computed for the others. */
         int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
-                                 was_defanged(sc, a, b), &c.why);
+                                 c.defanged, &c.why);
     }
     sc->emit(sc->ud, sc->seg, &c);
 }

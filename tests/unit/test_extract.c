@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "intel/extract_int.h"
+#include "random_text.h"
 #include "kizashi/intel.h"
 
 /* ---- collecting results ----------------------------------------------------
@@ -365,24 +366,6 @@ static void test_extract__positions_point_at_the_text_as_written(void **state)
 
 /* ---- the vector prefilters equal their scalar definitions ---------------
  */
-
-static size_t random_pieces(uint32_t *seed, const char *const *piece, size_t np,
-                            char *buf, size_t cap)
-{
-    size_t n = 0;
-    *seed = *seed * 1103515245u + 12345u;
-    size_t want = (*seed >> 16) % cap;
-    while (n < want) {
-        *seed = *seed * 1103515245u + 12345u;
-        const char *p = piece[(*seed >> 16) % np];
-        size_t l = strlen(p);
-        if (n + l > cap)
-            break;
-        memcpy(buf + n, p, l);
-        n += l;
-    }
-    return n;
-}
 
 static void test_prefilter__next_interesting_equals_definition(void **state)
 {

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/core_int.h"
+#include "random_text.h"
 #include "kizashi/core.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -485,95 +486,79 @@ static void test_refang__skip_only_where_identity(void **state)
 }
 
 /* Random text made of the pieces forms are made of, and of prose. */
-static size_t random_text(uint32_t *seed, char *buf, size_t cap)
-{
-    static const char *const piece[] = {"evil",
-                                        "com",
-                                        ".",
-                                        "[.]",
-                                        "(.)",
-                                        "{.}",
-                                        "[dot]",
-                                        " dot ",
-                                        "DOT",
-                                        "-dot-",
-                                        " ",
-                                        "  ",
-                                        "\t",
-                                        "hxxp",
-                                        "hXXps",
-                                        "http",
-                                        "https",
-                                        "://",
-                                        ":",
-                                        "//",
-                                        "/",
-                                        "[:]",
-                                        "[://]",
-                                        "(",
-                                        ")",
-                                        "[",
-                                        "]",
-                                        "@",
-                                        "[@]",
-                                        " AT ",
-                                        "(at)",
-                                        " at ",
-                                        "user",
-                                        "1",
-                                        "192",
-                                        "x",
-                                        "fxp",
-                                        ":__",
-                                        "\\/\\/",
-                                        "\\.",
-                                        "\xef\xbc\x8e",
-                                        "\xef\xbc\x9a",
-                                        "\xef\xbc\x8f",
-                                        "\xef\xbc\xa0",
-                                        "\xef\xbd\x85\xef\xbd\x96",
-                                        "\xe3\x80\x82",
-                                        "a",
-                                        "e",
-                                        "p",
-                                        "d",
-                                        "o",
-                                        "t",
-                                        "punto",
-                                        "arroba",
-                                        "<",
-                                        ">",
-                                        "^",
-                                        "{",
-                                        "}",
-                                        "*",
-                                        "-",
-                                        "_",
-                                        ",",
-                                        "'",
-                                        "\"",
-                                        "the loader beacons every ",
-                                        " seconds",
-                                        "example",
-                                        "www",
-                                        ".exe",
-                                        "(see the report)",
-                                        "meow",
-                                        "et"};
-    size_t n = 0;
-    *seed = *seed * 1103515245u + 12345u;
-    size_t want = (*seed >> 16) % cap;
-    while (n < want) {
-        *seed = *seed * 1103515245u + 12345u;
-        const char *p = piece[(*seed >> 16) % LEN(piece)];
-        size_t l = strlen(p);
-        if (n + l > cap)
-            break;
-        memcpy(buf + n, p, l);
-        n += l;
-    }
-    return n;
-}
+static const char *const refang_pieces[] = {"evil",
+                                            "com",
+                                            ".",
+                                            "[.]",
+                                            "(.)",
+                                            "{.}",
+                                            "[dot]",
+                                            " dot ",
+                                            "DOT",
+                                            "-dot-",
+                                            " ",
+                                            "  ",
+                                            "\t",
+                                            "hxxp",
+                                            "hXXps",
+                                            "http",
+                                            "https",
+                                            "://",
+                                            ":",
+                                            "//",
+                                            "/",
+                                            "[:]",
+                                            "[://]",
+                                            "(",
+                                            ")",
+                                            "[",
+                                            "]",
+                                            "@",
+                                            "[@]",
+                                            " AT ",
+                                            "(at)",
+                                            " at ",
+                                            "user",
+                                            "1",
+                                            "192",
+                                            "x",
+                                            "fxp",
+                                            ":__",
+                                            "\\/\\/",
+                                            "\\.",
+                                            "\xef\xbc\x8e",
+                                            "\xef\xbc\x9a",
+                                            "\xef\xbc\x8f",
+                                            "\xef\xbc\xa0",
+                                            "\xef\xbd\x85\xef\xbd\x96",
+                                            "\xe3\x80\x82",
+                                            "a",
+                                            "e",
+                                            "p",
+                                            "d",
+                                            "o",
+                                            "t",
+                                            "punto",
+                                            "arroba",
+                                            "<",
+                                            ">",
+                                            "^",
+                                            "{",
+                                            "}",
+                                            "*",
+                                            "-",
+                                            "_",
+                                            ",",
+                                            "'",
+                                            "\"",
+                                            "the loader beacons every ",
+                                            " seconds",
+                                            "example",
+                                            "www",
+                                            ".exe",
+                                            "(see the report)",
+                                            "meow",
+                                            "et"};
 
 /* kz_refang_map runs its pass only around the places where a form may
  * be; it must give exactly what a pass over every byte gives, offsets
@@ -586,7 +571,8 @@ static void test_refang_map__windows_equal_the_full_pass(void **state)
     uint32_t seed = 777;
     int changed = 0;
     for (int t = 0; t < 300000; t++) {
-        size_t n = random_text(&seed, in, sizeof in - 1);
+        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
+                                 sizeof in - 1);
         size_t cap = (t % 7 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof a;
         size_t ka = kz_refang_map(in, n, a, cap, ma);
         size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
