@@ -33,6 +33,8 @@ int kz_refang_needed(const char *s, size_t n);
  * the text before it is not looked at twice. first must be what
  * kz_refang_first answered for the same text. */
 size_t kz_refang_first(const char *s, size_t n);
+/* The same, one byte at a time (the definition, for tests). */
+size_t kz_refang_first_ref(const char *s, size_t n);
 size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
                            uint32_t *map, size_t first);
 /* kz_refang_map by a pass over every byte, without the jumps between the
@@ -40,28 +42,32 @@ size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map);
 
-/* A direct-mapped memo of yes/no answers keyed by short strings (names
- * and suffixes for the Public Suffix List, whose lookups cost thousands of
- * instructions while names repeat). Owned by one caller (no locking);
- * zero-initialized is empty; longer keys are never stored. */
-#define KZ_MEMO_SLOTS 1024
-#define KZ_MEMO_KEY 62
+/* A memo of yes/no answers keyed by short strings (names and suffixes for
+ * the Public Suffix List, whose lookups cost thousands of instructions
+ * while names repeat). Two-way set-associative: a key lives in one of the
+ * two slots of its set, a new key replaces the older of the two, so two
+ * names that hash alike do not evict each other in turn. Owned by one
+ * caller (no locking); zero-initialized is empty; longer keys are never
+ * stored. */
+#define KZ_MEMO_SETS 2048
+#define KZ_MEMO_KEY 61
 typedef struct kz_memo {
     struct {
         char key[KZ_MEMO_KEY];
         unsigned char len; /* key length + 1; 0: empty */
         unsigned char result;
-    } slot[KZ_MEMO_SLOTS];
+        unsigned char recent; /* set when this slot was filled last */
+    } slot[KZ_MEMO_SETS * 2];
 } kz_memo;
 
-static inline size_t kz_memo_slot(const char *k, size_t n)
+static inline size_t kz_memo_set(const char *k, size_t n)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)k[i];
         h *= 16777619u;
     }
-    return h & (KZ_MEMO_SLOTS - 1);
+    return (h & (KZ_MEMO_SETS - 1)) * 2;
 }
 
 /* The answer stored for k, or -1. */
@@ -69,19 +75,23 @@ static inline int kz_memo_get(const kz_memo *m, const char *k, size_t n)
 {
     if (!m || n > KZ_MEMO_KEY)
         return -1;
-    size_t j = kz_memo_slot(k, n);
-    if (m->slot[j].len == n + 1 && memcmp(m->slot[j].key, k, n) == 0)
-        return m->slot[j].result;
+    size_t j = kz_memo_set(k, n);
+    for (size_t w = j; w < j + 2; w++)
+        if (m->slot[w].len == n + 1 && memcmp(m->slot[w].key, k, n) == 0)
+            return m->slot[w].result;
     return -1;
 }
 
 static inline int kz_memo_put(kz_memo *m, const char *k, size_t n, int r)
 {
     if (m && n <= KZ_MEMO_KEY) {
-        size_t j = kz_memo_slot(k, n);
-        memcpy(m->slot[j].key, k, n);
-        m->slot[j].len = (unsigned char)(n + 1);
-        m->slot[j].result = (unsigned char)(r != 0);
+        size_t j = kz_memo_set(k, n);
+        size_t w = m->slot[j].recent ? j + 1 : j; /* the older slot */
+        m->slot[j].recent = w == j;
+        m->slot[j + 1].recent = w != j;
+        memcpy(m->slot[w].key, k, n);
+        m->slot[w].len = (unsigned char)(n + 1);
+        m->slot[w].result = (unsigned char)(r != 0);
     }
     return r;
 }

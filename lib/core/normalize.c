@@ -616,13 +616,17 @@ int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo)
         return 0;
     /* The implicit '*' rule would make every last label a suffix ("exe" in
      * "update.exe"): only listed suffixes count. */
-    const int type = PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE;
-    if (psl_is_public_suffix2(psl, buf, type))
-        return 0;
-    for (size_t i = 0; i < n; i++)
+    /* Suffixes from the shortest: the top-level label is nearly always
+     * listed and already in the memo, so a new name costs one lookup (of
+     * itself), not one per label. */
+    int found = 0;
+    for (size_t i = n; i-- > 0 && !found;)
         if (buf[i] == '.' && suffix_is_public(psl, buf + i + 1, memo))
-            return 1;
-    return 0;
+            found = 1;
+    if (!found)
+        return 0;
+    return !psl_is_public_suffix2(psl, buf,
+                                  PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }
 
 /* TLDs that are also common file extensions: of about 180 extensions seen

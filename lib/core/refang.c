@@ -1024,38 +1024,52 @@ static size_t next_trigger_ref(const char *s, size_t i, size_t n)
     return n;
 }
 
+#if KZ_HAVE_V16
+/* Trigger bits of the sixteen positions at p (p[0..18) readable). */
+static inline unsigned trigger_block(const char *p)
+{
+    kz_v16 v0 = kz_v16_load(p), v1 = kz_v16_load(p + 1);
+    /* Brackets: [ \\ ] ^ are 0x5B-0x5E, ( ) are 0x28-0x29. */
+    kz_v16 br = kz_v16_or(
+        kz_v16_or(kz_v16_range(v0, '[', '^'), kz_v16_range(v0, '(', ')')),
+        kz_v16_or(kz_v16_or(kz_v16_eq(v0, '{'), kz_v16_eq(v0, '}')),
+                  kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '>'))));
+    kz_v16 sl = kz_v16_and(kz_v16_eq(v0, '/'), kz_v16_eq(v1, '/'));
+    kz_v16 ws = kz_v16_and(kz_v16_or(kz_v16_eq(v0, ' '), kz_v16_eq(v0, '\t')),
+                           kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')));
+    kz_v16 at = kz_v16_and(kz_v16_eq(v0, 'A'), kz_v16_eq(v1, 'T'));
+    unsigned m = kz_v16_bits(
+        kz_v16_or(kz_v16_or(v0, br), kz_v16_or(kz_v16_or(sl, ws), at)));
+    /* ":__" and "dot": the third byte only when the first two match. */
+    kz_v16 us2 = kz_v16_and(kz_v16_eq(v0, ':'), kz_v16_eq(v1, '_'));
+    kz_v16 do2 = kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'd'),
+                            kz_v16_eq(kz_v16_lower(v1), 'o'));
+    if (kz_v16_bits(kz_v16_or(us2, do2))) {
+        kz_v16 v2 = kz_v16_load(p + 2);
+        m |= kz_v16_bits(
+            kz_v16_or(kz_v16_and(us2, kz_v16_eq(v2, '_')),
+                      kz_v16_and(do2, kz_v16_eq(kz_v16_lower(v2), 't'))));
+    }
+    return m;
+}
+#endif
+
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V16
     for (; n - i >= 18 && i < n; i += 16) {
-        kz_v16 v0 = kz_v16_load(s + i), v1 = kz_v16_load(s + i + 1);
-        /* Brackets: [ \\ ] ^ are 0x5B-0x5E, ( ) are 0x28-0x29. */
-        kz_v16 br = kz_v16_or(
-            kz_v16_or(kz_v16_range(v0, '[', '^'), kz_v16_range(v0, '(', ')')),
-            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '{'), kz_v16_eq(v0, '}')),
-                      kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '>'))));
-        kz_v16 sl = kz_v16_and(kz_v16_eq(v0, '/'), kz_v16_eq(v1, '/'));
-        kz_v16 ws =
-            kz_v16_and(kz_v16_or(kz_v16_eq(v0, ' '), kz_v16_eq(v0, '\t')),
-                       kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')));
-        kz_v16 at = kz_v16_and(kz_v16_eq(v0, 'A'), kz_v16_eq(v1, 'T'));
-        unsigned m = kz_v16_bits(
-            kz_v16_or(kz_v16_or(v0, br), kz_v16_or(kz_v16_or(sl, ws), at)));
-        /* ":__" and "dot": the third byte only when the first two match. */
-        kz_v16 us2 = kz_v16_and(kz_v16_eq(v0, ':'), kz_v16_eq(v1, '_'));
-        kz_v16 do2 = kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'd'),
-                                kz_v16_eq(kz_v16_lower(v1), 'o'));
-        if (kz_v16_bits(kz_v16_or(us2, do2))) {
-            kz_v16 v2 = kz_v16_load(s + i + 2);
-            m |= kz_v16_bits(
-                kz_v16_or(kz_v16_and(us2, kz_v16_eq(v2, '_')),
-                          kz_v16_and(do2, kz_v16_eq(kz_v16_lower(v2), 't'))));
-        }
+        unsigned m = trigger_block(s + i);
         if (m)
             return i + (unsigned)__builtin_ctz(m);
     }
 #endif
     return next_trigger_ref(s, i, n);
+}
+
+size_t kz_refang_first_ref(const char *s, size_t n)
+{
+    pthread_once(&fast_once, fast_init);
+    return s ? next_trigger_ref(s, 0, n) : n;
 }
 
 int kz_refang_needed(const char *s, size_t n)

@@ -770,12 +770,14 @@ static const char *const reserved_names[] = {
 static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
     set_reserved, set_software;
 static void ctx_prefix_init(void);
+static void title_words_init(void);
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
 
 static void sets_init(void)
 {
     byte_class_init();
     ctx_prefix_init();
+    title_words_init();
     set_build(&set_exts, file_exts);
     set_build(&set_refs, reference_sites);
     set_build(&set_benign, benign_domains);
@@ -1042,70 +1044,112 @@ static int word_in_low(const char *low, size_t n, const char *w)
     return 0;
 }
 
+/* Title words, tried in order; the first that is there gives the hint.
+ * How: 'c' anywhere in the title, 'w' as a whole word, 'e' the title is
+ * the word. When: 0 any title, 'c' columns only, 'h' headings only. */
+static struct title_word {
+    const char *w;
+    char how, when;
+    kz_hint hint;
+    uint64_t pairs; /* title_pairs of w, set by sets_init */
+} title_words[] = {
+    {"detection", 'c', 0, KZ_HINT_SKIP, 0},
+    {"first seen", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"last seen", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"provider", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"hosting", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"country", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"date", 'w', 'c', KZ_HINT_SKIP, 0},
+    {"valid from", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"valid to", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"subject", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"issuer", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"algorithm", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"serial", 'c', 0, KZ_HINT_NOHASH, 0},
+    {"imphash", 'c', 0, KZ_HINT_NOHASH, 0},
+    {"ssdeep", 'c', 0, KZ_HINT_NOHASH, 0},
+    {"tox", 'w', 0, KZ_HINT_NOHASH, 0},
+    {"mutex", 'c', 0, KZ_HINT_MUTEX, 0},
+    {"mutant", 'c', 0, KZ_HINT_MUTEX, 0},
+    {"\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86", 'c', 0, KZ_HINT_MUTEX,
+     0}, /* ミューテ */
+    {"registry", 'c', 0, KZ_HINT_REGKEY, 0},
+    {"\xe3\x83\xac\xe3\x82\xb8\xe3\x82\xb9\xe3\x83\x88\xe3\x83\xaa", 'c', 0,
+     KZ_HINT_REGKEY, 0}, /* レジストリ */
+    {"authentihash", 'c', 0, KZ_HINT_AUTHENTIHASH, 0},
+    {"ja3s", 'w', 0, KZ_HINT_JA3S, 0},
+    {"ja3", 'w', 0, KZ_HINT_JA3, 0},
+    {"user agent", 'c', 0, KZ_HINT_UA, 0},
+    {"user-agent", 'c', 0, KZ_HINT_UA, 0},
+    {"path", 'w', 0, KZ_HINT_FILEPATH, 0},
+    {"paths", 'w', 0, KZ_HINT_FILEPATH, 0},
+    {"location", 'w', 'c', KZ_HINT_FILEPATH, 0},
+    {"\xe3\x83\x91\xe3\x82\xb9", 'c', 0, KZ_HINT_FILEPATH, 0}, /* パス */
+    {"file name", 'c', 0, KZ_HINT_FILENAME, 0},
+    {"filename", 'c', 0, KZ_HINT_FILENAME, 0},
+    {"file", 'e', 'c', KZ_HINT_FILENAME, 0},
+    {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d", 'c', 0,
+     KZ_HINT_FILENAME, 0}, /* ファイル名 */
+    {"domain", 'c', 'c', KZ_HINT_DOMAIN, 0},
+    {"hostname", 'c', 'c', KZ_HINT_DOMAIN, 0},
+    {"host", 'e', 'c', KZ_HINT_DOMAIN, 0},
+    {"references", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"reference", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"sources", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"bibliography", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"\xe5\x8f\x82\xe8\x80\x83", 'c', 'h', KZ_HINT_REFERENCE, 0}, /* 参考 */
+};
+
+/* A 64-bit summary of the byte pairs of a lower-cased text: a word can
+ * only be in a title whose summary holds all the bits of its own. */
+static uint64_t title_pairs(const char *s, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        m |= (uint64_t)1 << (((unsigned char)s[i] * 7u +
+                              (unsigned char)s[i + 1]) &
+                             63u);
+    return m;
+}
+
+static void title_words_init(void)
+{
+    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++)
+        title_words[k].pairs =
+            title_pairs(title_words[k].w, strlen(title_words[k].w));
+}
+
 kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
 {
-    /* Titles are short: lower-cased once, then searched with strstr. */
+    pthread_once(&sets_once, sets_init);
+    /* Titles are short: lower-cased once, then only the words whose byte
+     * pairs are all there are searched for (with strstr). */
     char low[256];
     int fast = n < sizeof low && !memchr(s, '\0', n);
+    uint64_t tp = 0;
     if (fast) {
         for (size_t i = 0; i < n; i++)
             low[i] = (char)kz_lower((unsigned char)s[i]);
         low[n] = '\0';
+        tp = title_pairs(low, n);
     }
-#define contains_ci(s, n, w)                                                   \
-    (fast ? strstr(low, w) != NULL : contains_ci(s, n, w))
-#define word_ci(s, n, w) (fast ? word_in_low(low, n, w) : word_ci(s, n, w))
-    if (contains_ci(s, n, "detection"))
-        return KZ_HINT_SKIP;
-    if (is_column &&
-        (contains_ci(s, n, "first seen") || contains_ci(s, n, "last seen") ||
-         contains_ci(s, n, "provider") || contains_ci(s, n, "hosting") ||
-         contains_ci(s, n, "country") || word_ci(s, n, "date") ||
-         contains_ci(s, n, "valid from") || contains_ci(s, n, "valid to") ||
-         contains_ci(s, n, "subject") || contains_ci(s, n, "issuer") ||
-         contains_ci(s, n, "algorithm")))
-        return KZ_HINT_SKIP;
-    if (contains_ci(s, n, "serial") || contains_ci(s, n, "imphash") ||
-        contains_ci(s, n, "ssdeep") || word_ci(s, n, "tox"))
-        return KZ_HINT_NOHASH;
-    if (contains_ci(s, n, "mutex") || contains_ci(s, n, "mutant") ||
-        contains_ci(s, n, "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"))
-        return KZ_HINT_MUTEX;
-    if (contains_ci(s, n, "registry") ||
-        contains_ci(
-            s, n,
-            "\xe3\x83\xac\xe3\x82\xb8\xe3\x82\xb9\xe3\x83\x88\xe3\x83\xaa"))
-        return KZ_HINT_REGKEY;
-    if (contains_ci(s, n, "authentihash"))
-        return KZ_HINT_AUTHENTIHASH;
-    if (word_ci(s, n, "ja3s"))
-        return KZ_HINT_JA3S;
-    if (word_ci(s, n, "ja3"))
-        return KZ_HINT_JA3;
-    if (contains_ci(s, n, "user agent") || contains_ci(s, n, "user-agent"))
-        return KZ_HINT_UA;
-    if (word_ci(s, n, "path") || word_ci(s, n, "paths") ||
-        (is_column && word_ci(s, n, "location")) ||
-        contains_ci(s, n, "\xe3\x83\x91\xe3\x82\xb9")) /* パス */
-        return KZ_HINT_FILEPATH;
-    if (contains_ci(s, n, "file name") || contains_ci(s, n, "filename") ||
-        (is_column && kz_eq_word_ci(s, n, "file")) ||
-        contains_ci(
-            s, n,
-            "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d"))
-        return KZ_HINT_FILENAME;
-    if (is_column &&
-        (contains_ci(s, n, "domain") || contains_ci(s, n, "hostname") ||
-         kz_eq_word_ci(s, n, "host")))
-        return KZ_HINT_DOMAIN;
-    if (!is_column &&
-        (word_ci(s, n, "references") || word_ci(s, n, "reference") ||
-         word_ci(s, n, "sources") || word_ci(s, n, "bibliography") ||
-         contains_ci(s, n, "\xe5\x8f\x82\xe8\x80\x83"))) /* 参考 */
-        return KZ_HINT_REFERENCE;
+    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++) {
+        const struct title_word *t = &title_words[k];
+        if ((t->when == 'c' && !is_column) || (t->when == 'h' && is_column))
+            continue;
+        int hit;
+        if (t->how == 'e')
+            hit = kz_eq_word_ci(s, n, t->w);
+        else if (fast && (t->pairs & ~tp))
+            hit = 0;
+        else if (t->how == 'c')
+            hit = fast ? strstr(low, t->w) != NULL : contains_ci(s, n, t->w);
+        else
+            hit = fast ? word_in_low(low, n, t->w) : word_ci(s, n, t->w);
+        if (hit)
+            return t->hint;
+    }
     return KZ_HINT_NONE;
-#undef contains_ci
-#undef word_ci
 }
 
 /* ---- classification -------------------------------------------------------

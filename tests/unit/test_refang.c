@@ -592,10 +592,34 @@ static void test_refang_map__windows_equal_the_full_pass(void **state)
     assert_true(changed > 1000); /* the pieces do make forms */
 }
 
+/* The vector search for the first trigger, its zero-padded tail
+ * included, answers what the byte-at-a-time definition answers. */
+static void test_refang_first__vector_equals_scalar(void **state)
+{
+    (void)state;
+    static char in[400];
+    uint32_t seed = 4242;
+    int found = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
+                                 sizeof in - 1);
+        /* Short texts too: every length of the tail. */
+        if (t % 3 == 0)
+            n %= 40;
+        size_t a = kz_refang_first(in, n), b = kz_refang_first_ref(in, n);
+        if (a != b)
+            fail_msg("first trigger %zu, want %zu in \"%.*s\"", a, b, (int)n,
+                     in);
+        found += b < n;
+    }
+    assert_true(found > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refang__schemes),
+        cmocka_unit_test(test_refang_first__vector_equals_scalar),
         cmocka_unit_test(test_refang__scheme_separators),
         cmocka_unit_test(test_refang__scheme_lookalikes_unchanged),
         cmocka_unit_test(test_refang__bracketed_dots),
