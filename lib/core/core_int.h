@@ -37,6 +37,9 @@ size_t kz_refang_first(const char *s, size_t n);
 size_t kz_refang_first_ref(const char *s, size_t n);
 size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
                            uint32_t *map, size_t first);
+/* Test hook: 0 turns off refang's shortcut for "host[.]tld" (the general
+ * matchers then decide), 1 (the default) turns it on. Not thread-safe. */
+void kz_refang_shortcuts(int on);
 /* kz_refang_map by a pass over every byte, without the jumps between the
  * places where a form may be (the definition the tests compare with). */
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,

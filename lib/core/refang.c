@@ -810,6 +810,15 @@ static int fold_run(const char *s, size_t n, size_t i, struct run *r)
     return r->fold;
 }
 
+/* Test hook: the shortcut for the commonest form may be turned off, so
+ * the tests can compare it with the general matchers. */
+static int shortcuts = 1;
+
+void kz_refang_shortcuts(int on)
+{
+    shortcuts = on;
+}
+
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -825,6 +834,18 @@ static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
             return 0;
         if (!is_ascii(c) && c != CP_IDEO_DOT)
             return 0;
+        /* The commonest form, "host[.]tld" (also "(.)", "{.}"), without
+         * parsing: what try_form answers for a bracket pair around a dot
+         * between two ASCII label characters. */
+        if (shortcuts && (c == '[' || c == '(' || c == '{') && i + 3 < n &&
+            s[i + 1] == '.' &&
+            s[i + 2] == (c == '['   ? ']'
+                         : c == '(' ? ')'
+                                    : '}') &&
+            is_host((unsigned char)s[i + 3])) {
+            set_one(m, ".", i, i + 3);
+            return 1;
+        }
         return try_form(s, n, i, w, prev, m);
     }
     if (c == '[' || c == '(' || (is_ascii(c) && kz_is_alpha((unsigned char)c)))

@@ -2775,9 +2775,12 @@ static void scan_whole(scan *sc, size_t a, size_t b)
     }
     int spaces = memchr(s + a, ' ', b - a) != NULL;
     int has_url = 0;
-    for (size_t p = a; p + 3 <= b; p++)
-        if (s[p] == ':' && s[p + 1] == '/' && s[p + 2] == '/')
+    for (const char *p = memchr(s + a, ':', b - a); p && p + 3 <= s + b;
+         p = memchr(p + 1, ':', (size_t)(s + b - p - 1)))
+        if (p[1] == '/' && p[2] == '/') {
             has_url = 1;
+            break;
+        }
     if (g->hint == KZ_HINT_FILENAME && !has_url) {
         /* A file name column: the cell is the name, spaces and all. */
         size_t dot;

@@ -615,10 +615,44 @@ static void test_refang_first__vector_equals_scalar(void **state)
     assert_true(found > 1000);
 }
 
+/* The shortcut for "host[.]tld", "(.)" and "{.}" gives what the general
+ * form matchers give. */
+static void test_refang__shortcut_equals_general_matchers(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "[.]",     "(.)", "{.}", "[.",   ".]",   "{.|",
+        "(.]",     "[.)", "[",   "]",    "(",    ")",
+        "{",       "}",   ".",   "a",    "b1",   "-",
+        "_",       " ",   "1",   "\\",   "@",    "/",
+        "example", "com", "10",  "}[.]", "[.] ", "\xef\xbc\x8e",
+        "dot"};
+    static char in[200], a[200], b[200];
+    static uint32_t ma[200], mb[200];
+    uint32_t seed = 99;
+    int changed = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
+        kz_refang_shortcuts(1);
+        size_t ka = kz_refang_map(in, n, a, sizeof a, ma);
+        kz_refang_shortcuts(0);
+        size_t kb = kz_refang_map(in, n, b, sizeof b, mb);
+        kz_refang_shortcuts(1);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("shortcut differs on \"%.*s\":\n  got  \"%.*s\"\n"
+                     "  want \"%.*s\"",
+                     (int)n, in, (int)ka, a, (int)kb, b);
+        changed += ka != n;
+    }
+    assert_true(changed > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refang__schemes),
+        cmocka_unit_test(test_refang__shortcut_equals_general_matchers),
         cmocka_unit_test(test_refang_first__vector_equals_scalar),
         cmocka_unit_test(test_refang__scheme_separators),
         cmocka_unit_test(test_refang__scheme_lookalikes_unchanged),
