@@ -99,6 +99,42 @@ static inline int kz_memo_put(kz_memo *m, const char *k, size_t n, int r)
     return r;
 }
 
+/* A set of byte strings (shorter than 2^24 bytes), each with a tag below
+ * 128 and a one-bit value, that grows as keys are added (see strmap.c).
+ * Zero-initialized is empty. Owned by one caller (no locking). */
+typedef struct kz_strmap_rec {
+    uint64_t h; /* the key's hash (never 0) */
+    uint32_t off;
+    uint32_t len : 24;
+    uint32_t tag : 7;
+    uint32_t val : 1;
+} kz_strmap_rec;
+typedef struct kz_strmap {
+    uint64_t *slot; /* cap slots */
+    size_t cap, n;  /* n records */
+    kz_strmap_rec *rec;
+    size_t rec_cap;
+    char *pool;
+    size_t pool_n, pool_cap;
+} kz_strmap;
+
+/* The hash kz_strmap_get wants for (tag, k[0..n)). */
+uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n);
+/* The record of (tag, k[0..n)) whose hash is h. When there is none and add
+ * is set, a new one with value val (and *added = 1, when added is not
+ * NULL). NULL when there is none and none was added (add not set, memory
+ * exhausted, or a key too long). */
+kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
+                             size_t n, uint64_t h, int add, unsigned val,
+                             int *added);
+/* Loads the slot a lookup of hash h starts at into the cache. */
+static inline void kz_strmap_prefetch(const kz_strmap *m, uint64_t h)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->slot[h & (m->cap - 1)]);
+}
+void kz_strmap_free(kz_strmap *m);
+
 /* kz_domain_has_public_suffix with the suffix lookups memoized in memo
  * (NULL: none). Same answers. */
 int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo);

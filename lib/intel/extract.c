@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -28,20 +27,6 @@
 #define ROW_POOL (64u * 1024u)
 /* Table columns we track. */
 #define MAX_COLS 32
-
-/* De-duplication: a table of 8-byte slots (the upper half of the value's
- * hash, and 1 + the index of its record; 0: free) over records appended in
- * order. Small slots keep the table of a million values at 16 MiB (its
- * first probe is a cache miss per candidate on large inputs, and every
- * byte of it is zeroed as it grows); records hold the whole hash, so
- * growing never rereads the values. */
-typedef struct dd_rec {
-    uint64_t h; /* the value's hash (never 0) */
-    uint32_t off;
-    uint32_t len : 24; /* values are shorter than KZ_MAX_YARA_RULE */
-    uint32_t type : 7;
-    uint32_t cls : 1;
-} dd_rec;
 
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
@@ -125,11 +110,8 @@ struct kz_extractor {
     uint64_t yara_pre_col;
     int yara_pre_comment; /* inside a block comment of the prelude */
 
-    /* de-duplication */
-    uint64_t *dd; /* slots */
-    size_t dd_cap, dd_n;
-    dd_rec *rec; /* dd_n records */
-    size_t rec_cap;
+    /* de-duplication: values (tag: type; value: seen as an indicator) */
+    kz_strmap dd;
     /* Values waiting for the de-duplication table, whose slots were
      * prefetched when they were queued (the table outgrows the caches). */
     struct dq_item {
@@ -138,8 +120,6 @@ struct kz_extractor {
     } dq[DQ_LEN];
     char dq_buf[DQ_LEN][2 * DQ_VALUE];
     unsigned dq_head, dq_n;
-    char *pool;
-    size_t pool_n, pool_cap;
 
     /* HTML */
     htmlParserCtxtPtr html;
@@ -227,59 +207,9 @@ static int ensure_work(kz_extractor *x, size_t need)
 /* ---- de-duplication -------------------------------------------------------
  */
 
-/* Eight bytes per step, each word multiplied in, then murmur3's
- * finalizer; never 0 (a free slot). */
 static uint64_t hash_value(kz_type t, const char *v, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)t << 56) ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, v + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, v + i, n - i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return (h ^ (h >> 33)) | 1;
-}
-
-static int dd_grow(kz_extractor *x)
-{
-    size_t ncap = x->dd_cap ? x->dd_cap * 2 : 1024;
-    uint64_t *nt = kz_calloc(ncap, sizeof *nt);
-    if (!nt)
-        return -1;
-#ifdef MADV_HUGEPAGE
-    /* Probes land anywhere in a large table: huge pages spare a TLB miss
-     * on top of the cache miss (a hint; failure changes nothing). */
-    size_t bytes = ncap * sizeof *nt, huge = (size_t)2 << 20;
-    if (bytes >= 2 * huge) {
-        uintptr_t a0 = ((uintptr_t)nt + huge - 1) & ~(uintptr_t)(huge - 1);
-        uintptr_t a1 = ((uintptr_t)nt + bytes) & ~(uintptr_t)(huge - 1);
-        if (a1 > a0)
-            (void)madvise((void *)a0, a1 - a0, MADV_HUGEPAGE);
-    }
-#endif
-    for (size_t i = 0; i < x->dd_n; i++) {
-        uint64_t h = x->rec[i].h;
-        size_t j = h & (ncap - 1);
-        while (nt[j])
-            j = (j + 1) & (ncap - 1);
-        nt[j] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(i + 1);
-    }
-    kz_free(x->dd);
-    x->dd = nt;
-    x->dd_cap = ncap;
-    return 0;
+    return kz_strmap_hash((unsigned)t, v, n);
 }
 
 /* 1: new (or upgraded from reference to indicator), 0: seen. On memory
@@ -287,65 +217,24 @@ static int dd_grow(kz_extractor *x)
 static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
                     kz_ioc_class cls, uint64_t h)
 {
-    if (x->dd_n >= KZ_MAX_DEDUP_VALUES) {
+    if (x->dd.n >= KZ_MAX_DEDUP_VALUES) {
         if (!x->warned[W_DEDUP])
             warn(x, W_DEDUP, 0, 0, "%s",
                  "too many distinct values: duplicates may be reported");
         x->warned[W_DEDUP]++;
         return 1;
     }
-    if ((x->dd_n + 1) * 2 > x->dd_cap && dd_grow(x) != 0)
+    int added;
+    int ind = cls == KZ_CLASS_INDICATOR;
+    kz_strmap_rec *e =
+        kz_strmap_get(&x->dd, (unsigned)t, v, n, h, 1, (unsigned)ind, &added);
+    if (!e || added)
         return 1;
-    if (n >= (1u << 24))
+    if (!e->val && ind) {
+        e->val = 1;
         return 1;
-    uint64_t tag = h & 0xFFFFFFFF00000000ULL;
-    size_t j = h & (x->dd_cap - 1);
-    uint64_t slot;
-    while ((slot = x->dd[j]) != 0) {
-        if ((slot & 0xFFFFFFFF00000000ULL) == tag) {
-            dd_rec *e = &x->rec[(uint32_t)slot - 1];
-            if (e->h == h && e->type == t && e->len == n &&
-                memcmp(x->pool + e->off, v, n) == 0) {
-                if (!e->cls && cls == KZ_CLASS_INDICATOR) {
-                    e->cls = 1;
-                    return 1;
-                }
-                return 0;
-            }
-        }
-        j = (j + 1) & (x->dd_cap - 1);
     }
-    if (x->dd_n == x->rec_cap) {
-        size_t nc = x->rec_cap ? x->rec_cap * 2 : 512;
-        dd_rec *nr = kz_realloc(x->rec, nc * sizeof *nr);
-        if (!nr)
-            return 1;
-        x->rec = nr;
-        x->rec_cap = nc;
-    }
-    if (x->pool_n + n > x->pool_cap) {
-        size_t nc = x->pool_cap ? x->pool_cap * 2 : 65536;
-        while (nc < x->pool_n + n)
-            nc *= 2;
-        char *np = kz_realloc(x->pool, nc);
-        if (!np)
-            return 1;
-        x->pool = np;
-        x->pool_cap = nc;
-    }
-    if (x->pool_n > UINT32_MAX - n)
-        return 1;
-    memcpy(x->pool + x->pool_n, v, n);
-    dd_rec *e = &x->rec[x->dd_n];
-    e->h = h;
-    e->off = (uint32_t)x->pool_n;
-    e->len = (uint32_t)n;
-    e->type = (uint32_t)t;
-    e->cls = cls == KZ_CLASS_INDICATOR;
-    x->dd[j] = tag | (uint64_t)(x->dd_n + 1);
-    x->pool_n += n;
-    x->dd_n++;
-    return 1;
+    return 0;
 }
 
 /* ---- delivery -------------------------------------------------------------
@@ -402,8 +291,7 @@ static void deliver(kz_extractor *x, const kz_extracted *e)
         deliver_now(x, e, h);
         return;
     }
-    if (x->dd_cap)
-        __builtin_prefetch(&x->dd[h & (x->dd_cap - 1)]);
+    kz_strmap_prefetch(&x->dd, h);
     if (x->dq_n == DQ_LEN) {
         struct dq_item *old = &x->dq[x->dq_head];
         deliver_now(x, &old->e, old->h);
@@ -1893,9 +1781,9 @@ void kz_extractor_free(kz_extractor *x)
     kz_free(x->rf);
     kz_free(x->map);
     kz_free(x->yara);
+    if (x->psl)
+        kz_strmap_free(&x->psl->names);
     kz_free(x->psl);
-    kz_free(x->dd);
-    kz_free(x->rec);
-    kz_free(x->pool);
+    kz_strmap_free(&x->dd);
     kz_free(x);
 }

@@ -32,9 +32,12 @@ typedef enum kz_hint {
 } kz_hint;
 
 /* Public Suffix List answers, owned by the extractor (one per extractor,
- * so no locking): for whole names, and for their suffixes. */
+ * so no locking): for whole names (every distinct name, up to
+ * KZ_PSL_NAMES; the value is the answer), and for their suffixes (few,
+ * and a bounded memo). */
+#define KZ_PSL_NAMES (1u << 19)
 typedef struct kz_psl_cache {
-    kz_memo names;
+    kz_strmap names;
     kz_memo suffixes;
 } kz_psl_cache;
 

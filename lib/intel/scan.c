@@ -1347,15 +1347,21 @@ typedef struct scan {
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
  * the Public Suffix List costs thousands of instructions, and advisories
- * and logs name the same hosts again and again. */
+ * and logs name the same hosts again and again (also thousands of hosts
+ * apart, so every distinct name is kept, as for de-duplication). */
 static int has_ps(scan *sc, const char *d, size_t n)
 {
     kz_psl_cache *c = sc->seg->psl_cache;
-    int r = c ? kz_memo_get(&c->names, d, n) : -1;
-    if (r >= 0)
-        return r;
-    r = kz_domain_has_public_suffix_memo(d, n, c ? &c->suffixes : NULL);
-    return c ? kz_memo_put(&c->names, d, n, r) : r;
+    if (!c)
+        return kz_domain_has_public_suffix_memo(d, n, NULL);
+    uint64_t h = kz_strmap_hash(0, d, n);
+    const kz_strmap_rec *e = kz_strmap_get(&c->names, 0, d, n, h, 0, 0, NULL);
+    if (e)
+        return e->val;
+    int r = kz_domain_has_public_suffix_memo(d, n, &c->suffixes);
+    if (c->names.n < KZ_PSL_NAMES) /* else asked again: no harm */
+        (void)kz_strmap_get(&c->names, 0, d, n, h, 1, (unsigned)r, NULL);
+    return r;
 }
 
 /* 1 when the writer defanged something in [a, b) of the segment: the text

@@ -10,10 +10,12 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/core_int.h"
 #include "kizashi/core.h"
 #include "kizashi/limits.h"
 
@@ -890,7 +892,6 @@ static void test_defang__cap_too_small_is_limit(void **state)
                      KZ_ERR_PARSE);
 }
 
-
 /* The plain-hex path of kz_normalize (sixteen digits at a time) gives what
  * the byte round trip gives, and fails with an empty output at any bad
  * digit. */
@@ -901,10 +902,8 @@ static void test_normalize__plain_hex_path_equals_round_trip(void **state)
     static const struct {
         kz_type t;
         size_t n;
-    } kinds[] = {{KZ_T_MD5, 32},
-                 {KZ_T_SHA1, 40},
-                 {KZ_T_SHA256, 64},
-                 {KZ_T_SHA512, 128}};
+    } kinds[] = {
+        {KZ_T_MD5, 32}, {KZ_T_SHA1, 40}, {KZ_T_SHA256, 64}, {KZ_T_SHA512, 128}};
     uint32_t seed = 4242;
     char in[129], out[200], want[200];
     for (int t = 0; t < 20000; t++) {
@@ -935,9 +934,57 @@ static void test_normalize__plain_hex_path_equals_round_trip(void **state)
     }
 }
 
+/* The string map behind de-duplication and the Public Suffix List cache:
+ * every key added is found again with its value, through growth; keys
+ * that differ in one byte, in length or in tag are different keys. */
+static void test_strmap__finds_what_was_added(void **state)
+{
+    (void)state;
+    kz_strmap m;
+    memset(&m, 0, sizeof m);
+    char k[32];
+    int added = 0;
+    assert_null(kz_strmap_get(&m, 1, "x", 1, kz_strmap_hash(1, "x", 1), 0, 0,
+                              NULL)); /* empty */
+    for (unsigned i = 0; i < 50000; i++) {
+        int n = snprintf(k, sizeof k, "host%u.example", i);
+        uint64_t h = kz_strmap_hash(i % 3, k, (size_t)n);
+        kz_strmap_rec *e =
+            kz_strmap_get(&m, i % 3, k, (size_t)n, h, 1, i & 1, &added);
+        assert_non_null(e);
+        assert_int_equal(added, 1);
+    }
+    assert_int_equal(m.n, 50000);
+    for (unsigned i = 0; i < 50000; i++) {
+        int n = snprintf(k, sizeof k, "host%u.example", i);
+        const kz_strmap_rec *e =
+            kz_strmap_get(&m, i % 3, k, (size_t)n,
+                          kz_strmap_hash(i % 3, k, (size_t)n), 1, 0, &added);
+        assert_non_null(e);
+        assert_int_equal(added, 0);
+        assert_int_equal(e->val, i & 1);
+        /* Another tag, a byte more, a byte less: absent. */
+        unsigned t2 = (i + 1) % 3;
+        assert_null(kz_strmap_get(&m, t2, k, (size_t)n,
+                                  kz_strmap_hash(t2, k, (size_t)n), 0, 0,
+                                  NULL));
+        k[n] = 'x';
+        assert_null(kz_strmap_get(&m, i % 3, k, (size_t)n + 1,
+                                  kz_strmap_hash(i % 3, k, (size_t)n + 1), 0, 0,
+                                  NULL));
+        assert_null(kz_strmap_get(&m, i % 3, k, (size_t)n - 1,
+                                  kz_strmap_hash(i % 3, k, (size_t)n - 1), 0, 0,
+                                  NULL));
+    }
+    assert_int_equal(m.n, 50000);
+    kz_strmap_free(&m);
+    assert_int_equal(m.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strmap__finds_what_was_added),
         cmocka_unit_test(test_ipv4__accepts_dotted_quad),
         cmocka_unit_test(test_ipv4__rejects_leading_zero_octets),
         cmocka_unit_test(test_ipv4__rejects_malformed),

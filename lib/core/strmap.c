@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A set of byte strings with a small tag and a one-bit value each, for the
+ * extractor's de-duplication and its Public Suffix List answers: a table of
+ * 8-byte slots (the upper half of the key's hash, and 1 + the index of its
+ * record; 0: free) over records appended in order, whose bytes live in one
+ * pool. Small slots keep a table of a million keys at 16 MiB (its first
+ * probe is a cache miss per lookup on large inputs, and every byte of it is
+ * zeroed as it grows); records hold the whole hash, so growing never
+ * rereads the keys. Linear probing, load factor at most one half.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/core_int.h"
+
+/* Eight bytes per step, each word multiplied in, then murmur3's
+ * finalizer; never 0 (a free slot). */
+uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, k + i, n - i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return (h ^ (h >> 33)) | 1;
+}
+
+static int grow(kz_strmap *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 1024;
+    uint64_t *nt = kz_calloc(ncap, sizeof *nt);
+    if (!nt)
+        return -1;
+#ifdef MADV_HUGEPAGE
+    /* Probes land anywhere in a large table: huge pages spare a TLB miss
+     * on top of the cache miss (a hint; failure changes nothing). */
+    size_t bytes = ncap * sizeof *nt, huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        uintptr_t a0 = ((uintptr_t)nt + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t a1 = ((uintptr_t)nt + bytes) & ~(uintptr_t)(huge - 1);
+        if (a1 > a0)
+            (void)madvise((void *)a0, a1 - a0, MADV_HUGEPAGE);
+    }
+#endif
+    for (size_t i = 0; i < m->n; i++) {
+        uint64_t h = m->rec[i].h;
+        size_t j = h & (ncap - 1);
+        while (nt[j])
+            j = (j + 1) & (ncap - 1);
+        nt[j] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(i + 1);
+    }
+    kz_free(m->slot);
+    m->slot = nt;
+    m->cap = ncap;
+    return 0;
+}
+
+kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
+                             size_t n, uint64_t h, int add, unsigned val,
+                             int *added)
+{
+    if (added)
+        *added = 0;
+    if (n >= (1u << 24))
+        return NULL;
+    if (add && (m->n + 1) * 2 > m->cap && grow(m) != 0)
+        return NULL;
+    if (m->cap == 0)
+        return NULL;
+    uint64_t hi = h & 0xFFFFFFFF00000000ULL;
+    size_t j = h & (m->cap - 1);
+    uint64_t slot;
+    while ((slot = m->slot[j]) != 0) {
+        if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
+            kz_strmap_rec *e = &m->rec[(uint32_t)slot - 1];
+            if (e->h == h && e->tag == tag && e->len == n &&
+                memcmp(m->pool + e->off, k, n) == 0)
+                return e;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (!add)
+        return NULL;
+    if (m->n == m->rec_cap) {
+        size_t nc = m->rec_cap ? m->rec_cap * 2 : 512;
+        kz_strmap_rec *nr = kz_realloc(m->rec, nc * sizeof *nr);
+        if (!nr)
+            return NULL;
+        m->rec = nr;
+        m->rec_cap = nc;
+    }
+    if (m->pool_n + n > m->pool_cap) {
+        size_t nc = m->pool_cap ? m->pool_cap * 2 : 65536;
+        while (nc < m->pool_n + n)
+            nc *= 2;
+        char *np = kz_realloc(m->pool, nc);
+        if (!np)
+            return NULL;
+        m->pool = np;
+        m->pool_cap = nc;
+    }
+    if (m->pool_n > UINT32_MAX - n)
+        return NULL;
+    memcpy(m->pool + m->pool_n, k, n);
+    kz_strmap_rec *e = &m->rec[m->n];
+    e->h = h;
+    e->off = (uint32_t)m->pool_n;
+    e->len = (uint32_t)n;
+    e->tag = tag & 0x7F;
+    e->val = val & 1;
+    m->slot[j] = hi | (uint64_t)(m->n + 1);
+    m->pool_n += n;
+    m->n++;
+    if (added)
+        *added = 1;
+    return e;
+}
+
+void kz_strmap_free(kz_strmap *m)
+{
+    kz_free(m->slot);
+    kz_free(m->rec);
+    kz_free(m->pool);
+    memset(m, 0, sizeof *m);
+}
