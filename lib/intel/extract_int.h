@@ -155,6 +155,15 @@ int kz_scan_has_hash_words_ref(const char *s, size_t n);
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
 size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
 
+/* The end of the chunk (a run of bytes without a delimiter: white space,
+ * quotes, '<', '>', '|', '^', CJK and typographic punctuation) that starts
+ * at j: the first delimiter from j on, or b. A summary of its bytes is
+ * OR-ed into *cls (whether one may start an indicator: a dot, colon, '@',
+ * slash, backslash, '%', '~' or non-ASCII letter; a colon; a slash). _ref
+ * is the scalar definition. */
+size_t kz_scan_chunk_end(const char *s, size_t j, size_t b, unsigned *cls);
+size_t kz_scan_chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls);
+
 int kz_scan_line_context(const char *s, size_t n);
 /* The same words, found one byte at a time (the definition, for tests;
  * it leaves out the Japanese words). */

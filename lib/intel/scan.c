@@ -113,7 +113,7 @@ enum {
 static unsigned char tok_class[256];
 
 /* Byte classes of ASCII for the chunk loop. */
-enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_HEX = 4, BC_COLON = 8, BC_SLASH = 16 };
+enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
 
 /* Word classes for the line context scan (filled once by sets_init). */
@@ -147,8 +147,6 @@ static void byte_class_init(void)
         if (c == '.' || c == ':' || c == '@' || c == '\\' || c == '/' ||
             c == '%' || c == '~')
             k |= BC_SPECIAL;
-        if (kz_is_xdigit((unsigned char)c))
-            k |= BC_HEX;
         if (c == ':')
             k |= BC_COLON;
         if (c == '/')
@@ -2545,6 +2543,77 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
  */
 
 /* Scans s[a, b) as chunks separated by delimiters. */
+/* See extract_int.h. Non-ASCII letters (IDN hosts, names) count as
+ * BC_SPECIAL: look closer. */
+static size_t chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
+{
+    while (j < b) {
+        unsigned char c = (unsigned char)s[j];
+        if (c < 0x80) {
+            unsigned k = byte_class[c];
+            if (k & BC_DELIM)
+                break;
+            *cls |= k;
+        } else {
+            if (delim_len(s, b, j))
+                break;
+            *cls |= BC_SPECIAL;
+        }
+        j++;
+    }
+    return j;
+}
+
+static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
+{
+#if KZ_HAVE_V16
+    while (b - j >= 16 && j < b) {
+        kz_v16 v = kz_v16_load(s + j);
+        unsigned del = kz_v16_bits(kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_le(v, 0x20), kz_v16_eq(v, 0x7F)),
+                      kz_v16_or(kz_v16_eq(v, '"'), kz_v16_eq(v, '\''))),
+            kz_v16_or(kz_v16_or(kz_v16_eq(v, '`'), kz_v16_eq(v, '<')),
+                      kz_v16_or(kz_v16_or(kz_v16_eq(v, '>'), kz_v16_eq(v, '|')),
+                                kz_v16_eq(v, '^')))));
+        unsigned high = kz_v16_bits(kz_v16_high(v));
+        unsigned stop = del | high;
+        unsigned before = stop ? (1u << __builtin_ctz(stop)) - 1 : 0xFFFFu;
+        kz_v16 colon = kz_v16_eq(v, ':'), slash = kz_v16_eq(v, '/');
+        unsigned spec = kz_v16_bits(kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v, '.'), colon),
+                      kz_v16_or(kz_v16_eq(v, '@'), kz_v16_eq(v, '\\'))),
+            kz_v16_or(kz_v16_or(slash, kz_v16_eq(v, '%')), kz_v16_eq(v, '~'))));
+        if (spec & before) {
+            *cls |= BC_SPECIAL;
+            if (kz_v16_bits(colon) & before)
+                *cls |= BC_COLON;
+            if (kz_v16_bits(slash) & before)
+                *cls |= BC_SLASH;
+        }
+        if (!stop) {
+            j += 16;
+            continue;
+        }
+        j += (unsigned)__builtin_ctz(stop);
+        if (!(high & (before + 1)) || delim_len(s, b, j))
+            return j; /* an ASCII delimiter, or a non-ASCII one */
+        *cls |= BC_SPECIAL;
+        j++;
+    }
+#endif
+    return chunk_end_ref(s, j, b, cls);
+}
+
+size_t kz_scan_chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
+{
+    return chunk_end(s, j, b, cls);
+}
+
+size_t kz_scan_chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
+{
+    return chunk_end_ref(s, j, b, cls);
+}
+
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
@@ -2591,25 +2660,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             i = scan_path(sc, i, b, pt, 0);
             continue;
         }
-        size_t j = i;
         unsigned cls = 0;
-        for (;;) {
-            if (j >= b)
-                break;
-            unsigned char c = (unsigned char)s[j];
-            if (c < 0x80) {
-                unsigned k = byte_class[c];
-                if (k & BC_DELIM)
-                    break;
-                cls |= k;
-                j++;
-            } else {
-                if (delim_len(s, b, j))
-                    break;
-                cls |= BC_SPECIAL; /* IDN hosts, names: look closer */
-                j++;
-            }
-        }
+        size_t j = chunk_end(s, i, b, &cls);
         /* Fast path: plain words and numbers hold no indicator unless a
          * code span or table column says what they are (or "AS 1234"). */
         if (!(cls & BC_SPECIAL) && !sc->in_code && !sc->seg->whole_cell &&

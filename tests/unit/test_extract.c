@@ -367,70 +367,72 @@ static void test_extract__positions_point_at_the_text_as_written(void **state)
 /* ---- the vector prefilters equal their scalar definitions ---------------
  */
 
+static const char *const prefilter_piece[] = {"word",
+                                              " ",
+                                              "  ",
+                                              "\t",
+                                              ".",
+                                              ". ",
+                                              ".)",
+                                              ":",
+                                              ": ",
+                                              ":\\",
+                                              "CVE-",
+                                              "cve-2021-1234",
+                                              "cvE",
+                                              "AS",
+                                              "as 12",
+                                              "as ",
+                                              "asn",
+                                              "ASN1",
+                                              "aHR0",
+                                              "aHR",
+                                              "0123456789abcdef",
+                                              "0123456789ABCDEF",
+                                              "deadbeef",
+                                              "g",
+                                              "@",
+                                              "/",
+                                              "\\",
+                                              "%",
+                                              "~",
+                                              "<",
+                                              ">",
+                                              ")",
+                                              ",",
+                                              ";",
+                                              "]",
+                                              "}",
+                                              "\"",
+                                              "'",
+                                              "`",
+                                              "|",
+                                              "^",
+                                              "\x7f",
+                                              "\xc3\xa9",
+                                              "\xe3\x80\x82",
+                                              "e.g",
+                                              "1.2",
+                                              "-",
+                                              "_",
+                                              "a",
+                                              "c",
+                                              "s",
+                                              "v",
+                                              "e",
+                                              "n",
+                                              "9"};
+
 static void test_prefilter__next_interesting_equals_definition(void **state)
 {
     (void)state;
-    static const char *const piece[] = {"word",
-                                        " ",
-                                        "  ",
-                                        "\t",
-                                        ".",
-                                        ". ",
-                                        ".)",
-                                        ":",
-                                        ": ",
-                                        ":\\",
-                                        "CVE-",
-                                        "cve-2021-1234",
-                                        "cvE",
-                                        "AS",
-                                        "as 12",
-                                        "as ",
-                                        "asn",
-                                        "ASN1",
-                                        "aHR0",
-                                        "aHR",
-                                        "0123456789abcdef",
-                                        "0123456789ABCDEF",
-                                        "deadbeef",
-                                        "g",
-                                        "@",
-                                        "/",
-                                        "\\",
-                                        "%",
-                                        "~",
-                                        "<",
-                                        ">",
-                                        ")",
-                                        ",",
-                                        ";",
-                                        "]",
-                                        "}",
-                                        "\"",
-                                        "'",
-                                        "`",
-                                        "|",
-                                        "^",
-                                        "\x7f",
-                                        "\xc3\xa9",
-                                        "\xe3\x80\x82",
-                                        "e.g",
-                                        "1.2",
-                                        "-",
-                                        "_",
-                                        "a",
-                                        "c",
-                                        "s",
-                                        "v",
-                                        "e",
-                                        "n",
-                                        "9"};
+    const char *const *piece = prefilter_piece;
+    size_t npiece = sizeof prefilter_piece / sizeof *prefilter_piece;
     static char buf[300];
     uint32_t seed = 99;
     int hits = 0;
     for (int t = 0; t < 100000; t++) {
-        size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
-                                 buf, sizeof buf);
+        size_t n = random_pieces(&seed, piece, npiece, buf, sizeof buf);
         for (size_t i = 0; i <= n; i += 1 + (seed >> 20) % 7) {
             size_t a = kz_scan_next_interesting(buf, i, n);
             size_t b = kz_scan_next_interesting_ref(buf, i, n);
@@ -441,6 +443,30 @@ static void test_prefilter__next_interesting_equals_definition(void **state)
         }
     }
     assert_true(hits > 10000);
+}
+
+/* The vector chunk end (and summary) is the scalar one. */
+static void test_prefilter__chunk_end_equals_definition(void **state)
+{
+    (void)state;
+    static char buf[300];
+    uint32_t seed = 7;
+    int special = 0;
+    for (int t = 0; t < 100000; t++) {
+        size_t n = random_pieces(
+            &seed, prefilter_piece,
+            sizeof prefilter_piece / sizeof *prefilter_piece, buf, sizeof buf);
+        for (size_t i = 0; i <= n; i += 1 + (seed >> 20) % 5) {
+            unsigned ca = 0, cb = 0;
+            size_t a = kz_scan_chunk_end(buf, i, n, &ca);
+            size_t b = kz_scan_chunk_end_ref(buf, i, n, &cb);
+            if (a != b || ca != cb)
+                fail_msg("chunk_end(\"%.*s\", %zu) = %zu/%u, want %zu/%u",
+                         (int)n, buf, i, a, ca, b, cb);
+            special += cb != 0;
+        }
+    }
+    assert_true(special > 10000);
 }
 
 static void test_prefilter__line_context_equals_definition(void **state)
@@ -622,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_extract__data_cases),
         cmocka_unit_test(test_prefilter__next_interesting_equals_definition),
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
+        cmocka_unit_test(test_prefilter__chunk_end_equals_definition),
         cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
         cmocka_unit_test(test_prefilter__hash_words_equal_definition),
         cmocka_unit_test(test_prefilter__every_context_word_is_found),
