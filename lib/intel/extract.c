@@ -718,7 +718,8 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
                                         "\xe2\x97\x8f", "\xe2\x97\x8b",
                                         "\xe2\x96\xbc", "\xe2\x96\xb6",
                                         "\xe3\x80\x90", NULL};
-    if (e - i < 120) {
+    if (e - i < 120 &&
+        ((unsigned char)s[i] >= 0xE2 || (unsigned char)s[e - 1] == 0x9A)) {
         for (size_t k = 0; marks[k]; k++)
             if (e - i > 3 && memcmp(s + i, marks[k], 3) == 0) {
                 *ta = i + 3;
@@ -1046,75 +1047,91 @@ int kz_extract_line_boring_ref(const char *s, size_t n)
     return line_is_boring_from(s, 0, n, 0);
 }
 
-/* Sixteen bytes at a time; the scalar loop finishes the line. */
+#if KZ_HAVE_V16
+/* 1 when something may start in the sixteen positions at p (p[0..20)
+ * readable); *run carries the hex digits before p over to the next block. */
+static inline int lb_block(const char *p, unsigned *run)
+{
+    kz_v16 v0 = kz_v16_load(p), v1 = kz_v16_load(p + 1);
+    kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
+    kz_v16 yes =
+        kz_v16_or(kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
+                            kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
+                  kz_v16_or(kz_v16_or(kz_v16_eq(v0, '['), kz_v16_eq(v0, '{')),
+                            kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '|'))));
+    yes = kz_v16_or(yes,
+                    kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'), kz_v16_eq(v0, '~')),
+                              kz_v16_eq(v0, 0)));
+    if (kz_v16_bits(kz_v16_or(v0, yes)))
+        return 1;
+    /* '.' and ':' unless a sentence goes on; '(' before a form: what
+     * follows is looked at only when there is one. */
+    kz_v16 dc = kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':'));
+    kz_v16 op = kz_v16_eq(v0, '(');
+    if (kz_v16_bits(kz_v16_or(dc, op))) {
+        kz_v16 ends = kz_v16_or(
+            kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
+                      kz_v16_or(kz_v16_eq(v1, '\r'), kz_v16_eq(v1, '"'))),
+            kz_v16_or(kz_v16_eq(v1, '\''), kz_v16_eq(v1, ')')));
+        kz_v16 form = kz_v16_or(
+            kz_v16_or(
+                kz_v16_or(kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
+                          kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '/'))),
+                kz_v16_or(kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
+                          kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
+            kz_v16_high(v1));
+        if (kz_v16_bits(
+                kz_v16_or(kz_v16_andnot(dc, ends), kz_v16_and(op, form))))
+            return 1;
+    }
+    /* "do", "cv", "as", "aH" first; the whole words only then. */
+    kz_v16 pair = kz_v16_or(
+        kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'd'), kz_v16_eq(l1, 'o')),
+                  kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
+        kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                  kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H'))));
+    unsigned m = 0;
+    if (kz_v16_bits(pair)) {
+        kz_v16 v2 = kz_v16_load(p + 2), v3 = kz_v16_load(p + 3);
+        kz_v16 v4 = kz_v16_load(p + 4);
+        kz_v16 l2 = kz_v16_lower(v2);
+        kz_v16 dot =
+            kz_v16_and(kz_v16_eq(l0, 'd'),
+                       kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
+        kz_v16 b64 = kz_v16_and(
+            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+            kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
+                       kz_v16_eq(v4, 'c')));
+        m = kz_v16_bits(
+            kz_v16_or(kz_v16_or(dot, kz_v16_cve_asn(l0, l1, v2, l2, v3)), b64));
+    }
+    if (m)
+        return 1;
+    return kz_hex_run_step(kz_v16_hex_bits(v0, l0), run) < 16;
+}
+#endif
+
+/* Sixteen bytes at a time; the last ones through a copy padded with
+ * spaces, which start and complete nothing (as the end of the line). */
 int kz_extract_line_boring(const char *s, size_t n)
 {
+#if KZ_HAVE_V16
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
-#if KZ_HAVE_V16
-    for (; n - p >= 21 && p < n; p += 16) {
-        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
-        kz_v16 yes = kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
-                      kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
-            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '['), kz_v16_eq(v0, '{')),
-                      kz_v16_or(kz_v16_eq(v0, '<'), kz_v16_eq(v0, '|'))));
-        yes = kz_v16_or(
-            yes, kz_v16_or(kz_v16_or(kz_v16_eq(v0, '`'), kz_v16_eq(v0, '~')),
-                           kz_v16_eq(v0, 0)));
-        if (kz_v16_bits(kz_v16_or(v0, yes)))
+    for (; n - p >= 21 && p < n; p += 16)
+        if (lb_block(s + p, &run))
             return 0;
-        /* '.' and ':' unless a sentence goes on; '(' before a form: what
-         * follows is looked at only when there is one. */
-        kz_v16 dc = kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':'));
-        kz_v16 op = kz_v16_eq(v0, '(');
-        if (kz_v16_bits(kz_v16_or(dc, op))) {
-            kz_v16 ends = kz_v16_or(
-                kz_v16_or(kz_v16_or(kz_v16_eq(v1, ' '), kz_v16_eq(v1, '\t')),
-                          kz_v16_or(kz_v16_eq(v1, '\r'), kz_v16_eq(v1, '"'))),
-                kz_v16_or(kz_v16_eq(v1, '\''), kz_v16_eq(v1, ')')));
-            kz_v16 form = kz_v16_or(
-                kz_v16_or(
-                    kz_v16_or(
-                        kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')),
-                        kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '/'))),
-                    kz_v16_or(
-                        kz_v16_or(kz_v16_eq(v1, ','), kz_v16_eq(v1, '-')),
-                        kz_v16_or(kz_v16_eq(l1, 'd'), kz_v16_eq(l1, 'a')))),
-                kz_v16_high(v1));
-            if (kz_v16_bits(
-                    kz_v16_or(kz_v16_andnot(dc, ends), kz_v16_and(op, form))))
-                return 0;
-        }
-        /* "do", "cv", "as", "aH" first; the whole words only then. */
-        kz_v16 pair = kz_v16_or(
-            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'd'), kz_v16_eq(l1, 'o')),
-                      kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
-            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                      kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H'))));
-        unsigned m = 0;
-        if (kz_v16_bits(pair)) {
-            kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
-            kz_v16 v4 = kz_v16_load(s + p + 4);
-            kz_v16 l2 = kz_v16_lower(v2);
-            kz_v16 dot =
-                kz_v16_and(kz_v16_eq(l0, 'd'),
-                           kz_v16_and(kz_v16_eq(l1, 'o'), kz_v16_eq(l2, 't')));
-            kz_v16 b64 = kz_v16_and(
-                kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
-                kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
-                           kz_v16_eq(v4, 'c')));
-            m = kz_v16_bits(kz_v16_or(
-                kz_v16_or(dot, kz_v16_cve_asn(l0, l1, v2, l2, v3)), b64));
-        }
-        if (m)
-            return 0;
-        if (kz_hex_run_step(kz_v16_hex_bits(v0, l0), &run) < 16)
+    if (p < n) {
+        char pad[48];
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, s + p, n - p); /* at most 20 bytes */
+        if (lb_block(pad, &run) || (n - p > 16 && lb_block(pad + 16, &run)))
             return 0;
     }
+    return 1;
+#else
+    return line_is_boring_from(s, 0, n, 0);
 #endif
-    return line_is_boring_from(s, p, n, run);
 }
 
 static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
