@@ -29,6 +29,7 @@
 #define MAX_COLS 32
 
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
+#define H_LINKS 32   /* link texts tracked on one line of an HTML page */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
 
@@ -129,8 +130,15 @@ struct kz_extractor {
     int h_skip;    /* inside <script> or <style> */
     int h_in_head; /* heading element */
     int h_th_row;  /* the row being built holds <th> cells */
-    int h_in_a;
     uint64_t h_errors;
+    /* Link texts (<a href> ... </a>) of the text line being built, as
+     * offsets in it; h_link_at is where the open one started. */
+    struct {
+        size_t a, b;
+    } h_link[H_LINKS];
+    int h_nlinks;
+    int h_link_open;
+    size_t h_link_at;
 
     /* scanning state for the current line */
     uint64_t cur_line;
@@ -138,6 +146,8 @@ struct kz_extractor {
     const char *cur_orig;
     size_t cur_orig_n;
     int cur_from_href;
+    int cur_html_line;             /* the line is h_flush's: h_link applies */
+    size_t cur_html_skip;          /* offset of the line in htext */
     uint64_t href_seen[HREF_SEEN]; /* hashes of the last link targets */
     size_t href_next;
     int cur_ctx;      /* line context flags, -1 until the scanner asks */
@@ -399,6 +409,21 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     if (x->cur_from_href && e.cls == KZ_CLASS_INDICATOR && !e.defanged) {
         e.cls = KZ_CLASS_REFERENCE;
         e.why = "hyperlink target in the advisory";
+    }
+    /* A host, address or link written as a hyperlink's text, live (not
+     * defanged): a source the advisory points to ("see <a>ic3.gov</a>");
+     * indicators are defanged or left unlinked. Digests and file names in
+     * link text (a link to a sandbox report) stay indicators. */
+    if (x->cur_html_line && e.cls == KZ_CLASS_INDICATOR && !e.defanged &&
+        (e.type == KZ_T_DOMAIN || e.type == KZ_T_URL || e.type == KZ_T_EMAIL ||
+         e.type == KZ_T_IPV4 || e.type == KZ_T_IPV6)) {
+        size_t at = x->cur_html_skip + oa;
+        for (int k = 0; k < x->h_nlinks; k++)
+            if (at >= x->h_link[k].a && at < x->h_link[k].b) {
+                e.cls = KZ_CLASS_REFERENCE;
+                e.why = "hyperlink text in the advisory";
+                break;
+            }
     }
     /* A link's own text repeats its target ("<a href=mailto:x>x</a>",
      * a source URL written out): the same value, not defanged, in the
@@ -1395,16 +1420,34 @@ static void text_feed(kz_extractor *x, const char *buf, size_t n)
 /* ---- HTML input -----------------------------------------------------------
  */
 
+/* Notes the text of the open link up to here (a link may hold a line
+ * break: its text goes on on the next line). */
+static void h_link_close(kz_extractor *x)
+{
+    if (x->h_link_open && x->htext_n > x->h_link_at && x->h_nlinks < H_LINKS) {
+        x->h_link[x->h_nlinks].a = x->h_link_at;
+        x->h_link[x->h_nlinks].b = x->htext_n;
+        x->h_nlinks++;
+    }
+    x->h_link_at = 0;
+}
+
 static void h_flush(kz_extractor *x)
 {
     if (x->htext_n == 0)
         return;
+    h_link_close(x);
     size_t a = 0;
     while (a < x->htext_n && (x->htext[a] == ' ' || x->htext[a] == '\t'))
         a++;
-    if (a < x->htext_n)
+    if (a < x->htext_n) {
+        x->cur_html_line = 1;
+        x->cur_html_skip = a;
         process_line(x, x->htext + a, x->htext_n - a, x->htext_line, 0, 0);
+        x->cur_html_line = 0;
+    }
     x->htext_n = 0;
+    x->h_nlinks = 0;
 }
 
 static uint64_t h_line(kz_extractor *x)
@@ -1480,6 +1523,7 @@ static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
         h_append(x, "`", 1);
     }
     if (xmlStrcasecmp(name, (const xmlChar *)"a") == 0 && atts) {
+        int href = 0;
         for (size_t i = 0; atts[i] && atts[i + 1]; i += 2) {
             if (xmlStrcasecmp(atts[i], (const xmlChar *)"href") != 0)
                 continue;
@@ -1487,6 +1531,7 @@ static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
             size_t vn = strlen(v);
             if (vn == 0 || vn > KZ_MAX_URL)
                 continue;
+            href = 1;
             if (vn > 7 && memcmp(v, "mailto:", 7) == 0) {
                 v += 7;
                 vn -= 7;
@@ -1509,6 +1554,12 @@ static void h_start(void *ud, const xmlChar *name, const xmlChar **atts)
             x->htext_line = saved_line;
             kz_free(saved);
         }
+        if (href) {
+            if (x->h_link_open)
+                h_link_close(x); /* an unclosed <a> before */
+            x->h_link_open = 1;
+            x->h_link_at = x->htext_n;
+        }
     }
 }
 
@@ -1523,7 +1574,13 @@ static void h_end(void *ud, const xmlChar *name)
             x->h_skip--;
         return;
     }
-    if (name_is(name, h_blocks) || name_is(name, h_heads)) {
+    if (xmlStrcasecmp(name, (const xmlChar *)"table") == 0) {
+        h_flush(x);
+        row_flush(x);
+        x->row_active = 0;
+        x->md_table = 0; /* the next table has its own columns */
+        x->ncols = 0;
+    } else if (name_is(name, h_blocks) || name_is(name, h_heads)) {
         h_flush(x);
     } else if (xmlStrcasecmp(name, (const xmlChar *)"td") == 0 ||
                xmlStrcasecmp(name, (const xmlChar *)"th") == 0) {
@@ -1536,11 +1593,11 @@ static void h_end(void *ud, const xmlChar *name)
             h_flush(x);
             x->h_th_row = 0;
         }
-    } else if (xmlStrcasecmp(name, (const xmlChar *)"table") == 0) {
-        x->md_table = 0;
-        x->ncols = 0;
     } else if (name_is(name, h_code)) {
         h_append(x, "`", 1);
+    } else if (xmlStrcasecmp(name, (const xmlChar *)"a") == 0) {
+        h_link_close(x);
+        x->h_link_open = 0;
     }
 }
 

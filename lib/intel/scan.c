@@ -1086,6 +1086,7 @@ static struct title_word {
     {"file name", 'c', 0, KZ_HINT_FILENAME, 0},
     {"filename", 'c', 0, KZ_HINT_FILENAME, 0},
     {"file", 'e', 'c', KZ_HINT_FILENAME, 0},
+    {"files", 'e', 'c', KZ_HINT_FILENAME, 0},
     {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab\xe5\x90\x8d", 'c', 0,
      KZ_HINT_FILENAME, 0}, /* ファイル名 */
     {"domain", 'c', 'c', KZ_HINT_DOMAIN, 0},
@@ -1223,6 +1224,38 @@ static void url_host(const char *u, size_t n, const char **h, size_t *hn)
     *hn = (size_t)(c - s);
 }
 
+static int is_system_file(const char *s, size_t n);
+
+/* "C:\Windows\System32\cmd.exe", "%SystemRoot%\SysWOW64\rundll32.exe":
+ * a standard system program in the folder Windows keeps it in. The same
+ * name anywhere else (C:\ProgramData\svchost.exe) is an indicator. */
+static int system_path(const char *v, size_t n)
+{
+    static const char *const dirs[] = {
+        "c:\\windows\\system32\\",
+        "c:\\windows\\syswow64\\",
+        "c:\\windows\\",
+        "c:\\windows\\system32\\windowspowershell\\v1.0\\",
+        "c:\\windows\\syswow64\\windowspowershell\\v1.0\\",
+        "%windir%\\system32\\",
+        "%windir%\\syswow64\\",
+        "%windir%\\",
+        "%systemroot%\\system32\\",
+        "%systemroot%\\syswow64\\",
+        "%systemroot%\\",
+        NULL};
+    const char *base = v + n;
+    while (base > v && base[-1] != '\\')
+        base--;
+    size_t dn = (size_t)(base - v);
+    if (dn == 0 || !is_system_file(base, n - dn))
+        return 0;
+    for (size_t k = 0; dirs[k]; k++)
+        if (strlen(dirs[k]) == dn && starts_ci(v, dn, dirs[k]))
+            return 1;
+    return 0;
+}
+
 kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
                               int ctx, int defanged, const char **why)
 {
@@ -1325,6 +1358,12 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         }
         break;
     }
+    case KZ_T_FILEPATH:
+        if (system_path(v, n)) {
+            *why = "standard system file at its usual place";
+            return KZ_CLASS_REFERENCE;
+        }
+        break;
     default:
         break;
     }
@@ -2780,6 +2819,33 @@ static int mutex_shaped(const char *s, size_t a, size_t b)
     return letter;
 }
 
+static size_t find_ua(const char *s, size_t a, size_t b, size_t *end);
+
+/* Where a path written with its arguments ends: at the first space after
+ * a component with a file extension ("...\\cmd.exe /c ..."), when more
+ * follows; b otherwise ("C:\\Program Files\\My App\\x.exe"). */
+static size_t program_end(const char *s, size_t a, size_t b)
+{
+    size_t c = a; /* start of the current component */
+    for (size_t p = a; p < b; p++) {
+        if (s[p] == '\\' || s[p] == '/') {
+            c = p + 1;
+        } else if (s[p] == ' ' && p > c) {
+            size_t dot = 0;
+            for (size_t q = c; q < p; q++)
+                if (s[q] == '.')
+                    dot = q + 1;
+            size_t r = p;
+            while (r < b && s[r] == ' ')
+                r++;
+            if (dot > c + 1 && dot < p &&
+                kz_scan_is_file_ext(s + dot, p - dot) && r < b)
+                return p;
+        }
+    }
+    return b;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -2806,11 +2872,29 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         return;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
-        put_text(sc, pt, a, b);
+        /* A command line: "C:\Windows\System32\cmd.exe /c vssadmin ...":
+         * the path ends with the program's extension; the arguments are
+         * scanned as a command. */
+        size_t e = pt == KZ_T_FILEPATH ? program_end(s, a, b) : b;
+        put_text(sc, pt, a, e);
+        if (e < b) {
+            int saved = sc->in_code, saved_cmd = sc->in_cmd;
+            sc->in_code = 1;
+            sc->in_cmd = 1;
+            scan_chunks(sc, e, b);
+            sc->in_code = saved;
+            sc->in_cmd = saved_cmd;
+        }
         return;
     }
     if (g->hint == KZ_HINT_MUTEX) {
         put_text(sc, KZ_T_MUTEX, a, b);
+        return;
+    }
+    /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" */
+    size_t ue;
+    if ((s[a] | 0x20) == 'm' && find_ua(s, a, b, &ue) == a) {
+        put_text(sc, KZ_T_USER_AGENT, a, ue);
         return;
     }
     if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
