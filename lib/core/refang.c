@@ -330,7 +330,7 @@ static const struct {
 };
 
 struct form {
-    size_t ws1, ws2, ws3, ws4, na, nb, end;
+    size_t start, ws1, ws2, ws3, ws4, na, nb, end;
     unsigned fa, fb;
     enum core core;
     const char *word; /* the core word matched, or NULL */
@@ -341,6 +341,7 @@ static int parse_form(const char *s, size_t n, size_t i, struct form *f)
 {
     size_t p = i, len;
     memset(f, 0, sizeof *f);
+    f->start = i;
     f->ws1 = skip_ws(s, n, &p, MAX_RUN);
     f->na = bracket_run(s, n, &p, &f->fa);
     if (f->na)
@@ -491,6 +492,26 @@ static int domainish(const char *s, size_t n, size_t r)
 
 /* The replacement for a parsed form after prev, or NULL. w is NULL in a
  * lookahead, where only bracketed dots are considered. */
+/* 1 when the closing bracket at s[i] closes one opened earlier in the same
+ * word: "[ID-3350].[mail@x.cc]" (Phobos' file extensions) is two bracketed
+ * groups, not the dot form "].[" of "evil].[com". */
+static int closes_group(const char *s, size_t i)
+{
+    char c = s[i];
+    char o = c == ']' ? '[' : c == ')' ? '(' : c == '}' ? '{' : 0;
+    int depth = 0;
+    for (size_t k = i; o && k > 0 && i - k < 256;) {
+        char d = s[--k];
+        if (d == ' ' || d == '\t')
+            break;
+        if (d == c)
+            depth++;
+        else if (d == o && depth-- == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *form_repl(const struct form *f, const char *s, size_t n,
                              const struct writer *w, int prev)
 {
@@ -511,6 +532,8 @@ static const char *form_repl(const struct form *f, const char *s, size_t n,
             return "."; /* but not "{1,30}[.]0d2.ru", a closer first */
         if (!(is_host(prev) || (is_closer(prev) && proper_pair(f))) ||
             !dot_brackets_ok(f) || !is_host(R))
+            return NULL;
+        if ((f->fa & B_CLOSERS) && !f->ws1 && closes_group(s, f->start))
             return NULL;
         if (wsl && w && !spaced_dot_ok(w, s, n, f->end, 0, 0))
             return NULL;

@@ -1989,8 +1989,10 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
         while (e < n &&
                (allow_spaces ? s[e] != '\n' : path_delim_len(s, n, e) == 0)) {
             /* Japanese glues words to a path: "C:\\x\\a.exeを作成". Past a
-             * known file extension, a non-ASCII letter ends the path. */
-            if ((unsigned char)s[e] >= 0xC0 && e > a &&
+             * known file extension, a non-ASCII letter ends the path, and
+             * so does an opening parenthesis ("a.exe（正規の...）", folded
+             * to ASCII with the rest of a full-width run). */
+            if (((unsigned char)s[e] >= 0xC0 || s[e] == '(') && e > a &&
                 kz_is_alnum((unsigned char)s[e - 1])) {
                 size_t d = e;
                 while (d > a && kz_is_alnum((unsigned char)s[d - 1]))
