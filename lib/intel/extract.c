@@ -30,6 +30,7 @@
 
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define H_LINKS 32   /* link texts tracked on one line of an HTML page */
+#define TCACHE 64    /* titles whose hints are remembered */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
 
@@ -158,6 +159,12 @@ struct kz_extractor {
     kz_psl_cache *psl;
 
     unsigned warned[W_COUNT];
+    struct title_memo {
+        char key[60];
+        unsigned char len; /* key length + 1; 0: empty */
+        unsigned char col; /* a column title (else a heading) */
+        unsigned char hint;
+    } tcache[TCACHE];
 };
 
 /* ---- diagnostics ----------------------------------------------------------
@@ -801,14 +808,35 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
     return k;
 }
 
+/* kz_scan_title_hint through a small cache: a document repeats its
+ * tables' headers and its section titles. */
+static kz_hint cached_hint(kz_extractor *x, const char *s, size_t n,
+                           int is_column)
+{
+    if (n >= sizeof x->tcache[0].key)
+        return kz_scan_title_hint(s, n, is_column);
+    uint32_t h = is_column ? 0x811C9DC5u : 0x01000193u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    struct title_memo *t = &x->tcache[(h ^ (h >> 16)) % TCACHE];
+    if (t->len == n + 1 && t->col == is_column && memcmp(t->key, s, n) == 0)
+        return (kz_hint)t->hint;
+    kz_hint r = kz_scan_title_hint(s, n, is_column);
+    memcpy(t->key, s, n);
+    t->len = (unsigned char)(n + 1);
+    t->col = (unsigned char)is_column;
+    t->hint = (unsigned char)r;
+    return r;
+}
+
 /* The hint of a column title, without the spaces around it. */
-static kz_hint title_hint(const char *s, size_t a, size_t b)
+static kz_hint title_hint(kz_extractor *x, const char *s, size_t a, size_t b)
 {
     while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '*'))
         a++;
     while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '*'))
         b--;
-    return kz_scan_title_hint(s + a, b - a, 1);
+    return cached_hint(x, s + a, b - a, 1);
 }
 
 static void set_columns(kz_extractor *x, const char *s, size_t n)
@@ -816,7 +844,7 @@ static void set_columns(kz_extractor *x, const char *s, size_t n)
     size_t a[MAX_COLS], b[MAX_COLS];
     int k = split_cells(s, n, a, b, MAX_COLS);
     for (int i = 0; i < k; i++)
-        x->cols[i] = title_hint(s, a[i], b[i]);
+        x->cols[i] = title_hint(x, s, a[i], b[i]);
     x->ncols = k;
 }
 
@@ -827,7 +855,7 @@ static int add_header_cells(kz_extractor *x, const char *s, size_t n)
     size_t a[MAX_COLS], b[MAX_COLS];
     int k = split_cells(s, n, a, b, MAX_COLS);
     for (int i = 0; i < k && x->ncols < MAX_COLS; i++)
-        x->cols[x->ncols++] = title_hint(s, a[i], b[i]);
+        x->cols[x->ncols++] = title_hint(x, s, a[i], b[i]);
     if (x->adoc_want_cols)
         return x->ncols >= x->adoc_want_cols;
     return k >= 2;
@@ -1257,7 +1285,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
          * document structure is followed. */
         size_t ta, tb;
         if (!x->in_fence && heading(s, n, &ta, &tb))
-            x->section = kz_scan_title_hint(s + ta, tb - ta, 0);
+            x->section = cached_hint(x, s + ta, tb - ta, 0);
         x->prev_n = 0;
         return;
     }
@@ -1281,7 +1309,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
         heading(rf, rn, &ta, &tb)) {
-        x->section = kz_scan_title_hint(rf + ta, tb - ta, 0);
+        x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
     if (x->adoc_table) {
