@@ -378,6 +378,21 @@ static uint64_t count_cps(const char *s, size_t n)
     return c;
 }
 
+/* A document's file name ("IOC_Kazemaru.txt", "report.pdf"): as a link's
+ * text, the name of the document the link gets. */
+static int doc_name(const char *v, size_t n)
+{
+    static const char *const exts[] = {".txt", ".pdf",  ".csv",   ".json",
+                                       ".xml", ".html", ".htm",   ".md",
+                                       ".yar", ".yara", ".rules", NULL};
+    for (size_t k = 0; exts[k]; k++) {
+        size_t l = strlen(exts[k]);
+        if (n > l && kz_eq_word_ci(v + n - l, l, exts[k]))
+            return 1;
+    }
+    return 0;
+}
+
 /* The scanner's callback: positions back to the text as written. */
 static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
 {
@@ -419,11 +434,13 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     }
     /* A host, address or link written as a hyperlink's text, live (not
      * defanged): a source the advisory points to ("see <a>ic3.gov</a>");
-     * indicators are defanged or left unlinked. Digests and file names in
-     * link text (a link to a sandbox report) stay indicators. */
+     * indicators are defanged or left unlinked. So does a document's name
+     * (the link gets it); digests and other file names in link text (a
+     * link to a sandbox report) stay indicators. */
     if (x->cur_html_line && e.cls == KZ_CLASS_INDICATOR && !e.defanged &&
         (e.type == KZ_T_DOMAIN || e.type == KZ_T_URL || e.type == KZ_T_EMAIL ||
-         e.type == KZ_T_IPV4 || e.type == KZ_T_IPV6)) {
+         e.type == KZ_T_IPV4 || e.type == KZ_T_IPV6 ||
+         (e.type == KZ_T_FILENAME && doc_name(e.value, e.value_len)))) {
         size_t at = x->cur_html_skip + oa;
         for (int k = 0; k < x->h_nlinks; k++)
             if (at >= x->h_link[k].a && at < x->h_link[k].b) {
@@ -743,6 +760,53 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
         *ta = i + 1; /* AsciiDoc block title */
         *tb = e;
         return 1;
+    }
+    /* "IV. 参考情報", "III. Mitigations": a Roman numeral before a short
+     * title that holds no value. */
+    if (s[i] == 'I' || s[i] == 'V' || s[i] == 'X') {
+        size_t k = i;
+        while (k < e && k - i < 5 &&
+               (s[k] == 'I' || s[k] == 'V' || s[k] == 'X'))
+            k++;
+        size_t t = k;
+        if (k > i && k < e && s[k] == '.')
+            t = k + 1;
+        else if (k > i && e - k > 3 && memcmp(s + k, "\xef\xbc\x8e", 3) == 0)
+            t = k + 3; /* full-width full stop */
+        if (t > k && t < e && e - t < 60) {
+            while (t < e && s[t] == ' ')
+                t++;
+            int plain = t < e;
+            for (size_t q = t; q < e && plain; q++)
+                plain = !strchr("./\\@:|[]`", s[q]);
+            if (plain) {
+                *ta = t;
+                *tb = e;
+                return 1;
+            }
+        }
+    }
+    /* A line that is only the name of a sources section ("References",
+     * "参考情報"), as plain-text advisories write their headings. */
+    if (e - i <= 15 && strchr("rRsSbBfF\xe5", s[i])) {
+        static const char *const sources[] = {
+            "references",
+            "reference",
+            "resources",
+            "sources",
+            "bibliography",
+            "further reading",
+            "\xe5\x8f\x82\xe8\x80\x83\xe6\x83\x85\xe5\xa0\xb1", /* 参考情報 */
+            "\xe5\x8f\x82\xe8\x80\x83\xe6\x96\x87\xe7\x8c\xae", /* 参考文献 */
+            "\xe5\x8f\x82\xe8\x80\x83",                         /* 参考 */
+            "\xe5\x87\xba\xe5\x85\xb8",                         /* 出典 */
+            NULL};
+        for (size_t k = 0; sources[k]; k++)
+            if (kz_eq_word_ci(s + i, e - i, sources[k])) {
+                *ta = i;
+                *tb = e;
+                return 1;
+            }
     }
     /* Japanese advisories: "■ 通信先", "【参考情報】", "ハッシュ値：". */
     static const char *const marks[] = {"\xe2\x96\xa0", "\xe2\x96\xa1",
@@ -1074,7 +1138,7 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
  * (nor "aHR0c", base64 of "http")
  * holds no indicator and no defanged form, so it skips refanging and
  * scanning. The byte classes: */
-enum { LB_NONE = 0, LB_YES, LB_NEXT, LB_DOT, LB_CVE, LB_AS };
+enum { LB_NONE = 0, LB_YES, LB_NEXT, LB_DOT, LB_CVE, LB_AS, LB_MUTEX };
 static unsigned char lb_class[256];
 static pthread_once_t lb_once = PTHREAD_ONCE_INIT;
 
@@ -1089,6 +1153,7 @@ static void lb_init(void)
     lb_class['d'] = lb_class['D'] = LB_DOT;
     lb_class['c'] = lb_class['C'] = LB_CVE;
     lb_class['a'] = lb_class['A'] = LB_AS;
+    lb_class['m'] = lb_class['M'] = LB_MUTEX;
     lb_class[0] = LB_YES;
 }
 
@@ -1137,12 +1202,14 @@ static inline int lb_block(const char *p, unsigned *run)
                 kz_v16_or(kz_v16_andnot(dc, ends), kz_v16_and(op, form))))
             return 1;
     }
-    /* "do", "cv", "as", "aH" first; the whole words only then. */
+    /* "do", "cv", "as", "aH", "mu" first; the whole words only then. */
+    kz_v16 mu = kz_v16_and(kz_v16_eq(l0, 'm'), kz_v16_eq(l1, 'u'));
     kz_v16 pair = kz_v16_or(
         kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'd'), kz_v16_eq(l1, 'o')),
                   kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
-        kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                  kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H'))));
+        kz_v16_or(kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H'))),
+                  mu));
     unsigned m = 0;
     if (kz_v16_bits(pair)) {
         kz_v16 v2 = kz_v16_load(p + 2), v3 = kz_v16_load(p + 3);
@@ -1155,8 +1222,14 @@ static inline int lb_block(const char *p, unsigned *run)
             kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
             kz_v16_and(kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')),
                        kz_v16_eq(v4, 'c')));
+        kz_v16 l3 = kz_v16_lower(v3), l4 = kz_v16_lower(v4);
+        kz_v16 mut = kz_v16_and(
+            kz_v16_and(mu, kz_v16_eq(l2, 't')),
+            kz_v16_or(kz_v16_and(kz_v16_eq(l3, 'e'), kz_v16_eq(l4, 'x')),
+                      kz_v16_and(kz_v16_eq(l3, 'a'), kz_v16_eq(l4, 'n'))));
         m = kz_v16_bits(
-            kz_v16_or(kz_v16_or(dot, kz_v16_cve_asn(l0, l1, v2, l2, v3)), b64));
+            kz_v16_or(kz_v16_or(dot, kz_v16_cve_asn(l0, l1, v2, l2, v3)),
+                      kz_v16_or(b64, mut)));
     }
     if (m)
         return 1;
@@ -1217,6 +1290,13 @@ static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
         case LB_DOT:
             if (i + 2 < n && (s[i + 1] | 0x20) == 'o' &&
                 (s[i + 2] | 0x20) == 't')
+                return 0;
+            break;
+        case LB_MUTEX: /* "mutex", "mutant": a name may follow */
+            if (i + 4 < n && (s[i + 1] | 0x20) == 'u' &&
+                (s[i + 2] | 0x20) == 't' &&
+                (((s[i + 3] | 0x20) == 'e' && (s[i + 4] | 0x20) == 'x') ||
+                 ((s[i + 3] | 0x20) == 'a' && (s[i + 4] | 0x20) == 'n')))
                 return 0;
             break;
         case LB_CVE:

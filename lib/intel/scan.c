@@ -520,80 +520,30 @@ static const char *const file_exts[] = {"exe",       "dll",
 
 /* Registrable domains of security vendors, reference sites and
  * vulnerability databases: a link there is a source, not an indicator. */
-static const char *const reference_sites[] = {"welivesecurity.com",
-                                              "eset.com",
-                                              "paloaltonetworks.com",
-                                              "mitre.org",
-                                              "cve.org",
-                                              "nist.gov",
-                                              "virustotal.com",
-                                              "twitter.com",
-                                              "x.com",
-                                              "linkedin.com",
-                                              "wikipedia.org",
-                                              "microsoft.com",
-                                              "gdatasoftware.com",
-                                              "gdata.de",
-                                              "kaspersky.com",
-                                              "securelist.com",
-                                              "mandiant.com",
-                                              "fireeye.com",
-                                              "crowdstrike.com",
-                                              "sentinelone.com",
-                                              "trendmicro.com",
-                                              "symantec.com",
-                                              "broadcom.com",
-                                              "sophos.com",
-                                              "talosintelligence.com",
-                                              "cisco.com",
-                                              "proofpoint.com",
-                                              "malwarebytes.com",
-                                              "bleepingcomputer.com",
-                                              "thedfirreport.com",
-                                              "jpcert.or.jp",
-                                              "ipa.go.jp",
-                                              "nisc.go.jp",
-                                              "cisa.gov",
-                                              "us-cert.gov",
-                                              "fbi.gov",
-                                              "ncsc.gov.uk",
-                                              "abuse.ch",
-                                              "any.run",
-                                              "hybrid-analysis.com",
-                                              "malware-traffic-analysis.net",
-                                              "recordedfuture.com",
-                                              "checkpoint.com",
-                                              "fortinet.com",
-                                              "zscaler.com",
-                                              "mcafee.com",
-                                              "trellix.com",
-                                              "google.com",
-                                              "blog.google",
-                                              "cloud.google.com",
-                                              "medium.com",
-                                              "securityweek.com",
-                                              "therecord.media",
-                                              "zdnet.com",
-                                              "github.com",
-                                              "lac.co.jp",
-                                              "nttdata.com",
-                                              "macnica.co.jp",
-                                              "trendmicro.co.jp",
-                                              "paloaltonetworks.jp",
-                                              "exploit-db.com",
-                                              "cvedetails.com",
-                                              "attack.mitre.org",
-                                              "first.org",
-                                              "misp-project.org",
-                                              "oasis-open.org",
-                                              "loldrivers.io",
-                                              "lolbas-project.github.io",
-                                              "youtube.com",
-                                              "facebook.com",
-                                              "reddit.com",
-                                              "archive.org",
-                                              "bit.ly",
-                                              NULL};
+static const char *const reference_sites[] = {
+    "welivesecurity.com", "eset.com", "paloaltonetworks.com", "mitre.org",
+    "cve.org", "nist.gov", "virustotal.com", "twitter.com", "x.com",
+    "linkedin.com", "wikipedia.org", "microsoft.com", "gdatasoftware.com",
+    "gdata.de", "kaspersky.com", "securelist.com", "mandiant.com",
+    "fireeye.com", "crowdstrike.com", "sentinelone.com", "trendmicro.com",
+    "symantec.com", "broadcom.com", "sophos.com", "talosintelligence.com",
+    "cisco.com", "proofpoint.com", "malwarebytes.com", "bleepingcomputer.com",
+    "thedfirreport.com", "jpcert.or.jp", "ipa.go.jp", "nisc.go.jp", "cisa.gov",
+    "us-cert.gov", "fbi.gov", "ncsc.gov.uk", "abuse.ch", "any.run",
+    "hybrid-analysis.com", "malware-traffic-analysis.net", "recordedfuture.com",
+    "checkpoint.com", "fortinet.com", "zscaler.com", "mcafee.com",
+    "trellix.com", "google.com", "blog.google", "cloud.google.com",
+    "medium.com", "securityweek.com", "therecord.media", "zdnet.com",
+    "github.com", "lac.co.jp", "nttdata.com", "macnica.co.jp",
+    "trendmicro.co.jp", "paloaltonetworks.jp", "exploit-db.com",
+    "cvedetails.com", "attack.mitre.org", "first.org", "misp-project.org",
+    "oasis-open.org", "loldrivers.io", "lolbas-project.github.io",
+    "youtube.com", "facebook.com", "reddit.com", "archive.org", "bit.ly",
+    /* governments, CERTs */
+    "ic3.gov", "nsa.gov", "stopransomware.gov", "cyber.gov.au", "cyber.gc.ca",
+    "bsi.bund.de", "cert.ssi.gouv.fr", "cert.gov.ua", "enisa.europa.eu",
+    "europol.europa.eu", "npa.go.jp", "ppc.go.jp", "soumu.go.jp", "meti.go.jp",
+    "jc3.or.jp", "nvd.nist.gov", "cisecurity.org", NULL};
 
 /* Well-known benign registrable domains: mentioned in prose, never worth a
  * block (they would be flagged by a top-sites warninglist anyway). */
@@ -642,6 +592,11 @@ static const char *const software_names[] = {
 
 /* Public DNS resolvers: malware and admins alike query them; named in an
  * advisory they are context (unless the writer defanged one). */
+/* DNS-over-HTTPS services of the public resolvers below. */
+static const char *const public_doh[] = {
+    "dns.google",    "dns.google.com",  "cloudflare-dns.com", "one.one.one.one",
+    "dns.quad9.net", "doh.opendns.com", "dns.adguard.com",    NULL};
+
 static const char *const public_resolvers[] = {"1.1.1.1",
                                                "1.0.0.1",
                                                "8.8.8.8",
@@ -1096,6 +1051,19 @@ static struct title_word {
     {"reference", 'w', 'h', KZ_HINT_REFERENCE, 0},
     {"sources", 'w', 'h', KZ_HINT_REFERENCE, 0},
     {"bibliography", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"resources", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"further reading", 'c', 'h', KZ_HINT_REFERENCE, 0},
+    {"\xe5\x87\xba\xe5\x85\xb8", 'c', 'h', KZ_HINT_REFERENCE, 0}, /* 出典 */
+    /* Contact sections: their addresses and links are the publisher's. */
+    {"contact", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"contacts", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", 'c', 'h',
+     KZ_HINT_REFERENCE, 0}, /* 問い合わせ */
+    {"\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b", 'c', 'h', KZ_HINT_REFERENCE,
+     0}, /* 問合せ */
+    {"\xe7\x9b\xb8\xe8\xab\x87", 'c', 'h', KZ_HINT_REFERENCE, 0}, /* 相談 */
+    {"\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88", 'c', 'h', KZ_HINT_REFERENCE,
+     0}, /* 連絡先 */
     {"\xe5\x8f\x82\xe8\x80\x83", 'c', 'h', KZ_HINT_REFERENCE, 0}, /* 参考 */
 };
 
@@ -1242,6 +1210,9 @@ static int system_path(const char *v, size_t n)
         "%windir%\\",
         "%systemroot%\\system32\\",
         "%systemroot%\\syswow64\\",
+        "c:\\windows\\sysnative\\",
+        "%windir%\\sysnative\\",
+        "%systemroot%\\sysnative\\",
         "%systemroot%\\",
         NULL};
     const char *base = v + n;
@@ -1295,6 +1266,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "well-known benign domain";
             return KZ_CLASS_REFERENCE;
         }
+        if (!defanged && in_list(public_doh, v, n)) {
+            *why = "well-known public DNS resolver";
+            return KZ_CLASS_REFERENCE;
+        }
         if (!defanged && host_in_set(&set_refs, v, n)) {
             *why = "security vendor or reference site";
             return KZ_CLASS_REFERENCE;
@@ -1314,6 +1289,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         }
         if (hn && !defanged && host_in_set(&set_refs, h, hn)) {
             *why = "link to a security vendor or reference site";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (hn && !defanged && in_list(public_doh, h, hn)) {
+            *why = "well-known public DNS resolver";
             return KZ_CLASS_REFERENCE;
         }
         if (!defanged && hint == KZ_HINT_REFERENCE) {
@@ -1349,6 +1328,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         }
         if (!defanged && (ctx & KZ_CTX_AUTHOR)) {
             *why = "author or contact address";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && hint == KZ_HINT_REFERENCE) {
+            *why = "listed under a references or contact heading";
             return KZ_CLASS_REFERENCE;
         }
         if (!defanged && at &&
@@ -1414,6 +1397,25 @@ static int was_defanged(const scan *sc, size_t a, size_t b)
     if (ob - oa != b - a)
         return 1;
     return memcmp(g->orig + oa, g->s + a, b - a) != 0;
+}
+
+/* 1 when the text as written for [a, b) holds an ASCII bracket: defanged
+ * on purpose ("evil[.]top"), not only written in full-width letters or
+ * with ideographic dots, which Japanese prose uses as punctuation
+ * ("3．IoC" is a section number, not a host). */
+static int bracket_defanged(const scan *sc, size_t a, size_t b)
+{
+    const kz_segment *g = sc->seg;
+    if (b <= a)
+        return 0;
+    size_t oa = KZ_SEG_MAP(g, a), ob = KZ_SEG_MAP(g, b);
+    for (size_t i = oa; i < ob && i < g->orig_n; i++) {
+        char c = g->orig[i];
+        if (c == '[' || c == ']' || c == '(' || c == ')' || c == '{' ||
+            c == '}' || c == '<' || c == '>')
+            return 1;
+    }
+    return 0;
 }
 
 /* The context flags a digest's type depends on (serial numbers,
@@ -1700,11 +1702,19 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
     size_t n = b - a;
     if (!filename_chars_ok(s, n, whole))
         return;
-    /* A name must have a stem: ".exe" alone or "1.0" are not file names. */
+    /* A name must have a stem: ".exe" alone or "1.0" are not file names,
+     * nor is a double extension spoken of (".pdf.lnk"). */
     size_t dot;
     last_label(sc->seg->s, a, b, &dot);
     if (dot == a)
         return;
+    if (s[0] == '.') {
+        size_t d1 = 1;
+        while (d1 < n && s[d1] != '.')
+            d1++;
+        if (d1 < n && kz_scan_is_file_ext(s + 1, d1 - 1))
+            return;
+    }
     const char *v;
     size_t vn;
     name_text(sc, a, b, &v, &vn);
@@ -1764,7 +1774,12 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
         return 0;
     if (kz_norm_domain(s, n, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
-    if (!has_ps(sc, sc->buf, len) && !(defanged && plausible_tld(sc->buf, len)))
+    /* A defanged host may end in a top-level label we do not know (a new
+     * one); one only written in full-width letters must end in a real
+     * one. */
+    if (!has_ps(sc, sc->buf, len) &&
+        !(defanged && plausible_tld(sc->buf, len) &&
+          bracket_defanged(sc, a, b)))
         return 0;
     if (!defanged) {
         /* Mixed case with an upper-case top-level label is code, not a
@@ -1908,8 +1923,18 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
     }
     if (left >= 3 && p[0] == '\\' && p[1] == '\\' &&
         (kz_is_alnum((unsigned char)p[2]) || p[2] == '?' || p[2] == '.')) {
-        *t = KZ_T_FILEPATH;
-        return 1;
+        /* "\\server\\share", "\\?\\C:", "\\.\\pipe": a name, then a
+         * backslash; "\\upd.dat" is an escaped string in code. */
+        size_t k = 2;
+        while (k < left && k < 66 &&
+               (kz_is_alnum((unsigned char)p[k]) || p[k] == '.' ||
+                p[k] == '-' || p[k] == '_' || p[k] == '?' || p[k] == '$'))
+            k++;
+        if (k < left && p[k] == '\\') {
+            *t = KZ_T_FILEPATH;
+            return 1;
+        }
+        return 0;
     }
     if (left >= 4 && p[0] == '%') {
         size_t k = 1;
@@ -1991,9 +2016,11 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
             /* Japanese glues words to a path: "C:\\x\\a.exeを作成". Past a
              * known file extension, a non-ASCII letter ends the path, and
              * so does an opening parenthesis ("a.exe（正規の...）", folded
-             * to ASCII with the rest of a full-width run). */
-            if (((unsigned char)s[e] >= 0xC0 || s[e] == '(') && e > a &&
-                kz_is_alnum((unsigned char)s[e - 1])) {
+             * to ASCII with the rest of a full-width run) or a comma
+             * ("rundll32.exe C:\\x\\a.dll,DllRegisterServer", "a.dat,#1":
+             * the export to run). */
+            if (((unsigned char)s[e] >= 0xC0 || s[e] == '(' || s[e] == ',') &&
+                e > a && kz_is_alnum((unsigned char)s[e - 1])) {
                 size_t d = e;
                 while (d > a && kz_is_alnum((unsigned char)s[d - 1]))
                     d--;
@@ -2295,12 +2322,65 @@ static int is_token_char(unsigned char c)
     return kz_is_alnum(c) || c == '-' || c == '_' || c >= 0x80;
 }
 
+/* Whether code point c may be part of a Japanese file name's stem: kanji,
+ * katakana, the long vowel mark, full-width letters and digits, and
+ * hiragana other than the particles that end a phrase before a name
+ * ("メールには請求書.pdf.lnk", "添付の見積書.xlsm"). */
+static int jp_name_cp(uint32_t c)
+{
+    if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+        (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC || c == 0x3005 ||
+        (c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) ||
+        (c >= 0xFF41 && c <= 0xFF5A))
+        return 1;
+    if (c >= 0x3041 && c <= 0x3096) {
+        static const uint32_t particles[] = {0x306F, 0x304C, 0x3092, 0x306B,
+                                             0x3067, 0x3068, 0x3078, 0x3084,
+                                             0x306E}; /* はがをにでとへやの */
+        for (size_t k = 0; k < sizeof particles / sizeof *particles; k++)
+            if (c == particles[k])
+                return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Where the name of a file token starting at a begins when Japanese
+ * letters are glued before it: the token starts with '.', '_', '-' or a
+ * digit (".pdf.lnk" of "請求書.pdf.lnk", "_0630.zip" of
+ * "支払通知書_0630.zip"); a letter ("攻撃者がupdate.exe") starts a name of
+ * its own. a itself when there are none. */
+static size_t jp_stem_start(const char *s, size_t a)
+{
+    size_t q = a;
+    while (q > 0 && q + 1 > a && (s[q - 1] == '.' || s[q - 1] == '_'))
+        q--;
+    unsigned char c0 = (unsigned char)s[q];
+    if (q == a && !(c0 == '_' || c0 == '-' || kz_is_digit(c0)))
+        return a;
+    size_t r = q;
+    while (r >= 3) {
+        /* the code point that ends at r (three bytes: CJK and kana) */
+        const unsigned char *u = (const unsigned char *)s + r - 3;
+        if ((u[0] & 0xF0) != 0xE0 || (u[1] & 0xC0) != 0x80 ||
+            (u[2] & 0xC0) != 0x80)
+            break;
+        uint32_t c = ((uint32_t)(u[0] & 0x0F) << 12) |
+                     ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        if (!jp_name_cp(c))
+            break;
+        r -= 3;
+    }
+    return r < q ? r : a;
+}
+
 /* One token: no delimiters, no split characters inside. */
 static void scan_token(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
     const kz_segment *g = sc->seg;
     /* Leading dots, hyphens and colons (but "::1" is an address). */
+    size_t a0 = a;
     while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
                      (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
         a++;
@@ -2429,8 +2509,15 @@ static void scan_token(scan *sc, size_t a, size_t b)
     /* Dotted names: a file or a host. */
     size_t dot;
     size_t el = last_label(s, a, b, &dot);
-    if (el == 0 || dot == a)
+    if (el == 0 || dot == a) {
+        /* "見積書.xlsm": the dot came first in the token, the stem is the
+         * Japanese before it. */
+        if (a0 < a && s[a - 1] == '.' && !(any & ~(unsigned)TC_HEX) &&
+            kz_scan_is_file_ext(s + a, b - a) && jp_stem_start(s, a) < a - 1)
+            put_filename(sc, jp_stem_start(s, a), b,
+                         sc->in_code || g->whole_cell);
         return;
+    }
     for (size_t i = a; i < b; i++)
         if (!is_token_char((unsigned char)s[i]) && s[i] != '.')
             return;
@@ -2441,7 +2528,19 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (ext && defanged && !kz_domain_tld_is_filename_ext(s + a, n))
         defanged = 0;
     if (ext && !defanged && g->hint != KZ_HINT_DOMAIN) {
-        put_filename(sc, a, b, sc->in_code || g->whole_cell);
+        /* "請求書.pdf.lnk", "支払通知書_0630.zip": a Japanese stem glued
+         * to the extension belongs to the name; ".pdf.lnk" alone is a
+         * double extension spoken of, not a file. */
+        size_t st = jp_stem_start(s, a);
+        if (st == a && a > 0 && s[a - 1] == '.' &&
+            (a == 1 || delim_len(s, a, a - 2) || s[a - 2] == ' ')) {
+            size_t d1 = a;
+            while (d1 < b && s[d1] != '.')
+                d1++;
+            if (d1 < b && kz_scan_is_file_ext(s + a, d1 - a))
+                return;
+        }
+        put_filename(sc, st, b, sc->in_code || g->whole_cell);
         return;
     }
     if (g->hint == KZ_HINT_FILENAME && !defanged) {
@@ -2821,7 +2920,22 @@ static int mutex_shaped(const char *s, size_t a, size_t b)
     return letter;
 }
 
-static size_t find_ua(const char *s, size_t a, size_t b, size_t *end);
+static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
+                      const scan *sc);
+
+/* 1 when the line speaks of user agents ("User-Agent:", "the UA",
+ * "\"ua\":", ユーザーエージェント): a program's name/version there is
+ * one. */
+static int ua_line(const scan *sc)
+{
+    const char *l = sc->seg->line;
+    size_t n = sc->seg->line_n;
+    return contains_ci(l, n, "agent") || contains_ci(l, n, "\"ua\"") ||
+           contains_ci(l, n, "ua:") || word_ci(l, n, "ua") ||
+           find_bytes(l, n,
+                      "\xe3\x82\xa8\xe3\x83\xbc\xe3\x82\xb8\xe3\x82\xa7"
+                      "\xe3\x83\xb3\xe3\x83\x88"); /* エージェント */
+}
 
 /* Where a path written with its arguments ends: at the first space after
  * a component with a file extension ("...\\cmd.exe /c ..."), when more
@@ -2895,7 +3009,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
     }
     /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" */
     size_t ue;
-    if ((s[a] | 0x20) == 'm' && find_ua(s, a, b, &ue) == a) {
+    if (find_ua(s, a, b, &ue, sc) == a) {
         put_text(sc, KZ_T_USER_AGENT, a, ue);
         return;
     }
@@ -2988,8 +3102,32 @@ static void scan_whole(scan *sc, size_t a, size_t b)
 /* User agents: "Mozilla/5.0 (...) ..." runs to the end of the text, to a
  * quote, or to the next user agent. Spaces and parentheses are part of it,
  * so it is found before the text is cut into chunks. */
-static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
+/* Programs whose user agents are named in advisories besides browsers'. */
+static const char *const ua_tools[] = {"wget",
+                                       "curl",
+                                       "python-requests",
+                                       "python-urllib",
+                                       "go-http-client",
+                                       "okhttp",
+                                       "java",
+                                       "libwww-perl",
+                                       "winhttp",
+                                       "powershell",
+                                       "axios",
+                                       "aiohttp",
+                                       NULL};
+
+/* The user agent that starts in [a, b): "Mozilla/5.0 (...) ..." anywhere;
+ * a program's ("Wget/1.21.2 (linux-gnu)", "curl/8.1") only when tools is
+ * the line speaks of user agents. Its start, and its end in *end,
+ * or (size_t)-1. A browser's runs to the end of the text, a quote, a
+ * non-ASCII character or the next user agent; a program's is its
+ * name/version and a parenthesised comment, or runs to the closing quote
+ * when it opens one. */
+static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
+                      const scan *sc)
 {
+    int tools = -1; /* whether the line speaks of user agents */
     size_t i = a;
     while (i < b) {
         /* Find the '/' of "Mozilla/" with memchr, then look back. */
@@ -2998,17 +3136,48 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end)
             break;
         size_t k = (size_t)(sl - s);
         i = k + 1;
-        if (k < a + 7 || k + 1 >= b || !kz_is_digit((unsigned char)s[k + 1]))
+        if (k == a || k + 1 >= b || !kz_is_digit((unsigned char)s[k + 1]))
             continue;
-        size_t m = k - 7;
-        if (!starts_ci(s + m, b - m, "mozilla/") ||
-            (m > a && kz_is_alnum((unsigned char)s[m - 1])))
+        size_t m = k;
+        while (m > a &&
+               (kz_is_alpha((unsigned char)s[m - 1]) || s[m - 1] == '-'))
+            m--;
+        if (m > a && kz_is_alnum((unsigned char)s[m - 1]))
             continue;
-        size_t e = m + 8;
-        while (e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
-               s[e] != '\t' &&
-               !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/")))
-            e++;
+        if (k - m < 3 || k - m > 15)
+            continue;
+        int browser = k - m == 7 && kz_eq_word_ci(s + m, 7, "mozilla");
+        int tool = 0;
+        /* the initials of ua_tools: a c g j l o p w */
+        unsigned ini = (unsigned)((s[m] | 0x20) - 'a');
+        if (!browser && ini < 26 && ((0x40CA45u >> ini) & 1))
+            for (size_t t = 0; !tool && ua_tools[t]; t++)
+                tool = (s[m] | 0x20) == ua_tools[t][0] &&
+                       kz_eq_word_ci(s + m, k - m, ua_tools[t]);
+        if (tool && tools < 0)
+            tools = ua_line(sc);
+        tool = tool && tools;
+        if (!browser && !tool)
+            continue;
+        size_t e = k + 1;
+        char q = m > a ? s[m - 1] : 0;
+        if (browser || q == '"' || q == '\'' || q == '`') {
+            while (
+                e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
+                s[e] != '\t' && (unsigned char)s[e] < 0x80 &&
+                (tool ? s[e] != q
+                      : !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/"))))
+                e++;
+        } else {
+            while (e < b && (kz_is_alnum((unsigned char)s[e]) || s[e] == '.' ||
+                             s[e] == '-' || s[e] == '_'))
+                e++;
+            if (e + 1 < b && s[e] == ' ' && s[e + 1] == '(') {
+                const char *c = memchr(s + e, ')', b - e);
+                if (c && (size_t)(c - s) - e < 128)
+                    e = (size_t)(c - s) + 1;
+            }
+        }
         while (e > m && (s[e - 1] == ' ' || s[e - 1] == '.' || s[e - 1] == ','))
             e--;
         *end = e;
@@ -3036,15 +3205,145 @@ static const char *find3(const char *s, size_t a, size_t b, const char *w)
     return NULL;
 }
 
+/* Mutex names in prose, in quotes next to the word that says what they
+ * are: "the mutex \"X\"", "mutex named \"X\"", "ミューテックス「X」",
+ * "「X」というミューテックス", "\"X\" mutex". (Unquoted names are left to
+ * code spans and Mutex sections: a bare word after "mutex" is too often
+ * English.) */
+#define MUTEX_JP                                                               \
+    "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86\xe3\x83\x83\xe3\x82\xaf" \
+    "\xe3\x82\xb9"
+
+/* The value after a quote opening at p: [*va, *vb), and the end of the
+ * closing quote; 0 when there is no quoted value without spaces. */
+static size_t quoted_after(const char *s, size_t p, size_t b, size_t *va,
+                           size_t *vb)
+{
+    static const char *const pairs[][2] = {{"\"", "\""},
+                                           {"'", "'"},
+                                           {"\xe3\x80\x8c", "\xe3\x80\x8d"},
+                                           {"\xe3\x80\x8e", "\xe3\x80\x8f"},
+                                           {"\xe2\x80\x9c", "\xe2\x80\x9d"}};
+    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+        size_t ol = strlen(pairs[k][0]), cl = strlen(pairs[k][1]);
+        if (b - p < ol || memcmp(s + p, pairs[k][0], ol) != 0)
+            continue;
+        for (size_t q = p + ol; q + cl <= b && q - p < 128; q++) {
+            if (s[q] == ' ')
+                return 0;
+            if (memcmp(s + q, pairs[k][1], cl) == 0) {
+                *va = p + ol;
+                *vb = q;
+                return q > p + ol ? q + cl : 0;
+            }
+        }
+    }
+    return 0;
+}
+
+/* 1 when a word naming a mutex ends right before p ("mutex ",
+ * "mutant named ", "ミューテックス", "mutex: "), looking back over spaces
+ * and a colon. */
+static int mutex_word_before(const char *s, size_t lo, size_t p)
+{
+    while (p > lo && (s[p - 1] == ' ' || s[p - 1] == ':'))
+        p--;
+    if (p >= lo + 6 && (starts_ci(s + p - 6, 6, " named") ||
+                        starts_ci(s + p - 6, 6, "called"))) {
+        p -= p >= lo + 6 && s[p - 6] == ' ' ? 6 : 6;
+        while (p > lo && s[p - 1] == ' ')
+            p--;
+    }
+    size_t jl = sizeof MUTEX_JP - 1;
+    if (p >= lo + jl && memcmp(s + p - jl, MUTEX_JP, jl) == 0)
+        return 1;
+    static const char *const w[] = {"mutexes", "mutex", "mutant", NULL};
+    for (size_t k = 0; w[k]; k++) {
+        size_t l = strlen(w[k]);
+        if (p >= lo + l && starts_ci(s + p - l, l, w[k]) &&
+            (p == lo + l || !kz_is_alnum((unsigned char)s[p - l - 1])))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when a word naming a mutex starts right after p ("」という
+ * ミューテックス", "\" mutex"). */
+static int mutex_word_after(const char *s, size_t p, size_t b)
+{
+    static const char *const joins[] = {
+        "\xe3\x81\xa8\xe3\x81\x84\xe3\x81\x86", /* という */
+        "\xe3\x81\xa8\xe5\x91\xbc\xe3\x81\xb0\xe3\x82\x8c\xe3"
+        "\x82\x8b",     /* と呼ばれる
+                         */
+        "\xe3\x81\xae", /* の */
+        NULL};
+    for (size_t k = 0; joins[k]; k++) {
+        size_t jl = strlen(joins[k]);
+        if (b - p >= jl && memcmp(s + p, joins[k], jl) == 0) {
+            p += jl;
+            break;
+        }
+    }
+    while (p < b && s[p] == ' ')
+        p++;
+    size_t jl = sizeof MUTEX_JP - 1;
+    if (b - p >= jl && memcmp(s + p, MUTEX_JP, jl) == 0)
+        return 1;
+    return b - p >= 5 && (starts_ci(s + p, b - p, "mutex") ||
+                          starts_ci(s + p, b - p, "mutant"));
+}
+
+/* The first mutex name in ASCII double quotes in [i, b), next to a word
+ * that says it is one: its value [*va, *vb) and the span with its quotes
+ * [*sa, *sb); 0 when none. (Names in 「」 are looked at by scan_prose.) */
+static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
+                      size_t *sb, size_t *va, size_t *vb)
+{
+    const char *s = sc->seg->s;
+    size_t lo = i;
+    const char *q;
+    while (i < b && (q = memchr(s + i, '"', b - i)) != NULL) {
+        size_t o = (size_t)(q - s);
+        size_t qa, qb, qe = quoted_after(s, o, b, &qa, &qb);
+        if (!qe) {
+            i = o + 1;
+            continue;
+        }
+        if (mutex_shaped(s, qa, qb) &&
+            (mutex_word_before(s, lo, o) || mutex_word_after(s, qe, b))) {
+            *sa = o;
+            *sb = qe;
+            *va = qa;
+            *vb = qb;
+            return 1;
+        }
+        i = qe;
+    }
+    return 0;
+}
+
 static void scan_prose(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
     size_t i = a;
+    size_t ma = 0, mb = 0, mva = 0, mvb = 0;
+    int have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
     while (i < b) {
         const char *o = find3(s, i, b, JP_OPEN);
+        size_t qs = o ? (size_t)(o - s) : b;
+        if (have && ma < qs + (o ? 3 : 0) && ma >= a) {
+            /* A mutex name comes first. */
+            if (ma > a)
+                scan_chunks(sc, a, ma);
+            put_text(sc, KZ_T_MUTEX, mva, mvb);
+            a = i = mb;
+            have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
+            continue;
+        }
         if (!o)
             break;
-        size_t qa = (size_t)(o - s) + 3;
+        size_t qa = qs + 3;
         const char *c = find3(s, qa, b, JP_CLOSE);
         if (!c)
             break;
@@ -3055,13 +3354,23 @@ static void scan_prose(scan *sc, size_t a, size_t b)
         for (size_t p = qa; name && p < qb; p++)
             if (s[p] == ' ' || s[p] == '/' || s[p] == '\\' || s[p] == ':')
                 name = 0;
-        if (name) {
+        /* 「X」というミューテックス, ミューテックス「X」 */
+        int mutex =
+            !name && qb > qa && !memchr(s + qa, ' ', qb - qa) &&
+            mutex_shaped(s, qa, qb) &&
+            (mutex_word_before(s, a, qa - 3) || mutex_word_after(s, qb + 3, b));
+        if (name || mutex) {
             if (qa - 3 > a)
                 scan_chunks(sc, a, qa - 3);
-            put_filename(sc, qa, qb, 0);
+            if (name)
+                put_filename(sc, qa, qb, 0);
+            else
+                put_text(sc, KZ_T_MUTEX, qa, qb);
             a = qb + 3;
         }
         i = qb + 3;
+        if (have && ma < i)
+            have = next_mutex(sc, i, b, &ma, &mb, &mva, &mvb);
     }
     if (a < b)
         scan_chunks(sc, a, b);
@@ -3071,7 +3380,7 @@ static void scan_text(scan *sc, size_t a, size_t b)
 {
     while (a < b) {
         size_t e;
-        size_t u = find_ua(sc->seg->s, a, b, &e);
+        size_t u = find_ua(sc->seg->s, a, b, &e, sc);
         if (u == (size_t)-1) {
             scan_prose(sc, a, b);
             return;
