@@ -114,6 +114,11 @@ struct kz_extractor {
 
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
+    /* the last value seen_value looked up, and its hash */
+    const char *seen_v;
+    size_t seen_n;
+    kz_type seen_t;
+    uint64_t seen_h;
     /* Values waiting for the de-duplication table, whose slots were
      * prefetched when they were queued (the table outgrows the caches). */
     struct dq_item {
@@ -254,6 +259,34 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     return 0;
 }
 
+/* The scanner's early check (kz_scan_seen_fn): a value already delivered
+ * as an indicator is dropped by dd_check whatever its class now, and one of
+ * a type left out by the filter is dropped before it; counted as
+ * deliver_now would. Values still in the prefetch queue are not in the
+ * table yet: they take the long way. */
+static int seen_value(void *ud, kz_type t, const char *v, size_t n)
+{
+    kz_extractor *x = ud;
+    x->seen_v = NULL;
+    if (x->opts.types && !KZ_TYPESET_HAS(x->opts.types, t))
+        return 1;
+    if (x->opts.all_occurrences || x->dd.n >= KZ_MAX_DEDUP_VALUES)
+        return 0;
+    uint64_t h = hash_value(t, v, n);
+    const kz_strmap_rec *e =
+        kz_strmap_get(&x->dd, (unsigned)t, v, n, h, 0, 0, NULL);
+    if (!e || !e->val) {
+        /* deliver() will want the same hash for the same value */
+        x->seen_v = v;
+        x->seen_n = n;
+        x->seen_t = t;
+        x->seen_h = h;
+        return 0;
+    }
+    x->st.duplicates++;
+    return 1;
+}
+
 /* ---- delivery -------------------------------------------------------------
  */
 
@@ -302,7 +335,11 @@ static void deliver(kz_extractor *x, const kz_extracted *e)
         deliver_now(x, e, 0);
         return;
     }
-    uint64_t h = hash_value(e->type, e->value, e->value_len);
+    uint64_t h = e->value == x->seen_v && e->value_len == x->seen_n &&
+                         e->type == x->seen_t
+                     ? x->seen_h
+                     : hash_value(e->type, e->value, e->value_len);
+    x->seen_v = NULL;
     if (e->value_len >= DQ_VALUE || e->raw_len >= DQ_VALUE) {
         dq_drain(x);
         deliver_now(x, e, h);
@@ -986,6 +1023,7 @@ static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
     seg.ctx_cache = &x->cur_ctx;
     seg.hash_cache = &x->cur_hashw;
     seg.psl_cache = x->psl;
+    seg.seen = seen_value;
     kz_scan_segment(&seg, on_cand, x);
 }
 

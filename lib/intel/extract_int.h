@@ -41,6 +41,11 @@ typedef struct kz_psl_cache {
     kz_memo suffixes;
 } kz_psl_cache;
 
+/* 1 when a value of type t would be dropped whatever its class: it was
+ * already reported as an indicator (so the scanner need not classify nor
+ * report it again). ud is the kz_scan_segment caller's. */
+typedef int (*kz_scan_seen_fn)(void *ud, kz_type t, const char *v, size_t n);
+
 /* One segment of text to scan, with what the caller knows about it. */
 typedef struct kz_segment {
     const char *s; /* refanged text (not NUL-terminated) */
@@ -55,6 +60,7 @@ typedef struct kz_segment {
     int *ctx_cache;  /* KZ_CTX_* flags of the line, -1 until computed */
     int *hash_cache; /* kz_scan_has_hash_words of the line, -1 until known */
     kz_psl_cache *psl_cache; /* nullable */
+    kz_scan_seen_fn seen;    /* nullable */
     kz_hint hint;            /* column or section hint */
     int whole_cell;          /* the segment is a whole table cell */
 } kz_segment;

@@ -1505,6 +1505,9 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
     c.end = b;
     c.value = sc->buf;
     c.value_len = strlen(sc->buf);
+    /* Reported already: neither classified nor reported again. */
+    if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, c.value_len))
+        return;
     c.port = port;
     c.defanged = was_defanged(sc, a, b);
     if (force_why) {

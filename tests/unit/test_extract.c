@@ -326,6 +326,48 @@ static void test_extract__duplicates_reported_once(void **state)
     free(r.v);
 }
 
+/* Values met again and again (past the queue of values waiting for the
+ * de-duplication table, so the scanner's early check drops them): each is
+ * reported once, the duplicates are counted, and a value first seen as a
+ * reference is still reported again when it turns up as an indicator. */
+static void test_extract__repeats_counted_and_upgraded(void **state)
+{
+    (void)state;
+    char *t = malloc(64 * 1024);
+    assert_non_null(t);
+    size_t n = 0;
+    /* a source link first: a reference */
+    n += (size_t)sprintf(t + n, "See https://c2-upd.top/x for the report.\n");
+    for (int k = 0; k < 200; k++)
+        n += (size_t)sprintf(t + n, "C2 %d: evil-%d[.]top and 45.77.1[.]%d\n",
+                             k, k % 20, k % 10);
+    /* the same link, now an indicator */
+    n += (size_t)sprintf(t + n, "Payload at hxxps://c2-upd[.]top/x\n");
+    for (int k = 0; k < 50; k++)
+        n += (size_t)sprintf(t + n, "again hxxps://c2-upd[.]top/x\n");
+    kz_ctx *ctx = NULL;
+    kz_extractor *x = NULL;
+    results r = {0};
+    assert_int_equal(kz_ctx_new(&ctx), KZ_OK);
+    kz_extract_opts o = KZ_EXTRACT_OPTS_INIT;
+    o.include_references = 1;
+    assert_int_equal(kz_extractor_new(ctx, &o, collect, &r, &x), KZ_OK);
+    assert_int_equal(kz_extractor_feed(x, t, n), KZ_OK);
+    assert_int_equal(kz_extractor_finish(x), KZ_OK);
+    const kz_extract_stats *st = kz_extractor_stats(x);
+    /* 20 domains + 10 addresses + the link twice (reference, indicator) */
+    assert_int_equal(r.n, 32);
+    assert_int_equal(st->found, 32);
+    /* 400 occurrences in the loop, 51 of the link as an indicator */
+    assert_int_equal(st->duplicates, (400 - 30) + (51 - 1));
+    assert_true(has(&r, "~ url https://c2-upd.top/x"));
+    assert_true(has(&r, "= url https://c2-upd.top/x"));
+    kz_extractor_free(x);
+    kz_ctx_free(ctx);
+    free(r.v);
+    free(t);
+}
+
 struct pos {
     uint64_t line, col, off;
     char raw[64];
@@ -662,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_extract__callback_can_stop),
         cmocka_unit_test(test_extract__deeply_nested_html_is_survived),
         cmocka_unit_test(test_extract__duplicates_reported_once),
+        cmocka_unit_test(test_extract__repeats_counted_and_upgraded),
         cmocka_unit_test(test_extract__positions_point_at_the_text_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
