@@ -611,8 +611,13 @@ static const char *const public_resolvers[] = {"1.1.1.1",
                                                NULL};
 
 /* Prose abbreviations that happen to end in a real TLD. */
-static const char *const prose_abbrev[] = {"p.m", "a.m",   "e.g", "i.e",
-                                           "u.s", "et.al", NULL};
+static const char *const prose_abbrev[] = {
+    "p.m", "a.m", "e.g", "i.e", "u.s", "et.al",
+    /* Suricata sticky buffers and systemd targets that end in a TLD */
+    "http.host", "tls.host", "network-online.target", "multi-user.target",
+    "network.target", "graphical.target", "default.target", "sysinit.target",
+    "basic.target", "local-fs.target", "remote-fs.target", "timers.target",
+    "sockets.target", "paths.target", "nss-lookup.target", NULL};
 
 /* Windows system binaries: named in prose as what malware abuses, they are
  * not indicators by themselves (a table or code span still makes them so:
@@ -1780,10 +1785,23 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
     /* A defanged host may end in a top-level label we do not know (a new
      * one); one only written in full-width letters must end in a real
      * one. */
-    if (!has_ps(sc, sc->buf, len) &&
-        !(defanged && plausible_tld(sc->buf, len) &&
-          bracket_defanged(sc, a, b)))
-        return 0;
+    if (!has_ps(sc, sc->buf, len)) {
+        /* Not under a listed suffix: a defanged name whose last label
+         * reads as one (letters, one case: "[Ref].Assembly.GetType" is
+         * code). */
+        if (!(defanged && plausible_tld(sc->buf, len) &&
+              bracket_defanged(sc, a, b)))
+            return 0;
+        size_t d;
+        last_label(sc->seg->s, a, b, &d);
+        int up = 0, lo = 0;
+        for (size_t i = d + 1; i < b; i++) {
+            up |= sc->seg->s[i] >= 'A' && sc->seg->s[i] <= 'Z';
+            lo |= sc->seg->s[i] >= 'a' && sc->seg->s[i] <= 'z';
+        }
+        if (up && lo)
+            return 0;
+    }
     if (!defanged) {
         /* Mixed case with an upper-case top-level label is code, not a
          * host: System.IO, Foo.Net. All-caps hosts stay. */
@@ -1911,8 +1929,23 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
     if (left < 3)
         return 0;
     unsigned char c0 = (unsigned char)p[0];
-    if (!(p[1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' || c0 == 'h'))
+    if (!(p[1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' || c0 == 'h' ||
+          c0 == '$'))
         return 0;
+    /* PowerShell: "$env:APPDATA\\x.dll" */
+    if (c0 == '$') {
+        if (left < 8 || !starts_ci(p, left, "$env:"))
+            return 0;
+        size_t k = 5;
+        while (k < left && k < 45 &&
+               (kz_is_alnum((unsigned char)p[k]) || p[k] == '_'))
+            k++;
+        if (k > 5 && k + 1 < left && p[k] == '\\') {
+            *t = KZ_T_FILEPATH;
+            return 1;
+        }
+        return 0;
+    }
     if (left >= 3 && kz_is_alpha((unsigned char)p[0]) && p[1] == ':' &&
         p[2] == '\\') {
         *t = KZ_T_FILEPATH;
@@ -1978,12 +2011,12 @@ static int unix_path_start(const char *s, size_t i, size_t n)
     if (i >= n || (s[i] != '/' && s[i] != '~'))
         return 0;
     static const char *const roots[] = {
-        "/tmp/",     "/var/",          "/etc/",     "/usr/",    "/home/",
-        "/dev/shm/", "/opt/",          "/bin/",     "/sbin/",   "/lib/",
-        "/lib64/",   "/root/",         "/library/", "/users/",  "/system/",
-        "/private/", "/applications/", "/proc/",    "/run/",    "/boot/",
-        "/srv/",     "/mnt/",          "/data/",    "/sdcard/", "~/",
-        NULL};
+        "/tmp/",     "/var/",          "/etc/",     "/usr/",      "/home/",
+        "/dev/shm/", "/opt/",          "/bin/",     "/sbin/",     "/lib/",
+        "/lib64/",   "/root/",         "/library/", "/users/",    "/system/",
+        "/private/", "/applications/", "/proc/",    "/run/",      "/boot/",
+        "/srv/",     "/mnt/",          "/data/",    "/sdcard/",   "~/",
+        "/vmfs/",    "/store/",        "/scratch/", "/bootbank/", NULL};
     for (size_t k = 0; roots[k]; k++)
         if (starts_ci(s + i, n - i, roots[k]))
             return 1;
@@ -2181,9 +2214,23 @@ static void scan_generic(scan *sc, size_t a, size_t b)
     }
 }
 
+/* 1 when the line is a mail header whose value is an identifier in the
+ * form of an address (Message-ID, In-Reply-To, References). */
+static int message_id_line(const char *l, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (l[i] == ' ' || l[i] == '>' || l[i] == '\t'))
+        i++;
+    return starts_ci(l + i, n - i, "message-id:") ||
+           starts_ci(l + i, n - i, "in-reply-to:") ||
+           starts_ci(l + i, n - i, "references:");
+}
+
 static int scan_email(scan *sc, size_t a, size_t b, size_t at)
 {
     const char *s = sc->seg->s;
+    if (message_id_line(sc->seg->line, sc->seg->line_n))
+        return 1; /* "<2025...3f9a@host>": no mailbox */
     size_t l = at;
     while (l > a) {
         unsigned char c = (unsigned char)s[l - 1];
@@ -2543,11 +2590,21 @@ static void scan_token(scan *sc, size_t a, size_t b)
             if (d1 < b && kz_scan_is_file_ext(s + a, d1 - a))
                 return;
         }
+        /* ".tb_loader.py" after a quote or a space: a hidden file */
+        if (st == a && a0 + 1 == a && s[a0] == '.' &&
+            (a0 == 0 || s[a0 - 1] == ' ' || s[a0 - 1] == '"' ||
+             s[a0 - 1] == '\'' || s[a0 - 1] == '`' || s[a0 - 1] == '/'))
+            st = a0;
         put_filename(sc, st, b, sc->in_code || g->whole_cell);
         return;
     }
     if (g->hint == KZ_HINT_FILENAME && !defanged) {
-        put_filename(sc, a, b, 1);
+        /* ... whose extension has a letter: "22.7R2.5" is a version */
+        int letter = 0;
+        for (size_t i = dot + 1; i < b; i++)
+            letter |= kz_is_alpha((unsigned char)s[i]);
+        if (letter)
+            put_filename(sc, a, b, 1);
         return;
     }
     if (!put_domain(sc, a, b, defanged, port))
@@ -2757,6 +2814,8 @@ size_t kz_scan_chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
     return chunk_end_ref(s, j, b, cls);
 }
 
+static size_t program_end(const char *s, size_t a, size_t b);
+
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
@@ -2795,8 +2854,20 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                 const char *q = memchr(s + i, s[i - 1], b - i);
                 if (q && !memchr(s + i, s[i - 1] == '"' ? '\'' : '"',
                                  (size_t)(q - s) - i)) {
-                    scan_path(sc, i, (size_t)(q - s), pt, 1);
-                    i = (size_t)(q - s);
+                    /* "C:\\x\\svc.exe -k netsvcs" in quotes: a command */
+                    size_t qe = (size_t)(q - s);
+                    size_t pe =
+                        pt == KZ_T_FILEPATH ? program_end(s, i, qe) : qe;
+                    scan_path(sc, i, pe, pt, 1);
+                    if (pe < qe) {
+                        int saved = sc->in_code, saved_cmd = sc->in_cmd;
+                        sc->in_code = 1;
+                        sc->in_cmd = 1;
+                        scan_chunks(sc, pe, qe);
+                        sc->in_code = saved;
+                        sc->in_cmd = saved_cmd;
+                    }
+                    i = qe;
                     continue;
                 }
             }
@@ -2908,6 +2979,9 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
 static int mutex_shaped(const char *s, size_t a, size_t b)
 {
     size_t n = b - a;
+    if (kz_eq_word_ci(s + a, n, "mutex") || kz_eq_word_ci(s + a, n, "mutant") ||
+        kz_eq_word_ci(s + a, n, "mutexes"))
+        return 0; /* the word itself, in a "Type" column */
     if (starts_ci(s + a, n, "global\\") || starts_ci(s + a, n, "local\\") ||
         starts_ci(s + a, n, "session\\"))
         return 1;
@@ -2965,6 +3039,56 @@ static size_t program_end(const char *s, size_t a, size_t b)
     return b;
 }
 
+/* The end of a name without the note written after it: "x.exe (TollBelt
+ * PE)", "tb-linux-x64 (ELF)", "msedge.exe（正規）"; "Setup (1).exe" ends
+ * with its extension and keeps its copy number. b when there is none. */
+static size_t strip_note(const char *s, size_t a, size_t b)
+{
+    size_t o = (size_t)-1;
+    if (b - a > 3 && s[b - 1] == ')') {
+        for (size_t p = b - 1; p > a; p--)
+            if (s[p - 1] == '(') {
+                if (p - 1 > a && s[p - 2] == ' ')
+                    o = p - 1;
+                break;
+            }
+    } else if (b - a > 6 && memcmp(s + b - 3, "\xef\xbc\x89", 3) == 0) {
+        for (size_t p = b - 3; p >= a + 3; p--)
+            if (memcmp(s + p - 3, "\xef\xbc\x88", 3) == 0) {
+                o = p - 3;
+                break;
+            }
+    }
+    if (o == (size_t)-1 || o <= a)
+        return b;
+    /* "bcs01276.tmp (msdn022.dll)": another name of the file, which the
+     * cell gives whole (as ESET's tables do), not a note. */
+    for (size_t p = o; p < b; p++)
+        if (s[p] == '.' && p + 1 < b && kz_is_alpha((unsigned char)s[p + 1]))
+            return b;
+    while (o > a && s[o - 1] == ' ')
+        o--;
+    return o > a ? o : b;
+}
+
+/* A table cell on a row that speaks of a mutex is one only when it does
+ * not read as a word of the row's notes ("loader"): a kernel object
+ * namespace, a digit, '_', '{' or a capital after the first letter. */
+static int mutex_not_word(const char *s, size_t a, size_t b)
+{
+    if (starts_ci(s + a, b - a, "global\\") ||
+        starts_ci(s + a, b - a, "local\\") ||
+        starts_ci(s + a, b - a, "session\\"))
+        return 1;
+    for (size_t p = a; p < b; p++) {
+        unsigned char c = (unsigned char)s[p];
+        if (kz_is_digit(c) || c == '_' || c == '{' ||
+            (p > a && c >= 'A' && c <= 'Z'))
+            return 1;
+    }
+    return 0;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -3016,6 +3140,20 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         put_text(sc, KZ_T_USER_AGENT, a, ue);
         return;
     }
+    /* Any program's "Name/1.2 (...)" as a whole span or cell on a line
+     * that speaks of user agents ("| User-Agent | `FakeShield/2.3` |"). */
+    {
+        size_t k = a;
+        while (k < b && (kz_is_alnum((unsigned char)s[k]) || s[k] == '-' ||
+                         s[k] == '_' || s[k] == '.'))
+            k++;
+        if (k > a + 2 && k + 1 < b && s[k] == '/' &&
+            kz_is_digit((unsigned char)s[k + 1]) &&
+            !memchr(s + a, ':', b - a) && ua_line(sc)) {
+            put_text(sc, KZ_T_USER_AGENT, a, b);
+            return;
+        }
+    }
     if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
         put_text(sc, KZ_T_REGKEY, a, b);
         return;
@@ -3043,6 +3181,8 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             break;
         }
     if (g->hint == KZ_HINT_FILENAME && !has_url) {
+        /* A note in parentheses after the name is no part of it. */
+        b = strip_note(s, a, b);
         /* A file name column: the cell is the name, spaces and all. */
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
@@ -3089,7 +3229,8 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             return;
         }
     }
-    if (!spaces && (line_ctx(sc) & KZ_CTX_MUTEX) && mutex_shaped(s, a, b)) {
+    if (!spaces && (line_ctx(sc) & KZ_CTX_MUTEX) && mutex_shaped(s, a, b) &&
+        (!g->whole_cell || mutex_not_word(s, a, b))) {
         /* "Mutex: `Global\{...}`": the line says what the span is. */
         put_text(sc, KZ_T_MUTEX, a, b);
         return;
@@ -3157,19 +3298,22 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
             for (size_t t = 0; !tool && ua_tools[t]; t++)
                 tool = (s[m] | 0x20) == ua_tools[t][0] &&
                        kz_eq_word_ci(s + m, k - m, ua_tools[t]);
-        if (tool && tools < 0)
+        char q = m > a ? s[m - 1] : 0;
+        int quoted = q == '"' || q == '\'' || q == '`';
+        /* Any program's name/version in quotes on a user-agent line:
+         * "userAgent": "aws-cli/2.15 ...", content:"GhostLatch/1.2 ..." */
+        if (!browser && (tool || quoted) && tools < 0)
             tools = ua_line(sc);
-        tool = tool && tools;
+        tool = (tool || quoted) && tools > 0;
         if (!browser && !tool)
             continue;
         size_t e = k + 1;
-        char q = m > a ? s[m - 1] : 0;
-        if (browser || q == '"' || q == '\'' || q == '`') {
-            while (
-                e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
-                s[e] != '\t' && (unsigned char)s[e] < 0x80 &&
-                (tool ? s[e] != q
-                      : !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/"))))
+        if (browser || quoted) {
+            while (e < b && s[e] != '"' && s[e] != '`' && s[e] != '|' &&
+                   s[e] != '\t' && (unsigned char)s[e] < 0x80 &&
+                   (!quoted || s[e] != q) &&
+                   (!browser ||
+                    !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/"))))
                 e++;
         } else {
             while (e < b && (kz_is_alnum((unsigned char)s[e]) || s[e] == '.' ||
