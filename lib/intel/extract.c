@@ -378,6 +378,11 @@ static void row_flush(kz_extractor *x)
              it->e.type == KZ_T_SHA512 || it->e.type == KZ_T_FILEPATH)) {
             it->e.cls = KZ_CLASS_REFERENCE;
             it->e.why = "legitimate file (the table row says clean)";
+        } else if (x->row_clean && it->e.cls == KZ_CLASS_INDICATOR &&
+                   (it->e.type == KZ_T_DOMAIN || it->e.type == KZ_T_URL ||
+                    it->e.type == KZ_T_IPV4 || it->e.type == KZ_T_IPV6)) {
+            it->e.cls = KZ_CLASS_REFERENCE;
+            it->e.why = "legitimate service (the table row says so)";
         }
         deliver(x, &it->e);
     }
@@ -988,6 +993,42 @@ static int parse_cols_attr(const char *s, size_t n)
     return commas + 1 < MAX_COLS ? commas + 1 : MAX_COLS;
 }
 
+static int starts_ci_ascii(const char *s, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    if (n < m)
+        return 0;
+    for (size_t k = 0; k < m; k++)
+        if (kz_lower((unsigned char)s[k]) != (unsigned char)w[k])
+            return 0;
+    return 1;
+}
+
+/* A cell that starts by calling its row's value legitimate:
+ * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
+ * Edge実行ファイル", "Benign", "Windows標準のコマンド". ("Loader side-loaded
+ * by a legitimate executable" speaks of something else.) */
+static int cell_says_legit(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
+        i++;
+    static const char *const w[] = {
+        "legitimate",
+        "legit ",
+        "benign",
+        "not malicious",
+        "clean ",
+        "\xe6\xad\xa3\xe8\xa6\x8f",        /* 正規 */
+        "\xe7\x84\xa1\xe5\xae\xb3",        /* 無害 */
+        "windows\xe6\xa8\x99\xe6\xba\x96", /* Windows標準 */
+        NULL};
+    for (size_t k = 0; w[k]; k++)
+        if (starts_ci_ascii(s + i, n - i, w[k]))
+            return 1;
+    return 0;
+}
+
 static int cell_says_clean(const char *s, size_t n)
 {
     static const char w[] = "clean";
@@ -1037,7 +1078,8 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         /* Continuation of the current cell. */
         int c = x->ncols ? (x->col > 0 ? x->col - 1 : 0) % x->ncols : 0;
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
-        if (h == KZ_HINT_SKIP && cell_says_clean(rf, rn))
+        if ((h == KZ_HINT_SKIP && cell_says_clean(rf, rn)) ||
+            cell_says_legit(rf, rn))
             x->row_clean = 1;
         scan_span(x, rf, map, rn, 0, rn, h, 0);
         return;
@@ -1048,7 +1090,9 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         x->row_active = 1;
         for (int j = 0; j < k; j++) {
             kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
-            if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
+            if ((h == KZ_HINT_SKIP &&
+                 cell_says_clean(rf + a[j], b[j] - a[j])) ||
+                (j > 0 && cell_says_legit(rf + a[j], b[j] - a[j])))
                 x->row_clean = 1;
             if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
@@ -1065,7 +1109,9 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         int c = x->ncols ? x->col % x->ncols : 0;
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         x->row_active = 1;
-        if (h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j]))
+        if ((h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j])) ||
+            (x->ncols && x->col % x->ncols > 0 &&
+             cell_says_legit(rf + a[j], b[j] - a[j])))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */

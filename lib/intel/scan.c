@@ -1501,6 +1501,35 @@ static int hash_ctx(scan *sc)
     return *hw ? line_ctx(sc) & HASH_CTX : 0;
 }
 
+/* 1 when the words right before [a, ...) call the value legitimate: "the
+ * legitimate `msedge.exe`", "imitates the legitimate files.example.org",
+ * "正規のmsedge.exe", "正規の「X」". */
+static int said_legit(const scan *sc, size_t a)
+{
+    const char *s = sc->seg->s;
+    size_t p = a;
+    while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '`' || s[p - 1] == '"' ||
+                     s[p - 1] == '\''))
+        p--;
+    if (p >= 3 && memcmp(s + p - 3, "\xe3\x80\x8c", 3) == 0) /* 「 */
+        p -= 3;
+    static const char *const jp[] = {"\xe6\xad\xa3\xe8\xa6\x8f\xe3\x81\xae",
+                                     "\xe6\xad\xa3\xe8\xa6\x8f", NULL};
+    for (size_t k = 0; jp[k]; k++) {
+        size_t l = strlen(jp[k]);
+        if (p >= l && memcmp(s + p - l, jp[k], l) == 0)
+            return 1;
+    }
+    static const char *const en[] = {"legitimate", "legit", "benign", NULL};
+    for (size_t k = 0; en[k]; k++) {
+        size_t l = strlen(en[k]);
+        if (p >= l && p < a && starts_ci(s + p - l, l, en[k]) &&
+            (p == l || !kz_is_alnum((unsigned char)s[p - l - 1])))
+            return 1;
+    }
+    return 0;
+}
+
 static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
                 kz_ioc_class force_cls, const char *force_why)
 {
@@ -1524,6 +1553,13 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
                                  c.defanged, &c.why);
+        if (c.cls == KZ_CLASS_INDICATOR && !c.defanged &&
+            (t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
+             t == KZ_T_URL) &&
+            said_legit(sc, a)) {
+            c.cls = KZ_CLASS_REFERENCE;
+            c.why = "named as legitimate";
+        }
     }
     sc->emit(sc->ud, sc->seg, &c);
 }
