@@ -1013,20 +1013,37 @@ static int cell_says_legit(const char *s, size_t n)
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
         i++;
-    static const char *const w[] = {
-        "legitimate",
-        "legit ",
-        "benign",
-        "not malicious",
-        "clean ",
-        "\xe6\xad\xa3\xe8\xa6\x8f",        /* 正規 */
-        "\xe7\x84\xa1\xe5\xae\xb3",        /* 無害 */
-        "windows\xe6\xa8\x99\xe6\xba\x96", /* Windows標準 */
-        NULL};
-    for (size_t k = 0; w[k]; k++)
-        if (starts_ci_ascii(s + i, n - i, w[k]))
-            return 1;
-    return 0;
+    if (i >= n)
+        return 0;
+    const char *w1 = NULL, *w2 = NULL;
+    switch (kz_lower((unsigned char)s[i])) {
+    case 'l':
+        w1 = "legitimate";
+        w2 = "legit ";
+        break;
+    case 'b':
+        w1 = "benign";
+        break;
+    case 'n':
+        w1 = "not malicious";
+        break;
+    case 'c':
+        w1 = "clean ";
+        break;
+    case 'w':
+        w1 = "windows\xe6\xa8\x99\xe6\xba\x96"; /* Windows標準 */
+        break;
+    case 0xE6:
+        w1 = "\xe6\xad\xa3\xe8\xa6\x8f"; /* 正規 */
+        break;
+    case 0xE7:
+        w1 = "\xe7\x84\xa1\xe5\xae\xb3"; /* 無害 */
+        break;
+    default:
+        return 0;
+    }
+    return starts_ci_ascii(s + i, n - i, w1) ||
+           (w2 && starts_ci_ascii(s + i, n - i, w2));
 }
 
 static int cell_says_clean(const char *s, size_t n)

@@ -3178,12 +3178,13 @@ static void scan_whole(scan *sc, size_t a, size_t b)
     }
     /* Any program's "Name/1.2 (...)" as a whole span or cell on a line
      * that speaks of user agents ("| User-Agent | `FakeShield/2.3` |"). */
-    {
+    if (memchr(s + a, '/', b - a)) {
         size_t k = a;
-        while (k < b && (kz_is_alnum((unsigned char)s[k]) || s[k] == '-' ||
-                         s[k] == '_' || s[k] == '.'))
+        while (k < b && k - a < 32 &&
+               (kz_is_alnum((unsigned char)s[k]) || s[k] == '-' ||
+                s[k] == '_' || s[k] == '.'))
             k++;
-        if (k > a + 2 && k + 1 < b && s[k] == '/' &&
+        if (k > a + 2 && k + 1 < b && s[k] == '/' && k - a < 32 &&
             kz_is_digit((unsigned char)s[k + 1]) &&
             !memchr(s + a, ':', b - a) && ua_line(sc)) {
             put_text(sc, KZ_T_USER_AGENT, a, b);
