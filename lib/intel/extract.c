@@ -31,6 +31,7 @@
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define H_LINKS 32   /* link texts tracked on one line of an HTML page */
 #define TCACHE 64    /* titles whose hints are remembered */
+#define RECENT 16384 /* values reported lately, for the early check */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
 
@@ -114,6 +115,11 @@ struct kz_extractor {
 
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
+    /* values reported as indicators lately, by hash (seen_value) */
+    struct recent {
+        uint64_t h;
+        uint32_t idx; /* record in dd */
+    } recent[RECENT];
     /* the last value seen_value looked up, and its hash */
     const char *seen_v;
     size_t seen_n;
@@ -236,6 +242,15 @@ static uint64_t hash_value(kz_type t, const char *v, size_t n)
 
 /* 1: new (or upgraded from reference to indicator), 0: seen. On memory
  * exhaustion or past the ceiling, every value counts as new. */
+/* Remembers that the value of record e was reported as an indicator, in
+ * the small table the scanner's early check looks at. */
+static void recent_note(kz_extractor *x, const kz_strmap_rec *e)
+{
+    struct recent *r = &x->recent[e->h & (RECENT - 1)];
+    r->h = e->h;
+    r->idx = (uint32_t)(e - x->dd.rec);
+}
+
 static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
                     kz_ioc_class cls, uint64_t h)
 {
@@ -250,12 +265,16 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     int ind = cls == KZ_CLASS_INDICATOR;
     kz_strmap_rec *e =
         kz_strmap_get(&x->dd, (unsigned)t, v, n, h, 1, (unsigned)ind, &added);
-    if (!e || added)
+    if (!e)
         return 1;
-    if (!e->val && ind) {
-        e->val = 1;
+    if (added || (!e->val && ind)) {
+        e->val |= (unsigned)ind;
+        if (e->val)
+            recent_note(x, e);
         return 1;
     }
+    if (e->val)
+        recent_note(x, e);
     return 0;
 }
 
@@ -273,8 +292,17 @@ static int seen_value(void *ud, kz_type t, const char *v, size_t n)
     if (x->opts.all_occurrences || x->dd.n >= KZ_MAX_DEDUP_VALUES)
         return 0;
     uint64_t h = hash_value(t, v, n);
-    const kz_strmap_rec *e =
-        kz_strmap_get(&x->dd, (unsigned)t, v, n, h, 0, 0, NULL);
+    /* Only the values reported lately, in a table small enough to stay in
+     * the cache: a probe of the whole de-duplication table would be a
+     * cache miss the prefetch queue is there to hide. */
+    const struct recent *r = &x->recent[h & (RECENT - 1)];
+    const kz_strmap_rec *e = NULL;
+    if (r->h == h && r->idx < x->dd.n) {
+        e = &x->dd.rec[r->idx];
+        if (e->h != h || e->tag != (unsigned)t || e->len != n ||
+            memcmp(x->dd.pool + e->off, v, n) != 0)
+            e = NULL;
+    }
     if (!e || !e->val) {
         /* deliver() will want the same hash for the same value */
         x->seen_v = v;
