@@ -183,6 +183,19 @@ static inline int kz_hexval(unsigned char c)
     return -1;
 }
 
+/* 1 when the n bytes at a start with the NUL-terminated lower-case word w
+ * in any case (ASCII letters fold; other bytes compare as they are). */
+static inline int kz_starts_ci(const char *a, size_t n, const char *w)
+{
+    size_t m = strlen(w);
+    if (n < m)
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        if (kz_lower((unsigned char)a[i]) != (unsigned char)w[i])
+            return 0;
+    return 1;
+}
+
 /* 1 when the n bytes at a equal the NUL-terminated lower-case ASCII word w
  * in any case ("SHA-1" equals "sha-1"). */
 static inline int kz_eq_word_ci(const char *a, size_t n, const char *w)

@@ -1021,17 +1021,6 @@ static int parse_cols_attr(const char *s, size_t n)
     return commas + 1 < MAX_COLS ? commas + 1 : MAX_COLS;
 }
 
-static int starts_ci_ascii(const char *s, size_t n, const char *w)
-{
-    size_t m = strlen(w);
-    if (n < m)
-        return 0;
-    for (size_t k = 0; k < m; k++)
-        if (kz_lower((unsigned char)s[k]) != (unsigned char)w[k])
-            return 0;
-    return 1;
-}
-
 /* A cell that starts by calling its row's value legitimate:
  * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
  * Edge実行ファイル", "Benign", "Windows標準のコマンド". ("Loader side-loaded
@@ -1070,8 +1059,8 @@ static int cell_says_legit(const char *s, size_t n)
     default:
         return 0;
     }
-    return starts_ci_ascii(s + i, n - i, w1) ||
-           (w2 && starts_ci_ascii(s + i, n - i, w2));
+    return kz_starts_ci(s + i, n - i, w1) ||
+           (w2 && kz_starts_ci(s + i, n - i, w2));
 }
 
 static int cell_says_clean(const char *s, size_t n)

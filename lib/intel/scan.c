@@ -334,17 +334,6 @@ static int word_pattern_in(const char *s, size_t a, size_t b, size_t n)
     return 0;
 }
 
-static int starts_ci(const char *a, size_t an, const char *b)
-{
-    size_t bn = strlen(b);
-    if (an < bn)
-        return 0;
-    for (size_t i = 0; i < bn; i++)
-        if (kz_lower((unsigned char)a[i]) != (unsigned char)b[i])
-            return 0;
-    return 1;
-}
-
 /* Finds needle (lower-case ASCII) in s case-insensitively. */
 static int contains_ci(const char *s, size_t n, const char *needle)
 {
@@ -372,7 +361,7 @@ static int word_ci(const char *s, size_t n, const char *w)
             continue;
         if (i + m < n && kz_is_alnum((unsigned char)s[i + m]))
             continue;
-        if (starts_ci(s + i, n - i, w))
+        if (kz_starts_ci(s + i, n - i, w))
             return 1;
     }
     return 0;
@@ -417,7 +406,7 @@ static int set_has(const wordset *ws, const char *s, size_t n)
 {
     uint32_t j = word_hash(s, n) & (SET_SLOTS - 1);
     while (ws->slot[j]) {
-        if (ws->len[j] == n && starts_ci(s, n, ws->list[ws->slot[j] - 1]))
+        if (ws->len[j] == n && kz_starts_ci(s, n, ws->list[ws->slot[j] - 1]))
             return 1;
         j = (j + 1) & (SET_SLOTS - 1);
     }
@@ -1227,7 +1216,7 @@ static int system_path(const char *v, size_t n)
     if (dn == 0 || !is_system_file(base, n - dn))
         return 0;
     for (size_t k = 0; dirs[k]; k++)
-        if (strlen(dirs[k]) == dn && starts_ci(v, dn, dirs[k]))
+        if (strlen(dirs[k]) == dn && kz_starts_ci(v, dn, dirs[k]))
             return 1;
     return 0;
 }
@@ -1439,7 +1428,7 @@ static int hash_words_ref(const char *s, size_t from, size_t n)
         if (c != 's' && c != 'h' && c != 'j' && c != 't')
             continue;
         for (size_t k = 0; k < 5; k++)
-            if ((unsigned char)w[k][0] == c && starts_ci(s + p, n - p, w[k]))
+            if ((unsigned char)w[k][0] == c && kz_starts_ci(s + p, n - p, w[k]))
                 return 1;
     }
     return 0;
@@ -1523,7 +1512,7 @@ static int said_legit(const scan *sc, size_t a)
     static const char *const en[] = {"legitimate", "legit", "benign", NULL};
     for (size_t k = 0; en[k]; k++) {
         size_t l = strlen(en[k]);
-        if (p >= l && p < a && starts_ci(s + p - l, l, en[k]) &&
+        if (p >= l && p < a && kz_starts_ci(s + p - l, l, en[k]) &&
             (p == l || !kz_is_alnum((unsigned char)s[p - l - 1])))
             return 1;
     }
@@ -1938,8 +1927,8 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
         if (!eq)
             break;
         size_t v = (size_t)(eq - s) + 1;
-        if (e - v > 8 && (starts_ci(s + v, e - v, "http://") ||
-                          starts_ci(s + v, e - v, "https://"))) {
+        if (e - v > 8 && (kz_starts_ci(s + v, e - v, "http://") ||
+                          kz_starts_ci(s + v, e - v, "https://"))) {
             size_t ve = v;
             while (ve < e && s[ve] != '&')
                 ve++;
@@ -1970,7 +1959,7 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
         return 0;
     /* PowerShell: "$env:APPDATA\\x.dll" */
     if (c0 == '$') {
-        if (left < 8 || !starts_ci(p, left, "$env:"))
+        if (left < 8 || !kz_starts_ci(p, left, "$env:"))
             return 0;
         size_t k = 5;
         while (k < left && k < 45 &&
@@ -2033,7 +2022,7 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
                                         "hkcu:\\",
                                         NULL};
     for (size_t k = 0; hives[k]; k++)
-        if (starts_ci(p, left, hives[k])) {
+        if (kz_starts_ci(p, left, hives[k])) {
             *t = KZ_T_REGKEY;
             return 1;
         }
@@ -2054,7 +2043,7 @@ static int unix_path_start(const char *s, size_t i, size_t n)
         "/srv/",     "/mnt/",          "/data/",    "/sdcard/",   "~/",
         "/vmfs/",    "/store/",        "/scratch/", "/bootbank/", NULL};
     for (size_t k = 0; roots[k]; k++)
-        if (starts_ci(s + i, n - i, roots[k]))
+        if (kz_starts_ci(s + i, n - i, roots[k]))
             return 1;
     return 0;
 }
@@ -2257,9 +2246,9 @@ static int message_id_line(const char *l, size_t n)
     size_t i = 0;
     while (i < n && (l[i] == ' ' || l[i] == '>' || l[i] == '\t'))
         i++;
-    return starts_ci(l + i, n - i, "message-id:") ||
-           starts_ci(l + i, n - i, "in-reply-to:") ||
-           starts_ci(l + i, n - i, "references:");
+    return kz_starts_ci(l + i, n - i, "message-id:") ||
+           kz_starts_ci(l + i, n - i, "in-reply-to:") ||
+           kz_starts_ci(l + i, n - i, "references:");
 }
 
 static int scan_email(scan *sc, size_t a, size_t b, size_t at)
@@ -2513,7 +2502,7 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if ((any & TC_COLON) && colon_bytes(s + a, n))
         return;
     /* CVE and AS numbers. */
-    if (n >= 13 && starts_ci(s + a, n, "cve-")) {
+    if (n >= 13 && kz_starts_ci(s + a, n, "cve-")) {
         try_put(sc, KZ_T_CVE, a, b);
         return;
     }
@@ -2577,9 +2566,9 @@ static void scan_token(scan *sc, size_t a, size_t b)
     /* Windows names with a backslash that did not start a path: a
      * kernel object name is a mutex where the text speaks of one. */
     if ((any & TC_BSLASH) && memchr(s + a, '\\', n)) {
-        if ((starts_ci(s + a, n, "global\\") ||
-             starts_ci(s + a, n, "local\\") ||
-             starts_ci(s + a, n, "session\\")) &&
+        if ((kz_starts_ci(s + a, n, "global\\") ||
+             kz_starts_ci(s + a, n, "local\\") ||
+             kz_starts_ci(s + a, n, "session\\")) &&
             (g->hint == KZ_HINT_MUTEX || (line_ctx(sc) & KZ_CTX_MUTEX)))
             put_text(sc, KZ_T_MUTEX, a, b);
         return;
@@ -2695,8 +2684,8 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
         } else {
             dn = group_dn; /* a trailing partial group is not data */
         }
-    } else if (starts_ci(s + a, b - a, "http%3a%2f%2f") ||
-               starts_ci(s + a, b - a, "https%3a%2f%2f")) {
+    } else if (kz_starts_ci(s + a, b - a, "http%3a%2f%2f") ||
+               kz_starts_ci(s + a, b - a, "https%3a%2f%2f")) {
         while (e < b && dn < KZ_MAX_URL) {
             if (s[e] == '%' && e + 2 < b &&
                 kz_is_xdigit((unsigned char)s[e + 1]) &&
@@ -2851,6 +2840,19 @@ size_t kz_scan_chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
 }
 
 static size_t program_end(const char *s, size_t a, size_t b);
+static void scan_chunks(scan *sc, size_t a, size_t b);
+
+/* Scans [a, b) as code (a span, a cell, a command's arguments): cmd says
+ * it holds several words, a command line or a description. */
+static void scan_code(scan *sc, size_t a, size_t b, int cmd)
+{
+    int saved = sc->in_code, saved_cmd = sc->in_cmd;
+    sc->in_code = 1;
+    sc->in_cmd = cmd;
+    scan_chunks(sc, a, b);
+    sc->in_code = saved;
+    sc->in_cmd = saved_cmd;
+}
 
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
@@ -2895,14 +2897,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                     size_t pe =
                         pt == KZ_T_FILEPATH ? program_end(s, i, qe) : qe;
                     scan_path(sc, i, pe, pt, 1);
-                    if (pe < qe) {
-                        int saved = sc->in_code, saved_cmd = sc->in_cmd;
-                        sc->in_code = 1;
-                        sc->in_cmd = 1;
-                        scan_chunks(sc, pe, qe);
-                        sc->in_code = saved;
-                        sc->in_cmd = saved_cmd;
-                    }
+                    if (pe < qe)
+                        scan_code(sc, pe, qe, 1);
                     i = qe;
                     continue;
                 }
@@ -3018,8 +3014,9 @@ static int mutex_shaped(const char *s, size_t a, size_t b)
     if (kz_eq_word_ci(s + a, n, "mutex") || kz_eq_word_ci(s + a, n, "mutant") ||
         kz_eq_word_ci(s + a, n, "mutexes"))
         return 0; /* the word itself, in a "Type" column */
-    if (starts_ci(s + a, n, "global\\") || starts_ci(s + a, n, "local\\") ||
-        starts_ci(s + a, n, "session\\"))
+    if (kz_starts_ci(s + a, n, "global\\") ||
+        kz_starts_ci(s + a, n, "local\\") ||
+        kz_starts_ci(s + a, n, "session\\"))
         return 1;
     if (n < 3 || all_hex(s + a, n))
         return 0;
@@ -3112,9 +3109,9 @@ static size_t strip_note(const char *s, size_t a, size_t b)
  * namespace, a digit, '_', '{' or a capital after the first letter. */
 static int mutex_not_word(const char *s, size_t a, size_t b)
 {
-    if (starts_ci(s + a, b - a, "global\\") ||
-        starts_ci(s + a, b - a, "local\\") ||
-        starts_ci(s + a, b - a, "session\\"))
+    if (kz_starts_ci(s + a, b - a, "global\\") ||
+        kz_starts_ci(s + a, b - a, "local\\") ||
+        kz_starts_ci(s + a, b - a, "session\\"))
         return 1;
     for (size_t p = a; p < b; p++) {
         unsigned char c = (unsigned char)s[p];
@@ -3156,14 +3153,8 @@ static void scan_whole(scan *sc, size_t a, size_t b)
          * scanned as a command. */
         size_t e = pt == KZ_T_FILEPATH ? program_end(s, a, b) : b;
         put_text(sc, pt, a, e);
-        if (e < b) {
-            int saved = sc->in_code, saved_cmd = sc->in_cmd;
-            sc->in_code = 1;
-            sc->in_cmd = 1;
-            scan_chunks(sc, e, b);
-            sc->in_code = saved;
-            sc->in_cmd = saved_cmd;
-        }
+        if (e < b)
+            scan_code(sc, e, b, 1);
         return;
     }
     if (g->hint == KZ_HINT_MUTEX) {
@@ -3272,12 +3263,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         put_text(sc, KZ_T_MUTEX, a, b);
         return;
     }
-    int saved = sc->in_code, saved_cmd = sc->in_cmd;
-    sc->in_code = 1;
-    sc->in_cmd = spaces; /* a command line, not one name */
-    scan_chunks(sc, a, b);
-    sc->in_code = saved;
-    sc->in_cmd = saved_cmd;
+    scan_code(sc, a, b, spaces); /* with spaces: a command, not one name */
 }
 
 /* User agents: "Mozilla/5.0 (...) ..." runs to the end of the text, to a
@@ -3350,7 +3336,7 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
                    s[e] != '\t' && (unsigned char)s[e] < 0x80 &&
                    (!quoted || s[e] != q) &&
                    (!browser ||
-                    !(e + 9 <= b && starts_ci(s + e, b - e, " mozilla/"))))
+                    !(e + 9 <= b && kz_starts_ci(s + e, b - e, " mozilla/"))))
                 e++;
         } else {
             while (e < b && (kz_is_alnum((unsigned char)s[e]) || s[e] == '.' ||
@@ -3432,8 +3418,8 @@ static int mutex_word_before(const char *s, size_t lo, size_t p)
 {
     while (p > lo && (s[p - 1] == ' ' || s[p - 1] == ':'))
         p--;
-    if (p >= lo + 6 && (starts_ci(s + p - 6, 6, " named") ||
-                        starts_ci(s + p - 6, 6, "called"))) {
+    if (p >= lo + 6 && (kz_starts_ci(s + p - 6, 6, " named") ||
+                        kz_starts_ci(s + p - 6, 6, "called"))) {
         p -= p >= lo + 6 && s[p - 6] == ' ' ? 6 : 6;
         while (p > lo && s[p - 1] == ' ')
             p--;
@@ -3444,7 +3430,7 @@ static int mutex_word_before(const char *s, size_t lo, size_t p)
     static const char *const w[] = {"mutexes", "mutex", "mutant", NULL};
     for (size_t k = 0; w[k]; k++) {
         size_t l = strlen(w[k]);
-        if (p >= lo + l && starts_ci(s + p - l, l, w[k]) &&
+        if (p >= lo + l && kz_starts_ci(s + p - l, l, w[k]) &&
             (p == lo + l || !kz_is_alnum((unsigned char)s[p - l - 1])))
             return 1;
     }
@@ -3474,8 +3460,8 @@ static int mutex_word_after(const char *s, size_t p, size_t b)
     size_t jl = sizeof MUTEX_JP - 1;
     if (b - p >= jl && memcmp(s + p, MUTEX_JP, jl) == 0)
         return 1;
-    return b - p >= 5 && (starts_ci(s + p, b - p, "mutex") ||
-                          starts_ci(s + p, b - p, "mutant"));
+    return b - p >= 5 && (kz_starts_ci(s + p, b - p, "mutex") ||
+                          kz_starts_ci(s + p, b - p, "mutant"));
 }
 
 /* The first mutex name in ASCII double quotes in [i, b), next to a word
