@@ -842,12 +842,23 @@ void kz_refang_shortcuts(int on)
     shortcuts = on;
 }
 
+static int escaped_dot(const char *s, size_t n, size_t i);
+
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
     size_t len;
     int prev = prev_byte(w);
     int c = cp_at(s, n, i, &len);
+    /* JSON and C string escapes inside a value: "C:\\\\ProgramData\\\\x",
+     * "https:\\/\\/host\\/a" (a UNC path's leading "\\\\" stays). */
+    if (c == '\\' && i + 1 < n &&
+        (s[i + 1] == '/' || (s[i + 1] == '\\' && !escaped_dot(s, n, i))) &&
+        (is_host(prev) || prev == ':' || prev == '.' || prev == '%' ||
+         prev == '$' || prev == '}' || prev == ')' || prev == '/')) {
+        set_one(m, s[i + 1] == '/' ? "/" : "\\", i, i + 2);
+        return 1;
+    }
     if (is_host(prev)) {
         if (c == '-' && try_dash_dot(s, n, i, w, m))
             return 1;
@@ -940,6 +951,15 @@ static int core_word_at(const char *s, size_t n, size_t i)
 #undef AT
 }
 
+/* 1 when the run of backslashes at i ends in a dot: a regex-escaped dot
+ * ("10\\\\.10"), which the dot forms take whole. */
+static int escaped_dot(const char *s, size_t n, size_t i)
+{
+    while (i < n && s[i] == '\\')
+        i++;
+    return i < n && s[i] == '.';
+}
+
 static int quiet_byte(const char *s, size_t n, size_t i, int prev)
 {
     unsigned char c = (unsigned char)s[i];
@@ -977,6 +997,9 @@ static int quiet_byte(const char *s, size_t n, size_t i, int prev)
     }
     if (c == '[' || c == '(')
         return 0;
+    if (c == '\\' && i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '/') &&
+        !escaped_dot(s, n, i))
+        return 0; /* a string escape ("C:\\\\x"): the matchers decide */
     if (kz_is_alpha(c) && could_start_scheme(s, n, i))
         return 0;
     if ((is_atext_punct(prev) || is_closer(prev)) && bracket_flag(c))

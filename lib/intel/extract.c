@@ -858,6 +858,27 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
     }
     /* A line that is only the name of a sources section ("References",
      * "参考情報"), as plain-text advisories write their headings. */
+    /* ... or of the indicators ("Indicators of Compromise (19)", "IOCs"),
+     * which ends a sources section in a plain-text export. */
+    if (e - i <= 40 && strchr("iI", s[i])) {
+        size_t t = e;
+        if (s[t - 1] == ')') { /* a count: "(19)" */
+            while (t > i && s[t - 1] != '(')
+                t--;
+            if (t > i)
+                t--;
+            while (t > i && s[t - 1] == ' ')
+                t--;
+        }
+        if (kz_eq_word_ci(s + i, t - i, "indicators of compromise") ||
+            kz_eq_word_ci(s + i, t - i, "iocs") ||
+            kz_eq_word_ci(s + i, t - i, "ioc") ||
+            kz_eq_word_ci(s + i, t - i, "indicators")) {
+            *ta = i;
+            *tb = t;
+            return 1;
+        }
+    }
     if (e - i <= 15 && strchr("rRsSbBfF\xe5", s[i])) {
         static const char *const sources[] = {
             "references",

@@ -1000,7 +1000,11 @@ static struct title_word {
     kz_hint hint;
     uint64_t pairs; /* title_pairs of w, set by sets_init */
 } title_words[] = {
-    {"detection", 'c', 0, KZ_HINT_SKIP, 0},
+    /* A "Detection" column holds detection names; a section only when its
+     * title says names ("ESET detection names"), not "Detection ideas". */
+    {"detection", 'c', 'c', KZ_HINT_SKIP, 0},
+    {"detection name", 'c', 'h', KZ_HINT_SKIP, 0},
+    {"detections", 'e', 'h', KZ_HINT_SKIP, 0},
     {"first seen", 'c', 'c', KZ_HINT_SKIP, 0},
     {"last seen", 'c', 'c', KZ_HINT_SKIP, 0},
     {"provider", 'c', 'c', KZ_HINT_SKIP, 0},
@@ -2176,8 +2180,13 @@ static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
 {
     const char *s = sc->seg->s;
     size_t e = path_end(s, a, n, whole, '\\');
-    if (e < n && (s[e] == '<' || s[e] == '['))
-        return e; /* "C:\Users\<user>\...": a template */
+    if (e < n && (s[e] == '<' || s[e] == '[')) {
+        /* "C:\Users\<user>\...": a template; but "...\kb.cab</Data>" is
+         * a complete name before markup */
+        size_t d, el = last_label(s, a, e, &d);
+        if (!(s[e] == '<' && el > 0 && kz_scan_is_file_ext(s + d + 1, el)))
+            return e;
+    }
     size_t te = whole ? e : trim_tail(s, a, e);
     while (whole && te > a && (s[te - 1] == ' ' || s[te - 1] == '\t'))
         te--;
@@ -2275,6 +2284,9 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
         r--;
     if (l == at || r == at + 1)
         return 0;
+    /* "@analyst@infosec.exchange": a fediverse handle, not a mailbox */
+    if (l > 0 && s[l - 1] == '@')
+        return 1;
     size_t len;
     if (kz_norm_email(s + l, r - l, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return 0;
@@ -3465,8 +3477,9 @@ static int mutex_word_after(const char *s, size_t p, size_t b)
 }
 
 /* The first mutex name in ASCII double quotes in [i, b), next to a word
- * that says it is one: its value [*va, *vb) and the span with its quotes
- * [*sa, *sb); 0 when none. (Names in 「」 are looked at by scan_prose.) */
+ * that says it is one (1), or quoted file name with spaces (2): its value
+ * [*va, *vb) and the span with its quotes [*sa, *sb); 0 when none. (Names
+ * in 「」 are looked at by scan_prose.) */
 static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
                       size_t *sb, size_t *va, size_t *vb)
 {
@@ -3477,6 +3490,25 @@ static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
         size_t o = (size_t)(q - s);
         size_t qa, qb, qe = quoted_after(s, o, b, &qa, &qb);
         if (!qe) {
+            /* "Remittance Advice 0419.html": a quoted name with spaces
+             * (a CSV field, an attachment) is one file name. */
+            const char *c = memchr(s + o + 1, '"', b - o - 1);
+            size_t ce = c ? (size_t)(c - s) : b, d;
+            size_t el = c && ce - o < 128 ? last_label(s, o + 1, ce, &d) : 0;
+            if (el > 0 && d > o + 1 && s[o + 1] != ' ' &&
+                kz_scan_is_file_ext(s + d + 1, el) &&
+                memchr(s + o + 1, ' ', ce - o - 1)) {
+                int ok = 1;
+                for (size_t p = o + 1; ok && p < ce; p++)
+                    ok = !strchr("/\\:|<>*?", s[p]);
+                if (ok) {
+                    *sa = o;
+                    *sb = ce + 1;
+                    *va = o + 1;
+                    *vb = ce;
+                    return 2;
+                }
+            }
             i = o + 1;
             continue;
         }
@@ -3506,7 +3538,10 @@ static void scan_prose(scan *sc, size_t a, size_t b)
             /* A mutex name comes first. */
             if (ma > a)
                 scan_chunks(sc, a, ma);
-            put_text(sc, KZ_T_MUTEX, mva, mvb);
+            if (have == 2)
+                put_filename(sc, mva, mvb, 1);
+            else
+                put_text(sc, KZ_T_MUTEX, mva, mvb);
             a = i = mb;
             have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
             continue;

@@ -558,7 +558,10 @@ static const char *const refang_pieces[] = {"evil",
                                             ".exe",
                                             "(see the report)",
                                             "meow",
-                                            "et"};
+                                            "et",
+                                            "\\\\",
+                                            "\\/",
+                                            ":\\\\"};
 
 /* kz_refang_map runs its pass only around the places where a form may
  * be; it must give exactly what a pass over every byte gives, offsets
