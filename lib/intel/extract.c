@@ -831,16 +831,21 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
         *tb = e;
         return 1;
     }
-    /* "IV. 参考情報", "III. Mitigations": a Roman numeral before a short
-     * title that holds no value. */
-    if (s[i] == 'I' || s[i] == 'V' || s[i] == 'X') {
+    /* "IV. 参考情報", "III. Mitigations", "８．対策": a Roman numeral, or
+     * digits with a full-width full stop (Japanese section numbers), before
+     * a short title that holds no value. */
+    if (s[i] == 'I' || s[i] == 'V' || s[i] == 'X' ||
+        kz_is_digit((unsigned char)s[i])) {
         size_t k = i;
+        int digits = kz_is_digit((unsigned char)s[i]);
         while (k < e && k - i < 5 &&
-               (s[k] == 'I' || s[k] == 'V' || s[k] == 'X'))
+               (digits ? kz_is_digit((unsigned char)s[k])
+                       : (s[k] == 'I' || s[k] == 'V' || s[k] == 'X')))
             k++;
         size_t t = k;
-        if (k > i && k < e && s[k] == '.')
-            t = k + 1;
+        if (k > i && k < e && s[k] == '.' &&
+            (!digits || (k + 1 < e && (unsigned char)s[k + 1] >= 0x80)))
+            t = k + 1; /* "8.対策": a full-width stop folded by refanging */
         else if (k > i && e - k > 3 && memcmp(s + k, "\xef\xbc\x8e", 3) == 0)
             t = k + 3; /* full-width full stop */
         if (t > k && t < e && e - t < 60) {
@@ -879,6 +884,20 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
             return 1;
         }
     }
+    size_t k0 = i; /* "7. 参考情報", "(7) References" */
+    if (e - i < 24 && (kz_is_digit((unsigned char)s[i]) || s[i] == '(')) {
+        size_t k = i + (s[i] == '(');
+        while (k < e && kz_is_digit((unsigned char)s[k]))
+            k++;
+        if (k < e && (s[k] == '.' || s[k] == ')'))
+            k++;
+        else if (e - k > 3 && memcmp(s + k, "\xef\xbc\x8e", 3) == 0)
+            k += 3;
+        while (k < e && s[k] == ' ')
+            k++;
+        if (k > i + 1)
+            i = k;
+    }
     if (e - i <= 15 && strchr("rRsSbBfF\xe5", s[i])) {
         static const char *const sources[] = {
             "references",
@@ -899,6 +918,7 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
                 return 1;
             }
     }
+    i = k0;
     /* Japanese advisories: "■ 通信先", "【参考情報】", "ハッシュ値：". */
     static const char *const marks[] = {"\xe2\x96\xa0", "\xe2\x96\xa1",
                                         "\xe2\x97\x86", "\xe2\x97\x87",
@@ -1048,6 +1068,32 @@ static int parse_cols_attr(const char *s, size_t n)
  * by a legitimate executable" speaks of something else.) */
 static int cell_says_legit(const char *s, size_t n)
 {
+    /* a note in parentheses: "SoftPerfect (legitimate tool)",
+     * "Decoy (clean)", "netscan.exe（正規ツール）" */
+    static const char *const notes[] = {
+        "(legitimate",
+        "(legit ",
+        "(clean)",
+        "(benign",
+        "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
+        "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
+        NULL};
+    const char *p = memchr(s, '(', n);
+    if (!p)
+        p = memchr(s, 0xEF, n);
+    for (; p && p < s + n; p = memchr(p + 1, *p, (size_t)(s + n - p - 1)))
+        for (size_t k = 0; notes[k]; k++)
+            if (kz_starts_ci(p, (size_t)(s + n - p), notes[k])) {
+                /* a short label closing soon, about the row's own value:
+                 * not "（正規のmsedge.exeから読み込まれる）" */
+                size_t l = strlen(notes[k]);
+                const char *q = p + l;
+                while (q < s + n && q - p < 40 && *q != ')' && *q != '.' &&
+                       !(s + n - q >= 3 && memcmp(q, "\xef\xbc\x89", 3) == 0))
+                    q++;
+                if (q < s + n && *q != '.' && q - p < 40)
+                    return 1;
+            }
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
         i++;

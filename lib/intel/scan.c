@@ -559,6 +559,8 @@ static const char *const benign_domains[] = {"google.com",
                                              "youtube.com",
                                              "yahoo.com",
                                              "bing.com",
+                                             "msftconnecttest.com",
+                                             "msftncsi.com",
                                              "cloudflare.com",
                                              "akamai.com",
                                              "adobe.com",
@@ -1053,8 +1055,10 @@ static struct title_word {
     {"further reading", 'c', 'h', KZ_HINT_REFERENCE, 0},
     {"\xe5\x87\xba\xe5\x85\xb8", 'c', 'h', KZ_HINT_REFERENCE, 0}, /* 出典 */
     /* Contact sections: their addresses and links are the publisher's. */
-    {"contact", 'w', 'h', KZ_HINT_REFERENCE, 0},
-    {"contacts", 'w', 'h', KZ_HINT_REFERENCE, 0},
+    {"contact", 'e', 'h', KZ_HINT_REFERENCE, 0},
+    {"contacts", 'e', 'h', KZ_HINT_REFERENCE, 0},
+    {"contact information", 'e', 'h', KZ_HINT_REFERENCE, 0},
+    {"contact us", 'e', 'h', KZ_HINT_REFERENCE, 0},
     {"\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", 'c', 'h',
      KZ_HINT_REFERENCE, 0}, /* 問い合わせ */
     {"\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b", 'c', 'h', KZ_HINT_REFERENCE,
@@ -1361,6 +1365,7 @@ typedef struct scan {
     char buf[KZ_MAX_VALUE + 1];
     int in_code; /* the text at hand is a whole code span or cell */
     int in_cmd;  /* ... holding several words: a command or description */
+    int span;    /* the text at hand is a code span (not a table cell) */
 } scan;
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
@@ -2461,6 +2466,52 @@ static size_t jp_stem_start(const char *s, size_t a)
     return r < q ? r : a;
 }
 
+/* 1 when the dotted token is an anti-virus detection name: a malware
+ * category or platform first ("Trojan.Win32.SILKLOAD.ENC",
+ * "Backdoor.MSIL.Agent.x", "Win32.Worm.Foo.A"), three labels or more. */
+static int detection_name(const char *s, size_t a, size_t b)
+{
+    static const char *const first[] = {"trojan",
+                                        "backdoor",
+                                        "ransom",
+                                        "trojanspy",
+                                        "trojandownloader",
+                                        "trojandropper",
+                                        "trojan-spy",
+                                        "trojan-downloader",
+                                        "trojan-ransom",
+                                        "worm",
+                                        "exploit",
+                                        "hacktool",
+                                        "virus",
+                                        "pua",
+                                        "adware",
+                                        "spyware",
+                                        "rootkit",
+                                        "riskware",
+                                        "heur",
+                                        "win32",
+                                        "win64",
+                                        "w32",
+                                        "w64",
+                                        "msil",
+                                        NULL};
+    size_t d = a;
+    while (d < b && s[d] != '.')
+        d++;
+    if (d >= b || !(s[a] >= 'A' && s[a] <= 'Z'))
+        return 0;
+    int dots = 0;
+    for (size_t p = d; p < b; p++)
+        dots += s[p] == '.';
+    if (dots < 2)
+        return 0;
+    for (size_t k = 0; first[k]; k++)
+        if (kz_eq_word_ci(s + a, d - a, first[k]))
+            return 1;
+    return 0;
+}
+
 /* One token: no delimiters, no split characters inside. */
 static void scan_token(scan *sc, size_t a, size_t b)
 {
@@ -2609,6 +2660,8 @@ static void scan_token(scan *sc, size_t a, size_t b)
         if (!is_token_char((unsigned char)s[i]) && s[i] != '.')
             return;
     int defanged = was_defanged(sc, a, b);
+    if (!defanged && detection_name(s, a, b))
+        return; /* "Trojan.Win32.SILKLOAD.ENC" */
     int ext = kz_scan_is_file_ext(s + dot + 1, el);
     /* A defanged name is a host only when its last label can be one:
      * "update[.]zip" is a host, "請求書．pdf．exe" is still a file. */
@@ -3239,7 +3292,9 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             return;
         }
     }
-    if (spaces && !has_url) {
+    if (spaces && !has_url && sc->span) {
+        /* A code span (not a table cell of another column: "Runs cmd.exe"
+         * describes) that ends in a file extension is one name. */
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
         if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el) &&
@@ -3430,6 +3485,11 @@ static int mutex_word_before(const char *s, size_t lo, size_t p)
 {
     while (p > lo && (s[p - 1] == ' ' || s[p - 1] == ':'))
         p--;
+    /* "ミューテックス名は「X」" */
+    if (p >= lo + 3 && memcmp(s + p - 3, "\xe3\x81\xaf", 3) == 0) /* は */
+        p -= 3;
+    if (p >= lo + 3 && memcmp(s + p - 3, "\xe5\x90\x8d", 3) == 0) /* 名 */
+        p -= 3;
     if (p >= lo + 6 && (kz_starts_ci(s + p - 6, 6, " named") ||
                         kz_starts_ci(s + p - 6, 6, "called"))) {
         p -= p >= lo + 6 && s[p - 6] == ' ' ? 6 : 6;
@@ -3525,9 +3585,60 @@ static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
     return 0;
 }
 
+/* "Mutex: CraneMtx::0x2F", "* ミューテックス：HNS-2025-0311": a line
+ * that labels its one value a mutex. The value's span, or 0. */
+static int mutex_label_line(const char *s, size_t a, size_t b, size_t *va,
+                            size_t *vb)
+{
+    size_t i = a;
+    while (i < b && (s[i] == ' ' || s[i] == '*' || s[i] == '-' || s[i] == '\t'))
+        i++;
+    if (b - i >= 3 && memcmp(s + i, "\xe3\x83\xbb", 3) == 0) /* ・ */
+        i += 3;
+    size_t w = 0;
+    if (kz_starts_ci(s + i, b - i, "mutex name"))
+        w = 10;
+    else if (kz_starts_ci(s + i, b - i, "mutex") ||
+             kz_starts_ci(s + i, b - i, "mutant"))
+        w = (s[i + 4] | 0x20) == 'x' ? 5 : 6;
+    else if (b - i >= sizeof MUTEX_JP - 1 &&
+             memcmp(s + i, MUTEX_JP, sizeof MUTEX_JP - 1) == 0) {
+        w = sizeof MUTEX_JP - 1;
+        if (b - i - w >= 3 && memcmp(s + i + w, "\xe5\x90\x8d", 3) == 0)
+            w += 3; /* 名 */
+    }
+    if (!w)
+        return 0;
+    size_t k = i + w;
+    while (k < b && s[k] == ' ')
+        k++;
+    if (k < b && s[k] == ':')
+        k++;
+    else if (b - k >= 3 && memcmp(s + k, "\xef\xbc\x9a", 3) == 0)
+        k += 3; /* full-width colon */
+    else
+        return 0;
+    while (k < b && s[k] == ' ')
+        k++;
+    size_t e = b;
+    while (e > k && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e <= k || memchr(s + k, ' ', e - k) || s[k] == '`' || s[k] == '"' ||
+        (unsigned char)s[k] >= 0x80 || !mutex_shaped(s, k, e))
+        return 0;
+    *va = k;
+    *vb = e;
+    return 1;
+}
+
 static void scan_prose(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
+    size_t lva, lvb;
+    if (a == 0 && b == sc->seg->n && mutex_label_line(s, a, b, &lva, &lvb)) {
+        put_text(sc, KZ_T_MUTEX, lva, lvb);
+        return;
+    }
     size_t i = a;
     size_t ma = 0, mb = 0, mva = 0, mvb = 0;
     int have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
@@ -3695,6 +3806,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.ud = ud;
     sc.in_code = 0;
     sc.in_cmd = 0;
+    sc.span = 0;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;
@@ -3714,7 +3826,9 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
             const char *c = memchr(seg->s + os, '`', seg->n - os);
             if (!c)
                 break;
+            sc.span = 1;
             scan_whole(&sc, os, (size_t)(c - seg->s));
+            sc.span = 0;
             i = (size_t)(c - seg->s) + 1;
         }
         return;
@@ -3741,7 +3855,9 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
         size_t c = (size_t)(close - s);
         if (i > last)
             scan_text(&sc, last, i);
+        sc.span = 1;
         scan_whole(&sc, i + 1, c);
+        sc.span = 0;
         i = c + 1;
         last = i;
     }
