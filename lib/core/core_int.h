@@ -45,13 +45,13 @@ void kz_refang_shortcuts(int on);
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map);
 
-/* A memo of yes/no answers keyed by short strings (names and suffixes for
- * the Public Suffix List, whose lookups cost thousands of instructions
- * while names repeat). Two-way set-associative: a key lives in one of the
- * two slots of its set, a new key replaces the older of the two, so two
- * names that hash alike do not evict each other in turn. Owned by one
- * caller (no locking); zero-initialized is empty; longer keys are never
- * stored. */
+/* A memo of yes/no answers keyed by short strings (the suffixes of names
+ * for the Public Suffix List, whose lookups cost thousands of instructions
+ * while suffixes repeat; whole names go in a kz_strmap). Two-way
+ * set-associative: a key lives in one of the two slots of its set, a new key
+ * replaces the older of the two, so two names that hash alike do not evict each
+ * other in turn. Owned by one caller (no locking); zero-initialized is empty;
+ * longer keys are never stored. */
 #define KZ_MEMO_SETS 2048
 #define KZ_MEMO_KEY 61
 typedef struct kz_memo {

@@ -3105,8 +3105,7 @@ static int ua_line(const scan *sc)
 {
     const char *l = sc->seg->line;
     size_t n = sc->seg->line_n;
-    return contains_ci(l, n, "agent") || contains_ci(l, n, "\"ua\"") ||
-           contains_ci(l, n, "ua:") || word_ci(l, n, "ua") ||
+    return contains_ci(l, n, "agent") || word_ci(l, n, "ua") ||
            find_bytes(l, n,
                       "\xe3\x82\xa8\xe3\x83\xbc\xe3\x82\xb8\xe3\x82\xa7"
                       "\xe3\x83\xb3\xe3\x83\x88"); /* エージェント */
@@ -3451,28 +3450,19 @@ static const char *find3(const char *s, size_t a, size_t b, const char *w)
     "\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86\xe3\x83\x83\xe3\x82\xaf" \
     "\xe3\x82\xb9"
 
-/* The value after a quote opening at p: [*va, *vb), and the end of the
- * closing quote; 0 when there is no quoted value without spaces. */
+/* The value in the ASCII double quotes opening at p: [*va, *vb), and the
+ * end of the closing quote; 0 when there is no quoted value without
+ * spaces. */
 static size_t quoted_after(const char *s, size_t p, size_t b, size_t *va,
                            size_t *vb)
 {
-    static const char *const pairs[][2] = {{"\"", "\""},
-                                           {"'", "'"},
-                                           {"\xe3\x80\x8c", "\xe3\x80\x8d"},
-                                           {"\xe3\x80\x8e", "\xe3\x80\x8f"},
-                                           {"\xe2\x80\x9c", "\xe2\x80\x9d"}};
-    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
-        size_t ol = strlen(pairs[k][0]), cl = strlen(pairs[k][1]);
-        if (b - p < ol || memcmp(s + p, pairs[k][0], ol) != 0)
-            continue;
-        for (size_t q = p + ol; q + cl <= b && q - p < 128; q++) {
-            if (s[q] == ' ')
-                return 0;
-            if (memcmp(s + q, pairs[k][1], cl) == 0) {
-                *va = p + ol;
-                *vb = q;
-                return q > p + ol ? q + cl : 0;
-            }
+    for (size_t q = p + 1; q < b && q - p < 128; q++) {
+        if (s[q] == ' ')
+            return 0;
+        if (s[q] == '"') {
+            *va = p + 1;
+            *vb = q;
+            return q > p + 1 ? q + 1 : 0;
         }
     }
     return 0;
@@ -3490,11 +3480,17 @@ static int mutex_word_before(const char *s, size_t lo, size_t p)
         p -= 3;
     if (p >= lo + 3 && memcmp(s + p - 3, "\xe5\x90\x8d", 3) == 0) /* 名 */
         p -= 3;
-    if (p >= lo + 6 && (kz_starts_ci(s + p - 6, 6, " named") ||
-                        kz_starts_ci(s + p - 6, 6, "called"))) {
-        p -= p >= lo + 6 && s[p - 6] == ' ' ? 6 : 6;
-        while (p > lo && s[p - 1] == ' ')
-            p--;
+    /* "mutex named \"X\"", "mutex called \"X\"" */
+    static const char *const verbs[] = {"named", "called", NULL};
+    for (size_t k = 0; verbs[k]; k++) {
+        size_t l = strlen(verbs[k]);
+        if (p >= lo + l + 1 && s[p - l - 1] == ' ' &&
+            kz_starts_ci(s + p - l, l, verbs[k])) {
+            p -= l;
+            while (p > lo && s[p - 1] == ' ')
+                p--;
+            break;
+        }
     }
     size_t jl = sizeof MUTEX_JP - 1;
     if (p >= lo + jl && memcmp(s + p - jl, MUTEX_JP, jl) == 0)
