@@ -26,6 +26,7 @@ enum {
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 int cmd_extract(int argc, char **argv);
+int cmd_intel(int argc, char **argv);
 int cmd_refang(int argc, char **argv);
 int cmd_defang(int argc, char **argv);
 

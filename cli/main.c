@@ -18,6 +18,8 @@ static const struct cli_cmd {
     cli_cmd_fn run;
 } commands[] = {
     {"extract", "find indicators of compromise in advisories", cmd_extract},
+    {"intel", "keep advisories, feeds and their indicators in the store",
+     cmd_intel},
     {"refang", "undo defanging (hxxp, [.], ...) in text", cmd_refang},
     {"defang", "make values safe to paste (hxxp, [.], [@])", cmd_defang},
     {"help", "show help for kizashi or for a command", cmd_help},

@@ -198,6 +198,20 @@ void kz_hex_format(const uint8_t *b, size_t n, char *out);
 kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
                        size_t cap, size_t *outlen);
 
+/* ---- times ----------------------------------------------------------------
+ */
+
+/* Seconds since 1970-01-01T00:00:00Z; 0 means unknown. */
+typedef int64_t kz_time;
+
+/* An ISO 8601 / RFC 3339 date or date-time ("2021-06-25",
+ * "2021-06-25T10:00:00Z", "2021-06-25 10:00:00", "...T10:00:00.123+09:00";
+ * no zone means UTC) or a decimal Unix time ("1624615200"). KZ_ERR_PARSE
+ * otherwise. */
+kz_status kz_time_parse(const char *s, size_t n, kz_time *out);
+/* "2021-06-25T10:00:00Z" (20 bytes and a NUL); "" for 0. */
+void kz_time_format(kz_time t, char out[32]);
+
 /* ---- refang and defang ---------------------------------------------------
  * Refanging undoes what writers do to keep indicators from being clickable:
  * hxxp/hXXps/fxp/meow schemes, [.] (.) {.} [dot] (dot) " dot " \. for dots,

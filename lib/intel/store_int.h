@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the store's two files (store.c: open, add; store_query.c:
+ * queries, removal, expiry). */
+#ifndef KIZASHI_STORE_INT_H
+#define KIZASHI_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizashi/intel.h"
+
+struct kz_store {
+    kz_ctx *ctx;
+    sqlite3 *db;
+};
+
+/* The hash of an indicator (indicator.h, indexed): 63 bits of FNV-1a over
+ * the type byte and the value, finished with Murmur3's fmix64, never 0.
+ * Stored: it never changes. */
+static inline int64_t kz_value_hash(kz_type t, const char *v, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = (h ^ (unsigned)t) * 0x100000001b3ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)v[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    h &= 0x7fffffffffffffffull;
+    return h ? (int64_t)h : 1;
+}
+
+#endif /* KIZASHI_STORE_INT_H */
