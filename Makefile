@@ -47,6 +47,7 @@ bench: build
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) -- --no-print-directory
 	./bench/extract.sh build/release/kizashi
+	./bench/ingest.sh build/release/kizashi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

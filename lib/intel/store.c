@@ -351,6 +351,35 @@ static int make_parent(const char *path)
     return 0;
 }
 
+/* The alias key of a threat name: lower-case letters and digits only, so
+ * "Qak Bot", "qakbot" and "QAK-BOT" are one; a generic word at the end
+ * ("REvil ransomware", "Lumma Stealer") is left out, so the family's own
+ * name is the key. */
+static size_t alias_key(const char *name, char *key, size_t cap)
+{
+    static const char *const generic[] = {"ransomware", "malware",  "trojan",
+                                          "botnet",     "backdoor", "loader",
+                                          "stealer",    "rootkit",  "family"};
+    size_t m = 0;
+    for (const char *p = name; *p && m + 1 < cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+            key[m++] = (char)c;
+        else if (c >= 'A' && c <= 'Z')
+            key[m++] = (char)(c + 32);
+    }
+    key[m] = '\0';
+    for (size_t g = 0; g < sizeof generic / sizeof generic[0]; g++) {
+        size_t gl = strlen(generic[g]);
+        if (m >= gl + 3 && memcmp(key + m - gl, generic[g], gl) == 0) {
+            m -= gl;
+            key[m] = '\0';
+            break;
+        }
+    }
+    return m;
+}
+
 static kz_status seed(kz_store *st)
 {
     for (size_t i = 0; i < sizeof seed_aliases / sizeof seed_aliases[0]; i++) {
@@ -366,16 +395,7 @@ static kz_status seed(kz_store *st)
         for (size_t k = 0; k <= t.naliases; k++) {
             const char *a = k == 0 ? t.name : t.aliases[k - 1];
             char key[128];
-            size_t m = 0;
-            for (const char *p = a; *p && m + 1 < sizeof key; p++) {
-                unsigned char c = (unsigned char)*p;
-                if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c >= 0x80)
-                    key[m++] = (char)c;
-                else if (c >= 'A' && c <= 'Z')
-                    key[m++] = (char)(c + 32);
-            }
-            key[m] = '\0';
+            alias_key(a, key, sizeof key);
             sqlite3_stmt *s = NULL;
             if (sqlite3_prepare_v2(st->db,
                                    "INSERT OR IGNORE INTO threat_alias"
@@ -596,22 +616,6 @@ static kz_status source_id(struct add_state *a, const char *name, int64_t *out)
     remember(a->sources, &a->nsources, name, id);
     *out = id;
     return KZ_OK;
-}
-
-/* The alias key of a threat name: lower-case letters and digits only, so
- * "Qak Bot", "qakbot" and "QAK-BOT" are one. */
-static size_t alias_key(const char *name, char *key, size_t cap)
-{
-    size_t m = 0;
-    for (const char *p = name; *p && m + 1 < cap; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
-            key[m++] = (char)c;
-        else if (c >= 'A' && c <= 'Z')
-            key[m++] = (char)(c + 32);
-    }
-    key[m] = '\0';
-    return m;
 }
 
 static kz_status add_alias(struct add_state *a, const char *alias, int64_t id)
@@ -1721,7 +1725,8 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             !a.prov_ins_many)
             r = r != KZ_OK ? r : KZ_ERR_IO;
         else if (!a.bufs[0].items || !a.bufs[1].items || !a.bufs[0].slot ||
-                 !a.bufs[1].slot || !a.bufs[0].order || !a.bufs[1].order)
+                 !a.bufs[1].slot || !a.bufs[0].order || !a.bufs[1].order ||
+                 !a.sorted || !a.bucket)
             r = KZ_ERR_NOMEM;
     }
     if (r == KZ_OK) {

@@ -637,18 +637,29 @@ static kz_status q_search(kz_store *st, const char *value, json_t *o)
     } else {
         json_object_set_new(o, "normalized", json_null());
     }
-    /* Types kept as written (file names, mutexes, strings...): the value
-     * as given, file names case-insensitively. */
-    if (json_array_size(ids) == 0) {
+    /* Types kept as written (file names, paths, registry keys, mutexes,
+     * strings, user agents): compared without regard to case, as Windows
+     * does (a scan: these are few and searched by hand). */
+    int verbatim = t == KZ_T_NONE || t == KZ_T_FILENAME || t == KZ_T_FILEPATH ||
+                   t == KZ_T_REGKEY;
+    if (json_array_size(ids) == 0 || verbatim) {
         sqlite3_stmt *s = qprep(st, "SELECT id FROM indicator WHERE value=?1"
                                     " COLLATE NOCASE AND type IN (11,12,18,19,"
                                     "20,21)");
         if (s) {
             sqlite3_bind_text(s, 1, value, -1, SQLITE_TRANSIENT);
             while (sqlite3_step(s) == SQLITE_ROW) {
-                json_array_append_new(ids,
-                                      json_integer(sqlite3_column_int64(s, 0)));
-                json_array_append_new(how, json_string("exact (as written)"));
+                json_int_t id = sqlite3_column_int64(s, 0);
+                int seen = 0;
+                size_t k;
+                json_t *x;
+                json_array_foreach(ids, k, x) seen |=
+                    json_integer_value(x) == id;
+                if (seen)
+                    continue;
+                json_array_append_new(ids, json_integer(id));
+                json_array_append_new(how,
+                                      json_string("same name, other case"));
             }
             sqlite3_finalize(s);
         }

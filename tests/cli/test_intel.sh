@@ -121,6 +121,22 @@ assert set(p["threats"]) == {"QakBot", "REvil"}, p["threats"]
 assert p["port"] == 443, p
 EOF
 
+# threats: a generic last word does not make another threat; file names
+# are searched without regard to case
+printf '# Aliases: revil ransomware\nransom-c2.xyz\n' >"$tmp/trail.txt"
+run K add --format list "$tmp/trail.txt"
+expect_rc 0 "a trail naming 'revil ransomware'"
+run K --json list threats
+python3 - "$tmp/out" <<'PY' || fail "revil ransomware is REvil"
+import json, sys
+names = [t["name"] for t in json.load(open(sys.argv[1]))]
+assert "REvil" in names and not any(n.lower() == "revil ransomware" for n in names), names
+PY
+run K search INVOICE_2022.XLSM
+expect_rc 0 "a file name in another case"
+grep -q "same name, other case: indicator [0-9]*: filename invoice_2022.xlsm" "$tmp/out" ||
+    fail "case-insensitive file name"
+
 # ---- a CSV feed, then the same content, then a newer version
 cat >"$tmp/feed.csv" <<'EOF'
 # exported 2026-11-01
