@@ -126,10 +126,12 @@ static void sec_append(struct text_state *t, const char *s, size_t n)
     t->sec_n[t->cur] = have;
 }
 
-static void set_title(struct text_state *t, const char *s, size_t n,
-                      int heading)
+/* level: 0 a line of text, 1 a line that may be a heading, 2 a heading.
+ * The first line is the title, unless a sure heading comes early. */
+static void set_title(struct text_state *t, const char *s, size_t n, int level)
 {
-    if (t->title[0] && (t->title_from_heading || !heading))
+    if (t->title[0] &&
+        !(level == 2 && t->title_from_heading < 2 && t->line_no <= 10))
         return;
     while (n > 0 && (*s == ' ' || *s == '\t'))
         s++, n--;
@@ -146,7 +148,7 @@ static void set_title(struct text_state *t, const char *s, size_t n,
     }
     memcpy(t->title, s, n);
     t->title[n] = '\0';
-    t->title_from_heading = heading;
+    t->title_from_heading = level;
 }
 
 /* A heading line: Markdown "#", AsciiDoc "=", 【...】, ■/◆ marks, "1. X"
@@ -172,7 +174,7 @@ static int heading_line(const char *s, size_t n, size_t *a, size_t *b)
         *b = n;
         while (*b > *a && s[*b - 1] == c)
             (*b)--;
-        return 1;
+        return 2;
     }
     if (n - i > 6 && memcmp(s + i, "\xE3\x80\x90", 3) == 0) { /* 【 */
         const char *e = memmem(s + i, n - i, "\xE3\x80\x91", 3);
@@ -181,7 +183,7 @@ static int heading_line(const char *s, size_t n, size_t *a, size_t *b)
             size_t close = (size_t)(e - s);
             *a = close + 3 < n ? i : i + 3;
             *b = close + 3 < n ? n : close;
-            return *b > *a;
+            return *b > *a ? 2 : 0;
         }
     }
     if (n - i > 3 && (memcmp(s + i, "\xE2\x96\xA0", 3) == 0 ||  /* ■ */
@@ -189,7 +191,7 @@ static int heading_line(const char *s, size_t n, size_t *a, size_t *b)
                       memcmp(s + i, "\xE2\x97\x8F", 3) == 0)) { /* ● */
         *a = i + 3;
         *b = n;
-        return 1;
+        return 2;
     }
     if (n - i > 4 && s[i] == '*' && s[i + 1] == '*' && s[n - 1] == '*' &&
         s[n - 2] == '*') {
@@ -240,6 +242,20 @@ static void maybe_date(struct text_state *t, const char *s, size_t n)
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
         if (strstr(low, labels[i]))
             labelled = 1;
+    /* "2020-07-14 (TUESDAY) - TA551 ...": a date opening one of the first
+     * lines is the advisory's. */
+    size_t lead = 0;
+    while (lead < n && (s[lead] == ' ' || s[lead] == '\t'))
+        lead++;
+    if (!labelled && t->line_no <= 3 && n - lead >= 10 &&
+        (n - lead == 10 || !((s[lead + 10] >= '0' && s[lead + 10] <= '9') ||
+                             s[lead + 10] == ':' || s[lead + 10] == 'T'))) {
+        kz_time v;
+        if (kz_time_parse(s + lead, 10, &v) == KZ_OK) {
+            t->published = v;
+            return;
+        }
+    }
     if (!labelled)
         return;
     for (size_t i = 0; i + 10 <= n; i++) {
@@ -293,14 +309,15 @@ static void text_line(struct text_state *t, const char *s, size_t n)
             t->sec_n[t->cur] -= t->prev_n + 1; /* it was not body text */
         if (t->cur != SEC_NONE && t->sec[t->cur])
             t->sec[t->cur][t->sec_n[t->cur]] = '\0';
-        set_title(t, t->prev, t->prev_n, 1);
+        set_title(t, t->prev, t->prev_n, 2);
         t->cur = section_of(t->prev, t->prev_n);
         t->prev_n = 0;
         return;
     }
     maybe_date(t, s, n);
-    if (heading_line(s, n, &a, &b)) {
-        set_title(t, s + a, b - a, 1);
+    int level = heading_line(s, n, &a, &b);
+    if (level) {
+        set_title(t, s + a, b - a, level);
         int sec = section_of(s + a, b - a);
         t->cur = sec;
         if (sec != SEC_NONE) {
@@ -407,7 +424,7 @@ static void html_walk(xmlNode *n, struct text_state *t, int depth)
         if (lv) {
             node_text(c->children, t, buf, sizeof buf, &len);
             if (lv == 1)
-                set_title(t, buf, len, 1);
+                set_title(t, buf, len, 2);
             t->cur = section_of(buf, len);
             continue;
         }

@@ -734,7 +734,7 @@ static kz_status title_threats(struct add_state *a, const char *title,
             p++;
         size_t m = 0;
         while (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                (*p >= '0' && *p <= '9') || *p == '-') &&
+                (*p >= '0' && *p <= '9')) &&
                m + 1 < sizeof words[0])
             words[nw][m++] = *p++;
         words[nw][m] = '\0';

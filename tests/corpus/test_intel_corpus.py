@@ -116,6 +116,15 @@ def main():
             if len(res) != len(reports) or any(r["advisories"] != 1 for r in res):
                 failures.append("reports: not one advisory per report")
             totals["text"] = sum(r["indicators"] for r in res)
+            # A report whose first line is its title and starts with its
+            # date, and names its threats (TA551 and IcedID are aliases
+            # the store knows from the start).
+            rc, out, _ = run(base + ["--json", "list", "advisories"])
+            adv = [a for a in json.loads(out)
+                   if a["title"].startswith("2020-07-14 (TUESDAY) - TA551")]
+            if len(adv) != 1 or adv[0]["published"] != "2020-07-14T00:00:00Z" \
+                    or set((adv[0]["threats"] or "").split(", ")) != {"IcedID", "TA551"}:
+                failures.append("unit42 2020-07-14 report: %s" % adv)
 
         print("indicators per format:", json.dumps(totals, sort_keys=True))
         print("not stored, by format and kind:")
