@@ -184,6 +184,14 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column);
  * (executables, scripts, documents, archives, drivers). */
 int kz_scan_is_file_ext(const char *ext, size_t n);
 
+/* 1 when s starts with a registry hive and a backslash (HKLM\, HKCU:\,
+ * HKEY_LOCAL_MACHINE\, ...), in any case. */
+int kz_scan_regkey_hive(const char *s, size_t n);
+
+/* The digest type of a hex run by its length (32 md5, 40 sha1, 64 sha256,
+ * 128 sha512); KZ_T_NONE for anything else. */
+kz_type kz_scan_digest_type(const char *s, size_t n);
+
 /* Classifies a value that the scanner typed: indicator, or reference with a
  * reason (static string). */
 kz_ioc_class kz_scan_classify(kz_type t, const char *value, size_t n,

@@ -10,17 +10,6 @@
 #include "kizashi/intel.h"
 #include "kizashi/limits.h"
 
-static int all_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!((c >= '0' && c <= '9') ||
-              ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
-            return 0;
-    }
-    return 1;
-}
-
 static int all_digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -42,24 +31,6 @@ static int starts_ci(const char *s, size_t n, const char *p)
             return 0;
     }
     return 1;
-}
-
-static int is_regkey(const char *s, size_t n)
-{
-    static const char *const hives[] = {"hklm\\",
-                                        "hkcu\\",
-                                        "hkcr\\",
-                                        "hku\\",
-                                        "hkcc\\",
-                                        "hkey_local_machine\\",
-                                        "hkey_current_user\\",
-                                        "hkey_classes_root\\",
-                                        "hkey_users\\",
-                                        "hkey_current_config\\"};
-    for (size_t i = 0; i < sizeof hives / sizeof hives[0]; i++)
-        if (starts_ci(s, n, hives[i]))
-            return 1;
-    return 0;
 }
 
 static int is_path(const char *s, size_t n)
@@ -130,27 +101,16 @@ kz_type kz_guess_type(const char *s, size_t n)
         return KZ_T_CIDR;
     if (kz_norm_ip(s, n, a, &fam, &port) == KZ_OK)
         return fam == 6 ? KZ_T_IPV6 : KZ_T_IPV4;
-    if (all_hex(s, n)) {
-        switch (n) {
-        case 32:
-            return KZ_T_MD5;
-        case 40:
-            return KZ_T_SHA1;
-        case 64:
-            return KZ_T_SHA256;
-        case 128:
-            return KZ_T_SHA512;
-        default:
-            break;
-        }
-    }
+    kz_type digest = kz_scan_digest_type(s, n);
+    if (digest != KZ_T_NONE)
+        return digest;
     if (starts_ci(s, n, "cve-") &&
         kz_normalize(KZ_T_CVE, s, n, buf, sizeof buf, &len) == KZ_OK)
         return KZ_T_CVE;
     if (n > 2 && (s[0] | 0x20) == 'a' && (s[1] | 0x20) == 's' &&
         all_digits(s + 2, n - 2))
         return KZ_T_ASN;
-    if (is_regkey(s, n))
+    if (kz_scan_regkey_hive(s, n))
         return KZ_T_REGKEY;
     if (is_path(s, n))
         return KZ_T_FILEPATH;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "intel/extract_int.h"
 #include "kizashi/intel.h"
 #include "kizashi/limits.h"
 
@@ -62,32 +63,6 @@ static void trim(const char *s, size_t *b, size_t *e)
         (*b)++;
     while (*e > *b && is_blank(s[*e - 1]))
         (*e)--;
-}
-
-static int all_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!kz_is_xdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
-static kz_type hash_type(const char *s, size_t n)
-{
-    if (!all_hex(s, n))
-        return KZ_T_NONE;
-    switch (n) {
-    case 32:
-        return KZ_T_MD5;
-    case 40:
-        return KZ_T_SHA1;
-    case 64:
-        return KZ_T_SHA256;
-    case 128:
-        return KZ_T_SHA512;
-    default:
-        return KZ_T_NONE;
-    }
 }
 
 /* An optionally signed decimal integer, clamped to +-1000000. */
@@ -157,7 +132,7 @@ static flavour classify(const char *s, size_t n)
     const char *semi = memchr(s, ';', n);
     size_t b = 0, e = semi ? (size_t)(semi - s) : n;
     trim(s, &b, &e);
-    if (hash_type(s + b, e - b) != KZ_T_NONE)
+    if (kz_scan_digest_type(s + b, e - b) != KZ_T_NONE)
         return F_HASH;
     if (semi) {
         size_t sb = (size_t)(semi - s) + 1;
@@ -323,7 +298,7 @@ static kz_status do_hash(reader *r, char *s, size_t n)
 {
     size_t vb, ve, rb, re;
     split(s, n, &vb, &ve, &rb, &re);
-    kz_type t = hash_type(s + vb, ve - vb);
+    kz_type t = kz_scan_digest_type(s + vb, ve - vb);
     if (t == KZ_T_NONE)
         return kz_seterr(r->ctx, KZ_ERR_PARSE,
                          "%s:%llu:%llu: not an MD5, SHA-1, SHA-256 or "

@@ -1956,6 +1956,49 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
 }
 
 /* Windows path and registry key starts at s[i]. */
+/* 1 when s starts with a registry hive and a backslash ("HKLM\\",
+ * "HKEY_CURRENT_USER\\", PowerShell's "HKCU:\\"), in any case. */
+int kz_scan_regkey_hive(const char *s, size_t n)
+{
+    static const char *const hives[] = {"hklm\\",
+                                        "hkcu\\",
+                                        "hkcr\\",
+                                        "hku\\",
+                                        "hkcc\\",
+                                        "hkey_local_machine\\",
+                                        "hkey_current_user\\",
+                                        "hkey_classes_root\\",
+                                        "hkey_users\\",
+                                        "hkey_current_config\\",
+                                        "hklm:\\",
+                                        "hkcu:\\",
+                                        NULL};
+    for (size_t k = 0; hives[k]; k++)
+        if (kz_starts_ci(s, n, hives[k]))
+            return 1;
+    return 0;
+}
+
+/* A hex run of a digest's length: its type; KZ_T_NONE otherwise. */
+kz_type kz_scan_digest_type(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!kz_is_xdigit((unsigned char)s[i]))
+            return KZ_T_NONE;
+    switch (n) {
+    case 32:
+        return KZ_T_MD5;
+    case 40:
+        return KZ_T_SHA1;
+    case 64:
+        return KZ_T_SHA256;
+    case 128:
+        return KZ_T_SHA512;
+    default:
+        return KZ_T_NONE;
+    }
+}
+
 static int path_start(const char *s, size_t i, size_t n, kz_type *t)
 {
     size_t left = n - i;
@@ -2017,24 +2060,10 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
             return 1;
         }
     }
-    static const char *const hives[] = {"hklm\\",
-                                        "hkcu\\",
-                                        "hkcr\\",
-                                        "hku\\",
-                                        "hkcc\\",
-                                        "hkey_local_machine\\",
-                                        "hkey_current_user\\",
-                                        "hkey_classes_root\\",
-                                        "hkey_users\\",
-                                        "hkey_current_config\\",
-                                        "hklm:\\",
-                                        "hkcu:\\",
-                                        NULL};
-    for (size_t k = 0; hives[k]; k++)
-        if (kz_starts_ci(p, left, hives[k])) {
-            *t = KZ_T_REGKEY;
-            return 1;
-        }
+    if (kz_scan_regkey_hive(p, left)) {
+        *t = KZ_T_REGKEY;
+        return 1;
+    }
     return 0;
 }
 

@@ -215,7 +215,7 @@ static kz_status db_err(kz_store *st, const char *what)
                      sqlite3_errmsg(st->db));
 }
 
-static kz_status exec(kz_store *st, const char *sql)
+kz_status kz_store_exec(kz_store *st, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -447,9 +447,9 @@ kz_status kz_store_open(kz_ctx *ctx, const char *path, int create,
     }
     sqlite3_busy_timeout(st->db, KZ_STORE_BUSY_MS);
     sqlite3_extended_result_codes(st->db, 0);
-    kz_status r = exec(st, "PRAGMA foreign_keys=ON;"
-                           "PRAGMA cache_size=-65536;"
-                           "PRAGMA temp_store=MEMORY;");
+    kz_status r = kz_store_exec(st, "PRAGMA foreign_keys=ON;"
+                                    "PRAGMA cache_size=-65536;"
+                                    "PRAGMA temp_store=MEMORY;");
     int64_t ver = 0;
     if (r == KZ_OK)
         r = one_i64(st, "PRAGMA user_version", NULL, NULL, &ver);
@@ -468,21 +468,22 @@ kz_status kz_store_open(kz_ctx *ctx, const char *path, int create,
                           "(no schema version): refused",
                           path);
         if (r == KZ_OK)
-            r = exec(st, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
+            r = kz_store_exec(
+                st, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;");
         if (r == KZ_OK)
-            r = exec(st, "BEGIN IMMEDIATE");
+            r = kz_store_exec(st, "BEGIN IMMEDIATE");
         if (r == KZ_OK) {
             /* Another process may have created it meanwhile. */
             r = one_i64(st, "PRAGMA user_version", NULL, NULL, &ver);
             if (r == KZ_OK && ver == 0) {
-                r = exec(st, schema_sql);
+                r = kz_store_exec(st, schema_sql);
                 if (r == KZ_OK)
                     r = seed(st);
                 if (r == KZ_OK)
-                    r = exec(st, "PRAGMA user_version=1");
+                    r = kz_store_exec(st, "PRAGMA user_version=1");
             }
             if (r == KZ_OK)
-                r = exec(st, "COMMIT");
+                r = kz_store_exec(st, "COMMIT");
             else
                 sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         }
@@ -490,7 +491,7 @@ kz_status kz_store_open(kz_ctx *ctx, const char *path, int create,
     /* Migrations from older schema versions go here, one transaction
      * each, when version 2 exists. */
     if (r == KZ_OK)
-        r = exec(st, "PRAGMA synchronous=NORMAL;");
+        r = kz_store_exec(st, "PRAGMA synchronous=NORMAL;");
     if (r != KZ_OK) {
         if (r == KZ_ERR_IO && sqlite3_errcode(st->db) == SQLITE_NOTADB)
             r = kz_seterr(ctx, KZ_ERR_CORRUPT,
@@ -1501,7 +1502,7 @@ static kz_status sink_warninglist(void *ud, const kz_warninglist *w)
     char sql[96];
     snprintf(sql, sizeof sql,
              "DELETE FROM warninglist_entry WHERE list_id=%lld", (long long)id);
-    kz_status r = exec(a->st, sql);
+    kz_status r = kz_store_exec(a->st, sql);
     a->wl_id = id;
     return r;
 }
@@ -1544,10 +1545,18 @@ void kz_store_add_result_free(kz_store_add_result *r)
     r->nunsupported = 0;
 }
 
-static const char *base_name(const char *p)
+/* The last component of a path into buf ("feeds/misp-feed/" ->
+ * "misp-feed"). */
+static const char *base_name(const char *p, char *buf, size_t cap)
 {
-    const char *s = strrchr(p, '/');
-    return s && s[1] ? s + 1 : p;
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && p[b - 1] != '/')
+        b--;
+    snprintf(buf, cap, "%.*s", (int)(n - b), p + b);
+    return buf;
 }
 
 static kz_status run_stmt_ii(kz_store *st, const char *sql, int64_t x,
@@ -1569,7 +1578,8 @@ static kz_status run_stmt_ii(kz_store *st, const char *sql, int64_t x,
 
 static kz_status bump_generation(kz_store *st)
 {
-    return exec(st, "UPDATE meta SET value=value+1 WHERE key='generation'");
+    return kz_store_exec(
+        st, "UPDATE meta SET value=value+1 WHERE key='generation'");
 }
 
 kz_status kz_store_add(kz_store *st, const kz_store_input *in,
@@ -1591,10 +1601,11 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
     if (!input.name)
         input.name = "-";
     if (!input.feed) {
-        snprintf(feedbuf, sizeof feedbuf, "%s",
-                 strcmp(input.name, "-") == 0 ? "stdin"
-                                              : base_name(input.name));
-        input.feed = feedbuf;
+        if (strcmp(input.name, "-") == 0)
+            snprintf(feedbuf, sizeof feedbuf, "stdin");
+        else
+            base_name(input.name, feedbuf, sizeof feedbuf);
+        input.feed = feedbuf[0] ? feedbuf : "input";
     }
     a.in = &input;
     a.cap = KZ_MAX_YARA_RULE + 16;
@@ -1603,7 +1614,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
     a.tmp = kz_malloc(a.cap);
     kz_status r = a.norm && a.refanged && a.tmp ? KZ_OK : KZ_ERR_NOMEM;
     if (r == KZ_OK)
-        r = exec(st, "BEGIN IMMEDIATE");
+        r = kz_store_exec(st, "BEGIN IMMEDIATE");
     if (r != KZ_OK) {
         kz_free(a.norm);
         kz_free(a.refanged);
@@ -1814,7 +1825,7 @@ finish:
     if (r == KZ_OK)
         r = bump_generation(st);
     if (r == KZ_OK && !input.dry_run)
-        r = exec(st, "COMMIT");
+        r = kz_store_exec(st, "COMMIT");
     else
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     for (size_t k = 0; k < a.nsources; k++)

@@ -33,4 +33,8 @@ static inline int64_t kz_value_hash(kz_type t, const char *v, size_t n)
     return h ? (int64_t)h : 1;
 }
 
+/* Runs sql (no parameters); on failure the error names the database.
+ * Shared by store.c and store_query.c. */
+kz_status kz_store_exec(kz_store *st, const char *sql);
+
 #endif /* KIZASHI_STORE_INT_H */

@@ -817,19 +817,6 @@ void kz_store_free_json(char *json)
     free(json);
 }
 
-static kz_status tx(kz_store *st, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        kz_status r = kz_seterr(st->ctx, KZ_ERR_IO, "%s: %s",
-                                sqlite3_db_filename(st->db, NULL),
-                                msg ? msg : "SQL error");
-        sqlite3_free(msg);
-        return r;
-    }
-    return KZ_OK;
-}
-
 /* Runs sql with ?1 = an integer id or a text name; adds the changes. */
 static kz_status run_arg(kz_store *st, const char *sql, int64_t id,
                          const char *name, uint64_t *changes)
@@ -853,9 +840,10 @@ static kz_status run_arg(kz_store *st, const char *sql, int64_t id,
 static kz_status finish(kz_store *st, kz_status r)
 {
     if (r == KZ_OK)
-        r = tx(st, "UPDATE meta SET value=value+1 WHERE key='generation'");
+        r = kz_store_exec(
+            st, "UPDATE meta SET value=value+1 WHERE key='generation'");
     if (r == KZ_OK)
-        return tx(st, "COMMIT");
+        return kz_store_exec(st, "COMMIT");
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return r;
 }
@@ -879,7 +867,7 @@ kz_status kz_store_rm(kz_store *st, const char *what, const char *arg,
     } else {
         name = arg;
     }
-    kz_status r = tx(st, "BEGIN IMMEDIATE");
+    kz_status r = kz_store_exec(st, "BEGIN IMMEDIATE");
     if (r != KZ_OK)
         return r;
     if (strcmp(what, "advisory") == 0) {
@@ -997,7 +985,7 @@ kz_status kz_store_expire(kz_store *st, const char *what, const char *arg,
     }
     if (r != KZ_OK)
         return r;
-    if ((r = tx(st, "BEGIN IMMEDIATE")) != KZ_OK)
+    if ((r = kz_store_exec(st, "BEGIN IMMEDIATE")) != KZ_OK)
         return r;
     r = run_arg(st, sql, id, name, count);
     return finish(st, r);
