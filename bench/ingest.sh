@@ -3,12 +3,13 @@
 # bench/ingest.sh -- `kizashi intel add` of the generated IoC CSV of
 # ../shared/bench/gen_workload.py (header type,value,threat,source; 1,000,000
 # rows by default), side by side with sqlite3's own CSV import, and of a
-# ~100 MB STIX 2.1 bundle for memory.
+# ~100 MB STIX 2.1 bundle and a ~100 MB MISP feed for memory.
 #
 # Usage: bench/ingest.sh [KIZASHI]      (default build/release/kizashi)
 # Environment: KZ_BENCH_IOCS (rows, default 1000000), KZ_BENCH_SEED (1),
 # KZ_BENCH_RUNS / KZ_BENCH_WARMUP (hyperfine, default 5 and 1),
-# KZ_BENCH_STIX_MB (size of the STIX bundle, default 100; 0 skips it),
+# KZ_BENCH_STIX_MB (size of the STIX bundle and of the MISP feed, default
+# 100; 0 skips both),
 # KZ_SHARED (default <repo>/../shared), TMPDIR (scratch).
 #
 # What is timed (hyperfine, a fresh store for every run of the first three):
@@ -149,5 +150,20 @@ r = json.load(open(sys.argv[3]))[0]
 print("STIX bundle %.1f MB: %s s, peak RSS %.1f MiB, %d records, %d indicators, not stored: %s"
       % (os.path.getsize(sys.argv[1]) / 1e6, e, int(kb) / 1024, r["records"],
          r["indicators"], json.dumps(r["not_stored"])))
+EOF
+    FEED=$SCRATCH/misp-feed-${STIX_MB}m
+    [ -s "$FEED/manifest.json" ] || python3 "$ROOT/bench/gen_misp_feed.py" \
+        --mb "$STIX_MB" --seed "$SEED" "$FEED"
+    rm -rf "$DB" && mkdir -p "$DB"
+    /usr/bin/time -f '%e %M' -o "$SCRATCH/misp.time" \
+        "$KZ" intel --db "$DB/intel.db" --json add --quiet "$FEED" >"$SCRATCH/misp.json"
+    python3 - "$FEED" "$SCRATCH/misp.time" "$SCRATCH/misp.json" <<'EOF'
+import json, os, sys
+size = sum(os.path.getsize(os.path.join(sys.argv[1], f)) for f in os.listdir(sys.argv[1]))
+e, kb = open(sys.argv[2]).read().split()
+r = json.load(open(sys.argv[3]))[0]
+print("MISP feed %.1f MB (%d files): %s s, peak RSS %.1f MiB, %d records, %d indicators, %d advisories"
+      % (size / 1e6, len(os.listdir(sys.argv[1])), e, int(kb) / 1024, r["records"],
+         r["indicators"], r["advisories"]))
 EOF
 fi
