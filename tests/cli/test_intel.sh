@@ -183,6 +183,14 @@ grep -q "not added (nothing of it stored)" "$tmp/err" || fail "rollback said"
 printf 'type,value\nipv4,192.0.2.1\nipv4,"192.0.2.2\n' >"$tmp/broken.csv"
 run K add "$tmp/broken.csv"
 expect_rc 2 "malformed CSV"
+# a malformed input long enough for the writer thread (batches already
+# handed to SQLite) is rolled back as well
+awk 'BEGIN { print "type,value"; for (i = 0; i < 40000; i++)
+    printf "domain,big%d.rollback-test.example\n", i
+    print "ipv4,\"192.0.2.77" }' >"$tmp/broken-big.csv"
+run K add "$tmp/broken-big.csv"
+expect_rc 2 "a long malformed CSV"
+grep -q "broken-big.csv:40002:" "$tmp/err" || fail "position of the long CSV's error"
 run K --json stats
 python3 - "$tmp/stats-before" "$tmp/out" <<'EOF' || fail "store changed by a failed add"
 import json, sys
