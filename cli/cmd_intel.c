@@ -313,29 +313,10 @@ struct add_ctx {
 static kz_status run_reader(void *ud, const kz_intel_sink *sink)
 {
     struct add_ctx *a = ud;
-    switch (a->fmt) {
-    case KZ_FMT_STIX:
-        return kz_read_stix(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_MISP:
-        return kz_read_misp(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_MISP_FEED:
+    if (a->fmt == KZ_FMT_MISP_FEED)
         return kz_read_misp_feed(a->ctx, a->dir, &a->ro, sink);
-    case KZ_FMT_CSV:
-        return kz_read_csv(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_LIST:
-        return kz_read_list(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_LOKI:
-        return kz_read_loki(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_OPENIOC:
-        return kz_read_openioc(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_LOLDRIVERS:
-        return kz_read_loldrivers(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_WARNINGLIST:
-        return kz_read_warninglist(a->ctx, a->f, &a->ro, sink);
-    case KZ_FMT_TEXT:
-    default:
-        return kz_read_text(a->ctx, a->f, &a->ro, sink);
-    }
+    kz_read_fn read = kz_intel_reader(a->fmt);
+    return (read ? read : kz_read_text)(a->ctx, a->f, &a->ro, sink);
 }
 
 static void add_diag(void *ud, kz_severity sev, const char *input,

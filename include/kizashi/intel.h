@@ -256,6 +256,13 @@ kz_status kz_read_loldrivers(kz_ctx *ctx, FILE *f, const kz_read_opts *o,
 kz_status kz_read_warninglist(kz_ctx *ctx, FILE *f, const kz_read_opts *o,
                               const kz_intel_sink *sink);
 
+/* The reader of a format that reads a stream: one of the above, from the
+ * table of readers (a new format is one reader and one line there). NULL
+ * for KZ_FMT_MISP_FEED (a folder: kz_read_misp_feed) and KZ_FMT_AUTO. */
+typedef kz_status (*kz_read_fn)(kz_ctx *ctx, FILE *f, const kz_read_opts *o,
+                                const kz_intel_sink *sink);
+kz_read_fn kz_intel_reader(kz_intel_format f);
+
 /* ---- the store --------------------------------------------------------------
  * An SQLite database (WAL, foreign keys on, schema version checked) holding
  * advisories, sources, inputs (each file or feed that was added, with the

@@ -10,13 +10,32 @@
 
 #include "kizashi/intel.h"
 
-static const char *const format_names[KZ_FMT_COUNT_] = {
-    "auto", "text", "stix",    "misp",       "misp-feed",  "csv",
-    "list", "loki", "openioc", "loldrivers", "warninglist"};
+/* Every format: its name and its reader (NULL: no stream reader). */
+static const struct {
+    const char *name;
+    kz_read_fn read;
+} formats[KZ_FMT_COUNT_] = {
+    [KZ_FMT_AUTO] = {"auto", NULL},
+    [KZ_FMT_TEXT] = {"text", kz_read_text},
+    [KZ_FMT_STIX] = {"stix", kz_read_stix},
+    [KZ_FMT_MISP] = {"misp", kz_read_misp},
+    [KZ_FMT_MISP_FEED] = {"misp-feed", NULL},
+    [KZ_FMT_CSV] = {"csv", kz_read_csv},
+    [KZ_FMT_LIST] = {"list", kz_read_list},
+    [KZ_FMT_LOKI] = {"loki", kz_read_loki},
+    [KZ_FMT_OPENIOC] = {"openioc", kz_read_openioc},
+    [KZ_FMT_LOLDRIVERS] = {"loldrivers", kz_read_loldrivers},
+    [KZ_FMT_WARNINGLIST] = {"warninglist", kz_read_warninglist},
+};
+
+kz_read_fn kz_intel_reader(kz_intel_format f)
+{
+    return f >= 0 && f < KZ_FMT_COUNT_ ? formats[f].read : NULL;
+}
 
 const char *kz_intel_format_name(kz_intel_format f)
 {
-    return f >= 0 && f < KZ_FMT_COUNT_ ? format_names[f] : "auto";
+    return f >= 0 && f < KZ_FMT_COUNT_ ? formats[f].name : "auto";
 }
 
 kz_intel_format kz_intel_format_from_name(const char *s)
@@ -24,7 +43,7 @@ kz_intel_format kz_intel_format_from_name(const char *s)
     if (!s)
         return KZ_FMT_AUTO;
     for (int i = 1; i < KZ_FMT_COUNT_; i++)
-        if (strcasecmp(s, format_names[i]) == 0)
+        if (strcasecmp(s, formats[i].name) == 0)
             return (kz_intel_format)i;
     if (strcasecmp(s, "stix2") == 0 || strcasecmp(s, "stix21") == 0)
         return KZ_FMT_STIX;

@@ -610,26 +610,28 @@ static kz_status q_search(kz_store *st, const char *value, json_t *o)
             break;
         }
         case KZ_T_MD5:
-            find_exact(st, KZ_T_MD5, norm, ids, how, "exact");
-            find_exact(st, KZ_T_JA3, norm, ids, how, "exact (ja3)");
-            find_exact(st, KZ_T_JA3S, norm, ids, how, "exact (ja3s)");
-            find_exact(st, KZ_T_AUTHENTIHASH, norm, ids, how,
-                       "exact (authentihash)");
-            break;
         case KZ_T_SHA1:
-            find_exact(st, KZ_T_SHA1, norm, ids, how, "exact");
-            find_exact(st, KZ_T_CERT_SHA1, norm, ids, how,
-                       "exact (certificate thumbprint)");
+        case KZ_T_SHA256: {
+            /* A digest may also be a fingerprint or a thumbprint of the
+             * same length, or an authentihash. */
+            static const struct {
+                kz_type digest, also;
+                const char *why;
+            } alike[] = {
+                {KZ_T_MD5, KZ_T_JA3, "exact (ja3)"},
+                {KZ_T_MD5, KZ_T_JA3S, "exact (ja3s)"},
+                {KZ_T_SHA1, KZ_T_CERT_SHA1, "exact (certificate thumbprint)"},
+                {KZ_T_SHA256, KZ_T_CERT_SHA256,
+                 "exact (certificate thumbprint)"},
+            };
+            find_exact(st, t, norm, ids, how, "exact");
+            for (size_t k = 0; k < sizeof alike / sizeof alike[0]; k++)
+                if (alike[k].digest == t)
+                    find_exact(st, alike[k].also, norm, ids, how, alike[k].why);
             find_exact(st, KZ_T_AUTHENTIHASH, norm, ids, how,
                        "exact (authentihash)");
             break;
-        case KZ_T_SHA256:
-            find_exact(st, KZ_T_SHA256, norm, ids, how, "exact");
-            find_exact(st, KZ_T_CERT_SHA256, norm, ids, how,
-                       "exact (certificate thumbprint)");
-            find_exact(st, KZ_T_AUTHENTIHASH, norm, ids, how,
-                       "exact (authentihash)");
-            break;
+        }
         default:
             find_exact(st, t, norm, ids, how, "exact");
             break;

@@ -165,6 +165,15 @@ static void test_detect__formats(void **state)
     assert_int_equal(kz_intel_format_from_name("misp-feed"), KZ_FMT_MISP_FEED);
     assert_int_equal(kz_intel_format_from_name("bogus"), KZ_FMT_AUTO);
     assert_string_equal(kz_intel_format_name(KZ_FMT_LOLDRIVERS), "loldrivers");
+    /* The table of readers: every stream format has its reader. */
+    assert_ptr_equal(kz_intel_reader(KZ_FMT_STIX), kz_read_stix);
+    assert_ptr_equal(kz_intel_reader(KZ_FMT_WARNINGLIST), kz_read_warninglist);
+    assert_ptr_equal(kz_intel_reader(KZ_FMT_TEXT), kz_read_text);
+    assert_null(kz_intel_reader(KZ_FMT_MISP_FEED));
+    assert_null(kz_intel_reader(KZ_FMT_AUTO));
+    for (int f = KZ_FMT_TEXT; f < KZ_FMT_COUNT_; f++)
+        if (f != KZ_FMT_MISP_FEED)
+            assert_non_null(kz_intel_reader((kz_intel_format)f));
 }
 
 /* ---- the store ------------------------------------------------------------
