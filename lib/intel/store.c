@@ -51,6 +51,9 @@
 #define KZ_STORE_ROWS 64
 /* Value bytes held by a batch before it is flushed early. */
 #define KZ_STORE_BATCH_BYTES (4u << 20)
+/* Hashes of one add remembered to tell repeats across batches (64 MiB at
+ * most); past this the writer looks every value up again. */
+#define KZ_STORE_SEEN (1u << 23)
 
 static const char *const schema_sql =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
@@ -136,6 +139,7 @@ struct hk {
     int64_t h;
     int idx;
     int created; /* a copy of the item's flag, read in hash order */
+    int need;    /* the writer must look this hash up */
 };
 
 /* A record normalized and waiting in the batch. */
@@ -167,6 +171,19 @@ struct add_state {
     sqlite3_stmt *ins_ind, *prov_get, *prov_ins, *prov_upd;
     sqlite3_stmt *prov_threat, *wl_entry;
     sqlite3_stmt *find_many, *ins_ind_many, *prov_ins_many;
+    /* The reader's own look at the store as it was before this add (a
+     * second, read-only connection: its snapshot starts after this add
+     * took the write lock, and no one else writes meanwhile). The reader
+     * finds there which values are known, so the writer only looks up
+     * values repeated from an earlier batch of this add (kept in seen). */
+    sqlite3 *snapdb;
+    sqlite3_stmt *snap_find;
+    int64_t *seen; /* hashes of the earlier batches (open addressing, 0:
+                      empty), NULL when there is no snapshot */
+    size_t seen_n, seen_cap;
+    int seen_full;   /* past KZ_STORE_SEEN: every value is looked up again */
+    int64_t *need_h; /* the writer's list of hashes to look up */
+    int64_t *snap_h; /* the reader's */
     /* Two batches: the reader fills one while the writer thread hands
      * the other to SQLite (the SQLite work and the parsing then overlap on
      * two cores). Everything that runs SQL on the reader's side first
@@ -182,6 +199,7 @@ struct add_state {
         int *slot;        /* 2 * KZ_STORE_BATCH hash slots, -1: empty */
         struct hk *order; /* the items sorted by hash */
         int prepared;     /* slot and order are filled */
+        int looked_up;    /* the reader looked up all but order[].need */
     } bufs[2], *fill;
     pthread_t writer;
     int writer_started, writer_busy, writer_quit;
@@ -1168,6 +1186,76 @@ static void sort_by_hash(struct add_state *a, struct hk *order, size_t n)
 
 /* Hash slots and hash order of a batch: done by the reader before the
  * hand-off, so the writer only talks to SQLite. */
+/* Looks the nh hashes at hs up with s (a statement "... WHERE h IN" of
+ * KZ_STORE_FIND parameters), KZ_STORE_FIND at a time, and gives each item
+ * of b whose value is found its id. SQLITE_DONE or an error code. */
+static int lookup(sqlite3_stmt *s, struct batch *b, const int64_t *hs,
+                  size_t nh)
+{
+    int rc = SQLITE_DONE;
+    for (size_t base = 0; base < nh && rc == SQLITE_DONE;
+         base += KZ_STORE_FIND) {
+        sqlite3_reset(s);
+        for (size_t k = 0; k < KZ_STORE_FIND; k++)
+            sqlite3_bind_int64(s, (int)k + 1,
+                               hs[base + k < nh ? base + k : nh - 1]);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            int64_t h = sqlite3_column_int64(s, 1);
+            int t = sqlite3_column_int(s, 2);
+            const char *v = (const char *)sqlite3_column_text(s, 3);
+            size_t vl = (size_t)sqlite3_column_bytes(s, 3);
+            for (int k = b->slot[slot_of(h)]; k >= 0; k = b->items[k].next) {
+                struct pending *p = &b->items[k];
+                if (p->h == h && (int)p->t == t && p->vlen == vl &&
+                    memcmp(b->arena + p->voff, v, vl) == 0)
+                    p->id = id;
+            }
+        }
+        sqlite3_reset(s);
+    }
+    return rc;
+}
+
+/* 1 when h was in an earlier batch of this add; adds it. */
+static int seen_put(struct add_state *a, int64_t h)
+{
+    if (a->seen_n * 2 >= a->seen_cap) {
+        size_t cap = a->seen_cap ? 2 * a->seen_cap : 1u << 16;
+        int64_t *ns = cap <= 2 * (size_t)KZ_STORE_SEEN
+                          ? kz_calloc(cap, sizeof *ns)
+                          : NULL;
+        if (!ns) {
+            a->seen_full = 1;
+            return 1;
+        }
+        for (size_t k = 0; k < a->seen_cap; k++) {
+            if (!a->seen[k])
+                continue;
+            size_t j = (size_t)a->seen[k] & (cap - 1);
+            while (ns[j])
+                j = (j + 1) & (cap - 1);
+            ns[j] = a->seen[k];
+        }
+        kz_free(a->seen);
+        a->seen = ns;
+        a->seen_cap = cap;
+    }
+    size_t j = (size_t)h & (a->seen_cap - 1);
+    while (a->seen[j]) {
+        if (a->seen[j] == h)
+            return 1;
+        j = (j + 1) & (a->seen_cap - 1);
+    }
+    a->seen[j] = h;
+    a->seen_n++;
+    return 0;
+}
+
+/* Hash slots and hash order of a batch, and, with a snapshot, which of
+ * its values the store held before this add: done by the reader before
+ * the hand-off, so the writer only writes (and looks up the values of
+ * earlier batches of this add again). */
 static void prepare(struct add_state *a, struct batch *b)
 {
     size_t n = b->n;
@@ -1180,8 +1268,29 @@ static void prepare(struct add_state *a, struct batch *b)
         b->order[k].h = b->items[k].h;
         b->order[k].idx = (int)k;
         b->order[k].created = 0;
+        b->order[k].need = 1;
     }
     sort_by_hash(a, b->order, n);
+    b->looked_up = 0;
+    if (a->snap_find && !a->seen_full) {
+        size_t nh = 0;
+        for (size_t j = 0; j < n; j++) {
+            int64_t h = b->order[j].h;
+            if (j > 0 && b->order[j - 1].h == h) {
+                b->order[j].need = b->order[j - 1].need;
+                continue;
+            }
+            b->order[j].need = seen_put(a, h);
+            if (!b->order[j].need)
+                a->snap_h[nh++] = h;
+        }
+        if (!a->seen_full &&
+            lookup(a->snap_find, b, a->snap_h, nh) == SQLITE_DONE)
+            b->looked_up = 1;
+        if (!b->looked_up)
+            for (size_t j = 0; j < n; j++)
+                b->order[j].need = 1;
+    }
     b->prepared = 1;
 }
 
@@ -1194,32 +1303,15 @@ static kz_status flush(struct add_state *a, struct batch *b)
     if (!b->prepared)
         prepare(a, b);
     b->prepared = 0;
-    int *slot = b->slot;
     struct hk *order = b->order;
-    sqlite3_stmt *s = a->find_many;
-    int rc = SQLITE_DONE;
-    for (size_t base = 0; r == KZ_OK && base < n; base += KZ_STORE_FIND) {
-        sqlite3_reset(s);
-        for (size_t k = 0; k < KZ_STORE_FIND; k++)
-            sqlite3_bind_int64(s, (int)k + 1,
-                               order[base + k < n ? base + k : n - 1].h);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(s, 0);
-            int64_t h = sqlite3_column_int64(s, 1);
-            int t = sqlite3_column_int(s, 2);
-            const char *v = (const char *)sqlite3_column_text(s, 3);
-            size_t vl = (size_t)sqlite3_column_bytes(s, 3);
-            for (int k = slot[slot_of(h)]; k >= 0; k = b->items[k].next) {
-                struct pending *p = &b->items[k];
-                if (p->h == h && (int)p->t == t && p->vlen == vl &&
-                    memcmp(b->arena + p->voff, v, vl) == 0)
-                    p->id = id;
-            }
-        }
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE)
-            r = db_err(a->st, "indicator lookup");
-    }
+    sqlite3_stmt *s;
+    int rc;
+    size_t nh = 0;
+    for (size_t j = 0; j < n; j++)
+        if (order[j].need && (nh == 0 || a->need_h[nh - 1] != order[j].h))
+            a->need_h[nh++] = order[j].h;
+    if (nh && lookup(a->find_many, b, a->need_h, nh) != SQLITE_DONE)
+        r = db_err(a->st, "indicator lookup");
     /* New values get the next ids in hash order (so the table and the
      * hash index both grow in order); a value twice in the batch once. */
     size_t nnew = 0;
@@ -1232,7 +1324,7 @@ static kz_status flush(struct add_state *a, struct batch *b)
         p->created = 1;
         order[j].created = 1;
         nnew++;
-        for (int k = slot[slot_of(p->h)]; k >= 0; k = b->items[k].next) {
+        for (int k = b->slot[slot_of(p->h)]; k >= 0; k = b->items[k].next) {
             struct pending *q = &b->items[k];
             if (!q->id && q->h == p->h && q->t == p->t && q->vlen == p->vlen &&
                 memcmp(b->arena + q->voff, b->arena + p->voff, p->vlen) == 0)
@@ -1587,6 +1679,34 @@ static kz_status bump_generation(kz_store *st)
         st, "UPDATE meta SET value=value+1 WHERE key='generation'");
 }
 
+/* Opens the reader's read-only look at the store (see add_state). Without
+ * it (an in-memory database, no file), the writer looks everything up. */
+static void open_snapshot(struct add_state *a)
+{
+    const char *path = sqlite3_db_filename(a->st->db, "main");
+    if (!path || !*path ||
+        sqlite3_open_v2(path, &a->snapdb,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(a->snapdb);
+        a->snapdb = NULL;
+        return;
+    }
+    sqlite3_busy_timeout(a->snapdb, KZ_STORE_BUSY_MS);
+    kz_store snap = {a->st->ctx, a->snapdb};
+    a->snap_find = prep_many(&snap,
+                             "SELECT id, h, type, value FROM indicator"
+                             " WHERE h IN (",
+                             "?%d", 1, KZ_STORE_FIND, ")");
+    if (!a->snap_find ||
+        sqlite3_exec(a->snapdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_finalize(a->snap_find);
+        a->snap_find = NULL;
+        sqlite3_close(a->snapdb);
+        a->snapdb = NULL;
+    }
+}
+
 kz_status kz_store_add(kz_store *st, const kz_store_input *in,
                        kz_store_reader_fn read, void *ud,
                        kz_store_add_result *res)
@@ -1715,6 +1835,9 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             a.bufs[k].order = kz_malloc(KZ_STORE_BATCH * sizeof(struct hk));
         }
         a.sorted = kz_malloc(KZ_STORE_BATCH * sizeof *a.sorted);
+        a.need_h = kz_malloc(KZ_STORE_BATCH * sizeof *a.need_h);
+        a.snap_h = kz_malloc(KZ_STORE_BATCH * sizeof *a.snap_h);
+        open_snapshot(&a);
         a.bucket = kz_malloc(((1u << 14) + 1) * sizeof *a.bucket);
         if (one_i64(st, "SELECT coalesce(max(id), 0) FROM indicator", NULL,
                     NULL, &a.next_id) != KZ_OK)
@@ -1743,7 +1866,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             r = r != KZ_OK ? r : KZ_ERR_IO;
         else if (!a.bufs[0].items || !a.bufs[1].items || !a.bufs[0].slot ||
                  !a.bufs[1].slot || !a.bufs[0].order || !a.bufs[1].order ||
-                 !a.sorted || !a.bucket)
+                 !a.sorted || !a.bucket || !a.need_h || !a.snap_h)
             r = KZ_ERR_NOMEM;
     }
     if (r == KZ_OK) {
@@ -1815,6 +1938,11 @@ finish:
     sqlite3_finalize(a.prov_ins_many);
     kz_free(a.sorted);
     kz_free(a.bucket);
+    kz_free(a.need_h);
+    kz_free(a.snap_h);
+    kz_free(a.seen);
+    sqlite3_finalize(a.snap_find);
+    sqlite3_close(a.snapdb);
     for (int b = 0; b < 2; b++) {
         for (size_t k = 0; a.bufs[b].items && k < a.bufs[b].n; k++)
             free(a.bufs[b].items[k].extra);
