@@ -101,42 +101,14 @@ struct iopts {
 
 /* ---- output -------------------------------------------------------------- */
 
-/* s with control characters (C0, DEL, C1) and invalid UTF-8 escaped. */
+/* s escaped for the terminal by the sinks' rules (control characters,
+ * invalid UTF-8, C1 and bidirectional controls); "-" for NULL. */
 static void put_esc(FILE *f, const char *s)
 {
-    if (!s) {
+    if (!s)
         fputs("-", f);
-        return;
-    }
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned char c = *p;
-        if (c < 0x20 || c == 0x7f) {
-            if (c == '\n')
-                fputs("\\n", f);
-            else if (c == '\t')
-                fputs("\\t", f);
-            else
-                fprintf(f, "\\x%02x", c);
-            p++;
-        } else if (c < 0x80) {
-            fputc(c, f);
-            p++;
-        } else {
-            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-            size_t k = 1;
-            while (len && k < len && (p[k] & 0xC0) == 0x80)
-                k++;
-            int c1 = c == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;
-            if (!len || k != len || c1) {
-                fprintf(f, "\\x%02x", c);
-                p++;
-            } else {
-                fwrite(p, 1, len, f);
-                p += len;
-            }
-        }
-    }
+    else
+        kz_write_escaped_text(f, s, strlen(s));
 }
 
 static void put_json_scalar(FILE *f, json_t *v)

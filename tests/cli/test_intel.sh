@@ -233,6 +233,16 @@ run K search 8.8.8.8
 expect_rc 1 "a warninglist entry is no indicator"
 grep -q "on warninglists: Test resolvers" "$tmp/out" || fail "warninglist named"
 
+# hostile values reach the terminal escaped (an escape sequence, a
+# right-to-left override)
+printf 'evil\342\200\256exe.sys\nbad\033[31mred.dll\n' >"$tmp/hostile.txt"
+run K add --format list --type filename "$tmp/hostile.txt"
+expect_rc 0 "hostile file names"
+run K list indicators --type filename
+grep -qF 'evil\xe2\x80\xaeexe.sys' "$tmp/out" || fail "bidi override escaped"
+grep -qF 'bad\x1b[31mred.dll' "$tmp/out" || fail "escape sequence escaped"
+if grep -q "$(printf '\033')" "$tmp/out"; then fail "a raw escape reached the output"; fi
+
 # ---- show, rm, expire
 run K --json search bad-one.example
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["matches"][0]["indicator"]["id"])' "$tmp/out")
