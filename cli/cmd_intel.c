@@ -130,6 +130,19 @@ static void put_json_scalar(FILE *f, json_t *v)
     }
 }
 
+/* The elements of arr (or their member field), separated by ", ". */
+static void put_list(json_t *arr, const char *field)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x)
+    {
+        if (i)
+            printf(", ");
+        put_json_scalar(stdout, field ? json_object_get(x, field) : x);
+    }
+}
+
 /* A text field, indented, first lines only. */
 static void put_block(const char *label, json_t *v)
 {
@@ -214,14 +227,7 @@ static void print_provenance(json_t *provs)
         json_t *th = json_object_get(p, "threats");
         if (json_array_size(th)) {
             printf("    threat: ");
-            size_t k;
-            json_t *t;
-            json_array_foreach(th, k, t)
-            {
-                if (k)
-                    printf(", ");
-                put_json_scalar(stdout, t);
-            }
+            put_list(th, NULL);
             putchar('\n');
         }
         printf("    first added ");
@@ -241,18 +247,10 @@ static void print_provenance(json_t *provs)
             printf("    %s: ", strcmp(keys[k], "published") == 0
                                    ? "as published"
                                    : keys[k]);
-            if (json_is_array(v)) {
-                size_t j;
-                json_t *x;
-                json_array_foreach(v, j, x)
-                {
-                    if (j)
-                        printf(", ");
-                    put_json_scalar(stdout, x);
-                }
-            } else {
+            if (json_is_array(v))
+                put_list(v, NULL);
+            else
                 put_json_scalar(stdout, v);
-            }
             putchar('\n');
         }
     }
@@ -677,14 +675,7 @@ static void print_advisory(json_t *a)
     json_t *th = json_object_get(a, "threats");
     if (json_array_size(th)) {
         printf("  threats: ");
-        size_t i;
-        json_t *t;
-        json_array_foreach(th, i, t)
-        {
-            if (i)
-                printf(", ");
-            put_json_scalar(stdout, json_object_get(t, "name"));
-        }
+        put_list(th, "name");
         putchar('\n');
     }
     put_block("summary", json_object_get(a, "summary"));
@@ -786,13 +777,7 @@ static int do_search(kz_store *st, kz_ctx *ctx, struct iopts *o, char **args,
             json_t *wl = json_object_get(doc, "warninglists");
             if (json_array_size(wl)) {
                 printf("  on warninglists: ");
-                size_t j;
-                json_array_foreach(wl, j, x)
-                {
-                    if (j)
-                        printf(", ");
-                    put_json_scalar(stdout, x);
-                }
+                put_list(wl, NULL);
                 putchar('\n');
             }
         }

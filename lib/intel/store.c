@@ -225,7 +225,7 @@ struct add_state {
 
 static kz_status wait_writer(struct add_state *a);
 
-static kz_status db_err(kz_store *st, const char *what)
+kz_status kz_store_err(kz_store *st, const char *what)
 {
     int rc = sqlite3_errcode(st->db);
     kz_status code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? KZ_ERR_IO
@@ -256,7 +256,7 @@ static sqlite3_stmt *prep(kz_store *st, const char *sql)
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
                            NULL) != SQLITE_OK) {
-        db_err(st, "prepare");
+        kz_store_err(st, "prepare");
         return NULL;
     }
     return s;
@@ -318,7 +318,7 @@ static kz_status one_i64(kz_store *st, const char *sql, const char *a,
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return db_err(st, "prepare");
+        return kz_store_err(st, "prepare");
     if (a)
         sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
     if (b)
@@ -327,7 +327,7 @@ static kz_status one_i64(kz_store *st, const char *sql, const char *a,
     *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(st, "query");
+        return kz_store_err(st, "query");
     return KZ_OK;
 }
 
@@ -424,14 +424,14 @@ static kz_status seed(kz_store *st)
                                    "INSERT OR IGNORE INTO threat_alias"
                                    " VALUES(?1, ?2, ?3)",
                                    -1, &s, NULL) != SQLITE_OK)
-                return db_err(st, "prepare");
+                return kz_store_err(st, "prepare");
             sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(s, 2, a, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(s, 3, id);
             int rc = sqlite3_step(s);
             sqlite3_finalize(s);
             if (rc != SQLITE_DONE)
-                return db_err(st, "seed aliases");
+                return kz_store_err(st, "seed aliases");
         }
     }
     return KZ_OK;
@@ -630,13 +630,13 @@ static kz_status source_id(struct add_state *a, const char *name, int64_t *out)
                            "UPDATE source SET last_add=?1, first_add="
                            "coalesce(first_add, ?1) WHERE id=?2",
                            -1, &s, NULL) != SQLITE_OK)
-        return db_err(a->st, "prepare");
+        return kz_store_err(a->st, "prepare");
     sqlite3_bind_int64(s, 1, a->add_id);
     sqlite3_bind_int64(s, 2, id);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return db_err(a->st, "source");
+        return kz_store_err(a->st, "source");
     remember(a->sources, &a->nsources, name, id);
     *out = id;
     return KZ_OK;
@@ -651,13 +651,13 @@ static kz_status add_alias(struct add_state *a, const char *alias, int64_t id)
     if (sqlite3_prepare_v2(
             a->st->db, "INSERT OR IGNORE INTO threat_alias VALUES(?1, ?2, ?3)",
             -1, &s, NULL) != SQLITE_OK)
-        return db_err(a->st, "prepare");
+        return kz_store_err(a->st, "prepare");
     sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, alias, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, id);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? KZ_OK : db_err(a->st, "threat alias");
+    return rc == SQLITE_DONE ? KZ_OK : kz_store_err(a->st, "threat alias");
 }
 
 /* The threat of a name or alias, created when unknown (kind may be NULL). */
@@ -727,14 +727,14 @@ static kz_status sink_threat(void *ud, const kz_intel_threat *t)
                            "UPDATE threat SET kind=coalesce(kind, ?1),"
                            " description=coalesce(description, ?2) WHERE id=?3",
                            -1, &s, NULL) != SQLITE_OK)
-        return db_err(a->st, "prepare");
+        return kz_store_err(a->st, "prepare");
     bind_text(s, 1, t->kind);
     bind_text(s, 2, t->description);
     sqlite3_bind_int64(s, 3, id);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return db_err(a->st, "threat");
+        return kz_store_err(a->st, "threat");
     if ((r = add_alias(a, t->name, id)) != KZ_OK)
         return r;
     for (size_t i = 0; i < t->naliases; i++)
@@ -827,7 +827,7 @@ static kz_status sink_advisory(void *ud, const kz_intel_advisory *adv)
             "mitigation, mitigation), tlp=coalesce(excluded.tlp, tlp),"
             " last_add=excluded.last_add RETURNING id, first_add",
             -1, &s, NULL) != SQLITE_OK)
-        return db_err(a->st, "prepare");
+        return kz_store_err(a->st, "prepare");
     sqlite3_bind_int64(s, 1, src);
     sqlite3_bind_int64(s, 2, a->input_id);
     sqlite3_bind_text(s, 3, key, -1, SQLITE_TRANSIENT);
@@ -848,7 +848,7 @@ static kz_status sink_advisory(void *ud, const kz_intel_advisory *adv)
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW)
-        return db_err(a->st, "advisory");
+        return kz_store_err(a->st, "advisory");
     a->advisory_source = src;
     a->nadv_threats = 0;
     int64_t found[KZ_STORE_MAX_THREATS];
@@ -883,13 +883,13 @@ static kz_status sink_advisory(void *ud, const kz_intel_advisory *adv)
                                "INSERT OR IGNORE INTO advisory_threat"
                                " VALUES(?1, ?2)",
                                -1, &s, NULL) != SQLITE_OK)
-            return db_err(a->st, "prepare");
+            return kz_store_err(a->st, "prepare");
         sqlite3_bind_int64(s, 1, a->advisory_id);
         sqlite3_bind_int64(s, 2, tid);
         rc = sqlite3_step(s);
         sqlite3_finalize(s);
         if (rc != SQLITE_DONE)
-            return db_err(a->st, "advisory threat");
+            return kz_store_err(a->st, "advisory threat");
     }
     return KZ_OK;
 }
@@ -1099,7 +1099,7 @@ static kz_status more_threats(struct add_state *a, const struct batch *b,
         int rc = sqlite3_step(s);
         sqlite3_reset(s);
         if (rc != SQLITE_DONE)
-            return db_err(a->st, "provenance threat");
+            return kz_store_err(a->st, "provenance threat");
     }
     return KZ_OK;
 }
@@ -1120,7 +1120,7 @@ static kz_status prov_one(struct add_state *a, const struct batch *b,
     int64_t in_row = exists ? sqlite3_column_int64(s, 1) : 0;
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(a->st, "provenance lookup");
+        return kz_store_err(a->st, "provenance lookup");
     s = exists ? a->prov_upd : a->prov_ins;
     sqlite3_reset(s);
     bind_pending(s, 0, a, p);
@@ -1131,7 +1131,7 @@ static kz_status prov_one(struct add_state *a, const struct batch *b,
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
-        return db_err(a->st, "provenance");
+        return kz_store_err(a->st, "provenance");
     if (first_add == a->add_id)
         a->res->new_provenances++;
     return more_threats(a, b, p, in_row);
@@ -1311,7 +1311,7 @@ static kz_status flush(struct add_state *a, struct batch *b)
         if (order[j].need && (nh == 0 || a->need_h[nh - 1] != order[j].h))
             a->need_h[nh++] = order[j].h;
     if (nh && lookup(a->find_many, b, a->need_h, nh) != SQLITE_DONE)
-        r = db_err(a->st, "indicator lookup");
+        r = kz_store_err(a->st, "indicator lookup");
     /* New values get the next ids in hash order (so the table and the
      * hash index both grow in order); a value twice in the batch once. */
     size_t nnew = 0;
@@ -1359,8 +1359,8 @@ static kz_status flush(struct add_state *a, struct batch *b)
             rc = sqlite3_step(s);
             sqlite3_reset(s);
             if (rc != SQLITE_DONE)
-                r = db_err(a->st,
-                           pass ? "provenance insert" : "indicator insert");
+                r = kz_store_err(a->st, pass ? "provenance insert"
+                                             : "indicator insert");
             done += take;
         }
     }
@@ -1580,7 +1580,7 @@ static kz_status sink_warninglist(void *ud, const kz_warninglist *w)
             " last_add=excluded.last_add RETURNING id",
             -1, &s, NULL) != SQLITE_OK) {
         free(at);
-        return db_err(a->st, "prepare");
+        return kz_store_err(a->st, "prepare");
     }
     sqlite3_bind_text(s, 1, w->name, -1, SQLITE_TRANSIENT);
     bind_text(s, 2, w->description);
@@ -1595,7 +1595,7 @@ static kz_status sink_warninglist(void *ud, const kz_warninglist *w)
     sqlite3_finalize(s);
     free(at);
     if (rc != SQLITE_ROW)
-        return db_err(a->st, "warninglist");
+        return kz_store_err(a->st, "warninglist");
     char sql[96];
     snprintf(sql, sizeof sql,
              "DELETE FROM warninglist_entry WHERE list_id=%lld", (long long)id);
@@ -1626,7 +1626,7 @@ static kz_status sink_wl_entry(void *ud, const char *v, size_t n)
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
-        return db_err(a->st, "warninglist entry");
+        return kz_store_err(a->st, "warninglist entry");
     a->res->warninglist_entries++;
     return KZ_OK;
 }
@@ -1661,13 +1661,13 @@ static kz_status run_stmt_ii(kz_store *st, const char *sql, int64_t x,
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return db_err(st, "prepare");
+        return kz_store_err(st, "prepare");
     sqlite3_bind_int64(s, 1, x);
     sqlite3_bind_int64(s, 2, y);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_err(st, "update");
+        return kz_store_err(st, "update");
     if (changes)
         *changes = (uint64_t)sqlite3_changes(st->db);
     return KZ_OK;
@@ -1757,7 +1757,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
         if (sqlite3_prepare_v2(st->db,
                                "SELECT sha256 = ?1 FROM input WHERE id=?2", -1,
                                &s, NULL) != SQLITE_OK) {
-            r = db_err(st, "prepare");
+            r = kz_store_err(st, "prepare");
         } else {
             sqlite3_bind_blob(s, 1, input.sha256, 32, SQLITE_TRANSIENT);
             sqlite3_bind_int64(s, 2, a.input_id);
@@ -1773,7 +1773,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
                                " format, sha256, unchanged) VALUES(?1,?2,?3,"
                                "?4,?5,?6) RETURNING id",
                                -1, &s, NULL) != SQLITE_OK) {
-            r = db_err(st, "prepare");
+            r = kz_store_err(st, "prepare");
         } else {
             sqlite3_bind_int64(s, 1, a.input_id);
             sqlite3_bind_int64(s, 2, a.now);
@@ -1787,7 +1787,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             if (sqlite3_step(s) == SQLITE_ROW)
                 a.add_id = sqlite3_column_int64(s, 0);
             else
-                r = db_err(st, "ingest");
+                r = kz_store_err(st, "ingest");
             sqlite3_finalize(s);
         }
     }
@@ -1898,7 +1898,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
                                " THEN ?4 ELSE first_add END, last_add=?4,"
                                " last_change=?4 WHERE id=?5",
                                -1, &s, NULL) != SQLITE_OK) {
-            r = db_err(st, "prepare");
+            r = kz_store_err(st, "prepare");
         } else {
             sqlite3_bind_text(s, 1, fmt, -1, SQLITE_STATIC);
             sqlite3_bind_text(s, 2, input.name, -1, SQLITE_TRANSIENT);
@@ -1909,7 +1909,7 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             sqlite3_bind_int64(s, 4, a.add_id);
             sqlite3_bind_int64(s, 5, a.input_id);
             if (sqlite3_step(s) != SQLITE_DONE)
-                r = db_err(st, "input");
+                r = kz_store_err(st, "input");
             sqlite3_finalize(s);
         }
     }
@@ -1924,10 +1924,10 @@ kz_status kz_store_add(kz_store *st, const kz_store_input *in,
             sqlite3_bind_int64(s, 3, (int64_t)res->inactive);
             sqlite3_bind_int64(s, 4, a.add_id);
             if (sqlite3_step(s) != SQLITE_DONE)
-                r = db_err(st, "ingest");
+                r = kz_store_err(st, "ingest");
             sqlite3_finalize(s);
         } else {
-            r = db_err(st, "prepare");
+            r = kz_store_err(st, "prepare");
         }
     }
 finish:

@@ -33,6 +33,10 @@ static inline int64_t kz_value_hash(kz_type t, const char *v, size_t n)
     return h ? (int64_t)h : 1;
 }
 
+/* The SQLite error of st as a kz_status, with a message naming the
+ * database and what failed. */
+kz_status kz_store_err(kz_store *st, const char *what);
+
 /* Runs sql (no parameters); on failure the error names the database.
  * Shared by store.c and store_query.c. */
 kz_status kz_store_exec(kz_store *st, const char *sql);

@@ -25,18 +25,11 @@
 /* Provenances shown for one indicator. */
 #define KZ_QUERY_MAX_PROVENANCE 1000
 
-static kz_status qerr(kz_store *st, const char *what)
-{
-    return kz_seterr(st->ctx, KZ_ERR_IO, "%s: %s: %s",
-                     sqlite3_db_filename(st->db, NULL), what,
-                     sqlite3_errmsg(st->db));
-}
-
 static sqlite3_stmt *qprep(kz_store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        qerr(st, "prepare");
+        kz_store_err(st, "prepare");
         return NULL;
     }
     return s;
@@ -114,7 +107,7 @@ static kz_status rows(kz_store *st, const char *sql, int64_t arg, int has_arg,
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         json_decref(arr);
-        return qerr(st, "query");
+        return kz_store_err(st, "query");
     }
     *out = arr;
     return KZ_OK;
@@ -354,7 +347,7 @@ static kz_status q_indicators(kz_store *st, const kz_store_query *q,
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         json_decref(arr);
-        return qerr(st, "query");
+        return kz_store_err(st, "query");
     }
     *out = arr;
     return KZ_OK;
@@ -833,7 +826,7 @@ static kz_status run_arg(kz_store *st, const char *sql, int64_t id,
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return qerr(st, "update");
+        return kz_store_err(st, "update");
     if (changes)
         *changes += (uint64_t)sqlite3_changes(st->db);
     return KZ_OK;

@@ -171,4 +171,19 @@ static inline size_t rec_count(const recorder *r, const char *prefix)
     return c;
 }
 
+/* Runs read over the text json (named name) into r's sink; KZ_ERR_IO when
+ * the text cannot be opened as a stream. */
+static inline kz_status rec_run(kz_read_fn read, kz_ctx *ctx, recorder *r,
+                                const char *json, const char *name)
+{
+    FILE *f = fmemopen((void *)json, strlen(json), "r");
+    if (!f)
+        return KZ_ERR_IO;
+    kz_read_opts o = {name, KZ_T_NONE, NULL};
+    kz_intel_sink s = rec_sink(r);
+    kz_status st = read(ctx, f, &o, &s);
+    fclose(f);
+    return st;
+}
+
 #endif /* KZ_TEST_MISP_SINK_H */

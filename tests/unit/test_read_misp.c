@@ -28,13 +28,7 @@
 static kz_status run(kz_ctx *ctx, recorder *r, const char *json,
                      const char *name)
 {
-    FILE *f = fmemopen((void *)json, strlen(json), "r");
-    assert_non_null(f);
-    kz_read_opts o = {name, KZ_T_NONE, NULL};
-    kz_intel_sink s = rec_sink(r);
-    kz_status st = kz_read_misp(ctx, f, &o, &s);
-    fclose(f);
-    return st;
+    return rec_run(kz_read_misp, ctx, r, json, name);
 }
 
 static kz_ctx *new_ctx(void)
