@@ -29,6 +29,30 @@ int cmd_extract(int argc, char **argv);
 int cmd_intel(int argc, char **argv);
 int cmd_refang(int argc, char **argv);
 int cmd_defang(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
+
+/* Adds files, directories of files, MISP feeds or "-" to the store like
+ * `kizashi intel add`, printing only errors (for --iocs). format NULL:
+ * detect each. *indicators (nullable) gets the indicators read. Returns 0
+ * or CLI_EXIT_ERROR. */
+int cli_intel_add_files(kz_store *st, kz_ctx *ctx, char **files, size_t n,
+                        const char *format, uint64_t *indicators);
+
+/* The index path that belongs to a store: its path with ".db" replaced by
+ * ".kzi" (or ".kzi" appended). */
+void cli_index_path(const char *db, char *out, size_t cap);
+
+/* Opens the index for a sweep: --index FILE as it is; --iocs FILES into a
+ * temporary store and index (removed at exit); else the store's index,
+ * compiled first when missing, older than the store or damaged. Its
+ * checksums are verified here; with verified not NULL, an index given
+ * with --index or --iocs is not, *verified says so, and the sweep checks
+ * it on a thread of its own. Messages on stderr. Returns 0 and *ix, or
+ * CLI_EXIT_ERROR. */
+int cli_open_index(kz_ctx *ctx, const char *db, const char *index,
+                   char **iocs, size_t niocs, const char *format, int quiet,
+                   int *verified, kz_index **ix);
 
 /* ---- options -------------------------------------------------------------
  * A command lists its options in a table ending with an entry of id 0.

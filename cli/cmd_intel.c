@@ -514,6 +514,15 @@ static int add_dir(kz_store *st, kz_ctx *ctx, struct iopts *o, const char *dir,
             dl--;
         snprintf(path, sizeof path, "%.*s/%s", (int)dl, dir, e->d_name);
         struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            /* Not walked: a feed folder inside holds its own format (a
+             * MISP feed, LOLDrivers YAML); name it to add it. */
+            if (!o->quiet || o->json)
+                cli_error("%s: a directory inside %s: not added (add it by "
+                          "name)",
+                          path, dir);
+            continue;
+        }
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
             continue;
         if (n == cap) {
@@ -568,6 +577,39 @@ static int do_add(kz_store *st, kz_ctx *ctx, struct iopts *o, char **args,
     json_decref(all);
     int fr = cli_flush_stdout();
     return rc ? rc : fr;
+}
+
+int cli_intel_add_files(kz_store *st, kz_ctx *ctx, char **files, size_t n,
+                        const char *format, uint64_t *indicators)
+{
+    struct iopts o;
+    memset(&o, 0, sizeof o);
+    o.json = 1; /* results go to a JSON array nobody prints */
+    o.quiet = 1;
+    o.format = format ? kz_intel_format_from_name(format) : KZ_FMT_AUTO;
+    json_t *all = json_array();
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct stat sb;
+        char man[4096];
+        snprintf(man, sizeof man, "%s/manifest.json", files[i]);
+        if (strcmp(files[i], "-") != 0 && stat(files[i], &sb) == 0 &&
+            S_ISDIR(sb.st_mode) && access(man, F_OK) != 0)
+            rc = add_dir(st, ctx, &o, files[i], all);
+        else
+            rc = add_one(st, ctx, &o, files[i], all);
+    }
+    uint64_t total = 0;
+    size_t k;
+    json_t *v;
+    json_array_foreach(all, k, v)
+    {
+        total += (uint64_t)json_integer_value(json_object_get(v, "indicators"));
+    }
+    if (indicators)
+        *indicators = total;
+    json_decref(all);
+    return rc ? CLI_EXIT_ERROR : 0;
 }
 
 /* ---- queries ------------------------------------------------------------- */

@@ -8,6 +8,8 @@
 #define KIZASHI_KIZASHI_H
 
 #include "kizashi/core.h"
+#include "kizashi/evidence.h"
+#include "kizashi/index.h"
 #include "kizashi/intel.h"
 #include "kizashi/limits.h"
 #include "kizashi/sinks.h"

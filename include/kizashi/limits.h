@@ -39,4 +39,13 @@
 /* Warnings of one kind reported per input before they are only counted. */
 #define KZ_MAX_WARNINGS_PER_KIND 10
 
+/* A hit line longer than this is reported with its first KZ_MAX_HIT_LINE
+ * bytes and its context is not parsed (a 64 MiB "line" is an attack or a
+ * broken log, not an event). The sweep itself has no line limit. */
+#define KZ_MAX_HIT_LINE (1u << 20)
+/* Hits kept for one chunk of a file before the sweep says so and stops
+ * keeping more for that chunk's lines (bounded memory on a log where every
+ * line hits). */
+#define KZ_MAX_HITS_PER_CHUNK (1u << 20)
+
 #endif /* KIZASHI_LIMITS_H */

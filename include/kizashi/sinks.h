@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "kizashi/core.h"
+#include "kizashi/evidence.h"
 #include "kizashi/intel.h"
 
 #ifdef __cplusplus
@@ -77,6 +78,50 @@ void kz_write_escaped_text(FILE *f, const char *s, size_t n);
  * become \ufffd; control characters, DEL, C1 and bidirectional controls,
  * U+2028 and U+2029 become \uXXXX). s NULL writes "". */
 void kz_write_json_string(FILE *f, const char *s, size_t n);
+
+
+/* ---- hits of a sweep -------------------------------------------------------
+ * table: one line per hit for a person (time, file:line, field, observed
+ *        value, indicator with its type and how it matched, threat,
+ *        advisory), colours only when asked (a terminal), every value
+ *        escaped with kz_write_escaped_text;
+ * json:  JSON Lines with Elastic Common Schema names (docs/formats.md);
+ * lines: "PATH:LINE:TEXT" once per line with a hit, as `grep -n -H`
+ *        prints (PATH and TEXT escaped with kz_write_escaped_text). */
+typedef enum kz_hit_format {
+    KZ_HIT_TABLE = 0,
+    KZ_HIT_JSON = 1,
+    KZ_HIT_LINES = 2
+} kz_hit_format;
+
+/* Parses "table", "json", "lines"; -1 when unknown. */
+int kz_hit_format_from_name(const char *name);
+
+#define KZ_HIT_WRITER_OPTS_VERSION 1
+typedef struct kz_hit_writer_opts {
+    unsigned version; /* KZ_HIT_WRITER_OPTS_VERSION */
+    kz_hit_format format;
+    int color;   /* table: ANSI colours */
+    int summary; /* print no hits, only the summary at finish: counts per
+                    advisory and per indicator, first and last time seen
+                    (table: text; json: one JSON object) */
+} kz_hit_writer_opts;
+#define KZ_HIT_WRITER_OPTS_INIT                                                \
+    {                                                                          \
+        KZ_HIT_WRITER_OPTS_VERSION, KZ_HIT_TABLE, 0, 0                         \
+    }
+
+typedef struct kz_hit_writer kz_hit_writer;
+
+/* out is borrowed and must outlive the writer. */
+kz_status kz_hit_writer_new(kz_ctx *ctx, const kz_hit_writer_opts *opts,
+                            FILE *out, kz_hit_writer **w);
+/* Writes (or, with summary, counts) one hit. KZ_ERR_IO on a write error
+ * (errno as the failed write left it). */
+kz_status kz_hit_writer_put(kz_hit_writer *w, const kz_log_hit *h);
+/* Writes the summary when asked, flushes, reports write errors. */
+kz_status kz_hit_writer_finish(kz_hit_writer *w);
+void kz_hit_writer_free(kz_hit_writer *w);
 
 #ifdef __cplusplus
 }

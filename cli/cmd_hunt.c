@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `kizashi hunt PATH...|-`: sweeps logs for the indicators of the index
+ * (the store's, compiled on demand; or --index FILE; or --iocs FILE...).
+ * Hits go to stdout (table, ECS JSON lines, or PATH:LINE); skipped inputs,
+ * progress and the closing summary go to stderr.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+    O_HELP = 1,
+    O_DB,
+    O_INDEX,
+    O_IOCS,
+    O_IOCS_FORMAT,
+    O_FORMAT,
+    O_JSON,
+    O_SUMMARY,
+    O_THREADS,
+    O_PROGRESS,
+    O_NO_PROGRESS,
+    O_FOLLOW,
+    O_COLOR,
+    O_QUIET
+};
+
+static const struct cli_opt opts[] = {
+    {O_DB, 0, "db", "PATH", "the store (default $KIZASHI_HOME/intel.db)"},
+    {O_INDEX, 0, "index", "FILE", "use this index instead of the store's"},
+    {O_IOCS, 0, "iocs", "FILE",
+     "hunt for the indicators of these intel files, without a store "
+     "(repeatable)"},
+    {O_IOCS_FORMAT, 0, "iocs-format", "FMT",
+     "the format of the --iocs files (default: detected)"},
+    {O_FORMAT, 0, "format", "F", "table (default), json or lines"},
+    {O_JSON, 0, "json", NULL, "same as --format json (ECS JSON lines)"},
+    {O_SUMMARY, 0, "summary", NULL,
+     "print counts per advisory and indicator instead of every hit"},
+    {O_THREADS, 'j', "threads", "N", "worker threads (default: one per CPU)"},
+    {O_PROGRESS, 0, "progress", NULL,
+     "show progress on stderr even when it is not a terminal"},
+    {O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress"},
+    {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
+    {O_COLOR, 0, "color", "WHEN", "auto (default), always or never"},
+    {O_QUIET, 'q', "quiet", NULL,
+     "no summary line and no skipped-input lines on stderr"},
+    {O_HELP, 'h', "help", NULL, "show this help and exit"},
+    {0, 0, NULL, NULL, NULL},
+};
+
+static void more_help(FILE *f)
+{
+    fputs("\nInputs: files, directories (recursively, in name order) and - "
+          "(standard\ninput); plain or compressed with gzip, bzip2, xz or "
+          "zstd (told by content).\nJSON lines (Zeek, Suricata EVE, ECS, "
+          "Sysmon), Zeek TSV and any text are\nread; binary files are "
+          "skipped and counted.\n\nExit status: 0 nothing found, 1 hits "
+          "found, 2 usage or fatal error,\n3 nothing found but some inputs "
+          "could not be read.\n",
+          f);
+}
+
+static const struct cli_spec spec = {
+    "hunt", "PATH...|-", "sweep logs for the indicators of the intel store",
+    opts, more_help};
+
+struct hunt_state {
+    kz_hit_writer *w;
+    int quiet;
+    int write_err; /* errno of a failed write, or 0 */
+    int progress;  /* 0 never, 1 on a terminal, 2 always */
+    double start;
+    int shown; /* a progress line is on the screen */
+    uint64_t unreadable;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void clear_progress(struct hunt_state *s)
+{
+    if (s->shown) {
+        fputs("\r\033[K", stderr);
+        s->shown = 0;
+    }
+}
+
+static int on_hit(void *ud, const kz_log_hit *h)
+{
+    struct hunt_state *s = ud;
+    clear_progress(s);
+    if (kz_hit_writer_put(s->w, h) != KZ_OK) {
+        s->write_err = errno ? errno : EIO;
+        return 1;
+    }
+    return 0;
+}
+
+static void on_skip(void *ud, const char *input, kz_skip_reason why,
+                    const char *msg)
+{
+    struct hunt_state *s = ud;
+    if (why == KZ_SKIP_UNREADABLE || why == KZ_SKIP_CORRUPT)
+        s->unreadable++;
+    if (s->quiet)
+        return;
+    clear_progress(s);
+    cli_error("%s: skipped (%s): %s", input, kz_skip_reason_name(why), msg);
+}
+
+static void human_bytes(double b, char *out, size_t cap)
+{
+    static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < 4) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void on_progress(void *ud, uint64_t done, uint64_t total, int fin)
+{
+    struct hunt_state *s = ud;
+    double el = now_s() - s->start;
+    if (fin) {
+        clear_progress(s);
+        return;
+    }
+    if (!s->progress || el < 1.0)
+        return;
+    char a[32], b[32];
+    human_bytes((double)done, a, sizeof a);
+    human_bytes((double)total, b, sizeof b);
+    double rate = el > 0 ? (double)done / el : 0;
+    char eta[32] = "";
+    if (rate > 0 && total > done)
+        snprintf(eta, sizeof eta, ", ETA %.0f s",
+                 (double)(total - done) / rate);
+    fprintf(stderr, "\r\033[Kkizashi: %s of %s, %.0f MB/s%s", a, b, rate / 1e6,
+            eta);
+    fflush(stderr);
+    s->shown = 1;
+}
+
+int cmd_hunt(int argc, char **argv)
+{
+    struct cli_parser p;
+    cli_parser_init(&p, &spec, argc, argv);
+    const char *db = NULL, *index = NULL, *iocs_format = NULL;
+    const char *color = "auto";
+    char **iocs = calloc((size_t)argc + 1, sizeof *iocs);
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    size_t niocs = 0, npaths = 0;
+    int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
+    unsigned threads = 0;
+    int id, rc = 0;
+    if (!iocs || !paths) {
+        free(iocs);
+        free(paths);
+        return CLI_EXIT_ERROR;
+    }
+    while ((id = cli_next(&p)) != CLI_DONE && !rc) {
+        switch (id) {
+        case CLI_ERROR:
+            rc = CLI_EXIT_ERROR;
+            break;
+        case CLI_OPERAND:
+            paths[npaths++] = (char *)p.arg;
+            break;
+        case O_HELP:
+            cli_help(&spec, stdout);
+            free(iocs);
+            free(paths);
+            return cli_flush_stdout();
+        case O_DB:
+            db = p.arg;
+            break;
+        case O_INDEX:
+            index = p.arg;
+            break;
+        case O_IOCS:
+            iocs[niocs++] = (char *)p.arg;
+            break;
+        case O_IOCS_FORMAT:
+            if (kz_intel_format_from_name(p.arg) == KZ_FMT_AUTO &&
+                strcmp(p.arg, "auto") != 0)
+                rc =
+                    cli_usage_error("hunt", "unknown intel format '%s'", p.arg);
+            iocs_format = p.arg;
+            break;
+        case O_FORMAT:
+            fmt = kz_hit_format_from_name(p.arg);
+            if (fmt < 0)
+                rc = cli_usage_error("hunt",
+                                     "unknown format '%s' (table, json, "
+                                     "lines)",
+                                     p.arg);
+            break;
+        case O_JSON:
+            fmt = KZ_HIT_JSON;
+            break;
+        case O_SUMMARY:
+            summary = 1;
+            break;
+        case O_THREADS: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(p.arg, &end, 10);
+            if (*end || errno || v < 1 || v > 256)
+                rc = cli_usage_error("hunt",
+                                     "--threads wants 1 to 256, not "
+                                     "'%s'",
+                                     p.arg);
+            threads = (unsigned)v;
+            break;
+        }
+        case O_PROGRESS:
+            progress = 2;
+            break;
+        case O_NO_PROGRESS:
+            progress = 0;
+            break;
+        case O_FOLLOW:
+            follow = 1;
+            break;
+        case O_COLOR:
+            if (strcmp(p.arg, "auto") && strcmp(p.arg, "always") &&
+                strcmp(p.arg, "never"))
+                rc = cli_usage_error("hunt", "--color wants auto, always or "
+                                             "never");
+            color = p.arg;
+            break;
+        case O_QUIET:
+            quiet = 1;
+            break;
+        }
+    }
+    if (!rc && !npaths)
+        rc = cli_usage_error("hunt", "nothing to sweep (PATH... or -)");
+    if (!rc && (!!index + !!niocs + !!db) > 1)
+        rc = cli_usage_error("hunt", "--db, --index and --iocs exclude each "
+                                     "other");
+    if (rc) {
+        free(iocs);
+        free(paths);
+        return rc;
+    }
+    if (progress == 1 && !isatty(2))
+        progress = 0;
+
+    kz_ctx *ctx = NULL;
+    kz_index *ix = NULL;
+    kz_hunt *h = NULL;
+    struct hunt_state s;
+    memset(&s, 0, sizeof s);
+    s.quiet = quiet;
+    s.progress = progress;
+    if (kz_ctx_new(&ctx) != KZ_OK) {
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    double t0 = now_s();
+    int verified = 0;
+    rc = cli_open_index(ctx, db, index, iocs, niocs, iocs_format, quiet,
+                        &verified, &ix);
+    if (rc)
+        goto out;
+    kz_hit_writer_opts wo = KZ_HIT_WRITER_OPTS_INIT;
+    wo.format = (kz_hit_format)fmt;
+    wo.summary = summary;
+    wo.color = strcmp(color, "always") == 0 ||
+               (strcmp(color, "auto") == 0 && isatty(1) &&
+                fmt == KZ_HIT_TABLE && !getenv("NO_COLOR"));
+    if (kz_hit_writer_new(ctx, &wo, stdout, &s.w) != KZ_OK) {
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    kz_hunt_opts ho = {KZ_HUNT_OPTS_VERSION, threads, follow,   on_hit, on_skip,
+                       on_progress,          &s,      !verified};
+    kz_status st = kz_hunt_new(ctx, ix, &ho, &h);
+    if (st != KZ_OK) {
+        cli_error("%s", kz_ctx_errmsg(ctx));
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    size_t missing = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        st = kz_hunt_add(h, paths[i]);
+        if (st != KZ_OK) {
+            const char *m = kz_ctx_errmsg(ctx);
+            cli_error("%s", m && *m ? m : kz_status_str(st));
+            s.unreadable++;
+            missing++;
+        }
+    }
+    if (missing == npaths) {
+        /* nothing to sweep at all: not a partial sweep, an error */
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    s.start = now_s();
+    kz_hunt_stats hs;
+    st = kz_hunt_run(h, &hs);
+    double el = now_s() - s.start;
+    if (st != KZ_OK && st != KZ_ERR_ABORTED) {
+        clear_progress(&s);
+        cli_error("%s", kz_ctx_errmsg(ctx));
+        rc = CLI_EXIT_ERROR;
+        goto out;
+    }
+    if (s.write_err) {
+        rc = cli_write_error(s.write_err);
+        goto out;
+    }
+    if (kz_hit_writer_finish(s.w) != KZ_OK) {
+        rc = cli_write_error(errno ? errno : EIO);
+        goto out;
+    }
+    if (!quiet) {
+        char b[32];
+        human_bytes((double)hs.bytes, b, sizeof b);
+        fprintf(stderr,
+                "kizashi: swept %llu input%s, %s, %llu line%s in %.2f s "
+                "(%.0f MB/s",
+                (unsigned long long)hs.inputs, hs.inputs == 1 ? "" : "s", b,
+                (unsigned long long)hs.lines, hs.lines == 1 ? "" : "s", el,
+                el > 0 ? (double)hs.bytes / el / 1e6 : 0.0);
+        fprintf(stderr, "; index ready in %.2f s): %llu hit%s on %llu line%s",
+                s.start - t0, (unsigned long long)hs.hits,
+                hs.hits == 1 ? "" : "s", (unsigned long long)hs.hit_lines,
+                hs.hit_lines == 1 ? "" : "s");
+        int first = 1;
+        for (int r = 0; r < KZ_SKIP_COUNT_; r++) {
+            if (!hs.skipped[r])
+                continue;
+            fprintf(stderr, "%s %llu %s", first ? "; skipped" : ",",
+                    (unsigned long long)hs.skipped[r],
+                    kz_skip_reason_name((kz_skip_reason)r));
+            first = 0;
+        }
+        if (hs.long_lines)
+            fprintf(stderr, "; %llu hit lines over 1 MiB (context not read)",
+                    (unsigned long long)hs.long_lines);
+        if (hs.dropped_hits)
+            fprintf(stderr,
+                    "; %llu hits not reported (over %u in one block "
+                    "of lines)",
+                    (unsigned long long)hs.dropped_hits,
+                    (unsigned)KZ_MAX_HITS_PER_CHUNK);
+        if (hs.bad_json)
+            fprintf(stderr, "; %llu hit lines of JSON logs not JSON",
+                    (unsigned long long)hs.bad_json);
+        fputc('\n', stderr);
+    }
+    if (hs.hits)
+        rc = CLI_EXIT_FOUND;
+    else if (s.unreadable)
+        rc = CLI_EXIT_PARTIAL;
+    else
+        rc = CLI_EXIT_NOTHING;
+out:
+    kz_hunt_free(h);
+    kz_hit_writer_free(s.w);
+    kz_index_close(ix);
+    kz_ctx_free(ctx);
+    free(iocs);
+    free(paths);
+    return rc;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kizashi evidence: sweeping logs for the indicators of an index.
+ *
+ * The hot path reads raw bytes (plain files are mapped, compressed ones
+ * -- gzip, bzip2, xz, zstd -- are decompressed as streams), tokenizes them
+ * once and looks each candidate up in the index: IPv4 and IPv6 addresses
+ * in every textual form, host names (and every parent domain), URLs,
+ * e-mail addresses, hex digests and colon-separated thumbprints, file
+ * names. Only a line that produced a hit is parsed (as JSON, as Zeek TSV
+ * with its #fields header, or as text) to name the field the value stood
+ * in and the event's time, and to rebuild URLs that logs split across
+ * fields (Zeek http.log host + uri, Suricata EVE http.hostname +
+ * http.url). Indicators match where they stand as whole tokens, never as
+ * substrings of longer ones.
+ *
+ * Work is spread over threads: large plain files are split at line
+ * boundaries, many files are swept in parallel, and hits are delivered to
+ * the callback on the caller's thread in a stable order (input order,
+ * then byte order), whatever the number of threads.
+ */
+#ifndef KIZASHI_EVIDENCE_H
+#define KIZASHI_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizashi/core.h"
+#include "kizashi/index.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How the lines of one log file are read. */
+typedef enum kz_logfmt {
+    KZ_LOG_TEXT = 0,    /* syslog, proxy logs, anything else */
+    KZ_LOG_JSON = 1,    /* JSON lines: Zeek JSON, EVE, ECS, Sysmon JSON */
+    KZ_LOG_ZEEK_TSV = 2 /* Zeek's tab-separated logs with #fields */
+} kz_logfmt;
+/* "text", "json", "zeek-tsv". */
+const char *kz_logfmt_name(kz_logfmt f);
+
+/* One hit: an observable of a log line that matched an indicator. Every
+ * pointer is borrowed for the duration of the callback. */
+typedef struct kz_log_hit {
+    const char *input;       /* the path as walked ("-" for standard input) */
+    const char *compression; /* "gzip", "bzip2", "xz", "zstd" or NULL */
+    kz_logfmt format;
+    uint64_t line;         /* 1-based line number in the (decompressed) input */
+    uint64_t offset;       /* byte offset of the line's start */
+    uint32_t column;       /* byte offset of the observable in the line */
+    const char *line_text; /* the whole line, not NUL-terminated */
+    size_t line_len;       /* (at most KZ_MAX_HIT_LINE bytes of it) */
+    kz_type obs_type;      /* what the observable is: ipv4, ipv6, domain, url,
+                              email, md5/sha1/sha256/sha512, filename */
+    const char *observed;  /* as written in the log (a URL rebuilt from
+                              fields: the rebuilt URL) */
+    size_t observed_len;
+    const char *field;     /* JSON path or Zeek column ("dns.rrname",
+                              "id.resp_h", "http.hostname+http.url"), or NULL
+                              for text */
+    const char *ecs_field; /* its Elastic Common Schema name
+                              ("dns.question.name", "destination.ip"), or
+                              NULL when none fits */
+    const char *dataset;   /* "zeek.dns", "suricata.eve", "syslog", NULL */
+    kz_time time;          /* the event's time; 0 unknown */
+    kz_match_kind how;
+    kz_index_entry ind; /* the indicator */
+} kz_log_hit;
+
+/* Receives each hit, on the thread that called kz_hunt_run, in stable
+ * order; return nonzero to stop the sweep (kz_hunt_run returns
+ * KZ_ERR_ABORTED). */
+typedef int (*kz_hunt_hit_fn)(void *ud, const kz_log_hit *h);
+
+/* Why an input was not swept, or not to its end. */
+typedef enum kz_skip_reason {
+    KZ_SKIP_BINARY = 0,     /* looks binary (NUL bytes, a binary magic) */
+    KZ_SKIP_UNREADABLE = 1, /* could not be opened or read */
+    KZ_SKIP_CORRUPT = 2,    /* a compressed stream broke off (hits before
+                               the damage are kept) */
+    KZ_SKIP_SPECIAL = 3,    /* FIFO, socket, device: never opened */
+    KZ_SKIP_COUNT_ = 4
+} kz_skip_reason;
+const char *kz_skip_reason_name(kz_skip_reason r);
+
+/* Receives each skipped input (on the caller's thread, in order). msg
+ * names the input and, for damage, the position. */
+typedef void (*kz_hunt_skip_fn)(void *ud, const char *input, kz_skip_reason why,
+                                const char *msg);
+
+/* Progress, called on the caller's thread about every 100 ms while a
+ * sweep runs and once at the end (done = 1). */
+typedef void (*kz_hunt_progress_fn)(void *ud, uint64_t bytes_done,
+                                    uint64_t bytes_total, int done);
+
+typedef struct kz_hunt_stats {
+    uint64_t inputs; /* files (and stdin) swept */
+    uint64_t bytes;  /* bytes swept (decompressed) */
+    uint64_t lines;
+    uint64_t hits;      /* hits delivered */
+    uint64_t hit_lines; /* lines with at least one hit */
+    uint64_t skipped[KZ_SKIP_COUNT_];
+    uint64_t long_lines;   /* lines longer than KZ_MAX_HIT_LINE: swept, but
+                              their context is not parsed */
+    uint64_t bad_json;     /* hit lines of a JSON log that were not JSON */
+    uint64_t dropped_hits; /* hits past KZ_MAX_HITS_PER_CHUNK in one block
+                              of lines (or when memory ran out): counted,
+                              not delivered */
+} kz_hunt_stats;
+
+#define KZ_HUNT_OPTS_VERSION 1
+typedef struct kz_hunt_opts {
+    unsigned version; /* KZ_HUNT_OPTS_VERSION */
+    unsigned threads; /* 0: one per online CPU */
+    int follow_symlinks;
+    kz_hunt_hit_fn on_hit;
+    kz_hunt_skip_fn on_skip;         /* nullable */
+    kz_hunt_progress_fn on_progress; /* nullable */
+    void *ud;
+    int verify_index; /* check the index's checksums (kz_index_verify) on
+                         a thread of its own while the sweep starts; no
+                         hit is delivered before it passed, and a damaged
+                         index fails the run with KZ_ERR_CORRUPT */
+} kz_hunt_opts;
+
+typedef struct kz_hunt kz_hunt;
+
+kz_status kz_hunt_new(kz_ctx *ctx, const kz_index *ix, const kz_hunt_opts *o,
+                      kz_hunt **out);
+/* Adds a file, a directory (walked recursively in name order), or "-"
+ * (standard input). A path that does not exist is KZ_ERR_IO with a message;
+ * the caller decides whether the sweep goes on. */
+kz_status kz_hunt_add(kz_hunt *h, const char *path);
+/* Sweeps everything added, delivering hits and skips through the
+ * callbacks. */
+kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats);
+void kz_hunt_free(kz_hunt *h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KIZASHI_EVIDENCE_H */

@@ -1,0 +1,1161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The log sweep (evidence.h): plans jobs, runs them on worker threads,
+ * delivers hits in order.
+ *
+ * Planning (caller's thread): every input is opened and its first bytes
+ * read, to tell compressed from plain, binary from text, and the log
+ * format. A plain file larger than KZH_CHUNK becomes several jobs, each a
+ * byte range whose ends are moved to line boundaries the same way by the
+ * two jobs that share an end; a compressed file or standard input is one
+ * job, read as a stream.
+ *
+ * Running: workers take jobs in order from a counter, read their bytes in
+ * blocks of whole lines (pread for plain files, the decompressor for the
+ * others), scan them (scan.c) and resolve the hits: line number within the
+ * job, the line's text, its context (logctx.c; JSON parsed here, only for
+ * these lines), URLs rebuilt from split fields. The caller's thread waits
+ * for job k, delivers its hits with line numbers made absolute (the sum of
+ * the lines of the input's earlier jobs), then job k + 1: the output is
+ * the same for any number of threads.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_int.h"
+#include "core/simd_int.h"
+#include "evidence/logctx.h"
+#include "evidence/logsrc.h"
+#include "evidence/scan.h"
+#include "kizashi/evidence.h"
+#include "kizashi/limits.h"
+
+/* Bytes per job of a plain file: small enough to spread a single large
+ * file over the cores, large enough that planning and ordering cost
+ * nothing. */
+#define KZH_CHUNK (16u << 20)
+/* A worker's read buffer: whole lines are scanned from it. */
+#define KZH_BUF (2u << 20)
+/* A line longer than the buffer is scanned in pieces cut at a byte that
+ * cannot be inside a token, looking back at most this far. */
+#define KZH_CUT_BACK 16384u
+
+const char *kz_skip_reason_name(kz_skip_reason r)
+{
+    switch (r) {
+    case KZ_SKIP_BINARY:
+        return "binary";
+    case KZ_SKIP_UNREADABLE:
+        return "unreadable";
+    case KZ_SKIP_CORRUPT:
+        return "damaged";
+    case KZ_SKIP_SPECIAL:
+        return "not a regular file";
+    case KZ_SKIP_COUNT_:
+        break;
+    }
+    return "skipped";
+}
+
+/* An input as walked. */
+struct input {
+    char *path;
+    int special; /* KZ_WALK_SPECIAL / SYMLINK / ERROR: skipped */
+    char *msg;   /* why, for skipped ones */
+};
+
+/* A resolved hit, owned by its job until delivered. */
+struct rhit {
+    uint64_t line_rel; /* 0-based line within the job */
+    uint64_t line_off; /* absolute byte offset of the line */
+    uint32_t col;
+    char *line;
+    size_t line_len;
+    kz_type obs_type;
+    char *observed;
+    size_t observed_len;
+    char field[128];
+    const char *ecs;
+    char dataset[48];
+    kz_time time;
+    kz_match_kind how;
+    uint32_t entry;
+    uint32_t seq; /* order of resolution: keeps the index's order (an
+                     address's networks innermost first) among hits of
+                     one place */
+};
+
+struct job {
+    size_t input; /* index into h->in */
+    int fd;       /* shared by the jobs of one input (owner: the
+                     last job closes it) */
+    int stream;   /* 1: read with kz_logsrc (compressed, stdin) */
+    int last_of_input;
+    uint64_t off, end; /* nominal range (plain files) */
+    uint64_t size;     /* file size (plain) */
+    kz_logfmt fmt;
+    int year;
+    /* results */
+    struct rhit *hits;
+    size_t nhits, cap;
+    uint64_t newlines, bytes;
+    int ends_without_nl; /* the input's last byte is not a newline */
+    uint64_t long_lines, bad_json, dropped;
+    int error; /* a kz_skip_reason + 1, 0: none */
+    char *errmsg;
+    const char *compression;
+    int done;
+};
+
+struct kz_hunt {
+    kz_ctx *ctx;
+    const kz_index *ix;
+    kz_hunt_opts o;
+    struct input *in;
+    size_t nin, incap;
+    struct job *jobs;
+    size_t njobs, jobcap;
+    /* run state */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t next_job;
+    uint64_t bytes_done, bytes_total;
+    int stop;
+};
+
+kz_status kz_hunt_new(kz_ctx *ctx, const kz_index *ix, const kz_hunt_opts *o,
+                      kz_hunt **out)
+{
+    *out = NULL;
+    if (!o || !o->on_hit)
+        return kz_seterr(ctx, KZ_ERR_INVALID, "hunt: no hit callback");
+    kz_hunt *h = kz_calloc(1, sizeof *h);
+    if (!h)
+        return kz_seterr(ctx, KZ_ERR_NOMEM, "out of memory");
+    h->ctx = ctx;
+    h->ix = ix;
+    h->o = *o;
+    *out = h;
+    return KZ_OK;
+}
+
+static void job_clear(struct job *j)
+{
+    for (size_t i = 0; i < j->nhits; i++) {
+        kz_free(j->hits[i].line);
+        kz_free(j->hits[i].observed);
+    }
+    kz_free(j->hits);
+    j->hits = NULL;
+    j->nhits = j->cap = 0;
+    kz_free(j->errmsg);
+    j->errmsg = NULL;
+}
+
+void kz_hunt_free(kz_hunt *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->nin; i++) {
+        kz_free(h->in[i].path);
+        kz_free(h->in[i].msg);
+    }
+    kz_free(h->in);
+    for (size_t i = 0; i < h->njobs; i++) {
+        job_clear(&h->jobs[i]);
+        if (h->jobs[i].fd > 0)
+            close(h->jobs[i].fd);
+    }
+    kz_free(h->jobs);
+    kz_free(h);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = kz_malloc(n + 1);
+    if (d) {
+        if (n)
+            memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+static int add_input(kz_hunt *h, const char *path, int special, const char *msg)
+{
+    if (h->nin == h->incap) {
+        size_t ncap = h->incap ? h->incap * 2 : 64;
+        struct input *ni = kz_realloc(h->in, ncap * sizeof *ni);
+        if (!ni)
+            return -1;
+        h->in = ni;
+        h->incap = ncap;
+    }
+    struct input *x = &h->in[h->nin];
+    memset(x, 0, sizeof *x);
+    x->path = dupn(path, strlen(path));
+    x->special = special;
+    x->msg = msg ? dupn(msg, strlen(msg)) : NULL;
+    if (!x->path)
+        return -1;
+    h->nin++;
+    return 0;
+}
+
+static int walk_cb(void *ud, kz_walk_kind kind, const char *path, uint64_t size,
+                   const char *msg)
+{
+    kz_hunt *h = ud;
+    (void)size;
+    int special = kind == KZ_WALK_FILE ? 0 : (int)kind;
+    return add_input(h, path, special, msg) != 0;
+}
+
+kz_status kz_hunt_add(kz_hunt *h, const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return add_input(h, "-", 0, NULL) == 0
+                   ? KZ_OK
+                   : kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+    kz_status st = kz_walk(h->ctx, path, h->o.follow_symlinks, walk_cb, h);
+    if (st == KZ_ERR_ABORTED)
+        return kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* ---- planning -------------------------------------------------------------
+ */
+
+static struct job *new_job(kz_hunt *h)
+{
+    if (h->njobs == h->jobcap) {
+        size_t ncap = h->jobcap ? h->jobcap * 2 : 64;
+        struct job *nj = kz_realloc(h->jobs, ncap * sizeof *nj);
+        if (!nj)
+            return NULL;
+        h->jobs = nj;
+        h->jobcap = ncap;
+    }
+    struct job *j = &h->jobs[h->njobs++];
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    return j;
+}
+
+/* A job that only reports a skipped input (in order with the hits). */
+static int skip_job(kz_hunt *h, size_t input, kz_skip_reason why,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int skip_job(kz_hunt *h, size_t input, kz_skip_reason why,
+                    const char *fmt, ...)
+{
+    struct job *j = new_job(h);
+    if (!j)
+        return -1;
+    j->input = input;
+    j->error = (int)why + 1;
+    j->done = 1;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    j->errmsg = dupn(buf, strlen(buf));
+    return 0;
+}
+
+static int year_of(time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return 1970;
+    return tm.tm_year + 1900;
+}
+
+static kz_status plan(kz_hunt *h)
+{
+    char *head = kz_malloc(65536);
+    if (!head)
+        return kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < h->nin; i++) {
+        struct input *x = &h->in[i];
+        if (x->special) {
+            kz_skip_reason why = x->special == KZ_WALK_ERROR
+                                     ? KZ_SKIP_UNREADABLE
+                                     : KZ_SKIP_SPECIAL;
+            if (x->special == KZ_WALK_SYMLINK)
+                why = KZ_SKIP_SPECIAL;
+            if (skip_job(h, i, why, "%s", x->msg ? x->msg : "skipped") != 0)
+                goto oom;
+            continue;
+        }
+        int is_stdin = strcmp(x->path, "-") == 0;
+        int fd = is_stdin ? 0
+                          : open(x->path,
+                                 O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+            if (skip_job(h, i, KZ_SKIP_UNREADABLE, "cannot open: %s",
+                         strerror(errno)) != 0)
+                goto oom;
+            continue;
+        }
+        struct stat sb;
+        if (fstat(fd, &sb) != 0) {
+            int e = errno;
+            if (!is_stdin)
+                close(fd);
+            if (skip_job(h, i, KZ_SKIP_UNREADABLE, "cannot stat: %s",
+                         strerror(e)) != 0)
+                goto oom;
+            continue;
+        }
+        if (!is_stdin && !S_ISREG(sb.st_mode)) {
+            close(fd);
+            if (skip_job(h, i, KZ_SKIP_SPECIAL, "not a regular file") != 0)
+                goto oom;
+            continue;
+        }
+        if (!is_stdin) {
+            /* Opened non-blocking so that a FIFO swapped in after the walk
+             * cannot hang us; regular files do not care. */
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0)
+                (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        }
+        int year = year_of(is_stdin ? time(NULL) : sb.st_mtime);
+        if (is_stdin || !S_ISREG(sb.st_mode)) {
+            struct job *j = new_job(h);
+            if (!j)
+                goto oom;
+            j->input = i;
+            j->fd = fd;
+            j->stream = 1;
+            j->last_of_input = 1;
+            j->year = year;
+            j->fmt = KZ_LOG_TEXT; /* told from the first block */
+            continue;
+        }
+        ssize_t got = pread(fd, head, 65536, 0);
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            if (skip_job(h, i, KZ_SKIP_UNREADABLE, "cannot read: %s",
+                         strerror(e)) != 0)
+                goto oom;
+            continue;
+        }
+        kz_compression comp = kz_compression_detect(head, (size_t)got);
+        if (comp != KZ_COMP_NONE) {
+            close(fd);
+            struct job *j = new_job(h);
+            if (!j)
+                goto oom;
+            j->input = i;
+            j->stream = 1;
+            j->last_of_input = 1;
+            j->year = year;
+            j->size = (uint64_t)sb.st_size;
+            h->bytes_total += (uint64_t)sb.st_size;
+            continue;
+        }
+        const char *what = NULL;
+        if (kz_looks_binary(head, (size_t)got, &what)) {
+            close(fd);
+            if (skip_job(h, i, KZ_SKIP_BINARY, "%s", what ? what : "binary") !=
+                0)
+                goto oom;
+            continue;
+        }
+        close(fd);
+        kz_logfmt fmt = kz_logfmt_detect(head, (size_t)got);
+        uint64_t size = (uint64_t)sb.st_size;
+        h->bytes_total += size;
+        uint64_t off = 0;
+        do {
+            struct job *j = new_job(h);
+            if (!j)
+                goto oom;
+            j->input = i;
+            j->off = off;
+            j->end = size - off > KZH_CHUNK ? off + KZH_CHUNK : size;
+            j->size = size;
+            j->fmt = fmt;
+            j->year = year;
+            off = j->end;
+            j->last_of_input = off >= size;
+        } while (off < size);
+    }
+    kz_free(head);
+    return KZ_OK;
+oom:
+    kz_free(head);
+    return kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+}
+
+/* ---- running a job ------------------------------------------------------- */
+
+struct worker {
+    kz_hunt *h;
+    struct kz_scanner sc;
+    struct kz_scanner sc_split; /* JSON and Zeek logs: URL hosts marked */
+    char *buf;
+    size_t cap;
+    kz_zeek_hdr zh;
+    size_t hdr_done; /* Zeek headers of the block applied up to here */
+};
+
+static int add_rhit(struct job *j, struct rhit *r)
+{
+    r->seq = (uint32_t)j->nhits;
+    if (j->nhits == j->cap) {
+        size_t ncap = j->cap ? j->cap * 2 : 16;
+        struct rhit *nh = kz_realloc(j->hits, ncap * sizeof *nh);
+        if (!nh)
+            return -1;
+        j->hits = nh;
+        j->cap = ncap;
+    }
+    j->hits[j->nhits++] = *r;
+    return 0;
+}
+
+struct url_ud {
+    struct job *j;
+    const kz_index *ix;
+    struct rhit proto;
+    const char *line;
+    size_t line_len;
+    int oom;
+    const kz_zeek_hdr *hdr;
+    int have_ctx; /* proto has the line's time and dataset */
+};
+
+struct url_hit_ud {
+    struct url_ud *u;
+    const char *url;
+    size_t n;
+    const char *fields;
+};
+
+static void url_hit(void *ud, uint32_t entry, kz_match_kind how)
+{
+    struct url_hit_ud *x = ud;
+    if (!x->u->have_ctx) {
+        kz_linectx lc;
+        memset(&lc, 0, sizeof lc);
+        kz_line_context(x->u->j->fmt, x->u->hdr, x->u->line, x->u->line_len, 0,
+                        0, x->u->j->year, &lc);
+        x->u->proto.time = lc.time;
+        memcpy(x->u->proto.dataset, lc.dataset, sizeof lc.dataset);
+        x->u->have_ctx = 1;
+    }
+    struct rhit r = x->u->proto;
+    r.entry = entry;
+    r.how = how;
+    r.obs_type = KZ_T_URL;
+    r.observed = dupn(x->url, x->n);
+    r.observed_len = x->n;
+    r.line = dupn(x->u->line, x->u->line_len);
+    r.line_len = x->u->line_len;
+    snprintf(r.field, sizeof r.field, "%s", x->fields ? x->fields : "");
+    r.ecs = "url.full";
+    if (!r.observed || !r.line || add_rhit(x->u->j, &r) != 0) {
+        kz_free(r.observed);
+        kz_free(r.line);
+        x->u->oom = 1;
+    }
+}
+
+static void split_url(void *ud, const char *url, size_t n, const char *fields)
+{
+    struct url_ud *u = ud;
+    char canon[KZ_MAX_URL + 1];
+    size_t cn;
+    if (kz_norm_url(url, n, canon, sizeof canon, &cn) != KZ_OK)
+        return;
+    struct url_hit_ud x = {u, url, n, fields};
+    kz_index_lookup_url(u->ix, canon, cn, url_hit, &x);
+}
+
+/* Zeek TSV: applies the '#' lines that start in buf[from..to) (whole
+ * lines of a block of n bytes) to the header, in order, so a file holding
+ * several logs one after the other reads each with its own header. */
+static void zeek_headers(struct worker *w, const char *buf, size_t n,
+                         size_t from, size_t to)
+{
+    size_t i = from;
+    while (i < to) {
+        if (buf[i] == '#' && (i == 0 || buf[i - 1] == '\n')) {
+            const char *e = memchr(buf + i, '\n', n - i);
+            size_t len = e ? (size_t)(e - buf) - i : n - i;
+            kz_zeek_hdr_line(&w->zh, buf + i, len);
+            i += len + 1;
+            continue;
+        }
+        /* the next '#' at a line start */
+        const char *p = memchr(buf + i + 1, '#', to - i - 1);
+        if (!p)
+            break;
+        i = (size_t)(p - buf);
+    }
+}
+
+/* The newlines in n bytes, 16 at a time (each compare gives -1 in the
+ * byte lanes where true; lanes are summed before they can overflow). */
+static uint64_t count_newlines(const char *p, size_t n)
+{
+    uint64_t c = 0;
+    size_t i = 0;
+#if defined(__SSE2__) && !defined(KZ_NO_SIMD)
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        __m128i acc = _mm_setzero_si128();
+        size_t lim = i + 16 * 255;
+        for (; i + 16 <= n && i < lim; i += 16)
+            acc = _mm_sub_epi8(
+                acc, _mm_cmpeq_epi8(_mm_loadu_si128(
+                                        (const __m128i *)(const void *)(p + i)),
+                                    nl));
+        __m128i sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+        c += (uint64_t)_mm_cvtsi128_si32(sum) +
+             (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+    }
+#endif
+    for (; i < n; i++)
+        c += p[i] == '\n';
+    return c;
+}
+
+/* Resolves the scanner's hits over buf[0..n) (whole lines) whose first
+ * line is line `line0` of the job and starts at absolute offset off0. */
+static int resolve(struct worker *w, struct job *j, struct kz_scanner *sc,
+                   const char *buf, size_t n, uint64_t line0, uint64_t off0)
+{
+    uint64_t line = line0;
+    size_t counted = 0; /* newlines counted up to here */
+    size_t last_ls = (size_t)-1;
+    for (size_t k = 0; k < sc->nhits; k++) {
+        const struct kz_scan_hit *sh = &sc->hits[k];
+        size_t pos = (size_t)sh->pos;
+        if (pos > n)
+            continue;
+        /* line number: count newlines up to pos */
+        if (counted < pos) {
+            line += count_newlines(buf + counted, pos - counted);
+            counted = pos;
+        }
+        /* the line around pos */
+        size_t ls = pos;
+        while (ls > 0 && buf[ls - 1] != '\n')
+            ls--;
+        const char *le = memchr(buf + pos, '\n', n - pos);
+        size_t lend = le ? (size_t)(le - buf) : n;
+        size_t llen = lend - ls;
+        int too_long = llen > KZ_MAX_HIT_LINE;
+        if (too_long && ls != last_ls)
+            j->long_lines++;
+        last_ls = ls;
+        size_t tstart = ls, tlen = llen;
+        if (too_long) {
+            tstart =
+                pos > ls + KZ_MAX_HIT_LINE / 2 ? pos - KZ_MAX_HIT_LINE / 2 : ls;
+            tlen = KZ_MAX_HIT_LINE;
+            if (tstart + tlen > lend)
+                tlen = lend - tstart;
+        }
+        if (j->fmt == KZ_LOG_ZEEK_TSV && ls > w->hdr_done) {
+            zeek_headers(w, buf, n, w->hdr_done, ls);
+            w->hdr_done = ls;
+        }
+        kz_linectx lc;
+        memset(&lc, 0, sizeof lc);
+        /* (the context of a URL rebuilt from fields is its own) */
+        if (!too_long && sh->entry != KZ_SCAN_URLHOST)
+            kz_line_context(j->fmt, j->fmt == KZ_LOG_ZEEK_TSV ? &w->zh : NULL,
+                            buf + ls, llen, pos - ls, sh->len, j->year, &lc);
+        if (lc.not_json && (k == 0 || sc->hits[k - 1].pos < ls))
+            j->bad_json++;
+        struct rhit r;
+        memset(&r, 0, sizeof r);
+        r.line_rel = line;
+        r.line_off = off0 + ls;
+        r.col = (uint32_t)(pos - ls);
+        memcpy(r.field, lc.field, sizeof r.field);
+        /* An ECS field is named only when it holds the observable as its
+         * whole value: "process.command_line": "x.dll" would misstate
+         * what the command line was. */
+        r.ecs = lc.whole ? lc.ecs : NULL;
+        memcpy(r.dataset, lc.dataset, sizeof r.dataset);
+        r.time = lc.time;
+        if (sh->entry == KZ_SCAN_URLHOST) {
+            /* Rebuild the URLs this line splits over fields, once per
+             * line. */
+            int seen = 0;
+            for (size_t q = k; q > 0; q--) {
+                const struct kz_scan_hit *p = &sc->hits[q - 1];
+                if (p->pos < ls)
+                    break;
+                if (p->entry == KZ_SCAN_URLHOST)
+                    seen = 1;
+            }
+            if (seen || too_long)
+                continue;
+            struct url_ud u = {j,
+                               w->h->ix,
+                               r,
+                               buf + ls,
+                               llen,
+                               0,
+                               j->fmt == KZ_LOG_ZEEK_TSV ? &w->zh : NULL,
+                               0};
+            kz_line_split_urls(j->fmt,
+                               j->fmt == KZ_LOG_ZEEK_TSV ? &w->zh : NULL,
+                               buf + ls, llen, split_url, &u);
+            if (u.oom)
+                return -1;
+            continue;
+        }
+        r.entry = sh->entry;
+        r.how = (kz_match_kind)sh->how;
+        r.obs_type = (kz_type)sh->type;
+        r.observed = dupn(buf + pos, sh->len);
+        r.observed_len = sh->len;
+        r.line = dupn(buf + tstart, tlen);
+        r.line_len = tlen;
+        if (!r.observed || !r.line || add_rhit(j, &r) != 0) {
+            kz_free(r.observed);
+            kz_free(r.line);
+            return -1;
+        }
+    }
+    j->dropped += sc->dropped;
+    return 0;
+}
+
+/* Scans one block of whole lines. */
+static int scan_block(struct worker *w, struct job *j, const char *buf,
+                      size_t n, uint64_t *line, uint64_t off0)
+{
+    struct kz_scanner *sc = j->fmt == KZ_LOG_TEXT ? &w->sc : &w->sc_split;
+    kz_scanner_reset(sc);
+    kz_scan(sc, buf, n, 0);
+    w->hdr_done = 0;
+    if (sc->nhits && resolve(w, j, sc, buf, n, *line, off0) != 0)
+        return -1;
+    if (j->fmt == KZ_LOG_ZEEK_TSV)
+        zeek_headers(w, buf, n, w->hdr_done, n);
+    *line += sc->newlines;
+    j->newlines += sc->newlines;
+    j->bytes += n;
+    return 0;
+}
+
+/* Where to cut a buffer of n bytes without a newline: after the last byte
+ * that cannot be part of a token, within KZH_CUT_BACK of the end. */
+static size_t safe_cut(const char *buf, size_t n)
+{
+    size_t lim = n > KZH_CUT_BACK ? n - KZH_CUT_BACK : 0;
+    for (size_t i = n; i > lim; i--) {
+        unsigned char c = (unsigned char)buf[i - 1];
+        if (c <= ' ' || c == '"' || c == ',' || c == '\'' || c == '<' ||
+            c == '>' || c == '|' || c == ';')
+            return i;
+    }
+    return n;
+}
+
+static void progress_add(kz_hunt *h, uint64_t n)
+{
+    __atomic_add_fetch(&h->bytes_done, n, __ATOMIC_RELAXED);
+}
+
+static void job_error(struct job *j, kz_skip_reason why, const char *msg)
+{
+    if (j->error)
+        return;
+    j->error = (int)why + 1;
+    j->errmsg = dupn(msg, strlen(msg));
+}
+
+/* A file that shrinks while it is mapped raises SIGBUS on the pages that
+ * are gone; the thread that touched them jumps back to its job, which
+ * reports the file as unreadable from there on. Any other SIGBUS goes to
+ * the handler that was there before. */
+static __thread sigjmp_buf *kzh_jmp;
+static struct sigaction kzh_old_bus;
+static pthread_once_t kzh_bus_once = PTHREAD_ONCE_INIT;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    if (kzh_jmp)
+        siglongjmp(*kzh_jmp, 1);
+    if (kzh_old_bus.sa_flags & SA_SIGINFO) {
+        if (kzh_old_bus.sa_sigaction) {
+            kzh_old_bus.sa_sigaction(sig, si, uc);
+            return;
+        }
+    } else if (kzh_old_bus.sa_handler != SIG_IGN &&
+               kzh_old_bus.sa_handler != SIG_DFL) {
+        kzh_old_bus.sa_handler(sig);
+        return;
+    }
+    signal(SIGBUS, SIG_DFL);
+    raise(SIGBUS);
+}
+
+static void install_sigbus(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &kzh_old_bus);
+}
+
+/* The first line start at or after off in the n mapped bytes at m. */
+static uint64_t line_start(const char *m, uint64_t n, uint64_t off)
+{
+    if (off == 0)
+        return 0;
+    if (off >= n)
+        return n;
+    const char *q = memchr(m + off - 1, '\n', (size_t)(n - off + 1));
+    return q ? (uint64_t)(q - m) + 1 : n;
+}
+
+/* A plain file's byte range, scanned in place from a read-only mapping
+ * (no copy; the kernel maps the page cache). */
+static void run_mapped(struct worker *w, struct job *j)
+{
+    kz_hunt *h = w->h;
+    pthread_once(&kzh_bus_once, install_sigbus);
+    int fd = open(h->in[j->input].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        char m[256];
+        snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
+        job_error(j, KZ_SKIP_UNREADABLE, m);
+        return;
+    }
+    uint64_t size = j->size;
+    if (!size) {
+        close(fd);
+        return;
+    }
+    const char *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        char m[256];
+        snprintf(m, sizeof m, "cannot map: %s", strerror(errno));
+        job_error(j, KZ_SKIP_UNREADABLE, m);
+        return;
+    }
+    sigjmp_buf jb;
+    volatile uint64_t done_to = 0;
+    if (sigsetjmp(jb, 0)) {
+        kzh_jmp = NULL;
+        char m[256];
+        snprintf(m, sizeof m,
+                 "the file shrank while it was read (at byte %llu): lines "
+                 "after that were not swept",
+                 (unsigned long long)done_to);
+        job_error(j, KZ_SKIP_UNREADABLE, m);
+        munmap((void *)map, (size_t)size);
+        return;
+    }
+    kzh_jmp = &jb;
+    uint64_t start = line_start(map, size, j->off);
+    uint64_t end = j->last_of_input ? size : line_start(map, size, j->end);
+    if (j->fmt == KZ_LOG_ZEEK_TSV && start > 0)
+        zeek_headers(w, map, (size_t)start, 0, (size_t)start);
+    (void)madvise((void *)(map + (start & ~(uint64_t)4095)),
+                  (size_t)(end - (start & ~(uint64_t)4095)), MADV_SEQUENTIAL);
+    uint64_t line = 0, pos = start;
+    while (pos < end) {
+        /* blocks of about KZH_BUF bytes, ending at a line end */
+        uint64_t be = end - pos > KZH_BUF ? pos + KZH_BUF : end;
+        if (be < end) {
+            const char *q = memchr(map + be - 1, '\n', (size_t)(end - be + 1));
+            be = q ? (uint64_t)(q - map) + 1 : end;
+        }
+        if (scan_block(w, j, map + pos, (size_t)(be - pos), &line, pos) != 0) {
+            job_error(j, KZ_SKIP_UNREADABLE, "out of memory");
+            break;
+        }
+        progress_add(h, be - pos);
+        pos = be;
+        done_to = pos;
+    }
+    if (j->last_of_input && end > start && map[end - 1] != '\n')
+        j->ends_without_nl = 1;
+    kzh_jmp = NULL;
+    munmap((void *)map, (size_t)size);
+}
+
+static void run_job(struct worker *w, struct job *j)
+{
+    kz_hunt *h = w->h;
+    uint64_t line = 0;
+    size_t have = 0; /* bytes carried in w->buf */
+    int oom = 0;
+    kz_zeek_hdr_free(&w->zh);
+    kz_zeek_hdr_init(&w->zh);
+    if (j->stream) {
+        kz_logsrc *src = NULL;
+        kz_ctx *ctx = NULL;
+        if (kz_ctx_new(&ctx) != KZ_OK) {
+            job_error(j, KZ_SKIP_UNREADABLE, "out of memory");
+            return;
+        }
+        const char *name = h->in[j->input].path;
+        if (j->fd < 0)
+            j->fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (j->fd < 0) {
+            char m[256];
+            snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
+            job_error(j, KZ_SKIP_UNREADABLE, m);
+            kz_ctx_free(ctx);
+            return;
+        }
+        kz_status st = kz_logsrc_open_fd(ctx, j->fd, name, &src);
+        j->fd = -1; /* the source owns it now */
+        if (st != KZ_OK) {
+            job_error(j, KZ_SKIP_UNREADABLE, kz_ctx_errmsg(ctx));
+            kz_ctx_free(ctx);
+            return;
+        }
+        j->compression = kz_compression_name(kz_logsrc_compression(src));
+        int first = 1;
+        uint64_t consumed = 0; /* absolute offset of buf[0] */
+        for (;;) {
+            size_t got = 0;
+            st = kz_logsrc_read(src, w->buf + have, w->cap - have, &got);
+            if (st != KZ_OK) {
+                job_error(j,
+                          st == KZ_ERR_CORRUPT ? KZ_SKIP_CORRUPT
+                                               : KZ_SKIP_UNREADABLE,
+                          kz_ctx_errmsg(ctx));
+            }
+            if (first && got) {
+                first = 0;
+                const char *what = NULL;
+                if (kz_looks_binary(w->buf, got, &what)) {
+                    char m[256];
+                    snprintf(m, sizeof m, "%s%s%s", what ? what : "binary",
+                             j->compression ? " inside " : "",
+                             j->compression ? j->compression : "");
+                    job_error(j, KZ_SKIP_BINARY, m);
+                    break;
+                }
+                j->fmt = kz_logfmt_detect(w->buf, got);
+            }
+            have += got;
+            int eof = got == 0 || st != KZ_OK;
+            size_t cut = have;
+            if (!eof) {
+                const char *q = NULL;
+                for (size_t i = have; i > 0 && !q; i--)
+                    if (w->buf[i - 1] == '\n')
+                        q = w->buf + i - 1;
+                if (q)
+                    cut = (size_t)(q - w->buf) + 1;
+                else if (have == w->cap)
+                    cut = safe_cut(w->buf, have);
+                else
+                    cut = 0; /* read more first */
+            }
+            if (cut) {
+                if (scan_block(w, j, w->buf, cut, &line, consumed) != 0) {
+                    oom = 1;
+                    break;
+                }
+                if (eof && w->buf[cut - 1] != '\n')
+                    j->ends_without_nl = 1;
+                memmove(w->buf, w->buf + cut, have - cut);
+                have -= cut;
+                consumed += cut;
+            }
+            if (eof)
+                break;
+        }
+        if (j->size)
+            progress_add(h, j->size);
+        kz_logsrc_close(src);
+        kz_ctx_free(ctx);
+    } else {
+        run_mapped(w, j);
+    }
+    if (!j->stream && j->fd >= 0) {
+        close(j->fd);
+        j->fd = -1;
+    }
+    if (oom)
+        job_error(j, KZ_SKIP_UNREADABLE, "out of memory");
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    kz_hunt *h = w->h;
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        if (h->stop || h->next_job >= h->njobs) {
+            pthread_mutex_unlock(&h->mu);
+            break;
+        }
+        struct job *j = &h->jobs[h->next_job++];
+        pthread_mutex_unlock(&h->mu);
+        if (!j->done)
+            run_job(w, j);
+        pthread_mutex_lock(&h->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    return NULL;
+}
+
+/* ---- delivering ------------------------------------------------------------
+ */
+
+static int deliver(kz_hunt *h, struct job *j, uint64_t line_base,
+                   kz_hunt_stats *st)
+{
+    const char *name = h->in[j->input].path;
+    uint64_t last_line = UINT64_MAX;
+    size_t line_first = 0; /* first hit of the current line */
+    for (size_t k = 0; k < j->nhits; k++) {
+        const struct rhit *r = &j->hits[k];
+        /* The same indicator again in the same field of the same line
+         * ("csrss.exe" three times in a Sysmon Message) is one hit. */
+        if (k && r->line_rel == j->hits[k - 1].line_rel) {
+            int dup = 0;
+            for (size_t q = line_first; q < k && !dup; q++)
+                dup = j->hits[q].entry == r->entry &&
+                      strcmp(j->hits[q].field, r->field) == 0 &&
+                      j->hits[q].obs_type == r->obs_type;
+            if (dup)
+                continue;
+        } else {
+            line_first = k;
+        }
+        kz_log_hit x;
+        memset(&x, 0, sizeof x);
+        if (kz_index_entry_get(h->ix, r->entry, &x.ind) != KZ_OK)
+            continue;
+        x.input = name;
+        x.compression = j->compression;
+        x.format = j->fmt;
+        x.line = line_base + r->line_rel + 1;
+        x.offset = r->line_off;
+        x.column = r->col;
+        x.line_text = r->line;
+        x.line_len = r->line_len;
+        x.obs_type = r->obs_type;
+        x.observed = r->observed;
+        x.observed_len = r->observed_len;
+        x.field = r->field[0] ? r->field : NULL;
+        x.ecs_field = r->ecs;
+        x.dataset = r->dataset[0] ? r->dataset : NULL;
+        x.time = r->time;
+        x.how = r->how;
+        st->hits++;
+        if (x.line != last_line)
+            st->hit_lines++;
+        last_line = x.line;
+        if (h->o.on_hit(h->o.ud, &x) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int cmp_hit(const void *pa, const void *pb)
+{
+    const struct rhit *a = pa, *b = pb;
+    if (a->line_rel != b->line_rel)
+        return a->line_rel < b->line_rel ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+struct verify_job {
+    const kz_index *ix;
+    kz_status st;
+    kz_ctx *ctx;
+    int pad;
+};
+
+static void *verify_main(void *arg)
+{
+    struct verify_job *v = arg;
+    v->st = kz_index_verify(v->ctx, v->ix);
+    return NULL;
+}
+
+kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
+{
+    kz_hunt_stats st;
+    memset(&st, 0, sizeof st);
+    kz_status r = plan(h);
+    if (r != KZ_OK)
+        return r;
+    unsigned nt = h->o.threads;
+    if (!nt) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        nt = c > 0 ? (unsigned)c : 1;
+    }
+    if (nt > 256)
+        nt = 256;
+    if (nt > h->njobs)
+        nt = h->njobs ? (unsigned)h->njobs : 1;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    /* The index's checksums are read on a thread of their own, while the
+     * workers start; hits wait for the answer. */
+    struct verify_job vj = {h->ix, KZ_OK, NULL, 0};
+    pthread_t vtid;
+    int vstarted = 0;
+    if (h->o.verify_index) {
+        if (kz_ctx_new(&vj.ctx) != KZ_OK) {
+            r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+            pthread_cond_destroy(&h->cv);
+            pthread_mutex_destroy(&h->mu);
+            return r;
+        }
+        if (pthread_create(&vtid, NULL, verify_main, &vj) == 0)
+            vstarted = 1;
+        else
+            vj.st = kz_index_verify(vj.ctx, h->ix);
+    }
+    struct worker *ws = kz_calloc(nt, sizeof *ws);
+    pthread_t *tid = kz_calloc(nt, sizeof *tid);
+    unsigned started = 0;
+    if (!ws || !tid) {
+        r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (unsigned i = 0; i < nt; i++) {
+        ws[i].h = h;
+        ws[i].cap = KZH_BUF;
+        ws[i].buf = kz_malloc(KZH_BUF);
+        kz_scanner_init(&ws[i].sc, h->ix, 0);
+        kz_scanner_init(&ws[i].sc_split, h->ix, 1);
+        kz_zeek_hdr_init(&ws[i].zh);
+        if (!ws[i].buf) {
+            r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    for (; started < nt; started++)
+        if (pthread_create(&tid[started], NULL, worker_main, &ws[started]) != 0)
+            break;
+    if (!started) {
+        r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "cannot start a thread");
+        goto out;
+    }
+    {
+        uint64_t line_base = 0;
+        size_t cur_input = (size_t)-1;
+        int abort_ = 0;
+        if (vstarted) {
+            pthread_join(vtid, NULL);
+            vstarted = 0;
+        }
+        if (vj.st != KZ_OK) {
+            r = kz_seterr(h->ctx, vj.st, "%s", kz_ctx_errmsg(vj.ctx));
+            goto out;
+        }
+        for (size_t k = 0; k < h->njobs; k++) {
+            struct job *j = &h->jobs[k];
+            pthread_mutex_lock(&h->mu);
+            while (!j->done) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 100 * 1000 * 1000;
+                if (ts.tv_nsec >= 1000000000) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000;
+                }
+                pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+                if (!j->done && h->o.on_progress) {
+                    pthread_mutex_unlock(&h->mu);
+                    h->o.on_progress(
+                        h->o.ud,
+                        __atomic_load_n(&h->bytes_done, __ATOMIC_RELAXED),
+                        h->bytes_total, 0);
+                    pthread_mutex_lock(&h->mu);
+                }
+            }
+            pthread_mutex_unlock(&h->mu);
+            if (j->input != cur_input) {
+                cur_input = j->input;
+                line_base = 0;
+                if (!j->error || j->nhits || j->bytes)
+                    st.inputs++;
+            }
+            if (!abort_) {
+                if (j->nhits)
+                    qsort(j->hits, j->nhits, sizeof *j->hits, cmp_hit);
+                if (deliver(h, j, line_base, &st) != 0) {
+                    abort_ = 1;
+                    pthread_mutex_lock(&h->mu);
+                    h->stop = 1;
+                    pthread_mutex_unlock(&h->mu);
+                }
+            }
+            line_base += j->newlines;
+            st.bytes += j->bytes;
+            st.lines += j->newlines + (j->ends_without_nl ? 1 : 0);
+            st.long_lines += j->long_lines;
+            st.dropped_hits += j->dropped;
+            st.bad_json += j->bad_json;
+            if (j->error) {
+                kz_skip_reason why = (kz_skip_reason)(j->error - 1);
+                st.skipped[why]++;
+                if (h->o.on_skip && !abort_)
+                    h->o.on_skip(h->o.ud, h->in[j->input].path, why,
+                                 j->errmsg ? j->errmsg : "");
+            }
+            job_clear(j);
+        }
+        if (h->o.on_progress)
+            h->o.on_progress(h->o.ud, h->bytes_total, h->bytes_total, 1);
+        if (abort_)
+            r = KZ_ERR_ABORTED;
+    }
+out:
+    pthread_mutex_lock(&h->mu);
+    if (r != KZ_OK)
+        h->stop = 1;
+    pthread_mutex_unlock(&h->mu);
+    if (vstarted)
+        pthread_join(vtid, NULL);
+    kz_ctx_free(vj.ctx);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (ws)
+        for (unsigned i = 0; i < nt; i++) {
+            kz_free(ws[i].buf);
+            kz_scanner_free(&ws[i].sc);
+            kz_scanner_free(&ws[i].sc_split);
+            kz_zeek_hdr_free(&ws[i].zh);
+        }
+    kz_free(ws);
+    kz_free(tid);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    if (stats)
+        *stats = st;
+    return r;
+}

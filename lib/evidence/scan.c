@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sweep's hot path (scan.h). Sixteen bytes at a time, SSE2 finds the
+ * bytes every candidate token holds -- '.', ':' and '@' -- and the aligned
+ * blocks made only of hex digits (a run of 32 or more hex digits always
+ * covers one); everything else is skipped without a look. Around each such
+ * place the token is grown with a byte-class table and classified:
+ *
+ *   '.'  a host-like run [A-Za-z0-9_.-]: an IPv4 address when it is exactly
+ *        four dotted numbers, else a host name (looked up with every parent
+ *        domain) and a file name;
+ *   ':'  "scheme://": a URL up to the first byte that cannot be in one;
+ *        else a run of hex digits, ':' and '.': an IPv6 address (any
+ *        textual form) or a colon-separated thumbprint;
+ *   '@'  an e-mail address;
+ *   hex  a whole run of 32, 40, 64 or 128 hex digits: a digest.
+ *
+ * Tokens are maximal runs of their class, so `notevil.example` is never
+ * looked up as `evil.example`, and `11.2.3.45` never as `1.2.3.4`.
+ */
+#include <string.h>
+
+#include "core/core_int.h"
+#include "core/simd_int.h"
+#include "evidence/scan.h"
+#include "index/index_int.h"
+#include "kizashi/limits.h"
+
+enum {
+    C_HOST = 1,   /* A-Z a-z 0-9 - _ . */
+    C_HEX = 2,    /* 0-9 A-F a-f */
+    C_DIGIT = 4,  /* 0-9 */
+    C_V6 = 8,     /* hex, ':', '.' */
+    C_LOCAL = 16, /* e-mail local part: A-Za-z0-9 . _ % + - */
+    C_SCHEME = 32,
+    C_URLSTOP = 64, /* ends a URL: controls, space, quotes, <>\^`{|} DEL */
+    C_ALPHA = 128
+};
+
+static uint8_t cls[256];
+static int cls_ready;
+
+static void cls_init(void)
+{
+    for (int c = 0; c < 256; c++) {
+        uint8_t v = 0;
+        int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        int digit = c >= '0' && c <= '9';
+        int hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (alpha || digit || c == '-' || c == '_' || c == '.')
+            v |= C_HOST;
+        if (hex)
+            v |= C_HEX;
+        if (digit)
+            v |= C_DIGIT;
+        if (hex || c == ':' || c == '.')
+            v |= C_V6;
+        if (alpha || digit || c == '.' || c == '_' || c == '%' || c == '+' ||
+            c == '-')
+            v |= C_LOCAL;
+        if (alpha || digit || c == '+' || c == '.' || c == '-')
+            v |= C_SCHEME;
+        if (c <= 0x20 || c == '"' || c == '\'' || c == '<' || c == '>' ||
+            c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' ||
+            c == '}' || c == 0x7f)
+            v |= C_URLSTOP;
+        if (alpha)
+            v |= C_ALPHA;
+        cls[c] = v;
+    }
+    cls_ready = 1;
+}
+
+#define CL(c) cls[(unsigned char)(c)]
+
+void kz_scanner_init(struct kz_scanner *s, const kz_index *ix, int split_urls)
+{
+    memset(s, 0, sizeof *s);
+    if (!cls_ready)
+        cls_init();
+    s->ix = ix;
+    kz_typeset t = kz_index_lookup_types(ix);
+    if (KZ_TYPESET_HAS(t, KZ_T_IPV4))
+        s->want |= 1u << KZ_T_IPV4;
+    if (KZ_TYPESET_HAS(t, KZ_T_DOMAIN))
+        s->want |= 1u << KZ_T_DOMAIN;
+    if (KZ_TYPESET_HAS(t, KZ_T_URL)) {
+        s->want |= 1u << KZ_T_URL;
+        if (split_urls)
+            s->want |= 1u << KZ_T_STRING; /* (marks "URL hosts wanted") */
+    }
+    if (KZ_TYPESET_HAS(t, KZ_T_EMAIL))
+        s->want |= 1u << KZ_T_EMAIL;
+    if (KZ_TYPESET_HAS(t, KZ_T_MD5))
+        s->want |= 1u << KZ_T_MD5;
+    if (KZ_TYPESET_HAS(t, KZ_T_FILENAME))
+        s->want |= 1u << KZ_T_FILENAME;
+}
+
+void kz_scanner_free(struct kz_scanner *s)
+{
+    kz_free(s->hits);
+    s->hits = NULL;
+    s->nhits = s->cap = 0;
+}
+
+void kz_scanner_reset(struct kz_scanner *s)
+{
+    s->nhits = 0;
+    s->dropped = 0;
+    s->newlines = 0;
+    s->url_end = 0;
+    s->hex_end = 0;
+    s->qhead = s->qn = 0;
+}
+
+#define WANT(s, t) (((s)->want >> (t)) & 1u)
+
+static void push(struct kz_scanner *s, uint32_t entry, kz_match_kind how)
+{
+    if (s->nhits >= KZ_MAX_HITS_PER_CHUNK) {
+        s->dropped++;
+        return;
+    }
+    if (s->nhits == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        struct kz_scan_hit *nh = kz_realloc(s->hits, ncap * sizeof *nh);
+        if (!nh) {
+            s->oom = 1;
+            s->dropped++;
+            return;
+        }
+        s->hits = nh;
+        s->cap = ncap;
+    }
+    struct kz_scan_hit *h = &s->hits[s->nhits++];
+    h->pos = s->tpos;
+    h->len = s->tlen;
+    h->entry = entry;
+    h->how = (uint8_t)how;
+    h->type = s->ttype;
+}
+
+static void on_hit(void *ud, uint32_t entry, kz_match_kind how)
+{
+    push(ud, entry, how);
+}
+
+/* Tests and probes a queued lookup. */
+static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
+{
+    if (!kzi_bloom_test(s->ix, p->kind, p->h))
+        return;
+    /* The hit is the queued token's; the token being scanned stays. */
+    uint64_t tpos = s->tpos;
+    uint32_t tlen = s->tlen;
+    uint8_t ttype = s->ttype;
+    s->tpos = p->tpos;
+    s->tlen = p->tlen;
+    s->ttype = p->ttype;
+    if (p->kind == KZI_K_URLHOST)
+        push(s, KZ_SCAN_URLHOST, KZ_MATCH_URL_HOST);
+    else
+        kzi_probe_table(s->ix, p->h, p->key, p->klen, p->fold, on_hit, s,
+                        (kz_match_kind)p->how);
+    s->tpos = tpos;
+    s->tlen = tlen;
+    s->ttype = ttype;
+}
+
+static void drain(struct kz_scanner *s)
+{
+    while (s->qn) {
+        run_pending(s, &s->q[s->qhead]);
+        s->qhead = (s->qhead + 1) % KZ_SCAN_QUEUE;
+        s->qn--;
+    }
+}
+
+/* Queues a lookup of key (n bytes; copied when copy is nonzero, else it
+ * must stay valid until the scan ends) for the token set last. */
+static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
+                    const void *key, size_t n, int copy, int fold,
+                    kz_match_kind how)
+{
+    if (!s->ix->bloom[kind])
+        return;
+    if (s->qn == KZ_SCAN_QUEUE) {
+        run_pending(s, &s->q[s->qhead]);
+        s->qhead = (s->qhead + 1) % KZ_SCAN_QUEUE;
+        s->qn--;
+    }
+    kzi_prefetch(s->ix, kind, h);
+    struct kz_scan_pending *p = &s->q[(s->qhead + s->qn) % KZ_SCAN_QUEUE];
+    s->qn++;
+    p->h = h;
+    p->tpos = s->tpos;
+    p->tlen = s->tlen;
+    p->ttype = s->ttype;
+    p->kind = (uint8_t)kind;
+    p->fold = (uint8_t)fold;
+    p->how = (uint8_t)how;
+    p->klen = (uint16_t)n;
+    if (copy && n <= sizeof p->kb) {
+        memcpy(p->kb, key, n);
+        p->key = p->kb;
+    } else {
+        p->key = key;
+    }
+}
+
+/* A host name: every parent domain (and the name itself) queued for the
+ * domain table, and the name for the URL hosts' filter. */
+static void lookup_host(struct kz_scanner *s, const char *host, size_t n,
+                        int domains, int urlhosts)
+{
+    const kz_index *ix = s->ix;
+    if (!n || n > KZ_MAX_DOMAIN)
+        return;
+    uint64_t st = KZI_HOST_SEED;
+    size_t e = n;
+    int labels = 0;
+    for (;;) {
+        size_t b = e;
+        while (b > 0 && host[b - 1] != '.')
+            b--;
+        st = kzi_suffix_step(st, kzi_label_hash(host + b, e - b));
+        labels++;
+        size_t sl = n - b;
+        if (labels == 1) {
+            if (!kzi_tld_hash_known(ix, kzi_host_final(st, KZI_K_NONE, sl)))
+                return;
+        } else if (domains) {
+            enqueue(s, KZI_K_DOMAIN, kzi_host_final(st, KZI_K_DOMAIN, sl),
+                    host + b, sl, 0, 1,
+                    b == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
+        }
+        if (b == 0)
+            break;
+        e = b - 1;
+    }
+    if (urlhosts)
+        enqueue(s, KZI_K_URLHOST, kzi_host_final(st, KZI_K_URLHOST, n), NULL, 0,
+                0, 0, KZ_MATCH_URL_HOST);
+}
+
+static void lookup_ip(struct kz_scanner *s, const uint8_t addr[16])
+{
+    enqueue(s, KZI_K_IP, kzi_hash(KZI_K_IP, addr, 16), addr, 16, 1, 0,
+            KZ_MATCH_EXACT);
+    kzi_lookup_cidr(s->ix, addr, on_hit, s);
+}
+
+static void lookup_digest(struct kz_scanner *s, const uint8_t *d, size_t n)
+{
+    enqueue(s, KZI_K_DIGEST, kzi_hash(KZI_K_DIGEST, d, n), d, n, 1, 0,
+            KZ_MATCH_EXACT);
+}
+
+static void token(struct kz_scanner *s, uint64_t pos, size_t len, kz_type t)
+{
+    s->tpos = pos;
+    s->tlen = (uint32_t)len;
+    s->ttype = (uint8_t)t;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c <= '9')
+        return c - '0';
+    return (c | 0x20) - 'a' + 10;
+}
+
+static kz_type digest_type(size_t bytes)
+{
+    switch (bytes) {
+    case 16:
+        return KZ_T_MD5;
+    case 20:
+        return KZ_T_SHA1;
+    case 32:
+        return KZ_T_SHA256;
+    default:
+        return KZ_T_SHA512;
+    }
+}
+
+/* A run of hex digits [a, b). */
+static void do_hex(struct kz_scanner *s, const char *buf, size_t a, size_t b,
+                   uint64_t base)
+{
+    size_t n = b - a;
+    s->hex_end = base + b;
+    if (n != 32 && n != 40 && n != 64 && n != 128)
+        return;
+    uint8_t d[64];
+    for (size_t i = 0; i < n / 2; i++)
+        d[i] = (uint8_t)(hexval((unsigned char)buf[a + 2 * i]) << 4 |
+                         hexval((unsigned char)buf[a + 2 * i + 1]));
+    token(s, base + a, n, digest_type(n / 2));
+    lookup_digest(s, d, n / 2);
+}
+
+/* A run of hex digits, ':' and '.' [a, b) holding at least two colons. */
+static void do_v6(struct kz_scanner *s, const char *buf, size_t a, size_t b,
+                  uint64_t base)
+{
+    /* A thumbprint: hex pairs separated by colons. */
+    size_t n = b - a;
+    if (WANT(s, KZ_T_MD5) && (n + 1) % 3 == 0) {
+        size_t g = (n + 1) / 3;
+        if (g == 16 || g == 20 || g == 32 || g == 64) {
+            uint8_t d[64];
+            size_t i = 0;
+            for (; i < g; i++) {
+                const char *q = buf + a + 3 * i;
+                if (!(CL(q[0]) & C_HEX) || !(CL(q[1]) & C_HEX) ||
+                    (i + 1 < g && q[2] != ':'))
+                    break;
+                d[i] = (uint8_t)(hexval((unsigned char)q[0]) << 4 |
+                                 hexval((unsigned char)q[1]));
+            }
+            if (i == g) {
+                token(s, base + a, n, digest_type(g));
+                lookup_digest(s, d, g);
+                return;
+            }
+        }
+    }
+    if (!WANT(s, KZ_T_IPV4))
+        return;
+    /* Trim a colon that is not part of "::" at either end. */
+    if (n >= 2 && buf[a] == ':' && buf[a + 1] != ':')
+        a++;
+    if (b - a >= 2 && buf[b - 1] == ':' && buf[b - 2] != ':')
+        b--;
+    /* A trailing dot ends a sentence, not an address. */
+    while (b > a && buf[b - 1] == '.')
+        b--;
+    n = b - a;
+    if (n < 2 || n > 45)
+        return;
+    unsigned colons = 0, dbl = 0;
+    for (size_t i = a; i < b; i++)
+        if (buf[i] == ':') {
+            colons++;
+            if (i + 1 < b && buf[i + 1] == ':')
+                dbl = 1;
+        }
+    if (colons < 2 || colons > 7 || (!dbl && colons != 7 && colons != 6))
+        return;
+    uint8_t addr[16];
+    int fam;
+    if (kz_norm_ip(buf + a, n, addr, &fam, NULL) != KZ_OK)
+        return;
+    token(s, base + a, n, fam == 4 ? KZ_T_IPV4 : KZ_T_IPV6);
+    lookup_ip(s, addr);
+}
+
+/* Dotted-quad check and parse of [a, b), digits and dots only. */
+static int parse_v4(const char *p, size_t n, uint8_t addr[16])
+{
+    unsigned part = 0, val = 0, digits = 0;
+    memset(addr, 0, 10);
+    addr[10] = addr[11] = 0xff;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '.') {
+            if (!digits || part == 3)
+                return 0;
+            addr[12 + part++] = (uint8_t)val;
+            val = digits = 0;
+            continue;
+        }
+        if (++digits > 3)
+            return 0;
+        val = val * 10 + (unsigned)(c - '0');
+        if (val > 255)
+            return 0;
+    }
+    if (part != 3 || !digits)
+        return 0;
+    addr[15] = (uint8_t)val;
+    return 1;
+}
+
+/* 1 when the name ends in the extension of some file-name indicator. */
+static int file_ext_known(struct kz_scanner *s, const char *p, size_t n)
+{
+    size_t x = n;
+    while (x > 0 && p[x - 1] != '.')
+        x--;
+    return kzi_tld_hash_known(s->ix,
+                              kzi_host_hash(KZI_K_FILENAME, p + x, n - x));
+}
+
+/* 1 when buf[a..b) holds only digits and dots (16 bytes at a time where
+ * the buffer has them). */
+static int only_digits_dots(const char *buf, size_t n, size_t a, size_t b)
+{
+#if KZ_HAVE_V16
+    while (a + 16 <= n && a < b) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + a));
+        __m128i ok = _mm_or_si128(
+            _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                          _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        unsigned bad = ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFFu;
+        size_t len = b - a < 16 ? b - a : 16;
+        if (bad & ((1u << len) - 1))
+            return 0;
+        a += len;
+    }
+#endif
+    for (; a < b; a++)
+        if (!(CL(buf[a]) & C_DIGIT) && buf[a] != '.')
+            return 0;
+    return 1;
+}
+
+/* A host-like run [a, b). */
+static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
+                    size_t b, uint64_t base)
+{
+    /* A digest inside a longer run ("0123...cdef.exe", "x_<sha256>"):
+     * runs of hex digits bounded by other bytes. */
+    if (WANT(s, KZ_T_MD5) && b - a > 32) {
+        for (size_t i = a; i < b;) {
+            if (!(CL(buf[i]) & C_HEX)) {
+                i++;
+                continue;
+            }
+            size_t e = i;
+            while (e < b && (CL(buf[e]) & C_HEX))
+                e++;
+            if (e - i >= 32 && base + e > s->hex_end)
+                do_hex(s, buf, i, e, base);
+            i = e;
+        }
+    }
+    if (only_digits_dots(buf, n, a, b)) {
+        /* "1.2.3.4" or "1.2.3.4." (end of a sentence); a leading dot means
+         * a longer dotted run (".1.3.6.1.2.3.4.0"). */
+        size_t e = b;
+        if (e > a && buf[e - 1] == '.')
+            e--;
+        uint8_t addr[16];
+        if (buf[a] != '.' && WANT(s, KZ_T_IPV4) &&
+            parse_v4(buf + a, e - a, addr)) {
+            token(s, base + a, e - a, KZ_T_IPV4);
+            lookup_ip(s, addr);
+        }
+        /* an address as the host of a URL split over fields */
+        if (buf[a] != '.' && WANT(s, KZ_T_STRING)) {
+            token(s, base + a, e - a, KZ_T_IPV4);
+            lookup_host(s, buf + a, e - a, 0, 1);
+        }
+        return;
+    }
+    while (a < b && buf[a] == '.')
+        a++;
+    while (b > a && buf[b - 1] == '.')
+        b--;
+    if (b - a < 3)
+        return;
+    if (WANT(s, KZ_T_DOMAIN) || WANT(s, KZ_T_STRING)) {
+        token(s, base + a, b - a, KZ_T_DOMAIN);
+        lookup_host(s, buf + a, b - a, WANT(s, KZ_T_DOMAIN),
+                    WANT(s, KZ_T_STRING));
+    }
+    /* File names count as a Windows path's last component or as a whole
+     * word or value -- not inside URLs and URI paths, where a name like
+     * "payload.ps1" is a page, not a file on a host. */
+    if (WANT(s, KZ_T_FILENAME) && base + a >= s->url_end &&
+        (a == 0 || buf[a - 1] != '/') && file_ext_known(s, buf + a, b - a)) {
+        token(s, base + a, b - a, KZ_T_FILENAME);
+        kz_index_lookup_filename(s->ix, buf + a, b - a, on_hit, s);
+    }
+}
+
+/* "scheme://..." with the colon at pos; returns where scanning goes on. */
+static size_t do_url(struct kz_scanner *s, const char *buf, size_t n,
+                     size_t pos, uint64_t base, int escaped)
+{
+    size_t a = pos;
+    while (a > 0 && (CL(buf[a - 1]) & C_SCHEME))
+        a--;
+    while (a < pos && !(CL(buf[a]) & C_ALPHA))
+        a++;
+    size_t skip = escaped ? 5 : 3; /* "://" or ":\/\/" */
+    if (a == pos)
+        return pos + 1;
+    size_t e = pos + skip;
+    while (e < n &&
+           (!(CL(buf[e]) & C_URLSTOP) ||
+            (escaped && buf[e] == '\\' && e + 1 < n && buf[e + 1] == '/')))
+        e += (escaped && buf[e] == '\\') ? 2 : 1;
+    if (e > n)
+        e = n;
+    /* Punctuation that ends a sentence or a list is not part of a URL;
+     * a ')' is, when the URL opened one ("..._(disambiguation)"). */
+    while (e > pos + skip) {
+        char c = buf[e - 1];
+        if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' ||
+            c == '?')
+            e--;
+        else if (c == ')' && !memchr(buf + a, '(', e - a))
+            e--;
+        else
+            break;
+    }
+    if (e - a > KZ_MAX_URL)
+        return pos + skip;
+    /* The URL as a log wrote it, with "\/" (JSON escaping) undone. */
+    char url[KZ_MAX_URL + 1];
+    size_t un = 0;
+    for (size_t i = a; i < e; i++) {
+        if (escaped && buf[i] == '\\' && i + 1 < e && buf[i + 1] == '/')
+            i++;
+        url[un++] = buf[i];
+    }
+    /* The host: after "//" and any user-info, up to the port or path. */
+    const char *sep = memchr(url, ':', un);
+    size_t h = sep ? (size_t)(sep - url) + 3 : un, he = h;
+    if (h > un)
+        h = he = un;
+    while (he < un && url[he] != '/' && url[he] != '?' && url[he] != '#')
+        he++;
+    for (size_t i = h; i < he; i++)
+        if (url[i] == '@')
+            h = i + 1;
+    size_t hp = h;
+    if (hp < he && url[hp] == '[') {
+        while (hp < he && url[hp] != ']')
+            hp++;
+        h++;
+    } else {
+        while (hp < he && url[hp] != ':')
+            hp++;
+    }
+    s->url_end = base + e;
+    if (hp > h && kz_index_is_url_host(s->ix, url + h, hp - h)) {
+        char canon[KZ_MAX_URL + 1];
+        size_t cn;
+        if (kz_norm_url(url, un, canon, sizeof canon, &cn) == KZ_OK) {
+            token(s, base + a, e - a, KZ_T_URL);
+            kz_index_lookup_url(s->ix, canon, cn, on_hit, s);
+        }
+    }
+    return pos + skip;
+}
+
+/* The end of the run of host bytes [A-Za-z0-9_.-] starting at i (16
+ * bytes at a time where 16 bytes are left), and its start before i. */
+#if KZ_HAVE_V16
+static inline unsigned host_mask16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    __m128i punct =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(alpha, digit), punct));
+}
+#endif
+
+static inline size_t host_end(const char *buf, size_t n, size_t i)
+{
+#if KZ_HAVE_V16
+    while (i + 16 <= n) {
+        unsigned m = ~host_mask16(buf + i) & 0xFFFFu;
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < n && (CL(buf[i]) & C_HOST))
+        i++;
+    return i;
+}
+
+static inline size_t host_start(const char *buf, size_t i)
+{
+#if KZ_HAVE_V16
+    while (i >= 16) {
+        unsigned m = ~host_mask16(buf + i - 16) & 0xFFFFu;
+        if (m)
+            return i - 16 + (size_t)(32 - __builtin_clz(m));
+        i -= 16;
+    }
+#endif
+    while (i > 0 && (CL(buf[i - 1]) & C_HOST))
+        i--;
+    return i;
+}
+
+/* Handles the candidate around byte pos (one of ". : @"); returns the
+ * position before which no further candidate is looked at. */
+static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
+                      size_t pos, uint64_t base)
+{
+    char c = buf[pos];
+    if (c == '.') {
+        size_t a = host_start(buf, pos), b = host_end(buf, n, pos + 1);
+        /* Digits and dots after a colon: the IPv4 tail of an IPv6
+         * address ("::ffff:192.0.2.1", "64:ff9b::198.51.100.7"). */
+        if (a > 0 && buf[a - 1] == ':') {
+            size_t va = a, vb = b;
+            while (va > 0 && (CL(buf[va - 1]) & C_V6))
+                va--;
+            while (vb < n && (CL(buf[vb]) & C_V6))
+                vb++;
+            unsigned colons = 0;
+            for (size_t i = va; i < vb; i++)
+                colons += buf[i] == ':';
+            if (colons >= 2) {
+                do_v6(s, buf, va, vb, base);
+                return vb;
+            }
+        }
+        do_host(s, buf, n, a, b, base);
+        return b;
+    }
+    if (c == ':') {
+        if (pos + 2 < n && buf[pos + 1] == '/' && buf[pos + 2] == '/') {
+            if (WANT(s, KZ_T_URL))
+                return do_url(s, buf, n, pos, base, 0);
+            return pos + 3;
+        }
+        /* "http:\/\/": a URL in JSON written by an encoder that escapes
+         * slashes */
+        if (pos + 4 < n && buf[pos + 1] == '\\' && buf[pos + 2] == '/' &&
+            buf[pos + 3] == '\\' && buf[pos + 4] == '/') {
+            if (WANT(s, KZ_T_URL))
+                return do_url(s, buf, n, pos, base, 1);
+            return pos + 5;
+        }
+        size_t a = pos, b = pos + 1;
+        while (a > 0 && (CL(buf[a - 1]) & C_V6))
+            a--;
+        while (b < n && (CL(buf[b]) & C_V6))
+            b++;
+        if (b - a < 3)
+            return pos + 1;
+        unsigned colons = 0;
+        for (size_t i = a; i < b && colons < 2; i++)
+            colons += buf[i] == ':';
+        if (colons < 2) {
+            /* "1.2.3.4:443": the host part has been looked at already;
+             * go on after the colon. */
+            return pos + 1;
+        }
+        do_v6(s, buf, a, b, base);
+        return b;
+    }
+    /* '@' */
+    if (WANT(s, KZ_T_EMAIL)) {
+        size_t a = pos, b = pos + 1;
+        while (a > 0 && (CL(buf[a - 1]) & C_LOCAL))
+            a--;
+        while (b < n && (CL(buf[b]) & C_HOST))
+            b++;
+        while (b > pos + 1 && buf[b - 1] == '.')
+            b--;
+        if (a < pos && b > pos + 3 && b - a <= KZ_MAX_EMAIL) {
+            token(s, base + a, b - a, KZ_T_EMAIL);
+            kz_index_lookup_email(s->ix, buf + a, b - a, on_hit, s);
+        }
+    }
+    return pos + 1;
+}
+
+/* A block of 16 hex digits at i: the run around it. */
+static size_t hex_run(struct kz_scanner *s, const char *buf, size_t n, size_t i,
+                      uint64_t base)
+{
+    size_t a = i, b = i + 16;
+    while (a > 0 && (CL(buf[a - 1]) & C_HEX))
+        a--;
+    while (b < n && (CL(buf[b]) & C_HEX))
+        b++;
+    if (WANT(s, KZ_T_MD5))
+        do_hex(s, buf, a, b, base);
+    return b;
+}
+
+static int is_trigger(char c)
+{
+    return c == '.' || c == ':' || c == '@';
+}
+
+void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
+{
+    size_t next = 0, i = 0;
+    uint64_t nl = 0;
+    int hexes = WANT(s, KZ_T_MD5);
+#if KZ_HAVE_V16
+    const __m128i vdot = _mm_set1_epi8('.'), vcol = _mm_set1_epi8(':'),
+                  vat = _mm_set1_epi8('@'), vnl = _mm_set1_epi8('\n');
+    const __m128i v0 = _mm_set1_epi8('0' - 1), v9 = _mm_set1_epi8('9' + 1);
+    const __m128i va = _mm_set1_epi8('a' - 1), vf = _mm_set1_epi8('f' + 1);
+    const __m128i v20 = _mm_set1_epi8(0x20);
+    /* Newlines are counted in byte lanes (each compare gives -1 where
+     * true), summed every 255 blocks before a lane can overflow. */
+    __m128i nlacc = _mm_setzero_si128();
+    const __m128i vquo = _mm_set1_epi8('"');
+    unsigned qcarry = 0;
+    unsigned nlblocks = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, vdot), _mm_cmpeq_epi8(v, vat)));
+        /* A colon right after a quote separates a JSON key from its value
+         * ("k":"v"); an IPv6 address or thumbprint that starts there
+         * ("::1") has a second colon that is looked at. */
+        unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vquo));
+        unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vcol));
+        m |= col & ~((q << 1) | qcarry);
+        qcarry = q >> 15;
+        nlacc = _mm_sub_epi8(nlacc, _mm_cmpeq_epi8(v, vnl));
+        if (++nlblocks == 255) {
+            __m128i sum = _mm_sad_epu8(nlacc, _mm_setzero_si128());
+            nl += (uint64_t)_mm_cvtsi128_si32(sum) +
+                  (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+            nlacc = _mm_setzero_si128();
+            nlblocks = 0;
+        }
+        if (hexes && i >= next) {
+            __m128i lo = _mm_or_si128(v, v20);
+            __m128i dig =
+                _mm_and_si128(_mm_cmpgt_epi8(v, v0), _mm_cmplt_epi8(v, v9));
+            __m128i let =
+                _mm_and_si128(_mm_cmpgt_epi8(lo, va), _mm_cmplt_epi8(lo, vf));
+            if (_mm_movemask_epi8(_mm_or_si128(dig, let)) == 0xFFFF) {
+                next = hex_run(s, buf, n, i, base);
+                continue;
+            }
+        }
+        while (m) {
+            size_t pos = i + (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            if (pos < next)
+                continue;
+            next = trigger(s, buf, n, pos, base);
+        }
+    }
+    {
+        __m128i sum = _mm_sad_epu8(nlacc, _mm_setzero_si128());
+        nl += (uint64_t)_mm_cvtsi128_si32(sum) +
+              (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+    }
+#endif
+    /* The tail (and everything without SSE2), a byte at a time; hex runs
+     * are found from their first digit here. */
+    for (; i < n; i++) {
+        char c = buf[i];
+        if (c == '\n')
+            nl++;
+        if (i < next)
+            continue;
+        if (is_trigger(c)) {
+            next = trigger(s, buf, n, i, base);
+        } else if (hexes && (CL(c) & C_HEX) &&
+                   (i == 0 || !(CL(buf[i - 1]) & C_HEX))) {
+            size_t b = i;
+            while (b < n && (CL(buf[b]) & C_HEX))
+                b++;
+            if (b - i >= 32)
+                do_hex(s, buf, i, b, base);
+            next = b;
+        }
+    }
+    drain(s);
+    s->newlines += nl;
+    /* Queued lookups answer late: put the hits back in byte order (a
+     * stable insertion sort: they are nearly in order already). */
+    for (size_t k = 1; k < s->nhits; k++) {
+        struct kz_scan_hit x = s->hits[k];
+        size_t j = k;
+        while (j > 0 && s->hits[j - 1].pos > x.pos) {
+            s->hits[j] = s->hits[j - 1];
+            j--;
+        }
+        s->hits[j] = x;
+    }
+}

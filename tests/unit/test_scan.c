@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the sweep's tokenizer (lib/evidence/scan.c): what it finds
+ * in a line and what it must not find (the near-misses a substring matcher
+ * reports), every place a token can start or end (buffer edges, 16-byte
+ * block edges), and its line count against a byte-by-byte count.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "evidence/scan.h"
+#include "kizashi/kizashi.h"
+
+static char dir[] = "/tmp/kz-test-scan-XXXXXX";
+static kz_index *ix;
+
+static void add(kz_index_builder *b, kz_type t, const char *v)
+{
+    assert_int_equal(kz_index_builder_add(b, t, v, strlen(v), NULL), KZ_OK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(dir))
+        return -1;
+    kz_index_builder *b = NULL;
+    if (kz_index_builder_new(NULL, &b) != KZ_OK)
+        return -1;
+    add(b, KZ_T_IPV4, "1.2.3.4");
+    add(b, KZ_T_IPV4, "192.0.2.1");
+    add(b, KZ_T_IPV6, "2001:db8::1");
+    add(b, KZ_T_IPV6, "64:ff9b::c633:6407"); /* 64:ff9b::198.51.100.7 */
+    add(b, KZ_T_CIDR, "10.0.0.0/8");
+    add(b, KZ_T_DOMAIN, "evil.example");
+    add(b, KZ_T_URL, "http://evil.example/x/payload.exe");
+    add(b, KZ_T_URL, "http://198.51.100.9:8080/gate.php");
+    add(b, KZ_T_EMAIL, "bad@evil.example");
+    add(b, KZ_T_MD5, "2897721785645ad5b2a8fb524ed650c0");
+    add(b, KZ_T_SHA1, "d836fa75f0682b4c393418231aefca97169d551e");
+    add(b, KZ_T_SHA256,
+        "956ecb4afa437eafe56f958b34b6a78303ad626baee004715dc6634b7546bf85");
+    add(b, KZ_T_FILENAME, "netfilter.sys");
+    char p[256];
+    snprintf(p, sizeof p, "%s/t.kzi", dir);
+    if (kz_index_write(b, NULL, p) != KZ_OK)
+        return -1;
+    kz_index_builder_free(b);
+    return kz_index_open(NULL, p, &ix) == KZ_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    kz_index_close(ix);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The hits of scanning s as "type=observed" joined by spaces (URL-host
+ * marks as "urlhost=..."). */
+static const char *scan(const char *s, int split)
+{
+    static char out[4096];
+    struct kz_scanner sc;
+    kz_scanner_init(&sc, ix, split);
+    size_t n = strlen(s);
+    /* scan from a heap copy of exactly n bytes, so ASan sees any read
+     * past the end */
+    char *copy = malloc(n ? n : 1);
+    memcpy(copy, s, n);
+    kz_scan(&sc, copy, n, 0);
+    out[0] = 0;
+    for (size_t i = 0; i < sc.nhits; i++) {
+        const struct kz_scan_hit *h = &sc.hits[i];
+        size_t o = strlen(out);
+        snprintf(out + o, sizeof out - o, "%s%s=%.*s", o ? " " : "",
+                 h->entry == KZ_SCAN_URLHOST ? "urlhost"
+                                             : kz_type_name((kz_type)h->type),
+                 (int)h->len, copy + h->pos);
+    }
+    free(copy);
+    kz_scanner_free(&sc);
+    return out;
+}
+
+static void test_scan__ipv4(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("src=1.2.3.4 dst", 0), "ipv4=1.2.3.4");
+    assert_string_equal(scan("1.2.3.4", 0), "ipv4=1.2.3.4");
+    assert_string_equal(scan("\"1.2.3.4:443\"", 0), "ipv4=1.2.3.4");
+    assert_string_equal(scan("at 1.2.3.4.", 0), "ipv4=1.2.3.4");
+    assert_string_equal(scan("[1.2.3.4]:25", 0), "ipv4=1.2.3.4");
+    /* near-misses */
+    assert_string_equal(scan("11.2.3.4 1.2.3.45 1.2.3.44", 0), "");
+    assert_string_equal(scan("oid .1.3.6.1.4.1.1.2.3.4.0", 0), "");
+    assert_string_equal(scan("1.2.3.4.5", 0), "");
+    assert_string_equal(scan("v1.2.3.4", 0), "");
+    /* CIDR containment */
+    assert_string_equal(scan("from 10.200.3.4 port", 0), "ipv4=10.200.3.4");
+}
+
+static void test_scan__ipv6(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("\"2001:db8::1\"", 0), "ipv6=2001:db8::1");
+    assert_string_equal(scan("2001:0DB8:0000:0000:0000:0000:0000:0001 x", 0),
+                        "ipv6=2001:0DB8:0000:0000:0000:0000:0000:0001");
+    assert_string_equal(scan("[2001:db8::1]:443", 0), "ipv6=2001:db8::1");
+    assert_string_equal(scan("64:ff9b::198.51.100.7", 0),
+                        "ipv6=64:ff9b::198.51.100.7");
+    /* the mapped form of an IPv4 indicator */
+    assert_string_equal(scan("::ffff:1.2.3.4", 0), "ipv4=::ffff:1.2.3.4");
+    assert_string_equal(scan("2001:db8::1:5 2001:db8::10", 0), "");
+    /* times and MAC addresses are not addresses */
+    assert_string_equal(scan("Nov 14 00:00:01 MAC=52:54:00:12:34:56", 0), "");
+}
+
+static void test_scan__hosts(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("query: evil.example IN A", 0),
+                        "domain=evil.example");
+    assert_string_equal(scan("{\"q\":\"A.B.EVIL.example.\"}", 0),
+                        "domain=A.B.EVIL.example");
+    assert_string_equal(scan("notevil.example not-evil.example "
+                             "evil.example.au evil.example-x.net",
+                             0),
+                        "");
+    assert_string_equal(scan("https://a.evil.example/other", 0),
+                        "domain=a.evil.example");
+    assert_string_equal(scan("mail from x@a.evil.example", 0),
+                        "domain=a.evil.example");
+    /* JSON keys with dots are not looked up as hosts, and do not hide
+     * what follows */
+    assert_string_equal(scan("{\"id.orig_h\":\"192.0.2.1\"}", 0),
+                        "ipv4=192.0.2.1");
+}
+
+static void test_scan__urls(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("GET http://evil.example/x/payload.exe - ", 0),
+                        "url=http://evil.example/x/payload.exe "
+                        "domain=evil.example");
+    assert_string_equal(scan("\"HTTP://Evil.Example:80/x/payload.exe\"", 0),
+                        "url=HTTP://Evil.Example:80/x/payload.exe "
+                        "domain=Evil.Example");
+    /* a longer URL is not the indicator */
+    assert_string_equal(scan("http://evil.example/x/payload.exe/1", 0),
+                        "domain=evil.example");
+    assert_string_equal(scan("http://198.51.100.9:8080/gate.php?x=1", 0), "");
+    /* hosts of URL indicators are marked in split-URL logs */
+    assert_string_equal(scan("{\"host\":\"198.51.100.9:8080\",\"uri\":\"/"
+                             "gate.php\"}",
+                             1),
+                        "urlhost=198.51.100.9");
+    assert_string_equal(scan("{\"hostname\":\"evil.example\"}", 1),
+                        "domain=evil.example urlhost=evil.example");
+    /* sentence punctuation after a URL, and JSON-escaped slashes */
+    assert_string_equal(scan("see http://evil.example/x/payload.exe, then", 0),
+                        "url=http://evil.example/x/payload.exe "
+                        "domain=evil.example");
+    assert_string_equal(scan("(http://evil.example/x/payload.exe).", 0),
+                        "url=http://evil.example/x/payload.exe "
+                        "domain=evil.example");
+    assert_string_equal(
+        scan("{\"u\":\"http:\\/\\/evil.example\\/x\\/payload.exe\"}", 0),
+        "url=http:\\/\\/evil.example\\/x\\/payload.exe "
+        "domain=evil.example");
+    /* a file name inside a URL is a page, not a file */
+    assert_string_equal(scan("http://x.example/netfilter.sys", 0), "");
+    assert_string_equal(scan("\"/a/netfilter.sys\"", 0), "");
+}
+
+static void test_scan__digests(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("MD5=2897721785645AD5B2A8FB524ED650C0,", 0),
+                        "md5=2897721785645AD5B2A8FB524ED650C0");
+    assert_string_equal(
+        scan("\"fingerprint\":\"d8:36:fa:75:f0:68:2b:4c:39:34:18:23:1a:ef:"
+             "ca:97:16:9d:55:1e\"",
+             0),
+        "sha1=d8:36:fa:75:f0:68:2b:4c:39:34:18:23:1a:ef:ca:97:16:9d:55:1e");
+    assert_string_equal(
+        scan("C:\\Temp\\956ecb4afa437eafe56f958b34b6a78303ad626baee004715dc6634"
+             "b7546bf85.dll",
+             0),
+        "sha256=956ecb4afa437eafe56f958b34b6a78303ad626baee004715dc6634b754"
+        "6bf85");
+    /* one digit more, one digit changed */
+    assert_string_equal(scan("2897721785645ad5b2a8fb524ed650c01 "
+                             "2897721785645ad5b2a8fb524ed650c1",
+                             0),
+                        "");
+}
+
+static void test_scan__email_filename(void **state)
+{
+    (void)state;
+    assert_string_equal(scan("from=<BAD@evil.example>", 0),
+                        "email=BAD@evil.example domain=evil.example");
+    assert_string_equal(scan("from=<xbad@evil.example>", 0),
+                        "domain=evil.example");
+    assert_string_equal(scan("ImageLoaded: C:\\Windows\\System32\\drivers\\"
+                             "NetFilter.sys",
+                             0),
+                        "filename=NetFilter.sys");
+}
+
+/* Every position relative to the 16-byte blocks, and the buffer's edges. */
+static void test_scan__positions(void **state)
+{
+    (void)state;
+    for (int pad = 0; pad < 40; pad++) {
+        char line[256];
+        memset(line, ' ', (size_t)pad);
+        snprintf(line + pad, sizeof line - (size_t)pad, "%s",
+                 "2897721785645ad5b2a8fb524ed650c0");
+        assert_string_equal(scan(line, 0),
+                            "md5=2897721785645ad5b2a8fb524ed650c0");
+        snprintf(line + pad, sizeof line - (size_t)pad, "%s", "a.evil.example");
+        assert_string_equal(scan(line, 0), "domain=a.evil.example");
+        snprintf(line + pad, sizeof line - (size_t)pad, "%s", "2001:db8::1");
+        assert_string_equal(scan(line, 0), "ipv6=2001:db8::1");
+    }
+}
+
+static void test_scan__newlines(void **state)
+{
+    (void)state;
+    uint32_t x = 7;
+    for (int round = 0; round < 50; round++) {
+        size_t n = (size_t)(round * 997) % 9000;
+        char *b = malloc(n + 1);
+        uint64_t want = 0;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            static const char pick[] = "ab.:\n@0f \"";
+            b[i] = pick[(x >> 16) % (sizeof pick - 1)];
+            want += b[i] == '\n';
+        }
+        struct kz_scanner sc;
+        kz_scanner_init(&sc, ix, 1);
+        kz_scan(&sc, b, n, 0);
+        assert_int_equal(sc.newlines, want);
+        kz_scanner_free(&sc);
+        free(b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scan__ipv4),
+        cmocka_unit_test(test_scan__ipv6),
+        cmocka_unit_test(test_scan__hosts),
+        cmocka_unit_test(test_scan__urls),
+        cmocka_unit_test(test_scan__digests),
+        cmocka_unit_test(test_scan__email_filename),
+        cmocka_unit_test(test_scan__positions),
+        cmocka_unit_test(test_scan__newlines),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
