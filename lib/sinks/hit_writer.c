@@ -233,6 +233,9 @@ static void put_text(FILE *f, const char *s, size_t n)
 /* TIME  FILE:LINE  FIELD  OBSERVED  =>  INDICATOR (TYPE[, HOW])  THREAT
  * "ADVISORY": the time is fixed-width (20 columns, "-" when unknown), so
  * the file names line up; unknown values are "-". */
+/* Bytes of an advisory title the table shows. */
+#define TABLE_TITLE_MAX 60
+
 static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
 {
     FILE *f = w->out;
@@ -262,9 +265,18 @@ static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
         fputs(SGR_RESET, f);
     fputs("  ", f);
     if (e->advisories_len) {
+        /* A long title is cut (at a character boundary) so a hit stays
+         * one screen line; --json and --summary carry it whole. */
+        size_t n = e->advisories_len;
+        int cut = n > TABLE_TITLE_MAX;
+        if (cut) {
+            n = TABLE_TITLE_MAX;
+            while (n > 0 && ((unsigned char)e->advisories[n] & 0xC0) == 0x80)
+                n--;
+        }
         putc('"', f);
-        kz_write_escaped_text(f, e->advisories, e->advisories_len);
-        putc('"', f);
+        kz_write_escaped_text(f, e->advisories, n);
+        fputs(cut ? "\xe2\x80\xa6\"" : "\"", f);
     } else {
         putc('-', f);
     }
