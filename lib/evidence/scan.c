@@ -38,6 +38,8 @@ enum {
 };
 
 static uint8_t cls[256];
+/* Hex digit values (only hex digits are looked up). */
+static uint8_t hexv[256];
 static int cls_ready;
 
 static void cls_init(void)
@@ -67,6 +69,7 @@ static void cls_init(void)
         if (alpha)
             v |= C_ALPHA;
         cls[c] = v;
+        hexv[c] = (uint8_t)(digit ? c - '0' : hex ? (c | 0x20) - 'a' + 10 : 0);
     }
     cls_ready = 1;
 }
@@ -158,9 +161,10 @@ static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
     s->tpos = p->tpos;
     s->tlen = p->tlen;
     s->ttype = p->ttype;
-    if (p->kind == KZI_K_URLHOST)
-        push(s, KZ_SCAN_URLHOST, KZ_MATCH_URL_HOST);
-    else
+    if (p->kind == KZI_K_URLHOST) {
+        if (kzi_urlhost_hash_known(s->ix, p->h))
+            push(s, KZ_SCAN_URLHOST, KZ_MATCH_URL_HOST);
+    } else
         kzi_probe_table(s->ix, p->h, p->key, p->klen, p->fold, on_hit, s,
                         (kz_match_kind)p->how);
     s->tpos = tpos;
@@ -266,9 +270,7 @@ static void token(struct kz_scanner *s, uint64_t pos, size_t len, kz_type t)
 
 static int hexval(unsigned char c)
 {
-    if (c <= '9')
-        return c - '0';
-    return (c | 0x20) - 'a' + 10;
+    return hexv[c];
 }
 
 static kz_type digest_type(size_t bytes)

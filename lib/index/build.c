@@ -861,7 +861,8 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     struct kzi_entry *ent = kz_calloc(b->n ? b->n : 1, sizeof *ent);
     uint32_t *parent = kz_calloc(b->n ? b->n : 1, sizeof *parent);
     struct cref *cr = kz_calloc(b->n ? b->n : 1, sizeof *cr);
-    struct kzi_slot *slot = NULL, *tld = NULL;
+    struct kzi_slot *slot = NULL, *tld = NULL, *uht = NULL;
+    size_t nuht = 0;
     uint64_t *bloom = NULL;
     size_t nbloom = 0;
     struct segs s4 = {0}, s6 = {0};
@@ -957,6 +958,22 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
             bloom[hdr.bloom_off[KZI_K_URLHOST] +
                   kzi_bloom_word(b->uh[i], hdr.bloom_n[KZI_K_URLHOST])] |=
                 kzi_bloom_bits(b->uh[i]);
+    }
+    /* The hosts of URL indicators (presence only). */
+    hdr.urlhost_bits = bits_for(b->nuh ? b->nuh : 1);
+    nuht = (size_t)1 << hdr.urlhost_bits;
+    uht = kz_calloc(nuht, sizeof *uht);
+    if (!uht) {
+        st = oom(b);
+        goto done;
+    }
+    for (size_t i = 0; i < b->nuh; i++) {
+        uint64_t h = b->uh[i];
+        size_t j = h & (nuht - 1);
+        while (uht[j].entry && uht[j].tag != (uint32_t)(h >> 32))
+            j = (j + 1) & (nuht - 1);
+        uht[j].tag = (uint32_t)(h >> 32);
+        uht[j].entry = 1;
     }
     /* The table of last labels (presence only): a few hundred distinct
      * ones, so it stays in the first-level cache. */
@@ -1078,6 +1095,7 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
                          b->nctx * sizeof *b->ctxs,
                          nslots * sizeof *slot,
                          ntld * sizeof *tld,
+                         nuht * sizeof *uht,
                          nbloom * sizeof *bloom,
                          hdr.ncidr4 * sizeof *seg4,
                          hdr.ncidr4 ? 65537 * sizeof *bucket : 0,
@@ -1098,6 +1116,7 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
                     b->nctx * sizeof *b->ctxs) != 0 ||
         add_section(&o, &hdr, KZI_SEC_SLOT, slot, nslots * sizeof *slot) != 0 ||
         add_section(&o, &hdr, KZI_SEC_TLD, tld, ntld * sizeof *tld) != 0 ||
+        add_section(&o, &hdr, KZI_SEC_URLHOST, uht, nuht * sizeof *uht) != 0 ||
         add_section(&o, &hdr, KZI_SEC_BLOOM, bloom, nbloom * sizeof *bloom) !=
             0 ||
         add_section(&o, &hdr, KZI_SEC_CIDR4, seg4, hdr.ncidr4 * sizeof *seg4) !=
@@ -1119,6 +1138,7 @@ done:
     kz_free(cr);
     kz_free(slot);
     kz_free(tld);
+    kz_free(uht);
     kz_free(bloom);
     kz_free(s4.s);
     kz_free(s6.s);

@@ -54,6 +54,8 @@ static const char *sec_name(uint32_t id)
         return "top-level labels";
     case KZI_SEC_BLOOM:
         return "Bloom filter";
+    case KZI_SEC_URLHOST:
+        return "URL hosts";
     }
     return "unknown";
 }
@@ -146,6 +148,11 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
     ix->tld = p;
     ix->tld_mask = n ? n - 1 : 0;
     if (n && (n != (size_t)1 << h->tld_bits))
+        bad = 1;
+    bad |= find_sec(ix, KZI_SEC_URLHOST, sizeof(struct kzi_slot), &p, &n);
+    ix->urlhost = p;
+    ix->urlhost_mask = n ? n - 1 : 0;
+    if (!n || h->urlhost_bits > 40 || n != (size_t)1 << h->urlhost_bits)
         bad = 1;
     bad |= find_sec(ix, KZI_SEC_BLOOM, sizeof(uint64_t), &p, &n);
     if (n != h->bloom_words)
@@ -501,6 +508,23 @@ unsigned kzi_lookup_cidr(const struct kz_index *ix, const uint8_t addr[16],
     return calls + cidr_chain(ix, ix->seg6[lo].entry, fn, ud);
 }
 
+int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h)
+{
+    if (!ix->urlhost || !kzi_bloom_test(ix, KZI_K_URLHOST, h))
+        return 0;
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t j = h & ix->urlhost_mask;
+    for (size_t probes = 0; probes <= ix->urlhost_mask; probes++) {
+        const struct kzi_slot *s = &ix->urlhost[j];
+        if (!s->entry)
+            return 0;
+        if (s->tag == tag)
+            return 1;
+        j = (j + 1) & ix->urlhost_mask;
+    }
+    return 0;
+}
+
 int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h)
 {
     if (!ix->tld_mask)
@@ -560,8 +584,8 @@ unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
         e = b - 1;
     }
     if (is_url_host)
-        *is_url_host = kzi_bloom_test(ix, KZI_K_URLHOST,
-                                      kzi_host_final(s, KZI_K_URLHOST, n));
+        *is_url_host =
+            kzi_urlhost_hash_known(ix, kzi_host_final(s, KZI_K_URLHOST, n));
     return calls;
 }
 

@@ -30,7 +30,8 @@ enum kzi_section {
     KZI_SEC_BUCKET4 = 6, /* uint32_t[65537]: first segment per /16 */
     KZI_SEC_CIDR6 = 7,   /* struct kzi_seg6[] */
     KZI_SEC_TLD = 8,     /* struct kzi_slot[2^k]: last labels of hosts */
-    KZI_SEC_BLOOM = 9    /* uint64_t[2^k]: blocked Bloom filter of keys */
+    KZI_SEC_BLOOM = 9,   /* uint64_t[]: Bloom filters of the keys */
+    KZI_SEC_URLHOST = 10 /* struct kzi_slot[2^k]: hosts of URL indicators */
 };
 
 /* Key kinds: what a slot's key bytes are. The kind is hashed into the key,
@@ -78,7 +79,7 @@ struct kzi_header {
     uint32_t nctx;
     uint64_t ncidr4, ncidr6; /* segments */
     uint32_t bloom_words;    /* 64-bit words of the Bloom filters */
-    uint32_t reserved2;
+    uint32_t urlhost_bits;   /* the URL-host table has 2^k slots */
     /* One Bloom filter per key kind (a sweep of connection logs only
      * touches the addresses' one, which then stays in the CPU's cache):
      * its first word and its number of words. */
@@ -267,6 +268,8 @@ struct kz_index {
     const struct kzi_seg6 *seg6;
     size_t nseg6;
     uint32_t kinds;
+    const struct kzi_slot *urlhost;
+    uint64_t urlhost_mask;
     const uint64_t *bloom[KZI_K_NKINDS]; /* NULL: no keys of the kind */
     uint64_t bloom_n[KZI_K_NKINDS];
 };
@@ -324,6 +327,10 @@ unsigned kzi_lookup_cidr(const struct kz_index *ix, const uint8_t addr[16],
 /* 1 when h (kzi_host_final(..., KZI_K_NONE, ...) of a last label) is in
  * the table of last labels. */
 int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h);
+/* 1 when h (kzi_host_final(..., KZI_K_URLHOST, ...)) is the host of some
+ * URL indicator (after a positive Bloom test: the table has the hash's
+ * 32 high bits and its slot, so a false answer is about 2^-50). */
+int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h);
 
 /* Asks the CPU to fetch the Bloom filter word of h early: a sweep queues
  * a few lookups and tests them later, so the fetches overlap. */

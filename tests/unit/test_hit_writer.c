@@ -331,6 +331,27 @@ static kz_log_hit hostile_hit(kz_index_entry *e, char *title_buf, size_t cap)
     return h;
 }
 
+/* A long advisory title is cut at a character boundary, with an
+ * ellipsis; JSON keeps it whole. */
+static void test_table__cuts_long_titles(void **state)
+{
+    (void)state;
+    kz_log_hit h = hit("a.evil.example", KZ_T_DOMAIN);
+    /* 58 ASCII bytes, then a 3-byte character across the 60-byte cut */
+    static const char title[] = "0123456789012345678901234567890123456789"
+                                "012345678901234567\xe6\x97\xa5 and more";
+    h.ind.advisories = title;
+    h.ind.advisories_len = sizeof title - 1;
+    char *out = run(KZ_HIT_TABLE, 0, 0, &h, 1);
+    assert_non_null(strstr(out, "\"0123456789012345678901234567890123456789"
+                                "012345678901234567\xe2\x80\xa6\"\n"));
+    assert_null(strstr(out, "and more"));
+    free(out);
+    out = run(KZ_HIT_JSON, 0, 0, &h, 1);
+    assert_non_null(strstr(out, "and more"));
+    free(out);
+}
+
 static void test_table__escapes_hostile_values(void **state)
 {
     (void)state;
@@ -902,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_table__shows_how_for_every_inexact_match),
         cmocka_unit_test(test_table__colours_only_when_asked),
         cmocka_unit_test(test_table__escapes_hostile_values),
+        cmocka_unit_test(test_table__cuts_long_titles),
         cmocka_unit_test(test_json__ecs_document),
         cmocka_unit_test(test_json__fields),
         cmocka_unit_test(test_json__single_threat_and_title_with_comma),
