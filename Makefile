@@ -48,6 +48,7 @@ bench: build
 	cmake --build build/release -j $(JOBS) -- --no-print-directory
 	./bench/extract.sh build/release/kizashi
 	./bench/ingest.sh build/release/kizashi
+	./bench/hunt.sh build/release/kizashi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
