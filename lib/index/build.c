@@ -739,6 +739,24 @@ static int cmp_u64(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
+/* A presence table of slots (a power of two, at least twice the hashes)
+ * holding the hashes h[0..n): tag and entry 1, linear probing. */
+static struct kzi_slot *presence_table(const uint64_t *h, size_t n,
+                                       size_t slots)
+{
+    struct kzi_slot *t = kz_calloc(slots, sizeof *t);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = h[i] & (slots - 1);
+        while (t[j].entry && t[j].tag != (uint32_t)(h[i] >> 32))
+            j = (j + 1) & (slots - 1);
+        t[j].tag = (uint32_t)(h[i] >> 32);
+        t[j].entry = 1;
+    }
+    return t;
+}
+
 static unsigned bits_for(size_t n)
 {
     unsigned b = 4;
@@ -962,18 +980,10 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     /* The hosts of URL indicators (presence only). */
     hdr.urlhost_bits = bits_for(b->nuh ? b->nuh : 1);
     nuht = (size_t)1 << hdr.urlhost_bits;
-    uht = kz_calloc(nuht, sizeof *uht);
+    uht = presence_table(b->uh, b->nuh, nuht);
     if (!uht) {
         st = oom(b);
         goto done;
-    }
-    for (size_t i = 0; i < b->nuh; i++) {
-        uint64_t h = b->uh[i];
-        size_t j = h & (nuht - 1);
-        while (uht[j].entry && uht[j].tag != (uint32_t)(h >> 32))
-            j = (j + 1) & (nuht - 1);
-        uht[j].tag = (uint32_t)(h >> 32);
-        uht[j].entry = 1;
     }
     /* The table of last labels (presence only): a few hundred distinct
      * ones, so it stays in the first-level cache. */
@@ -988,18 +998,10 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     }
     hdr.tld_bits = bits_for(b->ntags ? b->ntags : 1);
     size_t ntld = (size_t)1 << hdr.tld_bits;
-    tld = kz_calloc(ntld, sizeof *tld);
+    tld = presence_table(b->tags, b->ntags, ntld);
     if (!tld) {
         st = oom(b);
         goto done;
-    }
-    for (size_t i = 0; i < b->ntags; i++) {
-        uint64_t h = b->tags[i];
-        size_t j = h & (ntld - 1);
-        while (tld[j].entry && !(tld[j].tag == (uint32_t)(h >> 32)))
-            j = (j + 1) & (ntld - 1);
-        tld[j].tag = (uint32_t)(h >> 32);
-        tld[j].entry = 1;
     }
 
     /* CIDR segments: IPv4 ones are the mapped range of the 128-bit space,

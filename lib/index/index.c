@@ -508,38 +508,33 @@ unsigned kzi_lookup_cidr(const struct kz_index *ix, const uint8_t addr[16],
     return calls + cidr_chain(ix, ix->seg6[lo].entry, fn, ud);
 }
 
-int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h)
+/* 1 when a presence table (slots of tag and entry 1) of mask + 1 slots
+ * holds h. */
+static int presence(const struct kzi_slot *t, uint64_t mask, uint64_t h)
 {
-    if (!ix->urlhost || !kzi_bloom_test(ix, KZI_K_URLHOST, h))
+    if (!t)
         return 0;
     uint32_t tag = (uint32_t)(h >> 32);
-    size_t j = h & ix->urlhost_mask;
-    for (size_t probes = 0; probes <= ix->urlhost_mask; probes++) {
-        const struct kzi_slot *s = &ix->urlhost[j];
-        if (!s->entry)
+    size_t j = h & mask;
+    for (size_t probes = 0; probes <= mask; probes++) {
+        if (!t[j].entry)
             return 0;
-        if (s->tag == tag)
+        if (t[j].tag == tag)
             return 1;
-        j = (j + 1) & ix->urlhost_mask;
+        j = (j + 1) & mask;
     }
     return 0;
 }
 
+int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h)
+{
+    return kzi_bloom_test(ix, KZI_K_URLHOST, h) &&
+           presence(ix->urlhost, ix->urlhost_mask, h);
+}
+
 int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h)
 {
-    if (!ix->tld_mask)
-        return 0;
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t j = h & ix->tld_mask;
-    for (size_t probes = 0; probes <= ix->tld_mask; probes++) {
-        const struct kzi_slot *s = &ix->tld[j];
-        if (!s->entry)
-            return 0;
-        if (s->tag == tag)
-            return 1;
-        j = (j + 1) & ix->tld_mask;
-    }
-    return 0;
+    return ix->tld_mask && presence(ix->tld, ix->tld_mask, h);
 }
 
 unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,

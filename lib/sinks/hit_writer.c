@@ -19,44 +19,10 @@
 
 #include "core/core_int.h"
 #include "kizashi/limits.h"
+#include "sinks/sinks_int.h"
 #include "kizashi/sinks.h"
 
 /* ==== UTF-8 ============================================================== */
-
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes available) and its
- * code point, or 0 when s starts an invalid sequence (RFC 3629: overlong
- * forms, surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1Fu, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0Fu, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
 
 /* Code points that are valid in JSON but must not reach a terminal or a
  * JavaScript reader raw: DEL, C1 controls (U+009B is a CSI on UTF-8
@@ -325,7 +291,7 @@ static json_t *jstr(struct jb *b, const char *s, size_t n)
         n = 0;
     while (i < n) { /* the common case: already valid */
         uint32_t cp;
-        size_t len = p[i] < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
+        size_t len = p[i] < 0x80 ? 1 : kz_utf8_decode(p + i, n - i, &cp);
         if (!len)
             break;
         i += len;
@@ -342,7 +308,7 @@ static json_t *jstr(struct jb *b, const char *s, size_t n)
         sc->len = i;
         while (i < n) {
             uint32_t cp;
-            size_t len = utf8_decode(p + i, n - i, &cp);
+            size_t len = kz_utf8_decode(p + i, n - i, &cp);
             if (len) {
                 memcpy(sc->p + sc->len, p + i, len);
                 sc->len += len;
@@ -691,7 +657,7 @@ static kz_status write_json_line(kz_hit_writer *w, json_t *v)
             continue;
         }
         if (p[i] > 0x7F)
-            len = utf8_decode(p + i, n - i, &cp);
+            len = kz_utf8_decode(p + i, n - i, &cp);
         else
             cp = 0x7F;
         if (len == 0) { /* cannot happen: the strings were repaired */
@@ -1216,18 +1182,8 @@ int kz_hit_format_from_name(const char *name)
  * output for tests and golden files); -1 when that is not a number. */
 static int sweep_time(kz_time *t)
 {
-    const char *s = getenv("SOURCE_DATE_EPOCH");
     *t = (kz_time)time(NULL);
-    if (!s || !*s)
-        return 0;
-    kz_time v = 0;
-    for (const char *p = s; *p; p++) {
-        if (!kz_is_digit((unsigned char)*p) || v > (kz_time)INT32_MAX * 64)
-            return -1;
-        v = v * 10 + (*p - '0');
-    }
-    *t = v;
-    return 0;
+    return kz_source_date_epoch(t) < 0 ? -1 : 0;
 }
 
 kz_status kz_hit_writer_new(kz_ctx *ctx, const kz_hit_writer_opts *opts,

@@ -18,6 +18,7 @@
 
 #include "core/core_int.h"
 #include "kizashi/limits.h"
+#include "sinks/sinks_int.h"
 #include "kizashi/sinks.h"
 
 /* ==== UTF-8 and escaping ================================================ */
@@ -25,7 +26,7 @@
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes available) and its
  * code point, or 0 when s starts an invalid sequence (RFC 3629: overlong
  * forms, surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t kz_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
     size_t len;
@@ -105,7 +106,7 @@ static void write_escaped(FILE *f, const char *s, size_t n, int csv)
             continue;
         } else if (c >= 0x80) {
             uint32_t cp;
-            len = utf8_decode(p + i, n - i, &cp);
+            len = kz_utf8_decode(p + i, n - i, &cp);
             if (len && !is_unsafe_cp(cp)) {
                 i += len;
                 continue;
@@ -157,7 +158,7 @@ void kz_write_json_string(FILE *f, const char *s, size_t n)
             continue;
         }
         if (c >= 0x80) {
-            len = utf8_decode(p + i, n - i, &cp);
+            len = kz_utf8_decode(p + i, n - i, &cp);
             /* U+2028 and U+2029 are valid JSON but end lines in
              * JavaScript; escape them with the unsafe controls. */
             if (len && !is_unsafe_cp(cp) && cp != 0x2028 && cp != 0x2029) {
@@ -807,9 +808,7 @@ static kz_status stix_end(kz_ioc_writer *w)
     return KZ_OK;
 }
 
-/* Reads SOURCE_DATE_EPOCH (reproducible-builds.org) into *t; 0 when unset,
- * 1 when set, -1 when set but not a number of seconds. */
-static int source_date_epoch(time_t *t)
+int kz_source_date_epoch(kz_time *t)
 {
     const char *s = getenv("SOURCE_DATE_EPOCH");
     if (!s || !*s)
@@ -822,14 +821,17 @@ static int source_date_epoch(time_t *t)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end || v > (unsigned long long)INT32_MAX * 64)
         return -1;
-    *t = (time_t)v;
+    *t = (kz_time)v;
     return 1;
 }
 
 static kz_status stix_init(kz_ioc_writer *w)
 {
     time_t now = time(NULL);
-    int sde = source_date_epoch(&now);
+    kz_time sdt = 0;
+    int sde = kz_source_date_epoch(&sdt);
+    if (sde > 0)
+        now = (time_t)sdt;
     if (sde < 0)
         return kz_seterr(w->ctx, KZ_ERR_INVALID,
                          "SOURCE_DATE_EPOCH is not a number of seconds");
