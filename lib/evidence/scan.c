@@ -89,8 +89,7 @@ void kz_scanner_init(struct kz_scanner *s, const kz_index *ix, int split_urls)
         s->want |= 1u << KZ_T_DOMAIN;
     if (KZ_TYPESET_HAS(t, KZ_T_URL)) {
         s->want |= 1u << KZ_T_URL;
-        if (split_urls)
-            s->want |= 1u << KZ_T_STRING; /* (marks "URL hosts wanted") */
+        s->urlhosts = split_urls != 0;
     }
     if (KZ_TYPESET_HAS(t, KZ_T_EMAIL))
         s->want |= 1u << KZ_T_EMAIL;
@@ -163,7 +162,7 @@ static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
     s->ttype = p->ttype;
     if (p->kind == KZI_K_URLHOST) {
         if (kzi_urlhost_hash_known(s->ix, p->h))
-            push(s, KZ_SCAN_URLHOST, KZ_MATCH_URL_HOST);
+            push(s, KZ_SCAN_URLHOST, KZ_MATCH_EXACT);
     } else
         kzi_probe_table(s->ix, p->h, p->key, p->klen, p->fold, on_hit, s,
                         (kz_match_kind)p->how);
@@ -215,37 +214,30 @@ static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
 
 /* A host name: every parent domain (and the name itself) queued for the
  * domain table, and the name for the URL hosts' filter. */
+struct host_queue {
+    struct kz_scanner *s;
+    const char *host;
+    int domains;
+};
+
+static void queue_suffix(void *ud, uint64_t h, size_t off, size_t len)
+{
+    struct host_queue *q = ud;
+    if (q->domains)
+        enqueue(q->s, KZI_K_DOMAIN, h, q->host + off, len, 0, 1,
+                off == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
+}
+
 static void lookup_host(struct kz_scanner *s, const char *host, size_t n,
                         int domains, int urlhosts)
 {
-    const kz_index *ix = s->ix;
     if (!n || n > KZ_MAX_DOMAIN)
         return;
-    uint64_t st = KZI_HOST_SEED;
-    size_t e = n;
-    int labels = 0;
-    for (;;) {
-        size_t b = e;
-        while (b > 0 && host[b - 1] != '.')
-            b--;
-        st = kzi_suffix_step(st, kzi_label_hash(host + b, e - b));
-        labels++;
-        size_t sl = n - b;
-        if (labels == 1) {
-            if (!kzi_tld_hash_known(ix, kzi_host_final(st, KZI_K_NONE, sl)))
-                return;
-        } else if (domains) {
-            enqueue(s, KZI_K_DOMAIN, kzi_host_final(st, KZI_K_DOMAIN, sl),
-                    host + b, sl, 0, 1,
-                    b == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
-        }
-        if (b == 0)
-            break;
-        e = b - 1;
-    }
-    if (urlhosts)
-        enqueue(s, KZI_K_URLHOST, kzi_host_final(st, KZI_K_URLHOST, n), NULL, 0,
-                0, 0, KZ_MATCH_URL_HOST);
+    struct host_queue q = {s, host, domains};
+    uint64_t whole;
+    if (kzi_host_walk(s->ix, host, n, queue_suffix, &q, &whole) && urlhosts)
+        enqueue(s, KZI_K_URLHOST, kzi_host_final(whole, KZI_K_URLHOST, n), NULL,
+                0, 0, 0, KZ_MATCH_EXACT);
 }
 
 static void lookup_ip(struct kz_scanner *s, const uint8_t addr[16])
@@ -453,7 +445,7 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
             lookup_ip(s, addr);
         }
         /* an address as the host of a URL split over fields */
-        if (buf[a] != '.' && WANT(s, KZ_T_STRING)) {
+        if (buf[a] != '.' && s->urlhosts) {
             token(s, base + a, e - a, KZ_T_IPV4);
             lookup_host(s, buf + a, e - a, 0, 1);
         }
@@ -465,10 +457,9 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
         b--;
     if (b - a < 3)
         return;
-    if (WANT(s, KZ_T_DOMAIN) || WANT(s, KZ_T_STRING)) {
+    if (WANT(s, KZ_T_DOMAIN) || s->urlhosts) {
         token(s, base + a, b - a, KZ_T_DOMAIN);
-        lookup_host(s, buf + a, b - a, WANT(s, KZ_T_DOMAIN),
-                    WANT(s, KZ_T_STRING));
+        lookup_host(s, buf + a, b - a, WANT(s, KZ_T_DOMAIN), s->urlhosts);
     }
     /* File names count as a Windows path's last component or as a whole
      * word or value -- not inside URLs and URI paths, where a name like

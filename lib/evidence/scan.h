@@ -44,7 +44,10 @@ struct kz_scan_pending {
 
 struct kz_scanner {
     const kz_index *ix;
-    unsigned want; /* SCAN_W_* bits */
+    unsigned want; /* bit (1 << kz_type) of the lookups the index can
+                      answer: ipv4 (any address), domain, url, email, md5
+                      (any digest), filename */
+    int urlhosts;  /* mark lines holding a URL indicator's host */
     struct kz_scan_hit *hits;
     size_t nhits, cap;
     uint64_t dropped; /* hits past KZ_MAX_HITS_PER_CHUNK */

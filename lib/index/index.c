@@ -25,10 +25,6 @@ const char *kz_match_kind_name(kz_match_kind k)
         return "subdomain";
     case KZ_MATCH_CIDR:
         return "cidr";
-    case KZ_MATCH_URL_HOST:
-        return "url-host";
-    case KZ_MATCH_CASE:
-        return "case-insensitive";
     }
     return "exact";
 }
@@ -416,24 +412,6 @@ unsigned kzi_probe_table(const struct kz_index *ix, uint64_t h, const void *key,
     return 0;
 }
 
-int kzi_tld_known(const struct kz_index *ix, const char *label, size_t n)
-{
-    if (!ix->tld_mask)
-        return 0;
-    uint64_t h = kzi_host_hash(KZI_K_NONE, label, n);
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t j = h & ix->tld_mask;
-    for (size_t probes = 0; probes <= ix->tld_mask; probes++) {
-        const struct kzi_slot *s = &ix->tld[j];
-        if (!s->entry)
-            return 0;
-        if (s->tag == tag)
-            return 1;
-        j = (j + 1) & ix->tld_mask;
-    }
-    return 0;
-}
-
 /* ---- lookups ----------------------------------------------------------------
  */
 
@@ -537,6 +515,24 @@ int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h)
     return ix->tld_mask && presence(ix->tld, ix->tld_mask, h);
 }
 
+struct host_probe {
+    const struct kz_index *ix;
+    const char *host;
+    kz_index_hit_fn fn;
+    void *ud;
+    unsigned calls;
+    int domains;
+};
+
+static void probe_suffix(void *ud, uint64_t h, size_t off, size_t len)
+{
+    struct host_probe *p = ud;
+    if (p->domains)
+        p->calls +=
+            kzi_probe(p->ix, KZI_K_DOMAIN, h, p->host + off, len, 1, p->fn,
+                      p->ud, off == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
+}
+
 unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
                          int domains, kz_index_hit_fn fn, void *ud,
                          int *is_url_host)
@@ -553,35 +549,14 @@ unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
         is_url_host = NULL;
     if (!domains && !is_url_host)
         return 0;
-    unsigned calls = 0;
-    uint64_t s = KZI_HOST_SEED;
-    size_t e = n;
-    int labels = 0;
-    for (;;) {
-        size_t b = e;
-        while (b > 0 && host[b - 1] != '.')
-            b--;
-        uint64_t lh = kzi_label_hash(host + b, e - b);
-        s = kzi_suffix_step(s, lh);
-        labels++;
-        size_t sl = n - b;
-        if (labels == 1) {
-            /* the last label must end some host of the index */
-            if (!kzi_tld_hash_known(ix, kzi_host_final(s, KZI_K_NONE, sl)))
-                return 0;
-        } else if (domains) {
-            uint64_t h = kzi_host_final(s, KZI_K_DOMAIN, sl);
-            calls += kzi_probe(ix, KZI_K_DOMAIN, h, host + b, sl, 1, fn, ud,
-                               b == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
-        }
-        if (b == 0)
-            break;
-        e = b - 1;
-    }
+    struct host_probe p = {ix, host, fn, ud, 0, domains};
+    uint64_t whole;
+    if (!kzi_host_walk(ix, host, n, probe_suffix, &p, &whole))
+        return 0;
     if (is_url_host)
         *is_url_host =
-            kzi_urlhost_hash_known(ix, kzi_host_final(s, KZI_K_URLHOST, n));
-    return calls;
+            kzi_urlhost_hash_known(ix, kzi_host_final(whole, KZI_K_URLHOST, n));
+    return p.calls;
 }
 
 unsigned kz_index_lookup_host(const kz_index *ix, const char *host, size_t n,

@@ -342,9 +342,39 @@ static inline void kzi_prefetch(const struct kz_index *ix, unsigned kind,
         __builtin_prefetch(&b[kzi_bloom_word(h, ix->bloom_n[kind])]);
 }
 
-/* 1 when the last label (lower-case) of a host could end a host key of
- * the index. */
-int kzi_tld_known(const struct kz_index *ix, const char *label, size_t n);
+/* The walk every host lookup makes (the index's and the sweep's):
+ * hashes the labels of host (n bytes, 1..KZ_MAX_DOMAIN) from the right.
+ * When the last label ends no host of the index, returns 0. Else calls
+ * fn with the domain-kind hash, offset and length of each
+ * suffix of two labels or more, the whole name last, and returns 1 with
+ * *whole set to the state after the whole name (kzi_host_final of it with
+ * another kind: the URL-host hash). */
+typedef void (*kzi_suffix_fn)(void *ud, uint64_t h, size_t off, size_t len);
+static inline int kzi_host_walk(const struct kz_index *ix, const char *host,
+                                size_t n, kzi_suffix_fn fn, void *ud,
+                                uint64_t *whole)
+{
+    uint64_t st = KZI_HOST_SEED;
+    size_t e = n;
+    for (int labels = 1;; labels++) {
+        size_t b = e;
+        while (b > 0 && host[b - 1] != '.')
+            b--;
+        st = kzi_suffix_step(st, kzi_label_hash(host + b, e - b));
+        size_t sl = n - b;
+        if (labels == 1) {
+            if (!kzi_tld_hash_known(ix, kzi_host_final(st, KZI_K_NONE, sl)))
+                return 0;
+        } else {
+            fn(ud, kzi_host_final(st, KZI_K_DOMAIN, sl), b, sl);
+        }
+        if (b == 0)
+            break;
+        e = b - 1;
+    }
+    *whole = st;
+    return 1;
+}
 
 /* A host name looked up once for everything: domain indicators (when
  * domains is nonzero; fn called as for kz_index_lookup_host), and, when

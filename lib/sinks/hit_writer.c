@@ -172,10 +172,6 @@ static const char *how_phrase(kz_match_kind k)
         return "subdomain";
     case KZ_MATCH_CIDR:
         return "in network";
-    case KZ_MATCH_URL_HOST:
-        return "host of url";
-    case KZ_MATCH_CASE:
-        return "ignoring case";
     default:
         return NULL;
     }

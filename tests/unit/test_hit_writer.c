@@ -21,6 +21,8 @@
 #include "core/core_int.h"
 #include "kizashi/kizashi.h"
 
+#include "../../fuzz/utf8_check.h"
+
 /* ---- helpers ------------------------------------------------------------- */
 
 /* Every string of the entries below is a slice of this buffer: what
@@ -122,33 +124,6 @@ static int count(const char *hay, const char *needle)
     for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
         n++;
     return n;
-}
-
-/* Strict UTF-8 (RFC 3629). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80                 ? 1
-                     : c >= 0xC2 && c <= 0xDF ? 2
-                     : c >= 0xE0 && c <= 0xEF ? 3
-                     : c >= 0xF0 && c <= 0xF4 ? 4
-                                              : 0;
-        if (!len || n - i < len)
-            return 0;
-        uint32_t v = len == 1 ? c : c & (0x7Fu >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            v = (v << 6) | (s[i + k] & 0x3Fu);
-        }
-        static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
 }
 
 /* Output safe for a terminal: valid UTF-8, no control character but the
