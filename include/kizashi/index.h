@@ -38,9 +38,10 @@
 extern "C" {
 #endif
 
-/* The format version this kizashi writes; a newer one is refused
- * (KZ_ERR_VERSION). */
-#define KZ_INDEX_VERSION 1
+/* The format version this kizashi writes and reads; another one is
+ * refused (KZ_ERR_VERSION; a store's own index is then compiled again).
+ * 2: URL hosts that are IPv4 addresses are keyed by address. */
+#define KZ_INDEX_VERSION 2
 
 /* ---- building ------------------------------------------------------------ */
 

@@ -351,33 +351,6 @@ static void do_v6(struct kz_scanner *s, const char *buf, size_t a, size_t b,
     lookup_ip(s, addr);
 }
 
-/* Dotted-quad check and parse of [a, b), digits and dots only. */
-static int parse_v4(const char *p, size_t n, uint8_t addr[16])
-{
-    unsigned part = 0, val = 0, digits = 0;
-    memset(addr, 0, 10);
-    addr[10] = addr[11] = 0xff;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == '.') {
-            if (!digits || part == 3)
-                return 0;
-            addr[12 + part++] = (uint8_t)val;
-            val = digits = 0;
-            continue;
-        }
-        if (++digits > 3)
-            return 0;
-        val = val * 10 + (unsigned)(c - '0');
-        if (val > 255)
-            return 0;
-    }
-    if (part != 3 || !digits)
-        return 0;
-    addr[15] = (uint8_t)val;
-    return 1;
-}
-
 /* 1 when the name ends in the extension of some file-name indicator. */
 static int file_ext_known(struct kz_scanner *s, const char *p, size_t n)
 {
@@ -439,16 +412,16 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
         if (e > a && buf[e - 1] == '.')
             e--;
         uint8_t addr[16];
-        if (buf[a] != '.' && WANT(s, KZ_T_IPV4) &&
-            parse_v4(buf + a, e - a, addr)) {
-            token(s, base + a, e - a, KZ_T_IPV4);
+        if (buf[a] == '.' || !(WANT(s, KZ_T_IPV4) || s->urlhosts) ||
+            !kzi_parse_quad(buf + a, e - a, addr))
+            return;
+        token(s, base + a, e - a, KZ_T_IPV4);
+        if (WANT(s, KZ_T_IPV4))
             lookup_ip(s, addr);
-        }
         /* an address as the host of a URL split over fields */
-        if (buf[a] != '.' && s->urlhosts) {
-            token(s, base + a, e - a, KZ_T_IPV4);
-            lookup_host(s, buf + a, e - a, 0, 1);
-        }
+        if (s->urlhosts)
+            enqueue(s, KZI_K_URLHOST, kzi_urlhost_ip_hash(addr), NULL, 0, 0, 0,
+                    KZ_MATCH_EXACT);
         return;
     }
     while (a < b && buf[a] == '.')

@@ -398,7 +398,12 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
         url_host(value, n, &h, &hn);
         if (hn) {
             char hb[KZ_MAX_DOMAIN + 64];
-            if (hn < sizeof hb) {
+            uint8_t addr[16];
+            if (kzi_parse_quad(h, hn, addr)) {
+                /* an IPv4 host: by its address (kzi_urlhost_ip_hash) */
+                st = add_h(b, &b->uh, &b->nuh, &b->uh_cap,
+                           kzi_urlhost_ip_hash(addr));
+            } else if (hn < sizeof hb) {
                 memcpy(hb, h, hn);
                 st = add_h(b, &b->uh, &b->nuh, &b->uh_cap,
                            kzi_host_hash(KZI_K_URLHOST, hb, hn));

@@ -100,6 +100,11 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
         return kz_seterr(ctx, KZ_ERR_CORRUPT,
                          "%s: damaged index header (version %u)", name,
                          h->version);
+    if (h->version < KZ_INDEX_VERSION)
+        return kz_seterr(ctx, KZ_ERR_VERSION,
+                         "%s: index format version %u is older than this "
+                         "kizashi reads (%u): compile it again",
+                         name, h->version, KZ_INDEX_VERSION);
     uint8_t copy[KZI_HEADER_SIZE];
     memcpy(copy, ix->base, KZI_HEADER_SIZE);
     memset(copy + offsetof(struct kzi_header, header_checksum), 0, 8);
@@ -549,6 +554,14 @@ unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
         is_url_host = NULL;
     if (!domains && !is_url_host)
         return 0;
+    uint8_t addr[16];
+    if (kzi_parse_quad(host, n, addr)) {
+        /* an address: never a domain indicator; URL hosts by address */
+        if (is_url_host)
+            *is_url_host =
+                kzi_urlhost_hash_known(ix, kzi_urlhost_ip_hash(addr));
+        return 0;
+    }
     struct host_probe p = {ix, host, fn, ud, 0, domains};
     uint64_t whole;
     if (!kzi_host_walk(ix, host, n, probe_suffix, &p, &whole))

@@ -239,6 +239,43 @@ static inline uint64_t kzi_host_hash(unsigned kind, const char *p, size_t n)
     return kzi_host_final(s, kind, n);
 }
 
+/* A dotted quad ("192.0.2.1": four decimal numbers of at most three
+ * digits, each at most 255) of exactly n bytes, as an IPv4-mapped address;
+ * 0 when p is anything else. */
+static inline int kzi_parse_quad(const char *p, size_t n, uint8_t addr[16])
+{
+    unsigned part = 0, val = 0, digits = 0;
+    memset(addr, 0, 10);
+    addr[10] = addr[11] = 0xff;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '.') {
+            if (!digits || part == 3)
+                return 0;
+            addr[12 + part++] = (uint8_t)val;
+            val = digits = 0;
+            continue;
+        }
+        if (c < '0' || c > '9' || ++digits > 3)
+            return 0;
+        val = val * 10 + (unsigned)(c - '0');
+        if (val > 255)
+            return 0;
+    }
+    if (part != 3 || !digits)
+        return 0;
+    addr[15] = (uint8_t)val;
+    return 1;
+}
+
+/* The URL-host hash of an IPv4 host (a dotted quad): of its address, not
+ * of its labels, so a sweep tests an address it has parsed already with
+ * one hash. */
+static inline uint64_t kzi_urlhost_ip_hash(const uint8_t addr[16])
+{
+    return kzi_hash(KZI_K_URLHOST, addr, 16);
+}
+
 /* The checksum of a section: 4 lanes of 64-bit multiply-xor over 8-byte
  * words, folded. Fast (memory bound), not cryptographic: it detects
  * damage, not tampering. */

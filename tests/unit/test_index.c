@@ -201,6 +201,8 @@ static void test_index__host(void **state)
         "evil.example/subdomain");
     assert_true(kz_index_is_url_host(ix, "EVIL.example", 12));
     assert_true(kz_index_is_url_host(ix, "198.51.100.7", 12));
+    assert_false(kz_index_is_url_host(ix, "198.51.100.70", 13));
+    assert_false(kz_index_is_url_host(ix, "10.198.51.100.7", 15));
     kz_index_close(ix);
 }
 
@@ -290,6 +292,13 @@ static void test_index__damage(void **state)
     patch(p, 8, &v, 4);
     assert_int_equal(kz_index_open(ctx, p, &ix), KZ_ERR_VERSION);
     assert_non_null(strstr(kz_ctx_errmsg(ctx), "newer"));
+
+    /* an older version */
+    kz_index_close(build("d.kzi"));
+    v = KZ_INDEX_VERSION - 1;
+    patch(p, 8, &v, 4);
+    assert_int_equal(kz_index_open(ctx, p, &ix), KZ_ERR_VERSION);
+    assert_non_null(strstr(kz_ctx_errmsg(ctx), "older"));
 
     /* a damaged header */
     kz_index_close(build("d.kzi"));
