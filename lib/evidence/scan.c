@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sweep's hot path (scan.h). Sixteen bytes at a time, SSE2 finds the
- * bytes every candidate token holds -- '.', ':' and '@' -- and the aligned
- * blocks made only of hex digits (a run of 32 or more hex digits always
- * covers one); everything else is skipped without a look. Around each such
- * place the token is grown with a byte-class table and classified:
+ * The sweep's hot path (scan.h). Sixty-four bytes at a time, a pass made
+ * of vector compares (AVX-512BW, AVX2 or SSE2, whichever the CPU has)
+ * finds the bytes every candidate token holds -- '.', ':' and '@' -- and
+ * the aligned 16-byte lanes made only of hex digits (a run of 32 or more
+ * hex digits always covers one); everything else is skipped without a
+ * look. Around each such place the token is grown with a byte-class table
+ * and classified:
  *
  *   '.'  a host-like run [A-Za-z0-9_.-]: an IPv4 address when it is exactly
  *        four dotted numbers, else a host name (looked up with every parent
@@ -82,6 +84,7 @@ void kz_scanner_init(struct kz_scanner *s, const kz_index *ix, int split_urls)
     if (!cls_ready)
         cls_init();
     s->ix = ix;
+    s->isa = kz_scan_isa_best();
     kz_typeset t = kz_index_lookup_types(ix);
     if (KZ_TYPESET_HAS(t, KZ_T_IPV4))
         s->want |= 1u << KZ_T_IPV4;
@@ -228,14 +231,15 @@ static void queue_suffix(void *ud, uint64_t h, size_t off, size_t len)
                 off == 0 ? KZ_MATCH_EXACT : KZ_MATCH_SUBDOMAIN);
 }
 
+/* (The filter of last labels let the name through.) */
 static void lookup_host(struct kz_scanner *s, const char *host, size_t n,
                         int domains, int urlhosts)
 {
     if (!n || n > KZ_MAX_DOMAIN)
         return;
     struct host_queue q = {s, host, domains};
-    uint64_t whole;
-    if (kzi_host_walk(s->ix, host, n, queue_suffix, &q, &whole) && urlhosts)
+    uint64_t whole = kzi_host_walk(host, n, queue_suffix, &q);
+    if (urlhosts)
         enqueue(s, KZI_K_URLHOST, kzi_host_final(whole, KZI_K_URLHOST, n), NULL,
                 0, 0, 0, KZ_MATCH_EXACT);
 }
@@ -351,16 +355,6 @@ static void do_v6(struct kz_scanner *s, const char *buf, size_t a, size_t b,
     lookup_ip(s, addr);
 }
 
-/* 1 when the name ends in the extension of some file-name indicator. */
-static int file_ext_known(struct kz_scanner *s, const char *p, size_t n)
-{
-    size_t x = n;
-    while (x > 0 && p[x - 1] != '.')
-        x--;
-    return kzi_tld_hash_known(s->ix,
-                              kzi_host_hash(KZI_K_FILENAME, p + x, n - x));
-}
-
 /* 1 when buf[a..b) holds only digits and dots (16 bytes at a time where
  * the buffer has them). */
 static int only_digits_dots(const char *buf, size_t n, size_t a, size_t b)
@@ -430,7 +424,9 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
         b--;
     if (b - a < 3)
         return;
-    if (WANT(s, KZ_T_DOMAIN) || s->urlhosts) {
+    /* Host names and file names end in a label some indicator ends in. */
+    unsigned lf = kzi_label_flags(s->ix, buf + a, b - a);
+    if ((lf & KZI_LABEL_HOST) && (WANT(s, KZ_T_DOMAIN) || s->urlhosts)) {
         token(s, base + a, b - a, KZ_T_DOMAIN);
         lookup_host(s, buf + a, b - a, WANT(s, KZ_T_DOMAIN), s->urlhosts);
     }
@@ -438,7 +434,7 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
      * word or value -- not inside URLs and URI paths, where a name like
      * "payload.ps1" is a page, not a file on a host. */
     if (WANT(s, KZ_T_FILENAME) && base + a >= s->url_end &&
-        (a == 0 || buf[a - 1] != '/') && file_ext_known(s, buf + a, b - a)) {
+        (lf & KZI_LABEL_EXT) && (a == 0 || buf[a - 1] != '/')) {
         token(s, base + a, b - a, KZ_T_FILENAME);
         kz_index_lookup_filename(s->ix, buf + a, b - a, on_hit, s);
     }
@@ -661,70 +657,274 @@ static int is_trigger(char c)
     return c == '.' || c == ':' || c == '@';
 }
 
-void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
+/* ---- the pass over 64-byte blocks ---------------------------------------
+ *
+ * Each block is classified at once into bit masks (bit k for byte k): the
+ * triggers, the colons and quotes (a colon right after a quote is a JSON
+ * key's, not a candidate), the newlines (counted) and the hex digits. One
+ * classifier per instruction set, chosen when the scanner is made:
+ * AVX-512BW, AVX2, SSE2 (every x86-64 CPU) or plain C; all give the same
+ * masks, and the unit tests and the fuzz harness compare them. */
+struct blk {
+    uint64_t trig; /* '.' '@' */
+    uint64_t col;  /* ':' */
+    uint64_t quo;  /* '"' */
+    uint64_t nl;   /* '\n' */
+    uint64_t hex;  /* 0-9 A-F a-f (0 when digests are not looked for) */
+};
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#ifndef KZ_SCAN_AHEAD
+#define KZ_SCAN_AHEAD 1024
+#endif
+
+static ALWAYS_INLINE void classify_c(const char *p, int hexes, struct blk *b)
 {
-    size_t next = 0, i = 0;
-    uint64_t nl = 0;
-    int hexes = WANT(s, KZ_T_MD5);
+    memset(b, 0, sizeof *b);
+    for (unsigned k = 0; k < 64; k++) {
+        char c = p[k];
+        uint64_t bit = 1ull << k;
+        if (c == '.' || c == '@')
+            b->trig |= bit;
+        else if (c == ':')
+            b->col |= bit;
+        else if (c == '"')
+            b->quo |= bit;
+        else if (c == '\n')
+            b->nl |= bit;
+        if (hexes && (CL(c) & C_HEX))
+            b->hex |= bit;
+    }
+}
+
 #if KZ_HAVE_V16
-    const __m128i vdot = _mm_set1_epi8('.'), vcol = _mm_set1_epi8(':'),
-                  vat = _mm_set1_epi8('@'), vnl = _mm_set1_epi8('\n');
-    const __m128i v0 = _mm_set1_epi8('0' - 1), v9 = _mm_set1_epi8('9' + 1);
-    const __m128i va = _mm_set1_epi8('a' - 1), vf = _mm_set1_epi8('f' + 1);
-    const __m128i v20 = _mm_set1_epi8(0x20);
-    /* Newlines are counted in byte lanes (each compare gives -1 where
-     * true), summed every 255 blocks before a lane can overflow. */
-    __m128i nlacc = _mm_setzero_si128();
-    const __m128i vquo = _mm_set1_epi8('"');
-    unsigned qcarry = 0;
-    unsigned nlblocks = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, vdot), _mm_cmpeq_epi8(v, vat)));
+static ALWAYS_INLINE void classify_sse2(const char *p, int hexes, struct blk *b)
+{
+    const __m128i vdot = _mm_set1_epi8('.'), vat = _mm_set1_epi8('@'),
+                  vcol = _mm_set1_epi8(':'), vquo = _mm_set1_epi8('"'),
+                  vnl = _mm_set1_epi8('\n');
+    uint64_t t = 0, c = 0, q = 0, l = 0, h = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v =
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        unsigned sh = 16 * k;
+        t |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                 _mm_or_si128(_mm_cmpeq_epi8(v, vdot), _mm_cmpeq_epi8(v, vat)))
+             << sh;
+        c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vcol))
+             << sh;
+        q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vquo))
+             << sh;
+        l |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vnl))
+             << sh;
+        if (hexes) {
+            __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+            __m128i x = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                     _mm_set1_epi8('a'));
+            __m128i hx = _mm_or_si128(
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d),
+                _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(5)), x));
+            h |= (uint64_t)(unsigned)_mm_movemask_epi8(hx) << sh;
+        }
+    }
+    b->trig = t;
+    b->col = c;
+    b->quo = q;
+    b->nl = l;
+    b->hex = h;
+}
+#endif
+
+#if defined(__x86_64__) && KZ_HAVE_V16 && !defined(KZ_NO_SIMD)
+#include <immintrin.h>
+#define KZ_SCAN_X86 1
+#define TARGET_AVX2 __attribute__((target("avx2,popcnt,bmi")))
+#define TARGET_AVX512 __attribute__((target("avx512f,avx512bw,popcnt,bmi")))
+
+static TARGET_AVX2 ALWAYS_INLINE uint64_t avx2_bits(__m256i lo, __m256i hi)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+static TARGET_AVX2 ALWAYS_INLINE __m256i avx2_hex(__m256i v)
+{
+    __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+    __m256i x = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+                                _mm256_set1_epi8('a'));
+    return _mm256_or_si256(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d),
+        _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(5)), x));
+}
+
+static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
+                                                    struct blk *b)
+{
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+    const __m256i vdot = _mm256_set1_epi8('.'), vat = _mm256_set1_epi8('@'),
+                  vcol = _mm256_set1_epi8(':'), vquo = _mm256_set1_epi8('"'),
+                  vnl = _mm256_set1_epi8('\n');
+    b->trig = avx2_bits(_mm256_or_si256(_mm256_cmpeq_epi8(v0, vdot),
+                                        _mm256_cmpeq_epi8(v0, vat)),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(v1, vdot),
+                                        _mm256_cmpeq_epi8(v1, vat)));
+    b->col =
+        avx2_bits(_mm256_cmpeq_epi8(v0, vcol), _mm256_cmpeq_epi8(v1, vcol));
+    b->quo =
+        avx2_bits(_mm256_cmpeq_epi8(v0, vquo), _mm256_cmpeq_epi8(v1, vquo));
+    b->nl = avx2_bits(_mm256_cmpeq_epi8(v0, vnl), _mm256_cmpeq_epi8(v1, vnl));
+    b->hex = hexes ? avx2_bits(avx2_hex(v0), avx2_hex(v1)) : 0;
+}
+
+static TARGET_AVX512 ALWAYS_INLINE void
+classify_avx512(const char *p, int hexes, struct blk *b)
+{
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    b->trig = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')) |
+              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
+    b->col = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
+    b->quo = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+    b->nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+    b->hex =
+        hexes
+            ? _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                     _mm512_set1_epi8(10)) |
+                  _mm512_cmplt_epu8_mask(
+                      _mm512_sub_epi8(
+                          _mm512_or_si512(v, _mm512_set1_epi8(0x20)),
+                          _mm512_set1_epi8('a')),
+                      _mm512_set1_epi8(6))
+            : 0;
+}
+#else
+#define KZ_SCAN_X86 0
+#endif
+
+/* Bit 16k set when bytes 16k..16k+15 are all hex digits (k = 0..3): a run
+ * of 32 or more hex digits always covers such an aligned block. */
+static ALWAYS_INLINE uint64_t hex_lanes(uint64_t h)
+{
+    h &= h >> 1;
+    h &= h >> 2;
+    h &= h >> 4;
+    h &= h >> 8;
+    return h & 0x0001000100010001ull;
+}
+
+/* The blocks of buf[0..n) that are whole 64-byte blocks; returns where the
+ * byte loop goes on, *nextp and *nlp updated. */
+typedef void (*classify_fn)(const char *, int, struct blk *);
+static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
+                                        size_t n, uint64_t base, size_t *nextp,
+                                        uint64_t *nlp, classify_fn classify)
+{
+    size_t next = *nextp, i = 0;
+    uint64_t nl = 0, qcarry = 0;
+    int hexes = WANT(s, KZ_T_MD5);
+    for (; i + 64 <= n; i += 64) {
+        struct blk b;
+        /* fetched early: the next pages' TLB walks and cache misses
+         * overlap with the work on this block */
+        __builtin_prefetch(buf + i + KZ_SCAN_AHEAD);
+        classify(buf + i, hexes, &b);
+        nl += (uint64_t)__builtin_popcountll(b.nl);
         /* A colon right after a quote separates a JSON key from its value
          * ("k":"v"); an IPv6 address or thumbprint that starts there
          * ("::1") has a second colon that is looked at. */
-        unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vquo));
-        unsigned col = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vcol));
-        m |= col & ~((q << 1) | qcarry);
-        qcarry = q >> 15;
-        nlacc = _mm_sub_epi8(nlacc, _mm_cmpeq_epi8(v, vnl));
-        if (++nlblocks == 255) {
-            __m128i sum = _mm_sad_epu8(nlacc, _mm_setzero_si128());
-            nl += (uint64_t)_mm_cvtsi128_si32(sum) +
-                  (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
-            nlacc = _mm_setzero_si128();
-            nlblocks = 0;
-        }
-        if (hexes && i >= next) {
-            __m128i lo = _mm_or_si128(v, v20);
-            __m128i dig =
-                _mm_and_si128(_mm_cmpgt_epi8(v, v0), _mm_cmplt_epi8(v, v9));
-            __m128i let =
-                _mm_and_si128(_mm_cmpgt_epi8(lo, va), _mm_cmplt_epi8(lo, vf));
-            if (_mm_movemask_epi8(_mm_or_si128(dig, let)) == 0xFFFF) {
-                next = hex_run(s, buf, n, i, base);
-                continue;
-            }
-        }
-        while (m) {
-            size_t pos = i + (size_t)__builtin_ctz(m);
-            m &= m - 1;
+        uint64_t ev = b.trig | (b.col & ~((b.quo << 1) | qcarry));
+        qcarry = b.quo >> 63;
+        if (hexes)
+            ev |= hex_lanes(b.hex);
+        if (next > i)
+            ev = next >= i + 64 ? 0 : ev & (~0ull << (next - i));
+        while (ev) {
+            size_t pos = i + (size_t)__builtin_ctzll(ev);
+            ev &= ev - 1;
             if (pos < next)
                 continue;
-            next = trigger(s, buf, n, pos, base);
+            /* a trigger is never a hex digit: a hex block's first byte */
+            if (CL(buf[pos]) & C_HEX)
+                next = hex_run(s, buf, n, pos, base);
+            else
+                next = trigger(s, buf, n, pos, base);
         }
     }
-    {
-        __m128i sum = _mm_sad_epu8(nlacc, _mm_setzero_si128());
-        nl += (uint64_t)_mm_cvtsi128_si32(sum) +
-              (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
-    }
+    *nextp = next;
+    *nlp += nl;
+    return i;
+}
+
+static size_t blocks_c(struct kz_scanner *s, const char *buf, size_t n,
+                       uint64_t base, size_t *next, uint64_t *nl)
+{
+    return scan_blocks(s, buf, n, base, next, nl, classify_c);
+}
+#if KZ_HAVE_V16
+static size_t blocks_sse2(struct kz_scanner *s, const char *buf, size_t n,
+                          uint64_t base, size_t *next, uint64_t *nl)
+{
+    return scan_blocks(s, buf, n, base, next, nl, classify_sse2);
+}
 #endif
-    /* The tail (and everything without SSE2), a byte at a time; hex runs
-     * are found from their first digit here. */
-    for (; i < n; i++) {
+#if KZ_SCAN_X86
+static TARGET_AVX2 size_t blocks_avx2(struct kz_scanner *s, const char *buf,
+                                      size_t n, uint64_t base, size_t *next,
+                                      uint64_t *nl)
+{
+    return scan_blocks(s, buf, n, base, next, nl, classify_avx2);
+}
+static TARGET_AVX512 size_t blocks_avx512(struct kz_scanner *s, const char *buf,
+                                          size_t n, uint64_t base, size_t *next,
+                                          uint64_t *nl)
+{
+    return scan_blocks(s, buf, n, base, next, nl, classify_avx512);
+}
+#endif
+
+unsigned kz_scan_isa_best(void)
+{
+#if KZ_SCAN_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f"))
+        return KZ_SCAN_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return KZ_SCAN_AVX2;
+#endif
+#if KZ_HAVE_V16
+    return KZ_SCAN_SSE2;
+#else
+    return KZ_SCAN_C;
+#endif
+}
+
+void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
+{
+    size_t next = 0, i;
+    uint64_t nl = 0;
+    int hexes = WANT(s, KZ_T_MD5);
+    switch (s->isa) {
+#if KZ_SCAN_X86
+    case KZ_SCAN_AVX512:
+        i = blocks_avx512(s, buf, n, base, &next, &nl);
+        break;
+    case KZ_SCAN_AVX2:
+        i = blocks_avx2(s, buf, n, base, &next, &nl);
+        break;
+#endif
+#if KZ_HAVE_V16
+    case KZ_SCAN_SSE2:
+        i = blocks_sse2(s, buf, n, base, &next, &nl);
+        break;
+#endif
+    default:
+        i = blocks_c(s, buf, n, base, &next, &nl);
+        break;
+    }
+    /* The tail, a byte at a time; hex runs are found from their first
+     * digit here (or from the tail's first byte: a run that began in the
+     * last block without covering a whole lane of it). */
+    for (size_t tail = i; i < n; i++) {
         char c = buf[i];
         if (c == '\n')
             nl++;
@@ -733,12 +933,14 @@ void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
         if (is_trigger(c)) {
             next = trigger(s, buf, n, i, base);
         } else if (hexes && (CL(c) & C_HEX) &&
-                   (i == 0 || !(CL(buf[i - 1]) & C_HEX))) {
-            size_t b = i;
+                   (i == tail || !(CL(buf[i - 1]) & C_HEX))) {
+            size_t a = i, b = i;
+            while (a > 0 && (CL(buf[a - 1]) & C_HEX))
+                a--;
             while (b < n && (CL(buf[b]) & C_HEX))
                 b++;
-            if (b - i >= 32)
-                do_hex(s, buf, i, b, base);
+            if (b - a >= 32)
+                do_hex(s, buf, a, b, base);
             next = b;
         }
     }

@@ -42,8 +42,13 @@ struct kz_scan_pending {
     uint8_t kb[64];
 };
 
+/* The instruction sets of the pass over 64-byte blocks. */
+enum { KZ_SCAN_C = 0, KZ_SCAN_SSE2 = 1, KZ_SCAN_AVX2 = 2, KZ_SCAN_AVX512 = 3 };
+
 struct kz_scanner {
     const kz_index *ix;
+    unsigned isa;  /* KZ_SCAN_*: kz_scan_isa_best() unless a test sets one
+                      it has (every one gives the same hits) */
     unsigned want; /* bit (1 << kz_type) of the lookups the index can
                       answer: ipv4 (any address), domain, url, email, md5
                       (any digest), filename */
@@ -64,6 +69,8 @@ struct kz_scanner {
     unsigned qhead, qn;
 };
 
+/* The best KZ_SCAN_* this CPU runs. */
+unsigned kz_scan_isa_best(void);
 /* split_urls: also mark lines holding a URL indicator's host (for JSON
  * and Zeek logs, where URLs come split over fields). */
 void kz_scanner_init(struct kz_scanner *s, const kz_index *ix, int split_urls);

@@ -55,7 +55,8 @@ struct kz_index_builder {
     struct kzi_ctx *ctxs;
     size_t nctx, ctx_cap;
     struct imap ctxmap; /* context hash -> index */
-    uint64_t *tags;     /* host hashes of last labels (KZI_K_NONE) */
+    uint64_t *tags;     /* kzi_label_key of last labels, flag in the low
+                           two bits (KZI_LABEL_*) */
     size_t ntags, tags_cap;
     uint64_t *uh; /* host hashes of URL hosts (KZI_K_URLHOST) */
     size_t nuh, uh_cap;
@@ -275,18 +276,13 @@ static kz_status add_h(kz_index_builder *b, uint64_t **v, size_t *n,
     return KZ_OK;
 }
 
-static kz_status add_tag(kz_index_builder *b, uint64_t h)
+/* The last label of s (after the last dot; the whole of s without one)
+ * for the filter of last labels, with its flag (KZI_LABEL_*). */
+static kz_status add_label(kz_index_builder *b, const char *s, size_t n,
+                           unsigned flag)
 {
-    return add_h(b, &b->tags, &b->ntags, &b->tags_cap, h);
-}
-
-/* The last label of a host (after the last dot). */
-static kz_status add_tld(kz_index_builder *b, const char *host, size_t n)
-{
-    size_t i = n;
-    while (i > 0 && host[i - 1] != '.')
-        i--;
-    return add_tag(b, kzi_host_hash(KZI_K_NONE, host + i, n - i));
+    return add_h(b, &b->tags, &b->ntags, &b->tags_cap,
+                 (kzi_label_key(s, n) & ~(uint64_t)3) | flag);
 }
 
 /* The host of a canonical URL: after "://" and user-info, before the port,
@@ -387,7 +383,7 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
         if (kn && kb[kn - 1] == '.')
             kn--;
         e.kind = KZI_K_DOMAIN;
-        st = add_tld(b, (const char *)kb, kn);
+        st = add_label(b, (const char *)kb, kn, KZI_LABEL_HOST);
         break;
     case KZ_T_URL: {
         memcpy(kb, value, n);
@@ -408,7 +404,7 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
                 st = add_h(b, &b->uh, &b->nuh, &b->uh_cap,
                            kzi_host_hash(KZI_K_URLHOST, hb, hn));
                 if (st == KZ_OK)
-                    st = add_tld(b, hb, hn);
+                    st = add_label(b, hb, hn, KZI_LABEL_HOST);
             }
         }
         break;
@@ -437,11 +433,7 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
         lower((char *)kb, kn);
         e.kind = KZI_K_FILENAME;
         /* its extension, so a sweep looks up only names that end in one */
-        size_t x = kn;
-        while (x > 0 && kb[x - 1] != '.')
-            x--;
-        st = add_tag(
-            b, kzi_host_hash(KZI_K_FILENAME, (const char *)kb + x, kn - x));
+        st = add_label(b, (const char *)kb, kn, KZI_LABEL_EXT);
         break;
     }
     default:
@@ -884,7 +876,8 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     struct kzi_entry *ent = kz_calloc(b->n ? b->n : 1, sizeof *ent);
     uint32_t *parent = kz_calloc(b->n ? b->n : 1, sizeof *parent);
     struct cref *cr = kz_calloc(b->n ? b->n : 1, sizeof *cr);
-    struct kzi_slot *slot = NULL, *tld = NULL, *uht = NULL;
+    struct kzi_slot *slot = NULL, *uht = NULL;
+    uint8_t *tld = NULL;
     size_t nuht = 0;
     uint64_t *bloom = NULL;
     size_t nbloom = 0;
@@ -990,8 +983,9 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
         st = oom(b);
         goto done;
     }
-    /* The table of last labels (presence only): a few hundred distinct
-     * ones, so it stays in the first-level cache. */
+    /* The filter of last labels: a few hundred distinct ones, 16 bytes
+     * each (so about 6% of the labels a sweep meets that no indicator
+     * ends in pass it), in at most 64 KiB: in the first-level cache. */
     if (b->ntags)
         qsort(b->tags, b->ntags, sizeof *b->tags, cmp_u64);
     {
@@ -1001,13 +995,18 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
                 b->tags[u++] = b->tags[i];
         b->ntags = u;
     }
-    hdr.tld_bits = bits_for(b->ntags ? b->ntags : 1);
+    hdr.tld_bits = KZI_LABEL_MIN_BITS;
+    while (hdr.tld_bits < KZI_LABEL_MAX_BITS &&
+           ((size_t)1 << hdr.tld_bits) < b->ntags * 16)
+        hdr.tld_bits++;
     size_t ntld = (size_t)1 << hdr.tld_bits;
-    tld = presence_table(b->tags, b->ntags, ntld);
+    tld = kz_calloc(ntld, 1);
     if (!tld) {
         st = oom(b);
         goto done;
     }
+    for (size_t i = 0; i < b->ntags; i++)
+        tld[b->tags[i] >> (64 - hdr.tld_bits)] |= (uint8_t)(b->tags[i] & 3);
 
     /* CIDR segments: IPv4 ones are the mapped range of the 128-bit space,
      * sorted before the others by their ::ffff: prefix... so sort each

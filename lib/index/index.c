@@ -117,7 +117,7 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
                          "says %llu",
                          name, ix->size, (unsigned long long)h->file_size);
     if (h->nsections > KZI_MAX_SECTIONS || h->table_bits > 40 ||
-        h->tld_bits > 40)
+        h->tld_bits < KZI_LABEL_MIN_BITS || h->tld_bits > KZI_LABEL_MAX_BITS)
         return kz_seterr(ctx, KZ_ERR_CORRUPT, "%s: damaged section table",
                          name);
     const void *p;
@@ -145,10 +145,10 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
     ix->mask = n ? n - 1 : 0;
     if (n && (n != (size_t)1 << h->table_bits))
         bad = 1;
-    bad |= find_sec(ix, KZI_SEC_TLD, sizeof(struct kzi_slot), &p, &n);
-    ix->tld = p;
-    ix->tld_mask = n ? n - 1 : 0;
-    if (n && (n != (size_t)1 << h->tld_bits))
+    bad |= find_sec(ix, KZI_SEC_TLD, 1, &p, &n);
+    ix->labels = p;
+    ix->label_shift = 64 - h->tld_bits;
+    if (n != (size_t)1 << h->tld_bits)
         bad = 1;
     bad |= find_sec(ix, KZI_SEC_URLHOST, sizeof(struct kzi_slot), &p, &n);
     ix->urlhost = p;
@@ -177,7 +177,8 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
     bad |= find_sec(ix, KZI_SEC_CIDR6, sizeof(struct kzi_seg6), &p, &n);
     ix->seg6 = p;
     ix->nseg6 = n;
-    if (bad || ix->nent != h->indicators || !ix->pool || !ix->slot || !ix->tld)
+    if (bad || ix->nent != h->indicators || !ix->pool || !ix->slot ||
+        !ix->labels)
         return kz_seterr(ctx, KZ_ERR_CORRUPT,
                          "%s: damaged index: a section lies outside the "
                          "file or has the wrong size",
@@ -515,11 +516,6 @@ int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h)
            presence(ix->urlhost, ix->urlhost_mask, h);
 }
 
-int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h)
-{
-    return ix->tld_mask && presence(ix->tld, ix->tld_mask, h);
-}
-
 struct host_probe {
     const struct kz_index *ix;
     const char *host;
@@ -562,10 +558,10 @@ unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
                 kzi_urlhost_hash_known(ix, kzi_urlhost_ip_hash(addr));
         return 0;
     }
-    struct host_probe p = {ix, host, fn, ud, 0, domains};
-    uint64_t whole;
-    if (!kzi_host_walk(ix, host, n, probe_suffix, &p, &whole))
+    if (!(kzi_label_flags(ix, host, n) & KZI_LABEL_HOST))
         return 0;
+    struct host_probe p = {ix, host, fn, ud, 0, domains};
+    uint64_t whole = kzi_host_walk(host, n, probe_suffix, &p);
     if (is_url_host)
         *is_url_host =
             kzi_urlhost_hash_known(ix, kzi_host_final(whole, KZI_K_URLHOST, n));

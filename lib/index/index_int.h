@@ -29,7 +29,7 @@ enum kzi_section {
     KZI_SEC_CIDR4 = 5,   /* struct kzi_seg4[] */
     KZI_SEC_BUCKET4 = 6, /* uint32_t[65537]: first segment per /16 */
     KZI_SEC_CIDR6 = 7,   /* struct kzi_seg6[] */
-    KZI_SEC_TLD = 8,     /* struct kzi_slot[2^k]: last labels of hosts */
+    KZI_SEC_TLD = 8,     /* uint8_t[2^k]: the filter of last labels */
     KZI_SEC_BLOOM = 9,   /* uint64_t[]: Bloom filters of the keys */
     KZI_SEC_URLHOST = 10 /* struct kzi_slot[2^k]: hosts of URL indicators */
 };
@@ -74,7 +74,7 @@ struct kzi_header {
     uint32_t store_path_off;  /* in the pool; 0: none */
     uint32_t store_path_len;
     uint32_t table_bits; /* the slot table has 2^table_bits slots */
-    uint32_t tld_bits;   /* the TLD table has 2^tld_bits slots */
+    uint32_t tld_bits;   /* the filter of last labels has 2^tld_bits bytes */
     uint32_t kinds;      /* bit (1 << kzi_kind) for kinds present */
     uint32_t nctx;
     uint64_t ncidr4, ncidr6; /* segments */
@@ -296,9 +296,9 @@ struct kz_index {
     const struct kzi_ctx *ctxs;
     size_t nctx;
     const struct kzi_slot *slot;
-    uint64_t mask; /* slots - 1 */
-    const struct kzi_slot *tld;
-    uint64_t tld_mask;
+    uint64_t mask;         /* slots - 1 */
+    const uint8_t *labels; /* the filter of last labels */
+    unsigned label_shift;  /* 64 - tld_bits */
     const struct kzi_seg4 *seg4;
     size_t nseg4;
     const uint32_t *bucket4;
@@ -361,9 +361,62 @@ unsigned kzi_probe_table(const struct kz_index *ix, uint64_t h, const void *key,
  * kz_index_lookup_ip). */
 unsigned kzi_lookup_cidr(const struct kz_index *ix, const uint8_t addr[16],
                          kz_index_hit_fn fn, void *ud);
-/* 1 when h (kzi_host_final(..., KZI_K_NONE, ...) of a last label) is in
- * the table of last labels. */
-int kzi_tld_hash_known(const struct kz_index *ix, uint64_t h);
+/* The filter of last labels: one byte per slot, set bits saying that
+ * some host name of the index (a domain indicator, a URL indicator's host
+ * that is not an address) ends in a label of that slot, and that some
+ * file-name indicator has an extension of that slot. A sweep reads it
+ * before hashing a name, so a token such as `id.orig_h` or `file.txt`
+ * costs one multiply and one byte in the first-level cache. It is a
+ * filter: a set bit may be another label's (the lookups that follow are
+ * exact), a clear bit is never wrong. */
+#define KZI_LABEL_HOST 1u
+#define KZI_LABEL_EXT 2u
+#define KZI_LABEL_MIN_BITS 10
+#define KZI_LABEL_MAX_BITS 16
+
+/* The slot hash of the last label of s (n bytes, n >= 1): its last (up
+ * to) eight bytes, each ORed with 0x20, and how many they are. When s has
+ * eight bytes, they are read at once and the last dot among them found
+ * without a loop. */
+static inline uint64_t kzi_label_key(const char *s, size_t n)
+{
+    uint64_t w = 0;
+    size_t m;
+    if (n >= 8) {
+        memcpy(&w, s + n - 8, 8);
+        /* 0x80 in each byte that is '.', exactly */
+        uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull;
+        uint64_t dots =
+            ~(((x & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | x |
+              0x7f7f7f7f7f7f7f7full);
+        if (dots) {
+            unsigned k = (unsigned)(63 - __builtin_clzll(dots)) / 8;
+            m = 7 - k;
+            w = k == 7 ? 0 : w >> (8 * (k + 1));
+        } else {
+            m = 8;
+        }
+    } else {
+        size_t b = n;
+        while (b > 0 && s[b - 1] != '.')
+            b--;
+        m = n - b;
+        for (size_t k = 0; k < m; k++)
+            w |= (uint64_t)(unsigned char)s[b + k] << (8 * k);
+    }
+    if (m)
+        w |= 0x2020202020202020ull >> (8 * (8 - m));
+    uint64_t h =
+        (w + (uint64_t)m * 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 29);
+}
+
+/* The filter's bits for the last label of s (n >= 1 bytes). */
+static inline unsigned kzi_label_flags(const struct kz_index *ix, const char *s,
+                                       size_t n)
+{
+    return ix->labels[kzi_label_key(s, n) >> ix->label_shift];
+}
 /* 1 when h (kzi_host_final(..., KZI_K_URLHOST, ...)) is the host of some
  * URL indicator (after a positive Bloom test: the table has the hash's
  * 32 high bits and its slot, so a false answer is about 2^-50). */
@@ -379,17 +432,15 @@ static inline void kzi_prefetch(const struct kz_index *ix, unsigned kind,
         __builtin_prefetch(&b[kzi_bloom_word(h, ix->bloom_n[kind])]);
 }
 
-/* The walk every host lookup makes (the index's and the sweep's):
- * hashes the labels of host (n bytes, 1..KZ_MAX_DOMAIN) from the right.
- * When the last label ends no host of the index, returns 0. Else calls
- * fn with the domain-kind hash, offset and length of each
- * suffix of two labels or more, the whole name last, and returns 1 with
- * *whole set to the state after the whole name (kzi_host_final of it with
- * another kind: the URL-host hash). */
+/* The walk every host lookup makes (the index's and the sweep's), once
+ * the filter of last labels let host (n bytes, 1..KZ_MAX_DOMAIN) through:
+ * hashes its labels from the right and calls fn with the domain-kind
+ * hash, offset and length of each suffix of two labels or more, the whole
+ * name last. Returns the state after the whole name (kzi_host_final of it
+ * with another kind: the URL-host hash). */
 typedef void (*kzi_suffix_fn)(void *ud, uint64_t h, size_t off, size_t len);
-static inline int kzi_host_walk(const struct kz_index *ix, const char *host,
-                                size_t n, kzi_suffix_fn fn, void *ud,
-                                uint64_t *whole)
+static inline uint64_t kzi_host_walk(const char *host, size_t n,
+                                     kzi_suffix_fn fn, void *ud)
 {
     uint64_t st = KZI_HOST_SEED;
     size_t e = n;
@@ -398,19 +449,13 @@ static inline int kzi_host_walk(const struct kz_index *ix, const char *host,
         while (b > 0 && host[b - 1] != '.')
             b--;
         st = kzi_suffix_step(st, kzi_label_hash(host + b, e - b));
-        size_t sl = n - b;
-        if (labels == 1) {
-            if (!kzi_tld_hash_known(ix, kzi_host_final(st, KZI_K_NONE, sl)))
-                return 0;
-        } else {
-            fn(ud, kzi_host_final(st, KZI_K_DOMAIN, sl), b, sl);
-        }
+        if (labels > 1)
+            fn(ud, kzi_host_final(st, KZI_K_DOMAIN, n - b), b, n - b);
         if (b == 0)
             break;
         e = b - 1;
     }
-    *whole = st;
-    return 1;
+    return st;
 }
 
 /* A host name looked up once for everything: domain indicators (when

@@ -2,8 +2,9 @@
 /*
  * Unit tests of the sweep's tokenizer (lib/evidence/scan.c): what it finds
  * in a line and what it must not find (the near-misses a substring matcher
- * reports), every place a token can start or end (buffer edges, 16-byte
- * block edges), and its line count against a byte-by-byte count.
+ * reports), every place a token can start or end (buffer edges, 64-byte
+ * block edges), and its line count against a byte-by-byte count; every
+ * instruction set the CPU has gives the same answers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,13 +67,14 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* The hits of scanning s as "type=observed" joined by spaces (URL-host
- * marks as "urlhost=..."). */
-static const char *scan(const char *s, int split)
+/* The hits of scanning s with the pass of instruction set isa, as
+ * "type=observed" joined by spaces (URL-host marks as "urlhost=..."). */
+static void scan_isa(const char *s, int split, unsigned isa, char *out,
+                     size_t outn)
 {
-    static char out[4096];
     struct kz_scanner sc;
     kz_scanner_init(&sc, ix, split);
+    sc.isa = isa;
     size_t n = strlen(s);
     /* scan from a heap copy of exactly n bytes, so ASan sees any read
      * past the end */
@@ -83,13 +85,33 @@ static const char *scan(const char *s, int split)
     for (size_t i = 0; i < sc.nhits; i++) {
         const struct kz_scan_hit *h = &sc.hits[i];
         size_t o = strlen(out);
-        snprintf(out + o, sizeof out - o, "%s%s=%.*s", o ? " " : "",
+        snprintf(out + o, outn - o, "%s%s=%.*s", o ? " " : "",
                  h->entry == KZ_SCAN_URLHOST ? "urlhost"
                                              : kz_type_name((kz_type)h->type),
                  (int)h->len, copy + h->pos);
     }
+    size_t want = 0;
+    for (size_t i = 0; i < n; i++)
+        want += s[i] == '\n';
+    assert_int_equal(sc.newlines, want);
     free(copy);
     kz_scanner_free(&sc);
+}
+
+/* The hits of scanning s, the same with every instruction set this CPU
+ * has (plain C, SSE2, AVX2, AVX-512BW). */
+static const char *scan(const char *s, int split)
+{
+    static char out[4096];
+    char other[4096];
+    unsigned best = kz_scan_isa_best();
+    scan_isa(s, split, best, out, sizeof out);
+    for (unsigned isa = 0; isa < best; isa++) {
+        scan_isa(s, split, isa, other, sizeof other);
+        if (strcmp(out, other) != 0)
+            fail_msg("isa %u: \"%s\", isa %u: \"%s\" on \"%s\"", best, out, isa,
+                     other, s);
+    }
     return out;
 }
 
@@ -219,22 +241,33 @@ static void test_scan__email_filename(void **state)
                         "filename=NetFilter.sys");
 }
 
-/* Every position relative to the 16-byte blocks, and the buffer's edges. */
+/* Every position relative to the 64-byte blocks (and their 16-byte
+ * lanes), the buffer's edges, and tokens that end in the byte loop after
+ * the last whole block or before it. */
 static void test_scan__positions(void **state)
 {
     (void)state;
-    for (int pad = 0; pad < 40; pad++) {
-        char line[256];
-        memset(line, ' ', (size_t)pad);
-        snprintf(line + pad, sizeof line - (size_t)pad, "%s",
-                 "2897721785645ad5b2a8fb524ed650c0");
-        assert_string_equal(scan(line, 0),
-                            "md5=2897721785645ad5b2a8fb524ed650c0");
-        snprintf(line + pad, sizeof line - (size_t)pad, "%s", "a.evil.example");
-        assert_string_equal(scan(line, 0), "domain=a.evil.example");
-        snprintf(line + pad, sizeof line - (size_t)pad, "%s", "2001:db8::1");
-        assert_string_equal(scan(line, 0), "ipv6=2001:db8::1");
-    }
+    static const char *const tok[][2] = {
+        {"2897721785645ad5b2a8fb524ed650c0",
+         "md5=2897721785645ad5b2a8fb524ed650c0"},
+        {"a.evil.example", "domain=a.evil.example"},
+        {"2001:db8::1", "ipv6=2001:db8::1"},
+        {"\"1.2.3.4\"", "ipv4=1.2.3.4"},
+        {"bad@evil.example", "email=bad@evil.example domain=evil.example"},
+        {"http://evil.example/x/payload.exe",
+         "url=http://evil.example/x/payload.exe domain=evil.example"},
+    };
+    for (int pad = 0; pad < 140; pad++)
+        for (size_t t = 0; t < sizeof tok / sizeof tok[0]; t++)
+            for (int after = 0; after <= 70; after += 70) {
+                char line[512];
+                memset(line, ' ', (size_t)pad);
+                int k = snprintf(line + pad, sizeof line - (size_t)pad, "%s",
+                                 tok[t][0]);
+                memset(line + pad + k, after ? '\n' : ' ', (size_t)after);
+                line[pad + k + after] = 0;
+                assert_string_equal(scan(line, 0), tok[t][1]);
+            }
 }
 
 static void test_scan__newlines(void **state)
@@ -251,11 +284,14 @@ static void test_scan__newlines(void **state)
             b[i] = pick[(x >> 16) % (sizeof pick - 1)];
             want += b[i] == '\n';
         }
-        struct kz_scanner sc;
-        kz_scanner_init(&sc, ix, 1);
-        kz_scan(&sc, b, n, 0);
-        assert_int_equal(sc.newlines, want);
-        kz_scanner_free(&sc);
+        for (unsigned isa = 0; isa <= kz_scan_isa_best(); isa++) {
+            struct kz_scanner sc;
+            kz_scanner_init(&sc, ix, 1);
+            sc.isa = isa;
+            kz_scan(&sc, b, n, 0);
+            assert_int_equal(sc.newlines, want);
+            kz_scanner_free(&sc);
+        }
         free(b);
     }
 }
