@@ -355,6 +355,49 @@ static void do_v6(struct kz_scanner *s, const char *buf, size_t a, size_t b,
     lookup_ip(s, addr);
 }
 
+/* kzi_parse_quad of p[0..len), which holds only digits and dots, with
+ * avail bytes readable at p: without a branch per byte when 16 are (the
+ * dots found by one compare, each number read from its last three
+ * bytes). */
+static int quad(const char *p, size_t len, size_t avail, uint8_t addr[16])
+{
+#if KZ_HAVE_V16
+    if (len <= 15 && avail >= 16) {
+        char t[3 + 16] = {'0', '0', '0'};
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        _mm_storeu_si128((__m128i *)(void *)(t + 3), v);
+        unsigned dots =
+            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) &
+            ((1u << len) - 1);
+        if (__builtin_popcount(dots) != 3)
+            return 0;
+        unsigned d1 = (unsigned)__builtin_ctz(dots);
+        dots &= dots - 1;
+        unsigned d2 = (unsigned)__builtin_ctz(dots);
+        dots &= dots - 1;
+        unsigned d3 = (unsigned)__builtin_ctz(dots);
+        unsigned st[4] = {0, d1 + 1, d2 + 1, d3 + 1};
+        unsigned en[4] = {d1, d2, d3, (unsigned)len};
+        unsigned bad = 0;
+        memset(addr, 0, 10);
+        addr[10] = addr[11] = 0xff;
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned l = en[k] - st[k];
+            const char *q = t + 3 + en[k];
+            unsigned v1 = (unsigned)(q[-1] - '0');
+            unsigned v2 = l >= 2 ? (unsigned)(q[-2] - '0') : 0;
+            unsigned v3 = l >= 3 ? (unsigned)(q[-3] - '0') : 0;
+            unsigned val = v1 + 10 * v2 + 100 * v3;
+            bad |= (l - 1 > 2) | (val > 255);
+            addr[12 + k] = (uint8_t)val;
+        }
+        return !bad;
+    }
+#endif
+    (void)avail;
+    return kzi_parse_quad(p, len, addr);
+}
+
 /* 1 when buf[a..b) holds only digits and dots (16 bytes at a time where
  * the buffer has them). */
 static int only_digits_dots(const char *buf, size_t n, size_t a, size_t b)
@@ -380,8 +423,10 @@ static int only_digits_dots(const char *buf, size_t n, size_t a, size_t b)
 }
 
 /* A host-like run [a, b). */
+/* numeric: 1 when the run holds only digits and dots, 0 when not, -1 when
+ * not known yet. */
 static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
-                    size_t b, uint64_t base)
+                    size_t b, uint64_t base, int numeric)
 {
     /* A digest inside a longer run ("0123...cdef.exe", "x_<sha256>"):
      * runs of hex digits bounded by other bytes. */
@@ -399,7 +444,9 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
             i = e;
         }
     }
-    if (only_digits_dots(buf, n, a, b)) {
+    if (numeric < 0)
+        numeric = only_digits_dots(buf, n, a, b);
+    if (numeric) {
         /* "1.2.3.4" or "1.2.3.4." (end of a sentence); a leading dot means
          * a longer dotted run (".1.3.6.1.2.3.4.0"). */
         size_t e = b;
@@ -407,7 +454,7 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
             e--;
         uint8_t addr[16];
         if (buf[a] == '.' || !(WANT(s, KZ_T_IPV4) || s->urlhosts) ||
-            !kzi_parse_quad(buf + a, e - a, addr))
+            !quad(buf + a, e - a, n - a, addr))
             return;
         token(s, base + a, e - a, KZ_T_IPV4);
         if (WANT(s, KZ_T_IPV4))
@@ -564,12 +611,39 @@ static inline size_t host_start(const char *buf, size_t i)
 
 /* Handles the candidate around byte pos (one of ". : @"); returns the
  * position before which no further candidate is looked at. */
+/* The masks of the 64-byte block at i that trigger() uses: the host-like
+ * bytes [A-Za-z0-9_.-] and those of them that are not digits or dots. */
+struct bmask {
+    size_t i;
+    uint64_t host, alpha;
+};
+
 static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
-                      size_t pos, uint64_t base)
+                      size_t pos, uint64_t base, const struct bmask *bm)
 {
     char c = buf[pos];
     if (c == '.') {
-        size_t a = host_start(buf, pos), b = host_end(buf, n, pos + 1);
+        /* The run around the dot: from the block's masks when it starts
+         * and ends inside the block, else grown 16 bytes at a time. */
+        size_t a, b;
+        int numeric = -1;
+        if (bm) {
+            unsigned p = (unsigned)(pos - bm->i);
+            uint64_t below = ~bm->host & ((1ull << p) - 1);
+            uint64_t above = ~bm->host & (~1ull << p);
+            a = below ? bm->i + 64 - (size_t)__builtin_clzll(below)
+                      : host_start(buf, pos);
+            b = above ? bm->i + (size_t)__builtin_ctzll(above)
+                      : host_end(buf, n, pos + 1);
+            if (below && above) {
+                uint64_t run =
+                    ((1ull << (b - bm->i)) - 1) & ~((1ull << (a - bm->i)) - 1);
+                numeric = !(bm->alpha & run);
+            }
+        } else {
+            a = host_start(buf, pos);
+            b = host_end(buf, n, pos + 1);
+        }
         /* Digits and dots after a colon: the IPv4 tail of an IPv6
          * address ("::ffff:192.0.2.1", "64:ff9b::198.51.100.7"). */
         if (a > 0 && buf[a - 1] == ':') {
@@ -586,7 +660,7 @@ static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
                 return vb;
             }
         }
-        do_host(s, buf, n, a, b, base);
+        do_host(s, buf, n, a, b, base, numeric);
         return b;
     }
     if (c == ':') {
@@ -666,11 +740,13 @@ static int is_trigger(char c)
  * AVX-512BW, AVX2, SSE2 (every x86-64 CPU) or plain C; all give the same
  * masks, and the unit tests and the fuzz harness compare them. */
 struct blk {
-    uint64_t trig; /* '.' '@' */
-    uint64_t col;  /* ':' */
-    uint64_t quo;  /* '"' */
-    uint64_t nl;   /* '\n' */
-    uint64_t hex;  /* 0-9 A-F a-f (0 when digests are not looked for) */
+    uint64_t trig;  /* '.' '@' */
+    uint64_t col;   /* ':' */
+    uint64_t quo;   /* '"' */
+    uint64_t nl;    /* '\n' */
+    uint64_t hex;   /* 0-9 A-F a-f (0 when digests are not looked for) */
+    uint64_t host;  /* A-Z a-z 0-9 - _ . */
+    uint64_t alpha; /* A-Z a-z - _ (host bytes that are not digits, dots) */
 };
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -694,6 +770,10 @@ static ALWAYS_INLINE void classify_c(const char *p, int hexes, struct blk *b)
             b->nl |= bit;
         if (hexes && (CL(c) & C_HEX))
             b->hex |= bit;
+        if (CL(c) & C_HOST)
+            b->host |= bit;
+        if ((CL(c) & C_ALPHA) || c == '-' || c == '_')
+            b->alpha |= bit;
     }
 }
 
@@ -703,7 +783,7 @@ static ALWAYS_INLINE void classify_sse2(const char *p, int hexes, struct blk *b)
     const __m128i vdot = _mm_set1_epi8('.'), vat = _mm_set1_epi8('@'),
                   vcol = _mm_set1_epi8(':'), vquo = _mm_set1_epi8('"'),
                   vnl = _mm_set1_epi8('\n');
-    uint64_t t = 0, c = 0, q = 0, l = 0, h = 0;
+    uint64_t t = 0, c = 0, q = 0, l = 0, h = 0, ho = 0, al = 0;
     for (unsigned k = 0; k < 4; k++) {
         __m128i v =
             _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
@@ -726,12 +806,26 @@ static ALWAYS_INLINE void classify_sse2(const char *p, int hexes, struct blk *b)
                 _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(5)), x));
             h |= (uint64_t)(unsigned)_mm_movemask_epi8(hx) << sh;
         }
+        __m128i ll = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                  _mm_set1_epi8('a'));
+        __m128i dd = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        __m128i w = _mm_or_si128(
+            _mm_cmpeq_epi8(_mm_min_epu8(ll, _mm_set1_epi8(25)), ll),
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+        __m128i hh = _mm_or_si128(
+            _mm_or_si128(w, _mm_cmpeq_epi8(v, vdot)),
+            _mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd));
+        al |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << sh;
+        ho |= (uint64_t)(unsigned)_mm_movemask_epi8(hh) << sh;
     }
     b->trig = t;
     b->col = c;
     b->quo = q;
     b->nl = l;
     b->hex = h;
+    b->host = ho;
+    b->alpha = al;
 }
 #endif
 
@@ -757,6 +851,23 @@ static TARGET_AVX2 ALWAYS_INLINE __m256i avx2_hex(__m256i v)
         _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(5)), x));
 }
 
+/* A-Z a-z - _ */
+static TARGET_AVX2 ALWAYS_INLINE __m256i avx2_word(__m256i v)
+{
+    __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+                                _mm256_set1_epi8('a'));
+    return _mm256_or_si256(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(25)), l),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'))));
+}
+
+static TARGET_AVX2 ALWAYS_INLINE __m256i avx2_digit(__m256i v)
+{
+    __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+}
+
 static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
                                                     struct blk *b)
 {
@@ -775,14 +886,29 @@ static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
         avx2_bits(_mm256_cmpeq_epi8(v0, vquo), _mm256_cmpeq_epi8(v1, vquo));
     b->nl = avx2_bits(_mm256_cmpeq_epi8(v0, vnl), _mm256_cmpeq_epi8(v1, vnl));
     b->hex = hexes ? avx2_bits(avx2_hex(v0), avx2_hex(v1)) : 0;
+    __m256i w0 = avx2_word(v0), w1 = avx2_word(v1);
+    b->alpha = avx2_bits(w0, w1);
+    b->host = avx2_bits(_mm256_or_si256(_mm256_or_si256(w0, avx2_digit(v0)),
+                                        _mm256_cmpeq_epi8(v0, vdot)),
+                        _mm256_or_si256(_mm256_or_si256(w1, avx2_digit(v1)),
+                                        _mm256_cmpeq_epi8(v1, vdot)));
 }
 
 static TARGET_AVX512 ALWAYS_INLINE void
 classify_avx512(const char *p, int hexes, struct blk *b)
 {
     __m512i v = _mm512_loadu_si512((const void *)p);
-    b->trig = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')) |
-              _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
+    uint64_t dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+    b->trig = dot | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
+    b->alpha = _mm512_cmplt_epu8_mask(
+                   _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)),
+                                   _mm512_set1_epi8('a')),
+                   _mm512_set1_epi8(26)) |
+               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) |
+               _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
+    b->host = b->alpha | dot |
+              _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                     _mm512_set1_epi8(10));
     b->col = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
     b->quo = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
     b->nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
@@ -834,20 +960,24 @@ static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
          * ("::1") has a second colon that is looked at. */
         uint64_t ev = b.trig | (b.col & ~((b.quo << 1) | qcarry));
         qcarry = b.quo >> 63;
-        if (hexes)
-            ev |= hex_lanes(b.hex);
+        uint64_t lanes = hexes ? hex_lanes(b.hex) : 0;
+        ev |= lanes;
+        /* Each event is handled at most once: after a token, the events
+         * inside it are dropped at once (no test per event). */
         if (next > i)
             ev = next >= i + 64 ? 0 : ev & (~0ull << (next - i));
         while (ev) {
-            size_t pos = i + (size_t)__builtin_ctzll(ev);
-            ev &= ev - 1;
-            if (pos < next)
-                continue;
-            /* a trigger is never a hex digit: a hex block's first byte */
-            if (CL(buf[pos]) & C_HEX)
+            unsigned k = (unsigned)__builtin_ctzll(ev);
+            size_t pos = i + k;
+            /* a hex lane's first byte, or a trigger (never a hex digit) */
+            if ((lanes >> k) & 1) {
                 next = hex_run(s, buf, n, pos, base);
-            else
-                next = trigger(s, buf, n, pos, base);
+            } else {
+                struct bmask bm = {i, b.host, b.alpha};
+                next = trigger(s, buf, n, pos, base, &bm);
+            }
+            size_t sh = next - i; /* > k */
+            ev = sh >= 64 ? 0 : ev & (~0ull << sh);
         }
     }
     *nextp = next;
@@ -931,7 +1061,7 @@ void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
         if (i < next)
             continue;
         if (is_trigger(c)) {
-            next = trigger(s, buf, n, i, base);
+            next = trigger(s, buf, n, i, base, NULL);
         } else if (hexes && (CL(c) & C_HEX) &&
                    (i == tail || !(CL(buf[i - 1]) & C_HEX))) {
             size_t a = i, b = i;

@@ -270,6 +270,46 @@ static void test_scan__positions(void **state)
             }
 }
 
+/* A number with dots is read the same with 16 readable bytes after its
+ * start (one compare finds the dots) and without (byte by byte). */
+static void test_scan__quads(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "1.2.3.4",     "01.2.3.4",        "1.2.3.04",   "001.002.003.004",
+        "1.2.3.256",   "256.2.3.4",       "1.2.3",      "1..2.3.4",
+        "1.2.3.4.",    "1.2.3.4..",       "1234.2.3.4", "1.2.3.4444",
+        "10.200.3.4",  "192.0.2.1",       "192.0.2.10", "192.000.002.001",
+        "192.0.2.001", "255.255.255.255", "0.0.0.0",    "1.2.3.4.5",
+        "199.0.2.1",   "192.0.2.1.",      ".192.0.2.1", "1.2.33.4"};
+    char a[64], b[96], out1[4096], out2[4096];
+    uint32_t x = 11;
+    for (size_t t = 0; t < sizeof fixed / sizeof fixed[0] + 3000; t++) {
+        if (t < sizeof fixed / sizeof fixed[0]) {
+            snprintf(a, sizeof a, "%s", fixed[t]);
+        } else {
+            size_t len = 1 + (x >> 8) % 15;
+            for (size_t i = 0; i < len; i++) {
+                x = x * 1103515245u + 12345u;
+                a[i] = (x >> 16) % 4 == 0 ? '.' : (char)('0' + (x >> 18) % 10);
+            }
+            a[len] = 0;
+            x = x * 1103515245u + 12345u;
+        }
+        snprintf(b, sizeof b, "%s                    ", a);
+        snprintf(out1, sizeof out1, "%s", scan(a, 1));
+        snprintf(out2, sizeof out2, "%s", scan(b, 1));
+        if (strcmp(out1, out2) != 0)
+            fail_msg("\"%s\": \"%s\" alone, \"%s\" followed by spaces", a, out1,
+                     out2);
+    }
+    assert_string_equal(scan("192.0.2.1                ", 0), "ipv4=192.0.2.1");
+    assert_string_equal(scan("192.000.002.001          ", 0),
+                        "ipv4=192.000.002.001");
+    assert_string_equal(scan("192.0.2.1.9              ", 0), "");
+    assert_string_equal(scan("1.2.3.256                ", 0), "");
+}
+
 static void test_scan__newlines(void **state)
 {
     (void)state;
@@ -306,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_scan__digests),
         cmocka_unit_test(test_scan__email_filename),
         cmocka_unit_test(test_scan__positions),
+        cmocka_unit_test(test_scan__quads),
         cmocka_unit_test(test_scan__newlines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
