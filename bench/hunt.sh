@@ -36,6 +36,9 @@
 #   open          kizashi hunt --index X.kzi /dev/null (an upper bound of
 #                 opening the index; `kizashi compile --check X.kzi` is run
 #                 too when it exists, and prints open and verify times)
+#   hot path      kz-bench-hotpath --runs RUNS X.kzi FILES (beside the
+#                 kizashi binary, bench/hotpath.c): the scanner alone over
+#                 the logs already in memory, one thread, median per file
 #   grep          grep -F -w -n -H -r -f PATTERNS LOGS            (1m, 100k)
 #   rg            rg -F -w -n -H --no-heading -f PATTERNS LOGS    (100k only)
 # Once each, under /usr/bin/time -f %M: peak RSS, and the FILE:LINE output
@@ -159,6 +162,13 @@ kizashi_side() {
         timed "$tag-hunt-t$n" "$wl/logs" "$RUNS" "$WARMUP" \
             "'$KZ' hunt --no-progress --index '$kzi' --format lines --threads $n $LOGS | cat >/dev/null"
     done
+    HOT=$(dirname "$KZ")/kz-bench-hotpath
+    if [ -x "$HOT" ]; then
+        say "[$(date +%T)] $tag-hotpath"
+        (cd "$wl/logs" && "$HOT" --runs "$RUNS" "$kzi" $(find $LOGS -type f | sort)) \
+            >"$SCRATCH/$tag-hotpath.tsv" 2>"$SCRATCH/$tag-hotpath.err" ||
+            say "kz-bench-hotpath failed on $tag"
+    fi
     once "$tag-hunt-iocs" "$wl/logs" \
         "'$KZ' hunt --no-progress --iocs ../iocs/all.csv --format lines --threads 2 $LOGS"
     score "$tag-hunt-iocs" "$wl"
@@ -279,6 +289,16 @@ for tag, size, peers in (("1m", b1, ["grep"]), ("100k", b2, ["grep", "rg"])):
     print("- compile --iocs (read the CSV into a temporary store, then compile): %s s median, "
           "peak RSS %s MiB; index %s bytes (%s MiB)"
           % (f(c), f(cm, "%.1f"), isz if isz else "-", f(isz / 2**20 if isz else None, "%.1f")))
+    try:
+        rows = [l.split("\t") for l in open(os.path.join(d, tag + "-hotpath.tsv")).read().splitlines()]
+        isa = open(os.path.join(d, tag + "-hotpath.err")).read().strip().replace("kz-bench-hotpath: ", "")
+        tot = [r for r in rows if r[0] == "total"][0]
+        print("- hot path (`kz-bench-hotpath`: the scanner alone, logs in memory, 1 thread, %s): "
+              "%.1f MB/s over all (%s s median); per file: %s"
+              % (isa, float(tot[4]), tot[2],
+                 ", ".join("%s %.0f MB/s" % (r[0], float(r[4])) for r in rows if r[0] != "total")))
+    except (OSError, ValueError, IndexError):
+        pass
     cs = med("%s-compile-store" % tag)
     csm, _ = rss("%s-compile-store" % tag)
     print("- compile of the store (`kizashi compile --db`): %s s median, peak RSS %s MiB"

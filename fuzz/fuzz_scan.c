@@ -3,7 +3,8 @@
  * Fuzz harness for the sweep's tokenizer (lib/evidence/scan.c): the input
  * is a buffer of log text scanned against a small index of every kind of
  * indicator. Invariants (a trap when broken): every hit lies inside the
- * buffer, the line count equals a byte-by-byte count, and scanning the
+ * buffer in byte order, its line is the newlines before it, the line
+ * count equals a byte-by-byte count, and scanning the
  * same bytes again, with another instruction set's pass (plain C, SSE2,
  * AVX2, AVX-512BW, as the CPU has them), gives the same hits.
  */
@@ -79,14 +80,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_scan(&b, buf, size, 0);
     CHECK(a.newlines == nl && b.newlines == nl);
     CHECK(a.nhits == b.nhits);
+    size_t at = 0;
+    uint64_t lines = 0; /* newlines before `at` */
     for (size_t i = 0; i < a.nhits; i++) {
         const struct kz_scan_hit *h = &a.hits[i];
         CHECK(h->pos <= size && h->len <= size - h->pos);
+        CHECK(h->pos >= at); /* in byte order */
+        for (; at < h->pos; at++)
+            lines += buf[at] == '\n';
+        CHECK(h->line == lines);
         CHECK(h->entry == KZ_SCAN_URLHOST ||
               h->entry < 11); /* entries of the index above */
         const struct kz_scan_hit *g = &b.hits[i];
         CHECK(h->pos == g->pos && h->len == g->len && h->entry == g->entry &&
-              h->how == g->how && h->type == g->type);
+              h->how == g->how && h->type == g->type && h->line == g->line);
     }
     kz_scanner_free(&a);
     kz_scanner_free(&b);

@@ -510,50 +510,19 @@ static void zeek_headers(struct worker *w, const char *buf, size_t n,
     }
 }
 
-/* The newlines in n bytes, 16 at a time (each compare gives -1 in the
- * byte lanes where true; lanes are summed before they can overflow). */
-static uint64_t count_newlines(const char *p, size_t n)
-{
-    uint64_t c = 0;
-    size_t i = 0;
-#if defined(__SSE2__) && !defined(KZ_NO_SIMD)
-    const __m128i nl = _mm_set1_epi8('\n');
-    while (i + 16 <= n) {
-        __m128i acc = _mm_setzero_si128();
-        size_t lim = i + 16 * 255;
-        for (; i + 16 <= n && i < lim; i += 16)
-            acc = _mm_sub_epi8(
-                acc, _mm_cmpeq_epi8(_mm_loadu_si128(
-                                        (const __m128i *)(const void *)(p + i)),
-                                    nl));
-        __m128i sum = _mm_sad_epu8(acc, _mm_setzero_si128());
-        c += (uint64_t)_mm_cvtsi128_si32(sum) +
-             (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
-    }
-#endif
-    for (; i < n; i++)
-        c += p[i] == '\n';
-    return c;
-}
-
 /* Resolves the scanner's hits over buf[0..n) (whole lines) whose first
  * line is line `line0` of the job and starts at absolute offset off0. */
 static int resolve(struct worker *w, struct job *j, struct kz_scanner *sc,
                    const char *buf, size_t n, uint64_t line0, uint64_t off0)
 {
-    uint64_t line = line0;
-    size_t counted = 0; /* newlines counted up to here */
     size_t last_ls = (size_t)-1;
     for (size_t k = 0; k < sc->nhits; k++) {
         const struct kz_scan_hit *sh = &sc->hits[k];
         size_t pos = (size_t)sh->pos;
         if (pos > n)
             continue;
-        /* line number: count newlines up to pos */
-        if (counted < pos) {
-            line += count_newlines(buf + counted, pos - counted);
-            counted = pos;
-        }
+        /* line number: the scanner counted the newlines before pos */
+        uint64_t line = line0 + sh->line;
         /* the line around pos */
         size_t ls = pos;
         while (ls > 0 && buf[ls - 1] != '\n')

@@ -58,10 +58,10 @@ int kz_looks_binary(const void *p, size_t n, const char **what);
 
 /* What the walker found. */
 typedef enum kz_walk_kind {
-    KZ_WALK_FILE = 0,     /* a regular file (path, size) */
-    KZ_WALK_SPECIAL = 1,  /* FIFO, socket, device: not opened */
-    KZ_WALK_ERROR = 2,    /* could not be listed or stat'ed (msg says why) */
-    KZ_WALK_SYMLINK = 3   /* a symbolic link not followed */
+    KZ_WALK_FILE = 0,    /* a regular file (path, size) */
+    KZ_WALK_SPECIAL = 1, /* FIFO, socket, device: not opened */
+    KZ_WALK_ERROR = 2,   /* could not be listed or stat'ed (msg says why) */
+    KZ_WALK_SYMLINK = 3  /* a symbolic link not followed */
 } kz_walk_kind;
 
 /* Receives each entry; return nonzero to stop the walk. path is borrowed

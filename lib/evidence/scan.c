@@ -140,6 +140,7 @@ static void push(struct kz_scanner *s, uint32_t entry, kz_match_kind how)
     }
     struct kz_scan_hit *h = &s->hits[s->nhits++];
     h->pos = s->tpos;
+    h->line = s->tline;
     h->len = s->tlen;
     h->entry = entry;
     h->how = (uint8_t)how;
@@ -158,9 +159,11 @@ static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
         return;
     /* The hit is the queued token's; the token being scanned stays. */
     uint64_t tpos = s->tpos;
+    uint64_t tline = s->tline;
     uint32_t tlen = s->tlen;
     uint8_t ttype = s->ttype;
     s->tpos = p->tpos;
+    s->tline = p->tline;
     s->tlen = p->tlen;
     s->ttype = p->ttype;
     if (p->kind == KZI_K_URLHOST) {
@@ -170,6 +173,7 @@ static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
         kzi_probe_table(s->ix, p->h, p->key, p->klen, p->fold, on_hit, s,
                         (kz_match_kind)p->how);
     s->tpos = tpos;
+    s->tline = tline;
     s->tlen = tlen;
     s->ttype = ttype;
 }
@@ -201,6 +205,7 @@ static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
     s->qn++;
     p->h = h;
     p->tpos = s->tpos;
+    p->tline = s->tline;
     p->tlen = s->tlen;
     p->ttype = s->ttype;
     p->kind = (uint8_t)kind;
@@ -260,6 +265,7 @@ static void lookup_digest(struct kz_scanner *s, const uint8_t *d, size_t n)
 static void token(struct kz_scanner *s, uint64_t pos, size_t len, kz_type t)
 {
     s->tpos = pos;
+    s->tline = s->line_here;
     s->tlen = (uint32_t)len;
     s->ttype = (uint8_t)t;
 }
@@ -954,6 +960,7 @@ static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
          * overlap with the work on this block */
         __builtin_prefetch(buf + i + KZ_SCAN_AHEAD);
         classify(buf + i, hexes, &b);
+        uint64_t before = nl; /* newlines before the block */
         nl += (uint64_t)__builtin_popcountll(b.nl);
         /* A colon right after a quote separates a JSON key from its value
          * ("k":"v"); an IPv6 address or thumbprint that starts there
@@ -969,6 +976,9 @@ static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
         while (ev) {
             unsigned k = (unsigned)__builtin_ctzll(ev);
             size_t pos = i + k;
+            s->line_here =
+                *nlp + before +
+                (uint64_t)__builtin_popcountll(b.nl & ((1ull << k) - 1));
             /* a hex lane's first byte, or a trigger (never a hex digit) */
             if ((lanes >> k) & 1) {
                 next = hex_run(s, buf, n, pos, base);
@@ -1060,6 +1070,7 @@ void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
             nl++;
         if (i < next)
             continue;
+        s->line_here = nl;
         if (is_trigger(c)) {
             next = trigger(s, buf, n, i, base, NULL);
         } else if (hexes && (CL(c) & C_HEX) &&

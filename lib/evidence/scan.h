@@ -20,7 +20,8 @@
 #define KZ_SCAN_URLHOST UINT32_MAX
 
 struct kz_scan_hit {
-    uint64_t pos; /* of the token, from the buffer's start */
+    uint64_t pos;  /* of the token, from the buffer's start */
+    uint64_t line; /* newlines before pos in the buffer */
     uint32_t len;
     uint32_t entry;
     uint8_t how;  /* kz_match_kind */
@@ -33,7 +34,7 @@ struct kz_scan_hit {
 #define KZ_SCAN_QUEUE 16
 struct kz_scan_pending {
     uint64_t h;
-    uint64_t tpos;
+    uint64_t tpos, tline;
     const void *key; /* into the scanned buffer, or kb */
     uint32_t tlen;
     uint16_t klen;
@@ -58,7 +59,10 @@ struct kz_scanner {
     uint64_t dropped; /* hits past KZ_MAX_HITS_PER_CHUNK */
     uint64_t newlines;
     /* the token being looked up, for the callback */
-    uint64_t tpos;
+    uint64_t tpos, tline;
+    uint64_t line_here; /* newlines before the place being looked at (set
+                           by the pass for each trigger; a token never
+                           holds a newline) */
     uint32_t tlen;
     uint8_t ttype;
     int oom;

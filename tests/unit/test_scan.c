@@ -84,6 +84,11 @@ static void scan_isa(const char *s, int split, unsigned isa, char *out,
     out[0] = 0;
     for (size_t i = 0; i < sc.nhits; i++) {
         const struct kz_scan_hit *h = &sc.hits[i];
+        /* the line of the hit: the newlines before it */
+        uint64_t lines = 0;
+        for (size_t k = 0; k < h->pos; k++)
+            lines += copy[k] == '\n';
+        assert_int_equal(h->line, lines);
         size_t o = strlen(out);
         snprintf(out + o, outn - o, "%s%s=%.*s", o ? " " : "",
                  h->entry == KZ_SCAN_URLHOST ? "urlhost"
