@@ -757,6 +757,15 @@ static void run_mapped(struct worker *w, struct job *j)
             const char *q = memchr(map + be - 1, '\n', (size_t)(end - be + 1));
             be = q ? (uint64_t)(q - map) + 1 : end;
         }
+#ifdef MADV_POPULATE_READ
+        /* The block's pages mapped in one call, not one fault per 16
+         * pages (kernels before 5.14 refuse it: they fault as before). */
+        {
+            uint64_t pa = pos & ~(uint64_t)4095;
+            (void)madvise((void *)(map + pa), (size_t)(be - pa),
+                          MADV_POPULATE_READ);
+        }
+#endif
         if (scan_block(w, j, map + pos, (size_t)(be - pos), &line, pos) != 0) {
             job_error(j, KZ_SKIP_UNREADABLE, "out of memory");
             break;

@@ -167,11 +167,14 @@ static void run_pending(struct kz_scanner *s, const struct kz_scan_pending *p)
     s->tlen = p->tlen;
     s->ttype = p->ttype;
     if (p->kind == KZI_K_URLHOST) {
-        if (kzi_urlhost_hash_known(s->ix, p->h))
+        if (kzi_urlhost_table_has(s->ix, p->h))
             push(s, KZ_SCAN_URLHOST, KZ_MATCH_EXACT);
-    } else
+    } else {
         kzi_probe_table(s->ix, p->h, p->key, p->klen, p->fold, on_hit, s,
                         (kz_match_kind)p->how);
+        if (p->urlhost && kzi_urlhost_table_has(s->ix, p->h))
+            push(s, KZ_SCAN_URLHOST, KZ_MATCH_EXACT);
+    }
     s->tpos = tpos;
     s->tline = tline;
     s->tlen = tlen;
@@ -188,13 +191,14 @@ static void drain(struct kz_scanner *s)
 }
 
 /* Queues a lookup of key (n bytes; copied when copy is nonzero, else it
- * must stay valid until the scan ends) for the token set last. */
-static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
-                    const void *key, size_t n, int copy, int fold,
-                    kz_match_kind how)
+ * must stay valid until the scan ends) for the token set last; returns the
+ * queued lookup (NULL: the index has no key of the kind). */
+static struct kz_scan_pending *enqueue(struct kz_scanner *s, unsigned kind,
+                                       uint64_t h, const void *key, size_t n,
+                                       int copy, int fold, kz_match_kind how)
 {
     if (!s->ix->bloom[kind])
-        return;
+        return NULL;
     if (s->qn == KZ_SCAN_QUEUE) {
         run_pending(s, &s->q[s->qhead]);
         s->qhead = (s->qhead + 1) % KZ_SCAN_QUEUE;
@@ -209,6 +213,7 @@ static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
     p->tlen = s->tlen;
     p->ttype = s->ttype;
     p->kind = (uint8_t)kind;
+    p->urlhost = 0;
     p->fold = (uint8_t)fold;
     p->how = (uint8_t)how;
     p->klen = (uint16_t)n;
@@ -218,6 +223,7 @@ static void enqueue(struct kz_scanner *s, unsigned kind, uint64_t h,
     } else {
         p->key = key;
     }
+    return p;
 }
 
 /* A host name: every parent domain (and the name itself) queued for the
@@ -249,11 +255,19 @@ static void lookup_host(struct kz_scanner *s, const char *host, size_t n,
                 0, 0, 0, KZ_MATCH_EXACT);
 }
 
-static void lookup_ip(struct kz_scanner *s, const uint8_t addr[16])
+/* An address: IP indicators (exact and CIDR) when ip, and when urlhost
+ * (an IPv4 address in a log whose URLs come split over fields) whether it
+ * is a URL indicator's host -- the same hash and Bloom test for both. */
+static void lookup_ip(struct kz_scanner *s, const uint8_t addr[16], int ip,
+                      int urlhost)
 {
-    enqueue(s, KZI_K_IP, kzi_hash(KZI_K_IP, addr, 16), addr, 16, 1, 0,
-            KZ_MATCH_EXACT);
-    kzi_lookup_cidr(s->ix, addr, on_hit, s);
+    struct kz_scan_pending *p =
+        enqueue(s, KZI_K_IP, kzi_hash(KZI_K_IP, addr, 16), addr, 16, 1, 0,
+                KZ_MATCH_EXACT);
+    if (p)
+        p->urlhost = (uint8_t)(urlhost != 0);
+    if (ip)
+        kzi_lookup_cidr(s->ix, addr, on_hit, s);
 }
 
 static void lookup_digest(struct kz_scanner *s, const uint8_t *d, size_t n)
@@ -358,7 +372,7 @@ static void do_v6(struct kz_scanner *s, const char *buf, size_t a, size_t b,
     if (kz_norm_ip(buf + a, n, addr, &fam, NULL) != KZ_OK)
         return;
     token(s, base + a, n, fam == 4 ? KZ_T_IPV4 : KZ_T_IPV6);
-    lookup_ip(s, addr);
+    lookup_ip(s, addr, 1, 0);
 }
 
 /* kzi_parse_quad of p[0..len), which holds only digits and dots, with
@@ -375,13 +389,13 @@ static int quad(const char *p, size_t len, size_t avail, uint8_t addr[16])
         unsigned dots =
             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) &
             ((1u << len) - 1);
-        if (__builtin_popcount(dots) != 3)
+        /* exactly three dots (no popcount: not every x86-64 has one) */
+        unsigned r2 = dots & (dots - 1), r3 = r2 & (r2 - 1);
+        if (!r3 || (r3 & (r3 - 1)))
             return 0;
         unsigned d1 = (unsigned)__builtin_ctz(dots);
-        dots &= dots - 1;
-        unsigned d2 = (unsigned)__builtin_ctz(dots);
-        dots &= dots - 1;
-        unsigned d3 = (unsigned)__builtin_ctz(dots);
+        unsigned d2 = (unsigned)__builtin_ctz(r2);
+        unsigned d3 = (unsigned)__builtin_ctz(r3);
         unsigned st[4] = {0, d1 + 1, d2 + 1, d3 + 1};
         unsigned en[4] = {d1, d2, d3, (unsigned)len};
         unsigned bad = 0;
@@ -463,12 +477,8 @@ static void do_host(struct kz_scanner *s, const char *buf, size_t n, size_t a,
             !quad(buf + a, e - a, n - a, addr))
             return;
         token(s, base + a, e - a, KZ_T_IPV4);
-        if (WANT(s, KZ_T_IPV4))
-            lookup_ip(s, addr);
-        /* an address as the host of a URL split over fields */
-        if (s->urlhosts)
-            enqueue(s, KZI_K_URLHOST, kzi_urlhost_ip_hash(addr), NULL, 0, 0, 0,
-                    KZ_MATCH_EXACT);
+        /* also as the host of a URL split over fields */
+        lookup_ip(s, addr, WANT(s, KZ_T_IPV4), s->urlhosts);
         return;
     }
     while (a < b && buf[a] == '.')

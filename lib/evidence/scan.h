@@ -38,7 +38,9 @@ struct kz_scan_pending {
     const void *key; /* into the scanned buffer, or kb */
     uint32_t tlen;
     uint16_t klen;
-    uint8_t kind; /* kzi_kind; KZI_K_URLHOST: only mark the line */
+    uint8_t kind;    /* kzi_kind; KZI_K_URLHOST: only mark the line */
+    uint8_t urlhost; /* KZI_K_IP: also mark the line when the address is
+                        a URL indicator's host */
     uint8_t fold, how, ttype;
     uint8_t kb[64];
 };

@@ -60,6 +60,8 @@ struct kz_index_builder {
     size_t ntags, tags_cap;
     uint64_t *uh; /* host hashes of URL hosts (KZI_K_URLHOST) */
     size_t nuh, uh_cap;
+    uint64_t *uip; /* IPv4 hosts of URL indicators (kzi_urlhost_ip_hash) */
+    size_t nuip, uip_cap;
     uint64_t skipped[KZ_T_COUNT_];
     kz_status err;
 };
@@ -207,6 +209,7 @@ void kz_index_builder_free(kz_index_builder *b)
     imap_free(&b->ctxmap);
     kz_free(b->tags);
     kz_free(b->uh);
+    kz_free(b->uip);
     kz_free(b);
 }
 
@@ -397,7 +400,7 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
             uint8_t addr[16];
             if (kzi_parse_quad(h, hn, addr)) {
                 /* an IPv4 host: by its address (kzi_urlhost_ip_hash) */
-                st = add_h(b, &b->uh, &b->nuh, &b->uh_cap,
+                st = add_h(b, &b->uip, &b->nuip, &b->uip_cap,
                            kzi_urlhost_ip_hash(addr));
             } else if (hn < sizeof hb) {
                 memcpy(hb, h, hn);
@@ -945,6 +948,7 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
             keys[e->kind]++;
         }
         keys[KZI_K_URLHOST] += b->nuh;
+        keys[KZI_K_IP] += b->nuip; /* IPv4 URL hosts: in the IP filter */
         for (unsigned k = 0; k < KZI_K_NKINDS; k++) {
             hdr.bloom_off[k] = (uint32_t)nbloom;
             hdr.bloom_n[k] = keys[k] ? (uint32_t)(keys[k] / 4 + 8) : 0;
@@ -974,8 +978,16 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
             bloom[hdr.bloom_off[KZI_K_URLHOST] +
                   kzi_bloom_word(b->uh[i], hdr.bloom_n[KZI_K_URLHOST])] |=
                 kzi_bloom_bits(b->uh[i]);
+        for (size_t i = 0; i < b->nuip; i++)
+            bloom[hdr.bloom_off[KZI_K_IP] +
+                  kzi_bloom_word(b->uip[i], hdr.bloom_n[KZI_K_IP])] |=
+                kzi_bloom_bits(b->uip[i]);
     }
     /* The hosts of URL indicators (presence only). */
+    for (size_t i = 0; i < b->nuip && st == KZ_OK; i++)
+        st = add_h(b, &b->uh, &b->nuh, &b->uh_cap, b->uip[i]);
+    if (st != KZ_OK)
+        goto done;
     hdr.urlhost_bits = bits_for(b->nuh ? b->nuh : 1);
     nuht = (size_t)1 << hdr.urlhost_bits;
     uht = presence_table(b->uh, b->nuh, nuht);

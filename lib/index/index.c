@@ -516,6 +516,11 @@ int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h)
            presence(ix->urlhost, ix->urlhost_mask, h);
 }
 
+int kzi_urlhost_table_has(const struct kz_index *ix, uint64_t h)
+{
+    return presence(ix->urlhost, ix->urlhost_mask, h);
+}
+
 struct host_probe {
     const struct kz_index *ix;
     const char *host;
@@ -555,7 +560,8 @@ unsigned kzi_lookup_host(const struct kz_index *ix, const char *host, size_t n,
         /* an address: never a domain indicator; URL hosts by address */
         if (is_url_host)
             *is_url_host =
-                kzi_urlhost_hash_known(ix, kzi_urlhost_ip_hash(addr));
+                kzi_bloom_test(ix, KZI_K_IP, kzi_urlhost_ip_hash(addr)) &&
+                kzi_urlhost_table_has(ix, kzi_urlhost_ip_hash(addr));
         return 0;
     }
     if (!(kzi_label_flags(ix, host, n) & KZI_LABEL_HOST))

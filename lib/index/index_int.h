@@ -268,12 +268,12 @@ static inline int kzi_parse_quad(const char *p, size_t n, uint8_t addr[16])
     return 1;
 }
 
-/* The URL-host hash of an IPv4 host (a dotted quad): of its address, not
- * of its labels, so a sweep tests an address it has parsed already with
- * one hash. */
+/* The URL-host hash of an IPv4 host (a dotted quad): the address's own
+ * key hash, in the IP Bloom filter beside the IP indicators' and in the
+ * table of URL hosts, so a sweep tests an address once for both. */
 static inline uint64_t kzi_urlhost_ip_hash(const uint8_t addr[16])
 {
-    return kzi_hash(KZI_K_URLHOST, addr, 16);
+    return kzi_hash(KZI_K_IP, addr, 16);
 }
 
 /* The checksum of a section: 4 lanes of 64-bit multiply-xor over 8-byte
@@ -421,6 +421,9 @@ static inline unsigned kzi_label_flags(const struct kz_index *ix, const char *s,
  * URL indicator (after a positive Bloom test: the table has the hash's
  * 32 high bits and its slot, so a false answer is about 2^-50). */
 int kzi_urlhost_hash_known(const struct kz_index *ix, uint64_t h);
+/* 1 when the table of URL hosts holds h (no Bloom test: the caller's
+ * passed; for kzi_urlhost_ip_hash, the IP filter's). */
+int kzi_urlhost_table_has(const struct kz_index *ix, uint64_t h);
 
 /* Asks the CPU to fetch the Bloom filter word of h early: a sweep queues
  * a few lookups and tests them later, so the fetches overlap. */
