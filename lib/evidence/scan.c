@@ -632,7 +632,28 @@ static inline size_t host_start(const char *buf, size_t i)
 struct bmask {
     size_t i;
     uint64_t host, alpha;
+    uint64_t v6, col; /* hex digits, ':' and '.'; ':' */
 };
+
+/* The maximal run of set bits of m around bit p (0..63) of the block at
+ * i, as [*a, *b): 1 when it starts and ends inside the block. */
+static inline int run_in_block(uint64_t m, size_t i, unsigned p, size_t *a,
+                               size_t *b)
+{
+    uint64_t below = ~m & ((1ull << p) - 1);
+    uint64_t above = ~m & (~1ull << p);
+    if (!below || !above)
+        return 0;
+    *a = i + 64 - (size_t)__builtin_clzll(below);
+    *b = i + (size_t)__builtin_ctzll(above);
+    return 1;
+}
+
+/* Bits [a, b) of the block at i (a < b, both inside). */
+static inline uint64_t bits_of(size_t i, size_t a, size_t b)
+{
+    return ((1ull << (b - i)) - 1) & ~((1ull << (a - i)) - 1);
+}
 
 static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
                       size_t pos, uint64_t base, const struct bmask *bm)
@@ -643,19 +664,9 @@ static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
          * and ends inside the block, else grown 16 bytes at a time. */
         size_t a, b;
         int numeric = -1;
-        if (bm) {
-            unsigned p = (unsigned)(pos - bm->i);
-            uint64_t below = ~bm->host & ((1ull << p) - 1);
-            uint64_t above = ~bm->host & (~1ull << p);
-            a = below ? bm->i + 64 - (size_t)__builtin_clzll(below)
-                      : host_start(buf, pos);
-            b = above ? bm->i + (size_t)__builtin_ctzll(above)
-                      : host_end(buf, n, pos + 1);
-            if (below && above) {
-                uint64_t run =
-                    ((1ull << (b - bm->i)) - 1) & ~((1ull << (a - bm->i)) - 1);
-                numeric = !(bm->alpha & run);
-            }
+        if (bm &&
+            run_in_block(bm->host, bm->i, (unsigned)(pos - bm->i), &a, &b)) {
+            numeric = !(bm->alpha & bits_of(bm->i, a, b));
         } else {
             a = host_start(buf, pos);
             b = host_end(buf, n, pos + 1);
@@ -693,17 +704,29 @@ static size_t trigger(struct kz_scanner *s, const char *buf, size_t n,
                 return do_url(s, buf, n, pos, base, 1);
             return pos + 5;
         }
-        size_t a = pos, b = pos + 1;
-        while (a > 0 && (CL(buf[a - 1]) & C_V6))
-            a--;
-        while (b < n && (CL(buf[b]) & C_V6))
-            b++;
+        /* The run of hex digits, ':' and '.' around the colon: from the
+         * block's masks when it lies inside the block. */
+        size_t a, b;
+        int two; /* at least two colons */
+        if (bm &&
+            run_in_block(bm->v6, bm->i, (unsigned)(pos - bm->i), &a, &b)) {
+            uint64_t c2 = bm->col & bits_of(bm->i, a, b);
+            two = (c2 & (c2 - 1)) != 0;
+        } else {
+            a = pos;
+            b = pos + 1;
+            while (a > 0 && (CL(buf[a - 1]) & C_V6))
+                a--;
+            while (b < n && (CL(buf[b]) & C_V6))
+                b++;
+            unsigned colons = 0;
+            for (size_t i = a; i < b && colons < 2; i++)
+                colons += buf[i] == ':';
+            two = colons >= 2;
+        }
         if (b - a < 3)
             return pos + 1;
-        unsigned colons = 0;
-        for (size_t i = a; i < b && colons < 2; i++)
-            colons += buf[i] == ':';
-        if (colons < 2) {
+        if (!two) {
             /* "1.2.3.4:443": the host part has been looked at already;
              * go on after the colon. */
             return pos + 1;
@@ -756,11 +779,12 @@ static int is_trigger(char c)
  * AVX-512BW, AVX2, SSE2 (every x86-64 CPU) or plain C; all give the same
  * masks, and the unit tests and the fuzz harness compare them. */
 struct blk {
-    uint64_t trig;  /* '.' '@' */
+    uint64_t dot;   /* '.' */
+    uint64_t at;    /* '@' */
     uint64_t col;   /* ':' */
     uint64_t quo;   /* '"' */
     uint64_t nl;    /* '\n' */
-    uint64_t hex;   /* 0-9 A-F a-f (0 when digests are not looked for) */
+    uint64_t hex;   /* 0-9 A-F a-f */
     uint64_t host;  /* A-Z a-z 0-9 - _ . */
     uint64_t alpha; /* A-Z a-z - _ (host bytes that are not digits, dots) */
 };
@@ -770,21 +794,23 @@ struct blk {
 #define KZ_SCAN_AHEAD 1024
 #endif
 
-static ALWAYS_INLINE void classify_c(const char *p, int hexes, struct blk *b)
+static ALWAYS_INLINE void classify_c(const char *p, struct blk *b)
 {
     memset(b, 0, sizeof *b);
     for (unsigned k = 0; k < 64; k++) {
         char c = p[k];
         uint64_t bit = 1ull << k;
-        if (c == '.' || c == '@')
-            b->trig |= bit;
+        if (c == '.')
+            b->dot |= bit;
+        else if (c == '@')
+            b->at |= bit;
         else if (c == ':')
             b->col |= bit;
         else if (c == '"')
             b->quo |= bit;
         else if (c == '\n')
             b->nl |= bit;
-        if (hexes && (CL(c) & C_HEX))
+        if (CL(c) & C_HEX)
             b->hex |= bit;
         if (CL(c) & C_HOST)
             b->host |= bit;
@@ -794,26 +820,27 @@ static ALWAYS_INLINE void classify_c(const char *p, int hexes, struct blk *b)
 }
 
 #if KZ_HAVE_V16
-static ALWAYS_INLINE void classify_sse2(const char *p, int hexes, struct blk *b)
+static ALWAYS_INLINE void classify_sse2(const char *p, struct blk *b)
 {
     const __m128i vdot = _mm_set1_epi8('.'), vat = _mm_set1_epi8('@'),
                   vcol = _mm_set1_epi8(':'), vquo = _mm_set1_epi8('"'),
                   vnl = _mm_set1_epi8('\n');
-    uint64_t t = 0, c = 0, q = 0, l = 0, h = 0, ho = 0, al = 0;
+    uint64_t t = 0, at = 0, c = 0, q = 0, l = 0, h = 0, ho = 0, al = 0;
     for (unsigned k = 0; k < 4; k++) {
         __m128i v =
             _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
         unsigned sh = 16 * k;
-        t |= (uint64_t)(unsigned)_mm_movemask_epi8(
-                 _mm_or_si128(_mm_cmpeq_epi8(v, vdot), _mm_cmpeq_epi8(v, vat)))
+        t |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vdot))
              << sh;
+        at |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vat))
+              << sh;
         c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vcol))
              << sh;
         q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vquo))
              << sh;
         l |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vnl))
              << sh;
-        if (hexes) {
+        {
             __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
             __m128i x = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
                                      _mm_set1_epi8('a'));
@@ -835,7 +862,8 @@ static ALWAYS_INLINE void classify_sse2(const char *p, int hexes, struct blk *b)
         al |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << sh;
         ho |= (uint64_t)(unsigned)_mm_movemask_epi8(hh) << sh;
     }
-    b->trig = t;
+    b->dot = t;
+    b->at = at;
     b->col = c;
     b->quo = q;
     b->nl = l;
@@ -884,7 +912,7 @@ static TARGET_AVX2 ALWAYS_INLINE __m256i avx2_digit(__m256i v)
     return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
 }
 
-static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
+static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p,
                                                     struct blk *b)
 {
     __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
@@ -892,16 +920,15 @@ static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
     const __m256i vdot = _mm256_set1_epi8('.'), vat = _mm256_set1_epi8('@'),
                   vcol = _mm256_set1_epi8(':'), vquo = _mm256_set1_epi8('"'),
                   vnl = _mm256_set1_epi8('\n');
-    b->trig = avx2_bits(_mm256_or_si256(_mm256_cmpeq_epi8(v0, vdot),
-                                        _mm256_cmpeq_epi8(v0, vat)),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(v1, vdot),
-                                        _mm256_cmpeq_epi8(v1, vat)));
+    b->dot =
+        avx2_bits(_mm256_cmpeq_epi8(v0, vdot), _mm256_cmpeq_epi8(v1, vdot));
+    b->at = avx2_bits(_mm256_cmpeq_epi8(v0, vat), _mm256_cmpeq_epi8(v1, vat));
     b->col =
         avx2_bits(_mm256_cmpeq_epi8(v0, vcol), _mm256_cmpeq_epi8(v1, vcol));
     b->quo =
         avx2_bits(_mm256_cmpeq_epi8(v0, vquo), _mm256_cmpeq_epi8(v1, vquo));
     b->nl = avx2_bits(_mm256_cmpeq_epi8(v0, vnl), _mm256_cmpeq_epi8(v1, vnl));
-    b->hex = hexes ? avx2_bits(avx2_hex(v0), avx2_hex(v1)) : 0;
+    b->hex = avx2_bits(avx2_hex(v0), avx2_hex(v1));
     __m256i w0 = avx2_word(v0), w1 = avx2_word(v1);
     b->alpha = avx2_bits(w0, w1);
     b->host = avx2_bits(_mm256_or_si256(_mm256_or_si256(w0, avx2_digit(v0)),
@@ -910,34 +937,30 @@ static TARGET_AVX2 ALWAYS_INLINE void classify_avx2(const char *p, int hexes,
                                         _mm256_cmpeq_epi8(v1, vdot)));
 }
 
-static TARGET_AVX512 ALWAYS_INLINE void
-classify_avx512(const char *p, int hexes, struct blk *b)
+static TARGET_AVX512 ALWAYS_INLINE void classify_avx512(const char *p,
+                                                        struct blk *b)
 {
     __m512i v = _mm512_loadu_si512((const void *)p);
     uint64_t dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
-    b->trig = dot | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
+    b->dot = dot;
+    b->at = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@'));
     b->alpha = _mm512_cmplt_epu8_mask(
                    _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)),
                                    _mm512_set1_epi8('a')),
                    _mm512_set1_epi8(26)) |
                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) |
                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
-    b->host = b->alpha | dot |
-              _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
-                                     _mm512_set1_epi8(10));
+    uint64_t digit = _mm512_cmplt_epu8_mask(
+        _mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
+    b->host = b->alpha | dot | digit;
     b->col = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
     b->quo = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
     b->nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
     b->hex =
-        hexes
-            ? _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
-                                     _mm512_set1_epi8(10)) |
-                  _mm512_cmplt_epu8_mask(
-                      _mm512_sub_epi8(
-                          _mm512_or_si512(v, _mm512_set1_epi8(0x20)),
-                          _mm512_set1_epi8('a')),
-                      _mm512_set1_epi8(6))
-            : 0;
+        digit | _mm512_cmplt_epu8_mask(
+                    _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)),
+                                    _mm512_set1_epi8('a')),
+                    _mm512_set1_epi8(6));
 }
 #else
 #define KZ_SCAN_X86 0
@@ -956,7 +979,7 @@ static ALWAYS_INLINE uint64_t hex_lanes(uint64_t h)
 
 /* The blocks of buf[0..n) that are whole 64-byte blocks; returns where the
  * byte loop goes on, *nextp and *nlp updated. */
-typedef void (*classify_fn)(const char *, int, struct blk *);
+typedef void (*classify_fn)(const char *, struct blk *);
 static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
                                         size_t n, uint64_t base, size_t *nextp,
                                         uint64_t *nlp, classify_fn classify)
@@ -969,13 +992,13 @@ static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
         /* fetched early: the next pages' TLB walks and cache misses
          * overlap with the work on this block */
         __builtin_prefetch(buf + i + KZ_SCAN_AHEAD);
-        classify(buf + i, hexes, &b);
+        classify(buf + i, &b);
         uint64_t before = nl; /* newlines before the block */
         nl += (uint64_t)__builtin_popcountll(b.nl);
         /* A colon right after a quote separates a JSON key from its value
          * ("k":"v"); an IPv6 address or thumbprint that starts there
          * ("::1") has a second colon that is looked at. */
-        uint64_t ev = b.trig | (b.col & ~((b.quo << 1) | qcarry));
+        uint64_t ev = b.dot | b.at | (b.col & ~((b.quo << 1) | qcarry));
         qcarry = b.quo >> 63;
         uint64_t lanes = hexes ? hex_lanes(b.hex) : 0;
         ev |= lanes;
@@ -993,7 +1016,8 @@ static ALWAYS_INLINE size_t scan_blocks(struct kz_scanner *s, const char *buf,
             if ((lanes >> k) & 1) {
                 next = hex_run(s, buf, n, pos, base);
             } else {
-                struct bmask bm = {i, b.host, b.alpha};
+                struct bmask bm = {i, b.host, b.alpha, b.hex | b.col | b.dot,
+                                   b.col};
                 next = trigger(s, buf, n, pos, base, &bm);
             }
             size_t sh = next - i; /* > k */
