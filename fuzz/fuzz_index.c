@@ -4,14 +4,17 @@
  * as a .kzi file. When its first byte is odd, the harness first repairs
  * the header's size and checksum, so the fuzzer reaches the section table
  * and the sections themselves instead of stopping at the checksum. Then
- * it opens, verifies, reads every entry and runs every kind of lookup:
- * none may read outside the buffer (ASan) or loop without end.
+ * it opens, verifies, reads every entry, runs every kind of lookup and
+ * the sweep's tokenizer over a line holding every kind of value (literal
+ * strings too): none may read outside the buffer (ASan) or loop without
+ * end.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "evidence/scan.h"
 #include "index/index_int.h"
 #include "kizashi/kizashi.h"
 
@@ -75,6 +78,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         kz_index_lookup_email(ix, "a@evil.example", 14, nop, &acc);
         kz_index_lookup_filename(ix, "netfilter.sys", 13, nop, &acc);
         (void)kz_index_lookup_types(ix);
+        /* the sweep's tokenizer, literal strings included, over a line
+         * holding something of every kind */
+        static const char line[] =
+            "1.2.3.4 a.evil.example http://evil.example/x a@evil.example "
+            "2897721785645ad5b2a8fb524ed650c0 netfilter.sys 2001:db8::1 "
+            "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; KZ-Test) "
+            "Global\\QakBotMutex_42 HKCU\\Software\\Microsoft\\Windows\\"
+            "CurrentVersion\\Run\\updater\n";
+        struct kz_scanner sc;
+        kz_scanner_init(&sc, ix, 1);
+        kz_scan(&sc, line, sizeof line - 1, 0);
+        for (size_t i = 0; i < sc.nhits; i++)
+            acc ^= sc.hits[i].entry;
+        kz_scanner_free(&sc);
         kz_index_close(ix);
     }
     kz_ctx_free(ctx);

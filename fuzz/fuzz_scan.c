@@ -44,6 +44,8 @@ static void build(void)
         {KZ_T_MD5, "2897721785645ad5b2a8fb524ed650c0"},
         {KZ_T_SHA1, "d836fa75f0682b4c393418231aefca97169d551e"},
         {KZ_T_FILENAME, "netfilter.sys"},
+        {KZ_T_USER_AGENT, "Mozilla/4.0 (compatible; KZ)"},
+        {KZ_T_REGKEY, "HKCU\\Software\\Run\\x"},
     };
     kz_index_builder *b = NULL;
     CHECK(kz_index_builder_new(NULL, &b) == KZ_OK);
@@ -90,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lines += buf[at] == '\n';
         CHECK(h->line == lines);
         CHECK(h->entry == KZ_SCAN_URLHOST ||
-              h->entry < 11); /* entries of the index above */
+              h->entry < 13); /* entries of the index above */
         const struct kz_scan_hit *g = &b.hits[i];
         CHECK(h->pos == g->pos && h->len == g->len && h->entry == g->entry &&
               h->how == g->how && h->type == g->type && h->line == g->line);

@@ -123,10 +123,12 @@ void kz_index_get_info(const kz_index *ix, kz_index_info *out);
 typedef enum kz_match_kind {
     KZ_MATCH_EXACT = 0,     /* the same value */
     KZ_MATCH_SUBDOMAIN = 1, /* a host name under a domain indicator */
-    KZ_MATCH_CIDR = 2       /* an address inside a network */
+    KZ_MATCH_CIDR = 2,      /* an address inside a network */
+    KZ_MATCH_LITERAL = 3    /* a literal string's text inside the line */
 } kz_match_kind;
-/* "exact", "subdomain", "cidr". Host names, e-mail addresses and file
- * names that differ from the indicator only in case match "exact". */
+/* "exact", "subdomain", "cidr", "literal". Host names, e-mail addresses
+ * and file names that differ from the indicator only in case match
+ * "exact". */
 const char *kz_match_kind_name(kz_match_kind k);
 
 /* One indicator, read from the index. Strings point into the mapping and

@@ -765,6 +765,110 @@ static size_t hex_run(struct kz_scanner *s, const char *buf, size_t n, size_t i,
     return b;
 }
 
+/* A stable insertion sort of hits by position (they come nearly sorted). */
+static void sort_hits(struct kz_scan_hit *h, size_t n)
+{
+    for (size_t k = 1; k < n; k++) {
+        struct kz_scan_hit x = h[k];
+        size_t j = k;
+        while (j > 0 && h[j - 1].pos > x.pos) {
+            h[j] = h[j - 1];
+            j--;
+        }
+        h[j] = x;
+    }
+}
+
+/* A byte that continues a word: an ASCII letter, digit or '_'. */
+static int word_byte(unsigned char c)
+{
+    return (CL(c) & (C_ALPHA | C_DIGIT)) || c == '_';
+}
+
+/* 1 when a[0..n) equals b[0..n), ASCII letters in any case when fold. */
+static int lit_equal(const char *a, const uint8_t *b, size_t n, int fold)
+{
+    if (!fold)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = b[i];
+        if (x != y && !((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' &&
+                        (x | 0x20) <= 'z'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Literal strings (string, user_agent, mutex, regkey indicators) inside
+ * the lines of buf: every four-byte window whose first two bytes are some
+ * literal's anchor pair is looked up in its bucket, and the literals
+ * there that end with the window are compared (as whole words at their
+ * ends: a literal that ends in a letter, digit or '_' is not followed by
+ * another, and likewise at its start). Their hits are merged into the
+ * others in byte order. */
+static void literal_pass(struct kz_scanner *s, const char *buf, size_t n,
+                         uint64_t base)
+{
+    const struct kz_index *ix = s->ix;
+    size_t first = s->nhits, at = 0;
+    uint64_t lines = 0; /* newlines in buf[0..at) */
+    unsigned bits = ix->lit_bits;
+    uint32_t nb = (uint32_t)1 << bits;
+    for (size_t i = 0; i + 4 <= n; i++) {
+        uint16_t w2;
+        memcpy(&w2, buf + i, 2);
+        unsigned pr = (unsigned)(w2 | 0x2020u);
+        if (!((ix->litpair[pr >> 3] >> (pr & 7)) & 1))
+            continue;
+        uint32_t bk = kzi_lit_bucket(kzi_lit_anchor(buf + i), bits);
+        uint32_t lo = ix->litbucket[bk], hi = ix->litbucket[bk + 1];
+        if (bk >= nb || hi > ix->nlit || lo > hi)
+            continue; /* a damaged index */
+        for (uint32_t k = lo; k < hi; k++) {
+            const struct kzi_lit *l = &ix->lit[k];
+            size_t len = l->len;
+            if (len < 4 || len > i + 4 || l->off > ix->pool_len ||
+                len > ix->pool_len - l->off || l->entry >= ix->nent)
+                continue;
+            size_t st = i + 4 - len;
+            const uint8_t *pat = ix->pool + l->off;
+            /* whole words at its ends: "Mtx_1" is not in "Mtx_12" */
+            if ((word_byte(pat[0]) && st > 0 && word_byte(buf[st - 1])) ||
+                (word_byte(pat[len - 1]) && st + len < n &&
+                 word_byte(buf[st + len])))
+                continue;
+            if (!lit_equal(buf + st, pat, len, (l->flags & KZI_LIT_FOLD) != 0))
+                continue;
+            for (; at < st; at++)
+                lines += buf[at] == '\n';
+            s->line_here = lines;
+            token(s, base + st, len, (kz_type)ix->ent[l->entry].type);
+            push(s, l->entry, KZ_MATCH_LITERAL);
+        }
+    }
+    size_t k = s->nhits - first;
+    if (!k)
+        return;
+    sort_hits(s->hits + first, k);
+    if (!first)
+        return;
+    /* two sorted runs: [0, first) and the literals' */
+    struct kz_scan_hit *t = kz_malloc(k * sizeof *t);
+    if (!t) {
+        sort_hits(s->hits, s->nhits); /* slow, but in order */
+        return;
+    }
+    memcpy(t, s->hits + first, k * sizeof *t);
+    size_t a = first, w = s->nhits;
+    while (k) {
+        if (a && s->hits[a - 1].pos > t[k - 1].pos)
+            s->hits[--w] = s->hits[--a];
+        else
+            s->hits[--w] = t[--k];
+    }
+    kz_free(t);
+}
+
 static int is_trigger(char c)
 {
     return c == '.' || c == ':' || c == '@';
@@ -1123,13 +1227,7 @@ void kz_scan(struct kz_scanner *s, const char *buf, size_t n, uint64_t base)
     s->newlines += nl;
     /* Queued lookups answer late: put the hits back in byte order (a
      * stable insertion sort: they are nearly in order already). */
-    for (size_t k = 1; k < s->nhits; k++) {
-        struct kz_scan_hit x = s->hits[k];
-        size_t j = k;
-        while (j > 0 && s->hits[j - 1].pos > x.pos) {
-            s->hits[j] = s->hits[j - 1];
-            j--;
-        }
-        s->hits[j] = x;
-    }
+    sort_hits(s->hits, s->nhits);
+    if (s->ix->lit)
+        literal_pass(s, buf, n, base);
 }

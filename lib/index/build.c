@@ -757,6 +757,132 @@ static struct kzi_slot *presence_table(const uint64_t *h, size_t n,
     return t;
 }
 
+/* The types whose indicators are looked for in logs as literal strings. */
+static int literal_type(unsigned t)
+{
+    return t == KZ_T_STRING || t == KZ_T_USER_AGENT || t == KZ_T_MUTEX ||
+           t == KZ_T_REGKEY;
+}
+
+/* s as a JSON string's contents writes it ('"' and '\\' escaped); 0 when
+ * that is s itself or s holds control characters (written as \uXXXX by
+ * some encoders and \n by others: not looked for). */
+static size_t json_escaped(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    int differs = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        if (c == '"' || c == '\\') {
+            if (o + 2 > cap)
+                return 0;
+            out[o++] = '\\';
+            differs = 1;
+        } else if (o + 1 > cap) {
+            return 0;
+        }
+        out[o++] = (char)c;
+    }
+    return differs ? o : 0;
+}
+
+struct lit_tmp {
+    struct kzi_lit l;
+    uint32_t bucket;
+};
+
+static int cmp_lit(const void *pa, const void *pb)
+{
+    const struct lit_tmp *a = pa, *b = pb;
+    if (a->bucket != b->bucket)
+        return a->bucket < b->bucket ? -1 : 1;
+    return a->l.entry < b->l.entry ? -1 : a->l.entry > b->l.entry;
+}
+
+/* The literal records (in bucket order), the buckets' first records and
+ * the pair filter; the JSON-escaped forms go into the pool. */
+static kz_status literals(kz_index_builder *b, struct kzi_lit **lit,
+                          size_t *nlit, uint32_t **bucket, uint8_t **pair,
+                          struct kzi_header *hdr)
+{
+    struct lit_tmp *t = NULL;
+    size_t n = 0, cap = 0;
+    kz_status st = KZ_OK;
+    for (size_t i = 0; i < b->n && st == KZ_OK; i++) {
+        const struct bent *e = &b->e[i];
+        if (!literal_type(e->type) || e->value_len < KZI_LIT_MIN ||
+            e->value_len > KZI_LIT_MAX)
+            continue;
+        char v[KZI_LIT_MAX], esc[2 * KZI_LIT_MAX];
+        memcpy(v, b->pool + e->value_off, e->value_len);
+        if (memchr(v, '\n', e->value_len) || memchr(v, '\r', e->value_len))
+            continue;
+        size_t en = json_escaped(v, e->value_len, esc, sizeof esc);
+        for (int form = 0; form < 2 && st == KZ_OK; form++) {
+            if (form == 1 && !en)
+                break;
+            if (n + 1 > cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                struct lit_tmp *nt = kz_realloc(t, nc * sizeof *nt);
+                if (!nt) {
+                    st = KZ_ERR_NOMEM;
+                    break;
+                }
+                t = nt;
+                cap = nc;
+            }
+            struct lit_tmp *x = &t[n];
+            x->l.entry = (uint32_t)i;
+            x->l.flags = e->type == KZ_T_REGKEY ? KZI_LIT_FOLD : 0;
+            if (form == 0) {
+                x->l.off = e->value_off;
+                x->l.len = e->value_len;
+            } else {
+                st = pool_add(b, esc, en, &x->l.off);
+                x->l.len = (uint32_t)en;
+            }
+            if (st == KZ_OK)
+                n++;
+        }
+    }
+    if (st != KZ_OK || !n) {
+        kz_free(t);
+        return st;
+    }
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 2 * n)
+        bits++;
+    hdr->lit_bits = bits;
+    hdr->nlit = (uint32_t)n;
+    *lit = kz_malloc(n * sizeof **lit);
+    *bucket = kz_calloc(((size_t)1 << bits) + 1, sizeof **bucket);
+    *pair = kz_calloc(8192, 1);
+    if (!*lit || !*bucket || !*pair) {
+        kz_free(t);
+        return KZ_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = kzi_lit_anchor(b->pool + t[i].l.off + t[i].l.len - 4);
+        t[i].bucket = kzi_lit_bucket(a, bits);
+        unsigned pr = kzi_lit_pair(a);
+        (*pair)[pr >> 3] |= (uint8_t)(1u << (pr & 7));
+    }
+    qsort(t, n, sizeof *t, cmp_lit);
+    size_t k = 0;
+    for (uint32_t bk = 0; bk <= ((uint32_t)1 << bits); bk++) {
+        while (k < n && t[k].bucket < bk)
+            k++;
+        (*bucket)[bk] = (uint32_t)k;
+    }
+    for (size_t i = 0; i < n; i++)
+        (*lit)[i] = t[i].l;
+    *nlit = n;
+    kz_free(t);
+    return KZ_OK;
+}
+
 static unsigned bits_for(size_t n)
 {
     unsigned b = 4;
@@ -881,6 +1007,10 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     struct cref *cr = kz_calloc(b->n ? b->n : 1, sizeof *cr);
     struct kzi_slot *slot = NULL, *uht = NULL;
     uint8_t *tld = NULL;
+    struct kzi_lit *lit = NULL;
+    size_t nlit = 0;
+    uint32_t *litbucket = NULL;
+    uint8_t *litpair = NULL;
     size_t nuht = 0;
     uint64_t *bloom = NULL;
     size_t nbloom = 0;
@@ -1102,6 +1232,12 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     hdr.indicators = b->n;
     hdr.nctx = (uint32_t)b->nctx;
 
+    /* Literal strings looked for in logs, with their JSON-escaped forms. */
+    if (literals(b, &lit, &nlit, &litbucket, &litpair, &hdr) != KZ_OK) {
+        st = oom(b);
+        goto done;
+    }
+
     /* Lay the file out: header first (written last), then sections. */
     uint8_t zero[KZI_HEADER_SIZE];
     memset(zero, 0, sizeof zero);
@@ -1117,7 +1253,10 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
                          nbloom * sizeof *bloom,
                          hdr.ncidr4 * sizeof *seg4,
                          hdr.ncidr4 ? 65537 * sizeof *bucket : 0,
-                         s6.n * sizeof *s6.s};
+                         s6.n * sizeof *s6.s,
+                         nlit * sizeof *lit,
+                         nlit ? (((size_t)1 << hdr.lit_bits) + 1) * 4 : 0,
+                         nlit ? 8192 : 0};
         for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
             total += (lens[i] + KZI_ALIGN - 1) & ~(size_t)(KZI_ALIGN - 1);
         o.buf = kz_malloc(total);
@@ -1141,7 +1280,12 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
             0 ||
         add_section(&o, &hdr, KZI_SEC_BUCKET4, bucket,
                     hdr.ncidr4 ? 65537 * sizeof *bucket : 0) != 0 ||
-        add_section(&o, &hdr, KZI_SEC_CIDR6, s6.s, s6.n * sizeof *s6.s) != 0) {
+        add_section(&o, &hdr, KZI_SEC_CIDR6, s6.s, s6.n * sizeof *s6.s) != 0 ||
+        (nlit &&
+         (add_section(&o, &hdr, KZI_SEC_LIT, lit, nlit * sizeof *lit) != 0 ||
+          add_section(&o, &hdr, KZI_SEC_LITBUCKET, litbucket,
+                      (((size_t)1 << hdr.lit_bits) + 1) * 4) != 0 ||
+          add_section(&o, &hdr, KZI_SEC_LITPAIR, litpair, 8192) != 0))) {
         st = oom(b);
         goto done;
     }
@@ -1151,6 +1295,9 @@ kz_status kz_index_write(kz_index_builder *b, const kz_index_meta *m,
     memcpy(o.buf, &hdr, sizeof hdr);
     st = write_file(b->ctx, path, o.buf, o.n);
 done:
+    kz_free(lit);
+    kz_free(litbucket);
+    kz_free(litpair);
     kz_free(ent);
     kz_free(parent);
     kz_free(cr);

@@ -25,6 +25,8 @@ const char *kz_match_kind_name(kz_match_kind k)
         return "subdomain";
     case KZ_MATCH_CIDR:
         return "cidr";
+    case KZ_MATCH_LITERAL:
+        return "literal";
     }
     return "exact";
 }
@@ -177,6 +179,24 @@ static kz_status open_common(kz_ctx *ctx, const char *name, struct kz_index *ix)
     bad |= find_sec(ix, KZI_SEC_CIDR6, sizeof(struct kzi_seg6), &p, &n);
     ix->seg6 = p;
     ix->nseg6 = n;
+    /* Literal strings: all three sections, or none. The records' offsets
+     * are checked where a sweep reads them. */
+    bad |= find_sec(ix, KZI_SEC_LIT, sizeof(struct kzi_lit), &p, &n);
+    ix->lit = p;
+    ix->nlit = n;
+    if (n != h->nlit || h->lit_bits > 30 || (n && h->lit_bits < 4))
+        bad = 1;
+    bad |= find_sec(ix, KZI_SEC_LITBUCKET, sizeof(uint32_t), &p, &n);
+    ix->litbucket = p;
+    ix->lit_bits = h->lit_bits;
+    if (ix->nlit && (h->lit_bits > 30 || n != ((size_t)1 << h->lit_bits) + 1))
+        bad = 1;
+    bad |= find_sec(ix, KZI_SEC_LITPAIR, 1, &p, &n);
+    ix->litpair = p;
+    if (ix->nlit && n != 8192)
+        bad = 1;
+    if (!ix->nlit)
+        ix->lit = NULL;
     if (bad || ix->nent != h->indicators || !ix->pool || !ix->slot ||
         !ix->labels)
         return kz_seterr(ctx, KZ_ERR_CORRUPT,

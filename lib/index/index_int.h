@@ -22,16 +22,20 @@
 
 /* Section ids (never reused). */
 enum kzi_section {
-    KZI_SEC_POOL = 1,    /* strings and key bytes */
-    KZI_SEC_ENTRY = 2,   /* struct kzi_entry[indicators] */
-    KZI_SEC_CTX = 3,     /* struct kzi_ctx[] (interned contexts) */
-    KZI_SEC_SLOT = 4,    /* struct kzi_slot[2^k] (the exact-match table) */
-    KZI_SEC_CIDR4 = 5,   /* struct kzi_seg4[] */
-    KZI_SEC_BUCKET4 = 6, /* uint32_t[65537]: first segment per /16 */
-    KZI_SEC_CIDR6 = 7,   /* struct kzi_seg6[] */
-    KZI_SEC_TLD = 8,     /* uint8_t[2^k]: the filter of last labels */
-    KZI_SEC_BLOOM = 9,   /* uint64_t[]: Bloom filters of the keys */
-    KZI_SEC_URLHOST = 10 /* struct kzi_slot[2^k]: hosts of URL indicators */
+    KZI_SEC_POOL = 1,       /* strings and key bytes */
+    KZI_SEC_ENTRY = 2,      /* struct kzi_entry[indicators] */
+    KZI_SEC_CTX = 3,        /* struct kzi_ctx[] (interned contexts) */
+    KZI_SEC_SLOT = 4,       /* struct kzi_slot[2^k] (the exact-match table) */
+    KZI_SEC_CIDR4 = 5,      /* struct kzi_seg4[] */
+    KZI_SEC_BUCKET4 = 6,    /* uint32_t[65537]: first segment per /16 */
+    KZI_SEC_CIDR6 = 7,      /* struct kzi_seg6[] */
+    KZI_SEC_TLD = 8,        /* uint8_t[2^k]: the filter of last labels */
+    KZI_SEC_BLOOM = 9,      /* uint64_t[]: Bloom filters of the keys */
+    KZI_SEC_URLHOST = 10,   /* struct kzi_slot[2^k]: hosts of URL indicators */
+    KZI_SEC_LIT = 11,       /* struct kzi_lit[]: literal strings, by bucket */
+    KZI_SEC_LITBUCKET = 12, /* uint32_t[2^lit_bits + 1]: first literal of
+                               each bucket */
+    KZI_SEC_LITPAIR = 13    /* uint8_t[8192]: the literals' anchor pairs */
 };
 
 /* Key kinds: what a slot's key bytes are. The kind is hashed into the key,
@@ -86,10 +90,44 @@ struct kzi_header {
     uint32_t bloom_off[KZI_K_NKINDS];
     uint32_t bloom_n[KZI_K_NKINDS];
     struct kzi_section_desc sec[KZI_MAX_SECTIONS];
+    uint32_t lit_bits; /* the literals have 2^lit_bits buckets (0: none) */
+    uint32_t nlit;     /* literal records */
 };
 
 _Static_assert(sizeof(struct kzi_header) <= KZI_HEADER_SIZE,
                "the header fits its space");
+
+/* Literal strings (string, user_agent, mutex and regkey indicators) are
+ * looked for as substrings of log lines: each one, and its JSON-escaped
+ * form when that differs, is a record. A record's anchor is its last four
+ * bytes, each ORed with 0x20; a sweep tests the first two bytes of every
+ * four-byte window against the pair filter, then looks the window up in
+ * the bucket of its hash and compares the records there. */
+#define KZI_LIT_MIN 6    /* shorter ones would match everywhere */
+#define KZI_LIT_MAX 1024 /* longer ones are not looked for in logs */
+#define KZI_LIT_FOLD 1u  /* ASCII letters compared in any case (regkey) */
+struct kzi_lit {
+    uint32_t entry; /* record number of the indicator */
+    uint32_t off;   /* the bytes looked for, in the pool */
+    uint32_t len;
+    uint32_t flags; /* KZI_LIT_* */
+};
+/* The anchor of bytes p[0..4), and its bucket among 2^bits. */
+static inline uint32_t kzi_lit_anchor(const void *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w | 0x20202020u;
+}
+static inline uint32_t kzi_lit_bucket(uint32_t anchor, unsigned bits)
+{
+    return (uint32_t)((anchor * 0x9e3779b1u) >> (32 - bits));
+}
+/* The pair filter's bit for the first two bytes of an anchor. */
+static inline unsigned kzi_lit_pair(uint32_t anchor)
+{
+    return anchor & 0xffffu;
+}
 
 /* One indicator. value: canonical text; key: the bytes the table
  * compares. Entries with the same key are adjacent, the first one is in
@@ -307,6 +345,11 @@ struct kz_index {
     uint32_t kinds;
     const struct kzi_slot *urlhost;
     uint64_t urlhost_mask;
+    const struct kzi_lit *lit; /* literal strings (NULL: none) */
+    size_t nlit;
+    const uint32_t *litbucket;
+    unsigned lit_bits;
+    const uint8_t *litpair;
     const uint64_t *bloom[KZI_K_NKINDS]; /* NULL: no keys of the kind */
     uint64_t bloom_n[KZI_K_NKINDS];
 };

@@ -172,6 +172,8 @@ static const char *how_phrase(kz_match_kind k)
         return "subdomain";
     case KZ_MATCH_CIDR:
         return "in network";
+    case KZ_MATCH_LITERAL:
+        return "text in line";
     default:
         return NULL;
     }

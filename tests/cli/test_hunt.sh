@@ -43,6 +43,9 @@ sha1,$SHA1,Testbot,unit
 sha256,$SHA256,Testbot,unit
 sha1,$CERT,Testbot,unit
 email,mallory@evil-mail.example,Testbot,unit
+user_agent,Mozilla/5.0 (KZ-Testbot 1.0),Testbot,unit
+mutex,Global\\TestbotMutex_7,Testbot,unit
+regkey,HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\testbot,Testbot,unit
 EOF
 
 # add FILE hit|miss LABEL TEXT: appends TEXT as the next line of FILE and,
@@ -121,18 +124,26 @@ add $f hit "text: SHA-256 in mixed case" "Jun  1 10:00:19 av[5]: detected file=C
 add $f miss "text: SHA-256 with an extra digit" "Jun  1 10:00:20 av[5]: detected file=C:\\x.exe sha256=${SHA256}0"
 add $f hit "text: e-mail in mixed case" "Jun  1 10:00:21 postfix/qmgr[8]: 4F2A: from=<Mallory@Evil-Mail.example>, size=1200, nrcpt=1"
 add $f miss "text: nothing at all" "Jun  1 10:00:22 systemd[1]: Started Daily apt upgrade and clean activities."
+add $f hit "text: a mutex (literal)" "Jun  1 10:00:23 edr[4]: pid 4242 created mutex Global\\TestbotMutex_7"
+add $f miss "text: a longer mutex" "Jun  1 10:00:24 edr[4]: pid 4243 created mutex Global\\TestbotMutex_77"
 
 f=d/d_zeek_http.log
 add $f hit "zeek: the URL split in host + uri" '{"ts":1622541600.1,"uid":"CzH1","id.orig_h":"10.0.0.5","id.orig_p":50100,"id.resp_h":"192.0.2.81","id.resp_p":80,"method":"GET","host":"bad.example.net","uri":"/gate.php","status_code":200}'
 add $f miss "zeek: the URL extended by a path" '{"ts":1622541600.2,"uid":"CzH2","id.orig_h":"10.0.0.5","id.orig_p":50101,"id.resp_h":"192.0.2.81","id.resp_p":80,"method":"GET","host":"bad.example.net","uri":"/gate.php/x","status_code":404}'
 add $f miss "zeek: another path" '{"ts":1622541600.3,"uid":"CzH3","id.orig_h":"10.0.0.5","id.orig_p":50102,"id.resp_h":"192.0.2.81","id.resp_p":80,"method":"GET","host":"bad.example.net","uri":"/","status_code":200}'
 add $f hit "zeek: an address in the CIDR" '{"ts":1622541600.4,"uid":"CzH4","id.orig_h":"10.0.0.5","id.orig_p":50103,"id.resp_h":"203.0.113.200","id.resp_p":80,"method":"GET","host":"www.kitsune.example","uri":"/","status_code":200}'
+add $f hit "zeek: a user agent (literal)" '{"ts":1622541600.5,"uid":"CzH5","id.orig_h":"10.0.0.5","id.orig_p":50104,"id.resp_h":"192.0.2.82","id.resp_p":80,"method":"GET","host":"www.kitsune.example","uri":"/","user_agent":"Mozilla/5.0 (KZ-Testbot 1.0)","status_code":200}'
+add $f miss "zeek: another user agent" '{"ts":1622541600.6,"uid":"CzH6","id.orig_h":"10.0.0.5","id.orig_p":50105,"id.resp_h":"192.0.2.82","id.resp_p":80,"method":"GET","host":"www.kitsune.example","uri":"/","user_agent":"Mozilla/5.0 (KZ-Testbot 1.1)","status_code":200}'
+
+f=d/e_sysmon.json
+add $f hit "sysmon: a registry key, JSON-escaped, in another case (literal)" '{"EventID":13,"Channel":"Microsoft-Windows-Sysmon/Operational","UtcTime":"2021-06-01 10:00:30.000","Image":"C:\\Users\\bob\\x.exe","TargetObject":"HKCU\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\testbot","Details":"C:\\x.exe"}'
+add $f miss "sysmon: a sibling key" '{"EventID":13,"Channel":"Microsoft-Windows-Sysmon/Operational","UtcTime":"2021-06-01 10:00:31.000","Image":"C:\\Users\\bob\\x.exe","TargetObject":"HKCU\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\testbot2","Details":"C:\\x.exe"}'
 
 # Near-misses only.
 mkdir m
 sed -n 's|^d/c_text.log:\([0-9]*\)	miss:.*|\1p|p' labels.tsv >miss.sed
 sed -n -f miss.sed d/c_text.log >m/misses.log
-nlines m/misses.log 9
+nlines m/misses.log 10
 
 # ---- hits and near-misses, --format lines, in order --------------------
 run HI --format lines d

@@ -50,6 +50,13 @@ static int setup(void **state)
     add(b, KZ_T_SHA256,
         "956ecb4afa437eafe56f958b34b6a78303ad626baee004715dc6634b7546bf85");
     add(b, KZ_T_FILENAME, "netfilter.sys");
+    /* literal strings */
+    add(b, KZ_T_USER_AGENT,
+        "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; KZ-Test)");
+    add(b, KZ_T_MUTEX, "Global\\QakBotMutex_42");
+    add(b, KZ_T_REGKEY,
+        "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater");
+    add(b, KZ_T_STRING, "abc"); /* too short to be looked for */
     char p[256];
     snprintf(p, sizeof p, "%s/t.kzi", dir);
     if (kz_index_write(b, NULL, p) != KZ_OK)
@@ -275,6 +282,61 @@ static void test_scan__positions(void **state)
             }
 }
 
+/* Literal strings: inside a line, as written or JSON-escaped, regkeys in
+ * any case, in byte order among the other hits. */
+static void test_scan__literals(void **state)
+{
+    (void)state;
+    const char *ua =
+        "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; KZ-Test)";
+    char line[512];
+    snprintf(line, sizeof line, "ua=%s x", ua);
+    char want[512];
+    snprintf(want, sizeof want, "user_agent=%s", ua);
+    assert_string_equal(scan(line, 0), want);
+    snprintf(line, sizeof line, "%s", ua); /* the whole buffer */
+    assert_string_equal(scan(line, 1), want);
+    /* one byte short, one byte different */
+    assert_string_equal(
+        scan("Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; KZ-Tes)",
+             0),
+        "");
+    assert_string_equal(
+        scan("Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; KZ-TesT)",
+             0),
+        "");
+    /* a mutex is compared as written */
+    assert_string_equal(scan("OpenMutex Global\\QakBotMutex_42 ok", 0),
+                        "mutex=Global\\QakBotMutex_42");
+    assert_string_equal(scan("OpenMutex global\\qakbotmutex_42 ok", 0), "");
+    /* whole words at the ends that are letters or digits */
+    assert_string_equal(scan("OpenMutex Global\\QakBotMutex_421 ok", 0), "");
+    assert_string_equal(scan("OpenMutex xGlobal\\QakBotMutex_42 ok", 0), "");
+    assert_string_equal(scan("OpenMutex \\Global\\QakBotMutex_42\\ ok", 0),
+                        "mutex=Global\\QakBotMutex_42");
+    /* JSON-escaped, and a registry key in another case */
+    assert_string_equal(
+        scan("{\"TargetObject\":\"HKCU\\\\Software\\\\Microsoft\\\\Windows\\\\"
+             "CurrentVersion\\\\Run\\\\updater\"}",
+             1),
+        "regkey=HKCU\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion"
+        "\\\\Run\\\\updater");
+    assert_string_equal(
+        scan("set hkcu\\software\\microsoft\\windows\\currentversion\\run\\"
+             "UPDATER=1",
+             0),
+        "regkey=hkcu\\software\\microsoft\\windows\\currentversion\\run\\"
+        "UPDATER");
+    /* in byte order among the others, and their lines */
+    assert_string_equal(
+        scan("1.2.3.4 Global\\QakBotMutex_42 evil.example\nx abc "
+             "Global\\QakBotMutex_42\n",
+             0),
+        "ipv4=1.2.3.4 mutex=Global\\QakBotMutex_42 domain=evil.example "
+        "mutex=Global\\QakBotMutex_42");
+    assert_string_equal(scan("abcabc abc", 0), "");
+}
+
 /* A number with dots is read the same with 16 readable bytes after its
  * start (one compare finds the dots) and without (byte by byte). */
 static void test_scan__quads(void **state)
@@ -352,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_scan__email_filename),
         cmocka_unit_test(test_scan__positions),
         cmocka_unit_test(test_scan__quads),
+        cmocka_unit_test(test_scan__literals),
         cmocka_unit_test(test_scan__newlines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
