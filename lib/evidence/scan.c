@@ -802,8 +802,8 @@ static int lit_equal(const char *a, const uint8_t *b, size_t n, int fold)
 /* Literal strings (string, user_agent, mutex, regkey indicators) inside
  * the lines of buf: every four-byte window whose first two bytes are some
  * literal's anchor pair is looked up in its bucket, and the literals
- * there that end with the window are compared (as whole words at their
- * ends: a literal that ends in a letter, digit or '_' is not followed by
+ * there are compared where their anchor would be the window (as whole words at
+ * their ends: a literal that ends in a letter, digit or '_' is not followed by
  * another, and likewise at its start). Their hits are merged into the
  * others in byte order. */
 static void literal_pass(struct kz_scanner *s, const char *buf, size_t n,
@@ -820,18 +820,22 @@ static void literal_pass(struct kz_scanner *s, const char *buf, size_t n,
         unsigned pr = (unsigned)(w2 | 0x2020u);
         if (!((ix->litpair[pr >> 3] >> (pr & 7)) & 1))
             continue;
-        uint32_t bk = kzi_lit_bucket(kzi_lit_anchor(buf + i), bits);
+        uint32_t an = kzi_lit_anchor(buf + i);
+        uint32_t bk = kzi_lit_bucket(an, bits);
         uint32_t lo = ix->litbucket[bk], hi = ix->litbucket[bk + 1];
         if (bk >= nb || hi > ix->nlit || lo > hi)
             continue; /* a damaged index */
         for (uint32_t k = lo; k < hi; k++) {
             const struct kzi_lit *l = &ix->lit[k];
-            size_t len = l->len;
-            if (len < 4 || len > i + 4 || l->off > ix->pool_len ||
-                len > ix->pool_len - l->off || l->entry >= ix->nent)
+            size_t len = l->len, ao = l->aoff;
+            if (ao > i || ao + 4 > len || i - ao + len > n ||
+                l->off > ix->pool_len || len > ix->pool_len - l->off ||
+                l->entry >= ix->nent)
                 continue;
-            size_t st = i + 4 - len;
+            size_t st = i - ao;
             const uint8_t *pat = ix->pool + l->off;
+            if (kzi_lit_anchor(pat + ao) != an)
+                continue; /* another anchor in the bucket */
             /* whole words at its ends: "Mtx_1" is not in "Mtx_12" */
             if ((word_byte(pat[0]) && st > 0 && word_byte(buf[st - 1])) ||
                 (word_byte(pat[len - 1]) && st + len < n &&

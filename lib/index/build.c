@@ -788,6 +788,21 @@ static size_t json_escaped(const char *s, size_t n, char *out, size_t cap)
     return differs ? o : 0;
 }
 
+/* How common a byte (ORed with 0x20, as the pair filter sees it) is in
+ * logs: digits, spaces, JSON and URL punctuation and the commonest letters
+ * 8, other letters, '-' and '=' 4, the rest 1. */
+static unsigned lit_weight(unsigned char c)
+{
+    c |= 0x20;
+    if ((c >= '0' && c <= '9') || c == ' ' || c == '"' || c == ':' ||
+        c == ',' || c == '.' || c == '/' || c == 'e' || c == 't' || c == 'a' ||
+        c == 'o' || c == 'i' || c == 'n' || c == 's' || c == 'r')
+        return 8;
+    if ((c >= 'a' && c <= 'z') || c == '-' || c == '=')
+        return 4;
+    return 1;
+}
+
 struct lit_tmp {
     struct kzi_lit l;
     uint32_t bucket;
@@ -838,10 +853,10 @@ static kz_status literals(kz_index_builder *b, struct kzi_lit **lit,
             x->l.flags = e->type == KZ_T_REGKEY ? KZI_LIT_FOLD : 0;
             if (form == 0) {
                 x->l.off = e->value_off;
-                x->l.len = e->value_len;
+                x->l.len = (uint16_t)e->value_len;
             } else {
                 st = pool_add(b, esc, en, &x->l.off);
-                x->l.len = (uint32_t)en;
+                x->l.len = (uint16_t)en;
             }
             if (st == KZ_OK)
                 n++;
@@ -851,8 +866,10 @@ static kz_status literals(kz_index_builder *b, struct kzi_lit **lit,
         kz_free(t);
         return st;
     }
+    /* 8 buckets a record or more: most windows that pass the pair filter
+     * find their bucket empty */
     unsigned bits = 4;
-    while (((size_t)1 << bits) < 2 * n)
+    while (((size_t)1 << bits) < 8 * n)
         bits++;
     hdr->lit_bits = bits;
     hdr->nlit = (uint32_t)n;
@@ -863,12 +880,36 @@ static kz_status literals(kz_index_builder *b, struct kzi_lit **lit,
         kz_free(t);
         return KZ_ERR_NOMEM;
     }
+    /* anchors: rare pairs first, then the least used ones */
+    unsigned ub = bits + 2;
+    uint32_t *uses = kz_calloc((size_t)1 << ub, sizeof *uses);
+    if (!uses) {
+        kz_free(t);
+        return KZ_ERR_NOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
-        uint32_t a = kzi_lit_anchor(b->pool + t[i].l.off + t[i].l.len - 4);
+        const uint8_t *p = b->pool + t[i].l.off;
+        size_t best = t[i].l.len - 4;
+        uint64_t bscore = UINT64_MAX;
+        for (size_t o = t[i].l.len - 4;; o--) {
+            uint32_t a = kzi_lit_anchor(p + o);
+            uint64_t sc = (uint64_t)(lit_weight(p[o]) * lit_weight(p[o + 1])) *
+                          (1 + uses[kzi_lit_bucket(a, ub)]);
+            if (sc < bscore) {
+                bscore = sc;
+                best = o;
+            }
+            if (o == 0)
+                break;
+        }
+        t[i].l.aoff = (uint16_t)best;
+        uint32_t a = kzi_lit_anchor(p + best);
+        uses[kzi_lit_bucket(a, ub)]++;
         t[i].bucket = kzi_lit_bucket(a, bits);
         unsigned pr = kzi_lit_pair(a);
         (*pair)[pr >> 3] |= (uint8_t)(1u << (pr & 7));
     }
+    kz_free(uses);
     qsort(t, n, sizeof *t, cmp_lit);
     size_t k = 0;
     for (uint32_t bk = 0; bk <= ((uint32_t)1 << bits); bk++) {

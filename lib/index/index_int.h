@@ -99,17 +99,19 @@ _Static_assert(sizeof(struct kzi_header) <= KZI_HEADER_SIZE,
 
 /* Literal strings (string, user_agent, mutex and regkey indicators) are
  * looked for as substrings of log lines: each one, and its JSON-escaped
- * form when that differs, is a record. A record's anchor is its last four
- * bytes, each ORed with 0x20; a sweep tests the first two bytes of every
- * four-byte window against the pair filter, then looks the window up in
- * the bucket of its hash and compares the records there. */
+ * form when that differs, is a record. A record's anchor is four of its
+ * bytes, each ORed with 0x20, chosen where they are rare in logs and not
+ * already the anchor of many others; a sweep tests the first two bytes of
+ * every four-byte window against the pair filter, then looks the window
+ * up in the bucket of its hash and compares the records there. */
 #define KZI_LIT_MIN 6    /* shorter ones would match everywhere */
 #define KZI_LIT_MAX 1024 /* longer ones are not looked for in logs */
 #define KZI_LIT_FOLD 1u  /* ASCII letters compared in any case (regkey) */
 struct kzi_lit {
     uint32_t entry; /* record number of the indicator */
     uint32_t off;   /* the bytes looked for, in the pool */
-    uint32_t len;
+    uint16_t len;
+    uint16_t aoff;  /* where its anchor (four bytes) starts in it */
     uint32_t flags; /* KZI_LIT_* */
 };
 /* The anchor of bytes p[0..4), and its bucket among 2^bits. */
