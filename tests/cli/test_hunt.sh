@@ -232,6 +232,16 @@ assert has_value(one("d/b_eve.json", 1), sys.argv[4])
 e = one("d/b_eve.json", 2)
 assert e.get("dns.question.name", "").lower() == "x.evil.example", e
 assert one("d/a_dns_tsv.log", 10)["kizashi.line"] == 10
+# a literal: the registry key as the string the JSON line holds, matched
+# in another case
+r = one("d/e_sysmon.json", 1)
+assert r["kizashi.match"] == "literal", r
+assert r["kizashi.observed"] == \
+    "HKCU\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\testbot", r
+assert r["kizashi.field"] == "TargetObject", r
+u = one("d/d_zeek_http.log", 5)
+assert u["kizashi.observed"] == "Mozilla/5.0 (KZ-Testbot 1.0)", u
+assert u["kizashi.field"] == "user_agent", u
 PY
 
 # ---- compressed inputs: the same lines, format detected by content
