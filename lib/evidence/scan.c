@@ -785,6 +785,27 @@ static int word_byte(unsigned char c)
     return (CL(c) & (C_ALPHA | C_DIGIT)) || c == '_';
 }
 
+/* 1 when buf[0..i) ends with a JSON escape that stands for a character
+ * other than a letter or digit: \n \t \r \b \f or \uXXXX (a script in a
+ * JSON log: "\nInvoke-Mimikatz"), its backslash not itself escaped. */
+static int escape_before(const char *buf, size_t i)
+{
+    size_t b; /* the escape's backslash */
+    if (i >= 2 && (buf[i - 1] == 'n' || buf[i - 1] == 't' ||
+                   buf[i - 1] == 'r' || buf[i - 1] == 'b' || buf[i - 1] == 'f'))
+        b = i - 2;
+    else if (i >= 6 && buf[i - 5] == 'u' && (CL(buf[i - 4]) & C_HEX) &&
+             (CL(buf[i - 3]) & C_HEX) && (CL(buf[i - 2]) & C_HEX) &&
+             (CL(buf[i - 1]) & C_HEX))
+        b = i - 6;
+    else
+        return 0;
+    size_t k = 0; /* backslashes ending at b */
+    while (k <= b && buf[b - k] == '\\')
+        k++;
+    return k % 2 == 1;
+}
+
 /* 1 when a[0..n) equals b[0..n), ASCII letters in any case when fold. */
 static int lit_equal(const char *a, const uint8_t *b, size_t n, int fold)
 {
@@ -837,7 +858,8 @@ static void literal_pass(struct kz_scanner *s, const char *buf, size_t n,
             if (kzi_lit_anchor(pat + ao) != an)
                 continue; /* another anchor in the bucket */
             /* whole words at its ends: "Mtx_1" is not in "Mtx_12" */
-            if ((word_byte(pat[0]) && st > 0 && word_byte(buf[st - 1])) ||
+            if ((word_byte(pat[0]) && st > 0 && word_byte(buf[st - 1]) &&
+                 !escape_before(buf, st)) ||
                 (word_byte(pat[len - 1]) && st + len < n &&
                  word_byte(buf[st + len])))
                 continue;

@@ -314,6 +314,14 @@ static void test_scan__literals(void **state)
     assert_string_equal(scan("OpenMutex xGlobal\\QakBotMutex_42 ok", 0), "");
     assert_string_equal(scan("OpenMutex \\Global\\QakBotMutex_42\\ ok", 0),
                         "mutex=Global\\QakBotMutex_42");
+    /* after a JSON escape (a script's new line, a quote as \u0027), not
+     * after a letter whose backslash is itself escaped */
+    assert_string_equal(scan("{\"s\":\"x\\nGlobal\\\\QakBotMutex_42\"}", 1),
+                        "mutex=Global\\\\QakBotMutex_42");
+    assert_string_equal(scan("{\"s\":\"x\\u0027Global\\\\QakBotMutex_42\"}", 1),
+                        "mutex=Global\\\\QakBotMutex_42");
+    assert_string_equal(scan("{\"s\":\"C:\\\\nGlobal\\\\QakBotMutex_42\"}", 1),
+                        "");
     /* JSON-escaped, and a registry key in another case */
     assert_string_equal(
         scan("{\"TargetObject\":\"HKCU\\\\Software\\\\Microsoft\\\\Windows\\\\"
