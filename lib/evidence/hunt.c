@@ -510,20 +510,6 @@ static void zeek_headers(struct worker *w, const char *buf, size_t n,
     }
 }
 
-/* Undoes the JSON escapes \\ and \" of s in place (others are left
- * as they are); returns the new length. */
-static size_t json_unescape(char *s, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '"'))
-            i++;
-        s[o++] = s[i];
-    }
-    s[o] = 0;
-    return o;
-}
-
 /* Resolves the scanner's hits over buf[0..n) (whole lines) whose first
  * line is line `line0` of the job and starts at absolute offset off0. */
 static int resolve(struct worker *w, struct job *j, struct kz_scanner *sc,
@@ -615,8 +601,11 @@ static int resolve(struct worker *w, struct job *j, struct kz_scanner *sc,
         r.observed_len = sh->len;
         /* A literal found JSON-escaped in a JSON line is reported as the
          * string it stands for ("HKLM\\Run" is the key HKLM\Run). */
-        if (r.observed && r.how == KZ_MATCH_LITERAL && j->fmt == KZ_LOG_JSON)
-            r.observed_len = json_unescape(r.observed, r.observed_len);
+        if (r.observed && r.how == KZ_MATCH_LITERAL && j->fmt == KZ_LOG_JSON) {
+            r.observed_len =
+                kz_json_unescape(buf + pos, sh->len, r.observed, sh->len);
+            r.observed[r.observed_len] = 0;
+        }
         r.line = dupn(buf + tstart, tlen);
         r.line_len = tlen;
         if (!r.observed || !r.line || add_rhit(j, &r) != 0) {

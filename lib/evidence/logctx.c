@@ -451,11 +451,8 @@ static int hex4(const char *s, size_t n, uint32_t *v)
     return 1;
 }
 
-/* The observable as JSON decodes it: the tokenizer saw raw bytes, which
- * may hold escapes ("http:\/\/a.example\/x", "evil\u002ecom"). An escape
- * that is not valid JSON is copied as written. Output never longer than
- * the input (cap >= n). */
-static size_t json_unescape(const char *s, size_t n, char *out, size_t cap)
+/* (logctx.h) */
+size_t kz_json_unescape(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o < cap;) {
@@ -772,13 +769,14 @@ static void json_field(json_t *root, const char *line, size_t n, size_t off,
     label[0] = '\0';
     if (len == 0 || len > KZ_MAX_TOKEN || off > n || len > n - off)
         return;
-    size_t dn = json_unescape(line + off, len, dec, sizeof dec);
+    size_t dn = kz_json_unescape(line + off, len, dec, sizeof dec);
     /* The line as its values read: at most n bytes (escapes only shrink). */
     char *view = kz_malloc(n + 1);
     size_t vpre = 0, vn = 0;
     if (view) {
-        vpre = json_unescape(line, off, view, n);
-        vn = vpre + json_unescape(line + off, n - off, view + vpre, n - vpre);
+        vpre = kz_json_unescape(line, off, view, n);
+        vn =
+            vpre + kz_json_unescape(line + off, n - off, view + vpre, n - vpre);
     }
     for (int loose = 0; loose <= 1; loose++) {
         finder_init(&f, line + off, len, dec, dn);

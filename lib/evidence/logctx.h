@@ -76,6 +76,12 @@ void kz_line_context(kz_logfmt fmt, const kz_zeek_hdr *hdr, const char *line,
  * dataset as kz_linectx.dataset. */
 const char *kz_ecs_field(const char *dataset, const char *field);
 
+/* s[0..n) as JSON decodes it, into out (cap bytes; cap >= n: the output
+ * is never longer): the tokenizer saw raw bytes, which may hold escapes
+ * ("http:\/\/a.example\/x", "evil\u002ecom", "HKLM\\Run"). An escape that
+ * is not valid JSON is copied as written. Returns the output's length. */
+size_t kz_json_unescape(const char *s, size_t n, char *out, size_t cap);
+
 /* URLs that the line spreads over several fields, rebuilt as written
  * ("http://" + host [+ ":" port when not in host and not 80] + uri):
  * Zeek http.log (JSON or TSV: host, uri, id.resp_p), Suricata EVE http and
