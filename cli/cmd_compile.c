@@ -283,6 +283,13 @@ static int check(kz_ctx *ctx, const char *path)
     print_counts(stdout, &in);
     printf(")\n  %.1f MiB; opened in %.3f ms, verified in %.1f ms\n",
            (double)in.file_size / (1 << 20), (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+    uint64_t lt = in.count[KZ_T_STRING] + in.count[KZ_T_USER_AGENT] +
+                  in.count[KZ_T_MUTEX] + in.count[KZ_T_REGKEY];
+    if (lt)
+        printf("  literal strings looked for in logs as text: %llu of %llu "
+               "(the others are shorter than 6 bytes, longer than 1024 or "
+               "span lines)\n",
+               (unsigned long long)in.literals, (unsigned long long)lt);
     if (in.store_path[0]) {
         printf("  from the store ");
         kz_write_escaped_text(stdout, in.store_path, strlen(in.store_path));

@@ -116,6 +116,9 @@ typedef struct kz_index_info {
     uint64_t file_size;
     uint64_t indicators;
     uint64_t count[KZ_T_COUNT_]; /* indicators per type */
+    uint64_t literals; /* user agents, mutexes, registry keys and strings
+                          looked for in logs as text (6 to 1024 bytes, one
+                          line) */
 } kz_index_info;
 void kz_index_get_info(const kz_index *ix, kz_index_info *out);
 

@@ -858,8 +858,10 @@ static kz_status literals(kz_index_builder *b, struct kzi_lit **lit,
                 st = pool_add(b, esc, en, &x->l.off);
                 x->l.len = (uint16_t)en;
             }
-            if (st == KZ_OK)
+            if (st == KZ_OK) {
                 n++;
+                hdr->lit_indicators += form == 0;
+            }
         }
     }
     if (st != KZ_OK || !n) {

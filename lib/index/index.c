@@ -313,6 +313,7 @@ void kz_index_get_info(const kz_index *ix, kz_index_info *out)
     out->indicators = h->indicators;
     for (int t = 0; t < KZ_T_COUNT_; t++)
         out->count[t] = h->count[t];
+    out->literals = ix->nlit ? h->lit_indicators : 0;
 }
 
 static const char *pstr(const kz_index *ix, uint32_t off, uint32_t len,

@@ -92,6 +92,7 @@ struct kzi_header {
     struct kzi_section_desc sec[KZI_MAX_SECTIONS];
     uint32_t lit_bits; /* the literals have 2^lit_bits buckets (0: none) */
     uint32_t nlit;     /* literal records */
+    uint32_t lit_indicators; /* indicators among them */
 };
 
 _Static_assert(sizeof(struct kzi_header) <= KZI_HEADER_SIZE,

@@ -394,6 +394,11 @@ empty "$tmp/out"
 nlines "$tmp/err" 1
 run "$KIZASHI" compile --iocs iocs.csv
 expect_rc 2 "compile --iocs without -o"
+run "$KIZASHI" compile --check x.kzi
+expect_rc 0 "compile --check"
+grep -q "literal strings looked for in logs as text: 3 of 3" "$tmp/out" ||
+    fail "compile --check: the literal strings"
+grep -q "verified in" "$tmp/out" || fail "compile --check: no times"
 run H --index x.kzi --format lines d
 expect_rc 1 "hunt --index"
 cmp -s "$tmp/out" d.lines || fail "--index and --iocs differ"
