@@ -214,6 +214,10 @@ int cli_open_index(kz_ctx *ctx, const char *db, const char *index, char **iocs,
             fprintf(stderr, "kizashi: %s: compiling it again\n",
                     changed ? "the store changed since the index was built"
                             : "the index is damaged");
+    } else if (!quiet && stat(path, &sb) == 0) {
+        /* there, but not an index this kizashi reads (an older format) */
+        fprintf(stderr, "kizashi: %s; compiling it again\n",
+                kz_ctx_errmsg(ctx));
     }
     int rc = compile_store(ctx, db, path, quiet, 0);
     if (rc)

@@ -920,9 +920,9 @@ struct blk {
 };
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
-#ifndef KZ_SCAN_AHEAD
+/* How far ahead the pass prefetches (256, 1024 and 4096 measured the
+ * same within noise). */
 #define KZ_SCAN_AHEAD 1024
-#endif
 
 static ALWAYS_INLINE void classify_c(const char *p, struct blk *b)
 {

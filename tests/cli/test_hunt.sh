@@ -443,6 +443,16 @@ has_hit s/new.log:1
 run "$KIZASHI" compile
 expect_rc 0 "compile the store"
 nlines "$tmp/err" 1
+# an index of an older format beside the store: compiled again, and said
+printf '\001\000\000\000' | dd of="$KIZASHI_HOME/intel.kzi" bs=1 seek=8 conv=notrunc 2>/dev/null
+run H --format lines s
+expect_rc 1 "an older index, compiled again"
+has_hit s/new.log:1
+grep -q "older than this kizashi reads.*compiling it again" "$tmp/err" ||
+    fail "no word about the older index"
+run H --format lines s
+expect_rc 1 "the index compiled again"
+grep -q "compiling it again" "$tmp/err" && fail "compiled a second time"
 run H --db "$KIZASHI_HOME/intel.db" --format lines s
 expect_rc 1 "hunt --db"
 has_hit s/new.log:1
