@@ -44,11 +44,13 @@ demo: bootstrap build
 	./scripts/demo build/dev/kizashi
 
 bench: build
+	KZ_BOOTSTRAP_BENCH=1 ./scripts/bootstrap
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS) -- --no-print-directory
 	./bench/extract.sh build/release/kizashi
 	./bench/ingest.sh build/release/kizashi
 	./bench/hunt.sh build/release/kizashi
+	./bench/files.sh build/release/kizashi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -50,9 +50,9 @@ void cli_index_path(const char *db, char *out, size_t cap);
  * with --index or --iocs is not, *verified says so, and the sweep checks
  * it on a thread of its own. Messages on stderr. Returns 0 and *ix, or
  * CLI_EXIT_ERROR. */
-int cli_open_index(kz_ctx *ctx, const char *db, const char *index,
-                   char **iocs, size_t niocs, const char *format, int quiet,
-                   int *verified, kz_index **ix);
+int cli_open_index(kz_ctx *ctx, const char *db, const char *index, char **iocs,
+                   size_t niocs, const char *format, int quiet, int *verified,
+                   kz_index **ix);
 
 /* ---- options -------------------------------------------------------------
  * A command lists its options in a table ending with an entry of id 0.
@@ -97,6 +97,11 @@ void cli_parser_init(struct cli_parser *p, const struct cli_spec *spec,
 int cli_next(struct cli_parser *p);
 /* Writes the command's help (usage, summary, options, more_help). */
 void cli_help(const struct cli_spec *spec, FILE *f);
+
+/* Parses a size: digits, optionally followed by K, M, G or T (powers of
+ * 1024, any case, an optional "iB" or "B"). 0 on success, -1 otherwise
+ * (overflow included). */
+int cli_parse_size(const char *s, uint64_t *out);
 
 /* ---- messages ------------------------------------------------------------
  * Both print "kizashi: " and the formatted message with every control

@@ -28,7 +28,12 @@ enum {
     O_NO_PROGRESS,
     O_FOLLOW,
     O_COLOR,
-    O_QUIET
+    O_QUIET,
+    O_FILES,
+    O_LOGS,
+    O_EXCLUDE,
+    O_MAX_SIZE,
+    O_ONE_FS
 };
 
 static const struct cli_opt opts[] = {
@@ -47,6 +52,18 @@ static const struct cli_opt opts[] = {
     {O_PROGRESS, 0, "progress", NULL,
      "show progress on stderr even when it is not a terminal"},
     {O_NO_PROGRESS, 0, "no-progress", NULL, "never show progress"},
+    {O_FILES, 0, "files", NULL,
+     "check files only (names, paths, digests); read no file as a log"},
+    {O_LOGS, 0, "logs", NULL,
+     "read logs only; do not check files by name, path or digest"},
+    {O_EXCLUDE, 0, "exclude", "GLOB",
+     "leave out files and directories matching GLOB (a name, or a whole "
+     "path when GLOB has a '/'; repeatable)"},
+    {O_MAX_SIZE, 0, "max-size", "SIZE",
+     "do not read files larger than SIZE (bytes, or with K, M, G, T); "
+     "their names are still checked"},
+    {O_ONE_FS, 'x', "one-file-system", NULL,
+     "do not descend into directories on other file systems"},
     {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
     {O_COLOR, 0, "color", "WHEN", "auto (default), always or never"},
     {O_QUIET, 'q', "quiet", NULL,
@@ -58,18 +75,23 @@ static const struct cli_opt opts[] = {
 static void more_help(FILE *f)
 {
     fputs("\nInputs: files, directories (recursively, in name order) and - "
-          "(standard\ninput); plain or compressed with gzip, bzip2, xz or "
-          "zstd (told by content).\nJSON lines (Zeek, Suricata EVE, ECS, "
-          "Sysmon), Zeek TSV and any text are\nread; binary files are "
-          "skipped and counted.\n\nExit status: 0 nothing found, 1 hits "
+          "(standard\ninput). Every file is checked by name and path against "
+          "file name and\npath indicators, and by digest (MD5, SHA-1, "
+          "SHA-256, SHA-512: only the\nkinds the index holds, in one read) "
+          "against hash indicators. Files that\nlook like text, plain or "
+          "compressed with gzip, bzip2, xz or zstd (told by\ncontent), are "
+          "also read as logs: JSON lines (Zeek, Suricata EVE, ECS,\n"
+          "Sysmon), Zeek TSV and any text. FIFOs, sockets and devices are "
+          "never\nopened.\n\nExit status: 0 nothing found, 1 hits "
           "found, 2 usage or fatal error,\n3 nothing found but some inputs "
           "could not be read.\n",
           f);
 }
 
 static const struct cli_spec spec = {
-    "hunt", "PATH...|-", "sweep logs for the indicators of the intel store",
-    opts, more_help};
+    "hunt", "PATH...|-",
+    "sweep files and logs for the indicators of the intel store", opts,
+    more_help};
 
 struct hunt_state {
     kz_hit_writer *w;
@@ -162,13 +184,18 @@ int cmd_hunt(int argc, char **argv)
     const char *color = "auto";
     char **iocs = calloc((size_t)argc + 1, sizeof *iocs);
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
-    size_t niocs = 0, npaths = 0;
+    size_t niocs = 0, npaths = 0, nexcl = 0;
+    char **excl = calloc((size_t)argc + 1, sizeof *excl);
+    kz_sweep_mode mode = KZ_SWEEP_AUTO;
+    int one_fs = 0;
+    uint64_t max_size = 0;
     int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
     unsigned threads = 0;
     int id, rc = 0;
-    if (!iocs || !paths) {
+    if (!iocs || !paths || !excl) {
         free(iocs);
         free(paths);
+        free(excl);
         return CLI_EXIT_ERROR;
     }
     while ((id = cli_next(&p)) != CLI_DONE && !rc) {
@@ -245,6 +272,30 @@ int cmd_hunt(int argc, char **argv)
         case O_QUIET:
             quiet = 1;
             break;
+        case O_FILES:
+        case O_LOGS: {
+            kz_sweep_mode m = id == O_FILES ? KZ_SWEEP_FILES : KZ_SWEEP_LOGS;
+            if (mode != KZ_SWEEP_AUTO && mode != m)
+                rc = cli_usage_error("hunt", "--files and --logs exclude each "
+                                             "other");
+            mode = m;
+            break;
+        }
+        case O_EXCLUDE:
+            if (!*p.arg)
+                rc = cli_usage_error("hunt", "--exclude wants a pattern");
+            excl[nexcl++] = (char *)p.arg;
+            break;
+        case O_MAX_SIZE:
+            if (cli_parse_size(p.arg, &max_size) != 0 || !max_size)
+                rc = cli_usage_error("hunt",
+                                     "--max-size wants a size such as "
+                                     "1048576, 512K, 100M or 2G, not '%s'",
+                                     p.arg);
+            break;
+        case O_ONE_FS:
+            one_fs = 1;
+            break;
         }
     }
     if (!rc && !npaths)
@@ -255,6 +306,7 @@ int cmd_hunt(int argc, char **argv)
     if (rc) {
         free(iocs);
         free(paths);
+        free(excl);
         return rc;
     }
     if (progress == 1 && !isatty(2))
@@ -287,8 +339,21 @@ int cmd_hunt(int argc, char **argv)
         rc = CLI_EXIT_ERROR;
         goto out;
     }
-    kz_hunt_opts ho = {KZ_HUNT_OPTS_VERSION, threads, follow,   on_hit, on_skip,
-                       on_progress,          &s,      !verified};
+    kz_hunt_opts ho;
+    memset(&ho, 0, sizeof ho);
+    ho.version = KZ_HUNT_OPTS_VERSION;
+    ho.threads = threads;
+    ho.follow_symlinks = follow;
+    ho.on_hit = on_hit;
+    ho.on_skip = on_skip;
+    ho.on_progress = on_progress;
+    ho.ud = &s;
+    ho.verify_index = !verified;
+    ho.mode = mode;
+    ho.one_file_system = one_fs;
+    ho.exclude = (const char *const *)excl;
+    ho.nexclude = nexcl;
+    ho.max_size = max_size;
     kz_status st = kz_hunt_new(ctx, ix, &ho, &h);
     if (st != KZ_OK) {
         cli_error("%s", kz_ctx_errmsg(ctx));
@@ -331,16 +396,51 @@ int cmd_hunt(int argc, char **argv)
     if (!quiet) {
         char b[32];
         human_bytes((double)hs.bytes, b, sizeof b);
-        fprintf(stderr,
-                "kizashi: swept %llu input%s, %s, %llu line%s in %.2f s "
-                "(%.0f MB/s",
-                (unsigned long long)hs.inputs, hs.inputs == 1 ? "" : "s", b,
-                (unsigned long long)hs.lines, hs.lines == 1 ? "" : "s", el,
-                el > 0 ? (double)hs.bytes / el / 1e6 : 0.0);
-        fprintf(stderr, "; index ready in %.2f s): %llu hit%s on %llu line%s",
-                s.start - t0, (unsigned long long)hs.hits,
-                hs.hits == 1 ? "" : "s", (unsigned long long)hs.hit_lines,
-                hs.hit_lines == 1 ? "" : "s");
+        uint64_t read = hs.bytes + hs.file_bytes;
+        fprintf(stderr, "kizashi: swept %llu input%s",
+                (unsigned long long)hs.inputs, hs.inputs == 1 ? "" : "s");
+        if (mode != KZ_SWEEP_LOGS) {
+            char fb[32];
+            human_bytes((double)hs.file_bytes, fb, sizeof fb);
+            fprintf(stderr, " (%llu file%s checked, %s hashed)",
+                    (unsigned long long)hs.files, hs.files == 1 ? "" : "s", fb);
+        }
+        if (mode != KZ_SWEEP_FILES)
+            fprintf(stderr, ", %s of logs, %llu line%s", b,
+                    (unsigned long long)hs.lines, hs.lines == 1 ? "" : "s");
+        fprintf(stderr, " in %.2f s (%.0f MB/s", el,
+                el > 0 ? (double)read / el / 1e6 : 0.0);
+        fprintf(stderr, "; index ready in %.2f s): %llu hit%s", s.start - t0,
+                (unsigned long long)hs.hits, hs.hits == 1 ? "" : "s");
+        uint64_t lh = hs.hits - hs.file_hits;
+        if (lh && hs.file_hits)
+            fprintf(stderr, " (%llu on %llu line%s, %llu on files)",
+                    (unsigned long long)lh, (unsigned long long)hs.hit_lines,
+                    hs.hit_lines == 1 ? "" : "s",
+                    (unsigned long long)hs.file_hits);
+        else if (hs.file_hits)
+            fputs(" on files", stderr);
+        else if (mode != KZ_SWEEP_FILES)
+            fprintf(stderr, " on %llu line%s", (unsigned long long)hs.hit_lines,
+                    hs.hit_lines == 1 ? "" : "s");
+        if (hs.paths_unplaced)
+            fprintf(stderr,
+                    "; %llu path indicator%s with no place on a volume "
+                    "(unknown %%VARIABLE%%, UNC share): not matched",
+                    (unsigned long long)hs.paths_unplaced,
+                    hs.paths_unplaced == 1 ? "" : "s");
+        if (hs.texts_not_hashed)
+            fprintf(stderr,
+                    "; %llu text file%s over 8 MiB read as log%s, not hashed "
+                    "(--files hashes them)",
+                    (unsigned long long)hs.texts_not_hashed,
+                    hs.texts_not_hashed == 1 ? "" : "s",
+                    hs.texts_not_hashed == 1 ? "" : "s");
+        if (hs.binary_files)
+            fprintf(stderr, "; %llu binary, checked as files only",
+                    (unsigned long long)hs.binary_files);
+        if (hs.excluded)
+            fprintf(stderr, "; %llu excluded", (unsigned long long)hs.excluded);
         int first = 1;
         for (int r = 0; r < KZ_SKIP_COUNT_; r++) {
             if (!hs.skipped[r])
@@ -377,5 +477,6 @@ out:
     kz_ctx_free(ctx);
     free(iocs);
     free(paths);
+    free(excl);
     return rc;
 }

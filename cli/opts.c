@@ -4,6 +4,8 @@
  * command is the only description of its options: parsing and help are
  * both read from it, so they cannot disagree.
  */
+#include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cli.h"
@@ -136,4 +138,54 @@ void cli_help(const struct cli_spec *spec, FILE *f)
         putc('\n', f);
         spec->more_help(f);
     }
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    unsigned shift = 0;
+    switch (*p) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        break;
+    case 0:
+        break;
+    default:
+        return -1;
+    }
+    if (shift) {
+        p++;
+        if ((p[0] == 'i' || p[0] == 'I') && (p[1] == 'b' || p[1] == 'B'))
+            p += 2;
+        else if (p[0] == 'b' || p[0] == 'B')
+            p++;
+        if (v > (UINT64_MAX >> shift))
+            return -1;
+        v <<= shift;
+    }
+    if (*p)
+        return -1;
+    *out = v;
+    return 0;
 }

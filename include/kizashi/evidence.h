@@ -41,8 +41,22 @@ typedef enum kz_logfmt {
 /* "text", "json", "zeek-tsv". */
 const char *kz_logfmt_name(kz_logfmt f);
 
-/* One hit: an observable of a log line that matched an indicator. Every
- * pointer is borrowed for the duration of the callback. */
+/* What a file sweep knows of a file (kz_log_hit.file). */
+typedef struct kz_file_info {
+    uint64_t size;
+    kz_time mtime, ctime, atime; /* seconds since the epoch (ctime: the
+                                    inode's change time) */
+    uint64_t inode;
+    uint32_t mode; /* st_mode */
+    uint32_t uid, gid;
+    kz_typeset digests; /* which of KZ_T_MD5, SHA1, SHA256, SHA512 were
+                           computed (only those the index holds) */
+    uint8_t md5[16], sha1[20], sha256[32], sha512[64];
+} kz_file_info;
+
+/* One hit: an observable of a log line, or a file (its digest, name or
+ * path), that matched an indicator. Every pointer is borrowed for the
+ * duration of the callback. */
 typedef struct kz_log_hit {
     const char *input;       /* the path as walked ("-" for standard input) */
     const char *compression; /* "gzip", "bzip2", "xz", "zstd" or NULL */
@@ -66,7 +80,12 @@ typedef struct kz_log_hit {
     const char *dataset;   /* "zeek.dns", "suricata.eve", "syslog", NULL */
     kz_time time;          /* the event's time; 0 unknown */
     kz_match_kind how;
-    kz_index_entry ind; /* the indicator */
+    kz_index_entry ind;       /* the indicator */
+    const kz_file_info *file; /* a file's hit: its facts (then line is 0,
+                                 line_text NULL, field the ECS field of the
+                                 observable: "file.hash.sha256",
+                                 "file.name", "file.path"; time its mtime);
+                                 NULL for a log line's hit */
 } kz_log_hit;
 
 /* Receives each hit, on the thread that called kz_hunt_run, in stable
@@ -81,7 +100,8 @@ typedef enum kz_skip_reason {
     KZ_SKIP_CORRUPT = 2,    /* a compressed stream broke off (hits before
                                the damage are kept) */
     KZ_SKIP_SPECIAL = 3,    /* FIFO, socket, device: never opened */
-    KZ_SKIP_COUNT_ = 4
+    KZ_SKIP_TOO_LARGE = 4,  /* larger than --max-size: not read */
+    KZ_SKIP_COUNT_ = 5
 } kz_skip_reason;
 const char *kz_skip_reason_name(kz_skip_reason r);
 
@@ -102,15 +122,42 @@ typedef struct kz_hunt_stats {
     uint64_t hits;      /* hits delivered */
     uint64_t hit_lines; /* lines with at least one hit */
     uint64_t skipped[KZ_SKIP_COUNT_];
-    uint64_t long_lines;   /* lines longer than KZ_MAX_HIT_LINE: swept, but
-                              their context is not parsed */
-    uint64_t bad_json;     /* hit lines of a JSON log that were not JSON */
-    uint64_t dropped_hits; /* hits past KZ_MAX_HITS_PER_CHUNK in one block
-                              of lines (or when memory ran out): counted,
-                              not delivered */
+    uint64_t long_lines;       /* lines longer than KZ_MAX_HIT_LINE: swept, but
+                                  their context is not parsed */
+    uint64_t bad_json;         /* hit lines of a JSON log that were not JSON */
+    uint64_t dropped_hits;     /* hits past KZ_MAX_HITS_PER_CHUNK in one block
+                                  of lines (or when memory ran out): counted,
+                                  not delivered */
+    uint64_t files;            /* files checked by name, path and digest */
+    uint64_t file_bytes;       /* bytes read to compute their digests */
+    uint64_t file_hits;        /* hits on files (also counted in hits) */
+    uint64_t excluded;         /* files and directories left out by --exclude
+                                  or --one-file-system */
+    uint64_t path_indicators;  /* path and glob indicators matched on files */
+    uint64_t paths_unplaced;   /* path indicators with no place on a volume
+                                  (an unknown %VARIABLE%, a UNC share, "..")
+                                  and so never matched */
+    uint64_t texts_not_hashed; /* KZ_SWEEP_AUTO: text or compressed files
+                                  over 8 MiB, taken for logs: read as logs,
+                                  names and paths checked, not hashed */
+    uint64_t binary_files;     /* binary files checked as files only, not read
+                                  as logs (KZ_SWEEP_AUTO; in KZ_SWEEP_LOGS they
+                                  are skipped as KZ_SKIP_BINARY) */
 } kz_hunt_stats;
 
-#define KZ_HUNT_OPTS_VERSION 1
+/* What is swept: KZ_SWEEP_AUTO checks every regular file as a file (its
+ * name and path, and its digests when the index holds digests) and also
+ * reads the ones that look like text (or are compressed) as logs (those
+ * over 8 MiB are taken for logs and not hashed);
+ * KZ_SWEEP_FILES only checks files, KZ_SWEEP_LOGS only reads logs
+ * (binary files are skipped). */
+typedef enum kz_sweep_mode {
+    KZ_SWEEP_AUTO = 0,
+    KZ_SWEEP_FILES = 1,
+    KZ_SWEEP_LOGS = 2
+} kz_sweep_mode;
+
+#define KZ_HUNT_OPTS_VERSION 2
 typedef struct kz_hunt_opts {
     unsigned version; /* KZ_HUNT_OPTS_VERSION */
     unsigned threads; /* 0: one per online CPU */
@@ -123,6 +170,15 @@ typedef struct kz_hunt_opts {
                          a thread of its own while the sweep starts; no
                          hit is delivered before it passed, and a damaged
                          index fails the run with KZ_ERR_CORRUPT */
+    /* version 2 */
+    kz_sweep_mode mode;
+    int one_file_system;        /* do not descend into other file systems */
+    const char *const *exclude; /* glob patterns (fnmatch); a pattern with
+                                   a '/' is matched against the whole path,
+                                   one without against each name */
+    size_t nexclude;
+    uint64_t max_size; /* files larger than this are not read (0: no limit)
+                        */
 } kz_hunt_opts;
 
 typedef struct kz_hunt kz_hunt;

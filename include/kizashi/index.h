@@ -127,9 +127,13 @@ typedef enum kz_match_kind {
     KZ_MATCH_EXACT = 0,     /* the same value */
     KZ_MATCH_SUBDOMAIN = 1, /* a host name under a domain indicator */
     KZ_MATCH_CIDR = 2,      /* an address inside a network */
-    KZ_MATCH_LITERAL = 3    /* a literal string's text inside the line */
+    KZ_MATCH_LITERAL = 3,   /* a literal string's text inside the line */
+    KZ_MATCH_PATH = 4       /* a file's path ends with a path indicator's
+                               components (a drive letter or environment
+                               variable standing for where a mounted
+                               volume has it; globs within components) */
 } kz_match_kind;
-/* "exact", "subdomain", "cidr", "literal". Host names, e-mail addresses
+/* "exact", "subdomain", "cidr", "literal", "path". Host names, e-mail addresses
  * and file names that differ from the indicator only in case match
  * "exact". */
 const char *kz_match_kind_name(kz_match_kind k);
@@ -185,6 +189,13 @@ unsigned kz_index_lookup_email(const kz_index *ix, const char *s, size_t n,
 /* A file name, the last component of a path (any case). */
 unsigned kz_index_lookup_filename(const kz_index *ix, const char *s, size_t n,
                                   kz_index_hit_fn fn, void *ud);
+
+/* Calls fn(ud, entry, KZ_MATCH_EXACT) for every entry whose type is in
+ * types, in index order (a sweep collects its path and glob indicators
+ * this way: they are not in the exact-match tables). Costs one pass over
+ * the entries' types; returns the number of calls. */
+unsigned kz_index_each(const kz_index *ix, kz_typeset types, kz_index_hit_fn fn,
+                       void *ud);
 
 /* Which kinds of observables can match anything in this index: a sweep
  * skips the others. Bit (1u << kz_type) for IPV4 (exact IPs or CIDRs of

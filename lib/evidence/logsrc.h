@@ -61,7 +61,9 @@ typedef enum kz_walk_kind {
     KZ_WALK_FILE = 0,    /* a regular file (path, size) */
     KZ_WALK_SPECIAL = 1, /* FIFO, socket, device: not opened */
     KZ_WALK_ERROR = 2,   /* could not be listed or stat'ed (msg says why) */
-    KZ_WALK_SYMLINK = 3  /* a symbolic link not followed */
+    KZ_WALK_SYMLINK = 3, /* a symbolic link not followed */
+    KZ_WALK_EXCLUDED = 4 /* left out by an exclude pattern or, for a
+                            directory, by one_file_system (msg says which) */
 } kz_walk_kind;
 
 /* Receives each entry; return nonzero to stop the walk. path is borrowed
@@ -78,6 +80,20 @@ typedef int (*kz_walk_fn)(void *ud, kz_walk_kind kind, const char *path,
 #define KZ_MAX_WALK_DEPTH 256
 kz_status kz_walk(kz_ctx *ctx, const char *path, int follow, kz_walk_fn fn,
                   void *ud);
+
+/* kz_walk with more choices: exclude patterns (fnmatch(3) without flags;
+ * with a '/' against the whole path, else against the entry's name; a
+ * directory left out is not entered) and one_file_system (directories on
+ * another device than path's are not entered). The path itself is never
+ * excluded. */
+typedef struct kz_walk_opts {
+    int follow;
+    int one_file_system;
+    const char *const *exclude;
+    size_t nexclude;
+} kz_walk_opts;
+kz_status kz_walk_ex(kz_ctx *ctx, const char *path, const kz_walk_opts *o,
+                     kz_walk_fn fn, void *ud);
 
 /* Entries of one directory the walker reads (names and pointers take
  * ~100 MiB at most); a directory with more is reported (KZ_WALK_ERROR with

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@
 typedef struct walker {
     kz_ctx *ctx;
     int follow;
+    int one_fs;
+    dev_t root_dev;
+    const char *const *exclude;
+    size_t nexclude;
     kz_walk_fn fn;
     void *ud;
     int stopped;
@@ -164,11 +169,27 @@ static char *join(const char *path, const char *name)
 static void walk_dir(walker *w, int fd, const char *path,
                      const struct stat *st);
 
+/* Does an --exclude pattern leave this entry out? A pattern with a '/' is
+ * matched against the whole path, one without against the name. */
+static int excluded(const walker *w, const char *name, const char *path)
+{
+    for (size_t i = 0; i < w->nexclude; i++) {
+        const char *p = w->exclude[i];
+        if (fnmatch(p, strchr(p, '/') ? path : name, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* One entry of the directory open at dirfd. */
 static void walk_entry(walker *w, int dirfd, const char *name, const char *path)
 {
     struct stat st;
 
+    if (w->nexclude && excluded(w, name, path)) {
+        emit(w, KZ_WALK_EXCLUDED, path, 0, "excluded");
+        return;
+    }
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         emit_errno(w, path, "cannot stat", errno);
         return;
@@ -191,6 +212,11 @@ static void walk_entry(walker *w, int dirfd, const char *name, const char *path)
         emit(w, KZ_WALK_SPECIAL, path, 0, special_name(st.st_mode));
         return;
     }
+    if (w->one_fs && st.st_dev != w->root_dev) {
+        emit(w, KZ_WALK_EXCLUDED, path, 0,
+             "another file system: not entered (--one-file-system)");
+        return;
+    }
     int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
     if (!w->follow)
         flags |= O_NOFOLLOW;
@@ -200,7 +226,8 @@ static void walk_entry(walker *w, int dirfd, const char *name, const char *path)
         return;
     }
     /* What was stat'ed may have been replaced since: trust the open one. */
-    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        (w->one_fs && st.st_dev != w->root_dev)) {
         close(fd);
         emit(w, KZ_WALK_ERROR, path, 0, "changed during the walk");
         return;
@@ -267,7 +294,17 @@ static void walk_dir(walker *w, int fd, const char *path, const struct stat *st)
 kz_status kz_walk(kz_ctx *ctx, const char *path, int follow, kz_walk_fn fn,
                   void *ud)
 {
+    kz_walk_opts o;
+    memset(&o, 0, sizeof o);
+    o.follow = follow;
+    return kz_walk_ex(ctx, path, &o, fn, ud);
+}
+
+kz_status kz_walk_ex(kz_ctx *ctx, const char *path, const kz_walk_opts *o,
+                     kz_walk_fn fn, void *ud)
+{
     struct stat st;
+    int follow = o->follow;
 
     if (!path || !fn)
         return kz_seterr(ctx, KZ_ERR_INVALID, "walk: no path or callback");
@@ -276,6 +313,9 @@ kz_status kz_walk(kz_ctx *ctx, const char *path, int follow, kz_walk_fn fn,
         return kz_seterr(ctx, KZ_ERR_NOMEM, "%s: out of memory", path);
     w->ctx = ctx;
     w->follow = follow;
+    w->one_fs = o->one_file_system;
+    w->exclude = o->exclude;
+    w->nexclude = o->nexclude;
     w->fn = fn;
     w->ud = ud;
 
@@ -286,6 +326,7 @@ kz_status kz_walk(kz_ctx *ctx, const char *path, int follow, kz_walk_fn fn,
         rc = kz_seterr(ctx, KZ_ERR_IO, "%s: %s", path, strerror(errno));
         goto out;
     }
+    w->root_dev = st.st_dev;
     if (S_ISREG(st.st_mode)) {
         emit(w, KZ_WALK_FILE, path, (uint64_t)st.st_size, NULL);
     } else if (!S_ISDIR(st.st_mode)) {

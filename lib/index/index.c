@@ -27,6 +27,8 @@ const char *kz_match_kind_name(kz_match_kind k)
         return "cidr";
     case KZ_MATCH_LITERAL:
         return "literal";
+    case KZ_MATCH_PATH:
+        return "path";
     }
     return "exact";
 }
@@ -651,6 +653,20 @@ unsigned kz_index_lookup_filename(const kz_index *ix, const char *s, size_t n,
                                   kz_index_hit_fn fn, void *ud)
 {
     return lookup_folded(ix, KZI_K_FILENAME, s, n, fn, ud);
+}
+
+unsigned kz_index_each(const kz_index *ix, kz_typeset types, kz_index_hit_fn fn,
+                       void *ud)
+{
+    unsigned calls = 0;
+    for (uint32_t i = 0; i < ix->nent; i++) {
+        unsigned t = ix->ent[i].type;
+        if (t < KZ_T_COUNT_ && KZ_TYPESET_HAS(types, t)) {
+            fn(ud, i, KZ_MATCH_EXACT);
+            calls++;
+        }
+    }
+    return calls;
 }
 
 kz_typeset kz_index_lookup_types(const kz_index *ix)

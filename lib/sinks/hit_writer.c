@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -174,6 +175,8 @@ static const char *how_phrase(kz_match_kind k)
         return "in network";
     case KZ_MATCH_LITERAL:
         return "text in line";
+    case KZ_MATCH_PATH:
+        return "path";
     default:
         return NULL;
     }
@@ -209,7 +212,10 @@ static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
     kz_time_format(h->time, tb);
     fprintf(f, "%-20s  ", h->time ? tb : "-");
     kz_write_escaped_text(f, h->input, strlen(h->input));
-    fprintf(f, ":%" PRIu64 "  ", h->line);
+    if (h->file)
+        fputs("  ", f); /* a file: no line */
+    else
+        fprintf(f, ":%" PRIu64 "  ", h->line);
     put_text(f, h->field, h->field ? strlen(h->field) : 0);
     fputs("  ", f);
     if (w->opts.color)
@@ -259,6 +265,11 @@ static kz_status lines_put(kz_hit_writer *w, const kz_log_hit *h)
         return KZ_OK;
     w->last_line = h->line;
     kz_write_escaped_text(w->out, h->input, strlen(h->input));
+    if (h->file) {
+        /* a file's hit: the path alone, once (as grep -l) */
+        putc('\n', w->out);
+        return KZ_OK;
+    }
     fprintf(w->out, ":%" PRIu64 ":", h->line);
     if (h->line_text)
         kz_write_escaped_text(w->out, h->line_text, h->line_len);
@@ -677,6 +688,70 @@ static kz_status write_json_line(kz_hit_writer *w, json_t *v)
 
 /* One hit as an ECS document; key order is fixed (JSON_PRESERVE_ORDER)
  * and documented in docs/formats.md. */
+/* ECS file.* fields of a file's hit: where it is, its facts, every digest
+ * computed (not only the one that matched). */
+static void json_file(struct jb *b, json_t *o, const kz_log_hit *h)
+{
+    const kz_file_info *fi = h->file;
+    const char *p = h->input;
+    const char *slash = strrchr(p, '/');
+    jset(b, o, "file.path", jcstr(b, p));
+    jset(b, o, "file.name", jcstr(b, slash ? slash + 1 : p));
+    if (slash)
+        jset(b, o, "file.directory",
+             jstr(b, p, slash == p ? 1 : (size_t)(slash - p)));
+    const char *dot = strrchr(slash ? slash + 1 : p, '.');
+    if (dot && dot[1] && dot != (slash ? slash + 1 : p))
+        jset(b, o, "file.extension", jcstr(b, dot + 1));
+    jset(b, o, "file.type", jcstr(b, "file"));
+    jset(b, o, "file.size", jint(b, (int64_t)fi->size));
+    if (fi->mtime)
+        jset(b, o, "file.mtime", jtime(b, fi->mtime));
+    if (fi->ctime)
+        jset(b, o, "file.ctime", jtime(b, fi->ctime));
+    if (fi->atime)
+        jset(b, o, "file.accessed", jtime(b, fi->atime));
+    if (fi->inode) {
+        char num[32];
+        snprintf(num, sizeof num, "%llu", (unsigned long long)fi->inode);
+        jset(b, o, "file.inode", jcstr(b, num));
+    }
+    if (fi->mode) {
+        char m[8];
+        snprintf(m, sizeof m, "%04o", (unsigned)(fi->mode & 07777));
+        jset(b, o, "file.mode", jcstr(b, m));
+        snprintf(m, sizeof m, "%u", (unsigned)fi->uid);
+        jset(b, o, "file.uid", jcstr(b, m));
+        snprintf(m, sizeof m, "%u", (unsigned)fi->gid);
+        jset(b, o, "file.gid", jcstr(b, m));
+    }
+    static const struct {
+        kz_type t;
+        const char *field;
+        size_t len;
+        size_t off;
+    } d[4] = {
+        {KZ_T_MD5, "file.hash.md5", 16, offsetof(kz_file_info, md5)},
+        {KZ_T_SHA1, "file.hash.sha1", 20, offsetof(kz_file_info, sha1)},
+        {KZ_T_SHA256, "file.hash.sha256", 32, offsetof(kz_file_info, sha256)},
+        {KZ_T_SHA512, "file.hash.sha512", 64, offsetof(kz_file_info, sha512)},
+    };
+    json_t *rel = NULL;
+    for (int i = 0; i < 4; i++) {
+        if (!KZ_TYPESET_HAS(fi->digests, d[i].t))
+            continue;
+        char hex[129];
+        kz_hex_format((const uint8_t *)fi + d[i].off, d[i].len, hex);
+        jset(b, o, d[i].field, jstr(b, hex, 2 * d[i].len));
+        if (!rel)
+            rel = jarr(b);
+        if (rel)
+            jappend(b, rel, jstr(b, hex, 2 * d[i].len));
+    }
+    if (rel)
+        jset(b, o, "related.hash", rel);
+}
+
 static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
 {
     struct jb b = {w, 0};
@@ -693,6 +768,8 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
     jset(&b, o, "event.kind", jcstr(&b, "alert"));
     if ((a = jarr(&b)) != NULL)
         jappend(&b, a, jcstr(&b, "threat"));
+    if (a && h->file)
+        jappend(&b, a, jcstr(&b, "file"));
     jset(&b, o, "event.category", a);
     if ((a = jarr(&b)) != NULL)
         jappend(&b, a, jcstr(&b, "indicator"));
@@ -700,18 +777,22 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
     jset(&b, o, "event.dataset", jcstr(&b, "kizashi.hunt"));
     jset(&b, o, "event.module", jcstr(&b, "kizashi"));
     jset(&b, o, "event.created", jcstr(&b, w->now_s));
-    jset(&b, o, "log.file.path", jcstr(&b, h->input));
-    jset(&b, o, "log.offset", jint(&b, (int64_t)h->offset));
+    if (h->file)
+        json_file(&b, o, h);
+    else {
+        jset(&b, o, "log.file.path", jcstr(&b, h->input));
+        jset(&b, o, "log.offset", jint(&b, (int64_t)h->offset));
+    }
 
     /* The observable in its own ECS field, when the evidence code knows
      * which one it stood in. */
-    if (h->ecs_field && h->observed_len) {
+    if (h->ecs_field && h->observed_len && !h->file) {
         int ip = h->obs_type == KZ_T_IPV4 || h->obs_type == KZ_T_IPV6;
         jset(&b, o, h->ecs_field,
              ip ? jobserved_canon(&b, h)
                 : jstr(&b, h->observed, h->observed_len));
     }
-    const char *rel = related_field(h->obs_type);
+    const char *rel = h->file ? NULL : related_field(h->obs_type);
     if (rel && h->observed_len && (a = jarr(&b)) != NULL) {
         jappend(&b, a, jobserved_canon(&b, h));
         jset(&b, o, rel, a);
@@ -739,13 +820,16 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
         jset(&b, o, "threat.software.name",
              jstr(&b, e->threats, e->threats_len));
 
-    jset(&b, o, "kizashi.line", jint(&b, (int64_t)h->line));
-    jset(&b, o, "kizashi.column", jint(&b, (int64_t)h->column + 1));
+    if (!h->file) {
+        jset(&b, o, "kizashi.line", jint(&b, (int64_t)h->line));
+        jset(&b, o, "kizashi.column", jint(&b, (int64_t)h->column + 1));
+    }
     if (h->field && *h->field)
         jset(&b, o, "kizashi.field", jcstr(&b, h->field));
     if (h->dataset && *h->dataset)
         jset(&b, o, "kizashi.dataset", jcstr(&b, h->dataset));
-    jset(&b, o, "kizashi.format", jcstr(&b, kz_logfmt_name(h->format)));
+    if (!h->file)
+        jset(&b, o, "kizashi.format", jcstr(&b, kz_logfmt_name(h->format)));
     if (h->compression)
         jset(&b, o, "kizashi.compression", jcstr(&b, h->compression));
     jset(&b, o, "kizashi.match", jcstr(&b, kz_match_kind_name(h->how)));

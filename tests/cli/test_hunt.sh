@@ -313,14 +313,21 @@ expect_rc 1 "a directory with a FIFO"
 sed 's|^d/|fifo/|' e.text >e.fifo
 same_lines e.fifo
 
-# ---- a binary file is skipped and counted
+# ---- a binary file is not read as a log: checked as a file only (and
+# skipped, said per file, with --logs)
 mkdir bin
 printf '\177ELF\002\001\001\000\000\000 DST=1.2.3.4 evil.example\000\000\n' >bin/core.bin
 cp m/misses.log bin/
 run HI --format lines bin
-expect_rc 0 "binary skipped"
+expect_rc 0 "binary not read as a log"
 empty "$tmp/out"
-grep -qi "binary" "$tmp/err" || fail "the summary does not count the binary file"
+grep -q "1 binary, checked as files only" "$tmp/err" ||
+    fail "the summary does not count the binary file"
+run HI --format lines --logs bin
+expect_rc 0 "binary skipped with --logs"
+empty "$tmp/out"
+grep -q "bin/core.bin: skipped (binary)" "$tmp/err" ||
+    fail "--logs does not say it skipped the binary file"
 
 # ---- a 64 MiB line: swept, the lines after it numbered right
 mkdir long

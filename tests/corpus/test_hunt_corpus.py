@@ -6,8 +6,9 @@
 ../shared is absent).
 
 Checks, on externally written material:
-  * the sweep ends with exit status 1 (hits) and names the five EVTX files
-    it skipped as binary;
+  * the sweep (--logs) ends with exit status 1 (hits) and names the five
+    EVTX files it skipped as binary; the default sweep (files checked too)
+    gives the same hits and counts them;
   * the LOLDrivers entry for vboxdrv.sys (the driver the BYOVD attack of the
     Sysmon 6 sample loads) is found by its SHA-256, SHA-1 and MD5 and by
     its file name, with its advisory;
@@ -74,13 +75,19 @@ def main():
         r = run(["intel", "add", "-q", os.path.join(INTEL, "reports")], env)
         check(r.returncode == 0, f"intel add reports: {r.stderr.strip()}")
 
-        r1 = run(["hunt", "--json", "--threads", "1", LOGS], env)
+        r1 = run(["hunt", "--logs", "--json", "--threads", "1", LOGS], env)
         check(r1.returncode == 1, f"hunt exit status {r1.returncode}: {r1.stderr}")
-        r4 = run(["hunt", "--json", "--threads", "4", LOGS], env)
+        r4 = run(["hunt", "--logs", "--json", "--threads", "4", LOGS], env)
         check(r1.stdout == r4.stdout, "one and four threads give the same output")
         skipped = [l for l in r1.stderr.splitlines() if "skipped (binary)" in l]
         check(len(skipped) == 5 and all(".evtx:" in l for l in skipped),
               f"the five EVTX files are skipped as binary: {skipped}")
+        # the default also checks every file (none of these is named by
+        # the feeds): the same hits, the EVTX files counted, not listed
+        r0 = run(["hunt", "--json", "--threads", "2", LOGS], env)
+        check(r0.stdout == r1.stdout, "the default sweep adds or loses hits")
+        check("5 binary, checked as files only" in r0.stderr,
+              f"the default sweep does not count the EVTX files: {r0.stderr}")
 
         hits = []
         for line in r1.stdout.splitlines():

@@ -28,6 +28,7 @@
 #include <zstd.h>
 
 #include "core/core_int.h"
+#include "evidence/files.h"
 #include "evidence/logsrc.h"
 
 /* ---- fixtures -------------------------------------------------------------
@@ -684,7 +685,7 @@ static int on_entry(void *ud, kz_walk_kind kind, const char *path,
                     uint64_t size, const char *msg)
 {
     seen *r = ud;
-    static const char *const kn[] = {"F", "S", "E", "L"};
+    static const char *const kn[] = {"F", "S", "E", "L", "X"};
     const char *rel = strlen(path) >= r->root_len ? path + r->root_len : path;
     int w = snprintf(r->text + r->len, sizeof r->text - r->len, "%s %s",
                      kn[kind], rel);
@@ -858,6 +859,90 @@ static void test_walk__unreadable_directory_and_depth(void **state)
     assert_int_equal(errors, 1);
 }
 
+/* --exclude patterns: a name pattern leaves out files and directories (not
+ * entered) at any depth; a pattern with a '/' is matched against the
+ * whole path; one_file_system on one file system changes nothing. */
+static void test_walk__exclude_and_one_file_system(void **state)
+{
+    (void)state;
+    mk("", NULL);
+    mk("a.log", "a");
+    mk("b.tmp", "b");
+    mk("cache", NULL);
+    mk("cache/c.log", "c");
+    mk("keep", NULL);
+    mk("keep/d.tmp", "d");
+    mk("keep/e.log", "e");
+    kz_ctx *ctx = new_ctx();
+    char root[512], pat[600];
+    snprintf(root, sizeof root, "%s/tree", tmpdir);
+    snprintf(pat, sizeof pat, "%s/tree/keep/*.log", tmpdir);
+    const char *ex[] = {"*.tmp", "cache", pat};
+    kz_walk_opts o;
+    memset(&o, 0, sizeof o);
+    o.exclude = ex;
+    o.nexclude = 3;
+    o.one_file_system = 1;
+    seen r;
+    memset(&r, 0, sizeof r);
+    r.root_len = strlen(tmpdir) + 1;
+    assert_int_equal(kz_walk_ex(ctx, root, &o, on_entry, &r), KZ_OK);
+    assert_string_equal(r.text, "F tree/a.log 1\n"
+                                "X tree/b.tmp (excluded)\n"
+                                "X tree/cache (excluded)\n"
+                                "X tree/keep/d.tmp (excluded)\n"
+                                "X tree/keep/e.log (excluded)\n");
+    /* the path itself is never left out */
+    memset(&r, 0, sizeof r);
+    r.root_len = strlen(tmpdir) + 1;
+    snprintf(root, sizeof root, "%s/tree/b.tmp", tmpdir);
+    assert_int_equal(kz_walk_ex(ctx, root, &o, on_entry, &r), KZ_OK);
+    assert_string_equal(r.text, "F tree/b.tmp 1\n");
+    kz_ctx_free(ctx);
+}
+
+/* One path component against a glob component of a path indicator. */
+static void test_files__component_globs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pat, *s;
+        int fold, want;
+    } c[] = {
+        {"netfilter.sys", "netfilter.sys", 0, 1},
+        {"netfilter.sys", "NetFilter.SYS", 1, 1},
+        {"netfilter.sys", "NetFilter.SYS", 0, 0},
+        {"netfilter.sys", "netfilter.sy", 1, 0},
+        {"netfilter.sys", "netfilter.sys2", 1, 0},
+        {"*.sys", "netfilter.sys", 1, 1},
+        {"*.sys", ".sys", 1, 1},
+        {"*.sys", "netfilter.sys.txt", 1, 0},
+        {"net*.sys", "net.sys", 1, 1},
+        {"net*.sys", "ne.sys", 1, 0},
+        {"n?t*.s*s", "NeTfilter.SYS", 1, 1},
+        {"*a*b*c", "xaxbxbxc", 0, 1},
+        {"*a*b*c", "xaxbxbxcx", 0, 0},
+        {"*", "", 0, 1},
+        {"?", "", 0, 0},
+        {"a**", "a", 0, 1},
+        {"[x].dll", "[x].dll", 0, 1}, /* brackets are literal */
+        {"[x].dll", "x.dll", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        assert_int_equal(kz_filecheck_comp_match(c[i].pat, strlen(c[i].pat),
+                                                 c[i].s, strlen(c[i].s),
+                                                 c[i].fold),
+                         c[i].want);
+    /* worst case stays linear-ish: a long run of stars over 255 bytes */
+    char pat[256], s[256];
+    memset(pat, '*', 127);
+    for (int i = 127; i < 255; i++)
+        pat[i] = (i & 1) ? '*' : 'a';
+    pat[255] = 'b';
+    memset(s, 'a', 256);
+    assert_int_equal(kz_filecheck_comp_match(pat, 256, s, 256, 0), 0);
+}
+
 static int clean_tree(void **state)
 {
     (void)state;
@@ -884,6 +969,9 @@ int main(void)
         cmocka_unit_test(test_logsrc__open_errors_and_io_error),
         cmocka_unit_test(test_logsrc__allocation_failures),
         cmocka_unit_test(test_looks_binary__cases),
+        cmocka_unit_test_teardown(test_walk__exclude_and_one_file_system,
+                                  clean_tree),
+        cmocka_unit_test(test_files__component_globs),
         cmocka_unit_test_teardown(test_walk__generated_tree, clean_tree),
         cmocka_unit_test_teardown(test_walk__unreadable_directory_and_depth,
                                   clean_tree),
