@@ -33,7 +33,10 @@ enum {
     O_LOGS,
     O_EXCLUDE,
     O_MAX_SIZE,
-    O_ONE_FS
+    O_ONE_FS,
+    O_ARCH_DEPTH,
+    O_ARCH_PASSWORD,
+    O_ARCH_MAX_BYTES
 };
 
 static const struct cli_opt opts[] = {
@@ -62,6 +65,15 @@ static const struct cli_opt opts[] = {
     {O_MAX_SIZE, 0, "max-size", "SIZE",
      "do not read files larger than SIZE (bytes, or with K, M, G, T); "
      "their names are still checked"},
+    {O_ARCH_DEPTH, 0, "archive-depth", "N",
+     "archive levels to open (zip, 7z, rar, tar, iso, cab, gzip, ...; "
+     "default 3, at most 8; 0: none)"},
+    {O_ARCH_PASSWORD, 0, "archive-password", "PW",
+     "try PW on encrypted archive members (repeatable; \"infected\" is the "
+     "malware-sharing convention)"},
+    {O_ARCH_MAX_BYTES, 0, "archive-max-bytes", "SIZE",
+     "stop reading an archive past SIZE expanded bytes (default 4G; a "
+     "ratio over 200 stops it past 64M)"},
     {O_ONE_FS, 'x', "one-file-system", NULL,
      "do not descend into directories on other file systems"},
     {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
@@ -133,8 +145,9 @@ static void on_skip(void *ud, const char *input, kz_skip_reason why,
                     const char *msg)
 {
     struct hunt_state *s = ud;
-    if (why == KZ_SKIP_UNREADABLE || why == KZ_SKIP_CORRUPT)
-        s->unreadable++;
+    if (why == KZ_SKIP_UNREADABLE || why == KZ_SKIP_CORRUPT ||
+        why == KZ_SKIP_ENCRYPTED || why == KZ_SKIP_LIMIT)
+        s->unreadable++; /* coverage is incomplete */
     if (s->quiet)
         return;
     clear_progress(s);
@@ -188,14 +201,18 @@ int cmd_hunt(int argc, char **argv)
     char **excl = calloc((size_t)argc + 1, sizeof *excl);
     kz_sweep_mode mode = KZ_SWEEP_AUTO;
     int one_fs = 0;
-    uint64_t max_size = 0;
+    uint64_t max_size = 0, arch_max = 0;
+    unsigned arch_depth = 3;
+    size_t npw = 0;
+    char **pws = calloc((size_t)argc + 1, sizeof *pws);
     int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
     unsigned threads = 0;
     int id, rc = 0;
-    if (!iocs || !paths || !excl) {
+    if (!iocs || !paths || !excl || !pws) {
         free(iocs);
         free(paths);
         free(excl);
+        free(pws);
         return CLI_EXIT_ERROR;
     }
     while ((id = cli_next(&p)) != CLI_DONE && !rc) {
@@ -296,6 +313,26 @@ int cmd_hunt(int argc, char **argv)
         case O_ONE_FS:
             one_fs = 1;
             break;
+        case O_ARCH_DEPTH: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(p.arg, &end, 10);
+            if (*end || errno || !*p.arg || v > 8)
+                rc = cli_usage_error(
+                    "hunt", "--archive-depth wants 0 to 8, not '%s'", p.arg);
+            arch_depth = (unsigned)v;
+            break;
+        }
+        case O_ARCH_PASSWORD:
+            pws[npw++] = (char *)p.arg;
+            break;
+        case O_ARCH_MAX_BYTES:
+            if (cli_parse_size(p.arg, &arch_max) != 0 || !arch_max)
+                rc = cli_usage_error("hunt",
+                                     "--archive-max-bytes wants a size such "
+                                     "as 100M or 8G, not '%s'",
+                                     p.arg);
+            break;
         }
     }
     if (!rc && !npaths)
@@ -307,6 +344,7 @@ int cmd_hunt(int argc, char **argv)
         free(iocs);
         free(paths);
         free(excl);
+        free(pws);
         return rc;
     }
     if (progress == 1 && !isatty(2))
@@ -354,6 +392,10 @@ int cmd_hunt(int argc, char **argv)
     ho.exclude = (const char *const *)excl;
     ho.nexclude = nexcl;
     ho.max_size = max_size;
+    ho.archive_depth = arch_depth;
+    ho.archive_max_bytes = arch_max;
+    ho.archive_passwords = (const char *const *)pws;
+    ho.narchive_passwords = npw;
     kz_status st = kz_hunt_new(ctx, ix, &ho, &h);
     if (st != KZ_OK) {
         cli_error("%s", kz_ctx_errmsg(ctx));
@@ -402,8 +444,15 @@ int cmd_hunt(int argc, char **argv)
         if (mode != KZ_SWEEP_LOGS) {
             char fb[32];
             human_bytes((double)hs.file_bytes, fb, sizeof fb);
-            fprintf(stderr, " (%llu file%s checked, %s hashed)",
+            fprintf(stderr, " (%llu file%s checked, %s hashed",
                     (unsigned long long)hs.files, hs.files == 1 ? "" : "s", fb);
+            if (hs.archives)
+                fprintf(stderr, ", %llu archive%s opened, %llu member%s",
+                        (unsigned long long)hs.archives,
+                        hs.archives == 1 ? "" : "s",
+                        (unsigned long long)hs.members,
+                        hs.members == 1 ? "" : "s");
+            fputc(')', stderr);
         }
         if (mode != KZ_SWEEP_FILES)
             fprintf(stderr, ", %s of logs, %llu line%s", b,
@@ -423,6 +472,10 @@ int cmd_hunt(int argc, char **argv)
         else if (mode != KZ_SWEEP_FILES)
             fprintf(stderr, " on %llu line%s", (unsigned long long)hs.hit_lines,
                     hs.hit_lines == 1 ? "" : "s");
+        if (mode == KZ_SWEEP_FILES && !hs.file_checks)
+            fputs("; the index holds no indicator a file can match (hashes, "
+                  "file names, paths, authentihashes, certificates)",
+                  stderr);
         if (hs.paths_unplaced)
             fprintf(stderr,
                     "; %llu path indicator%s with no place on a volume "
@@ -478,5 +531,6 @@ out:
     free(iocs);
     free(paths);
     free(excl);
+    free(pws);
     return rc;
 }

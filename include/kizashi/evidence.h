@@ -41,6 +41,55 @@ typedef enum kz_logfmt {
 /* "text", "json", "zeek-tsv". */
 const char *kz_logfmt_name(kz_logfmt f);
 
+/* A certificate of a PE file's Authenticode signature. */
+typedef struct kz_pe_cert {
+    char subject[256]; /* RFC 2253 ("CN=...,O=...,C=US"), escaped by the
+                          sinks for where it goes */
+    char issuer[256];
+    char serial[80];              /* hex */
+    uint8_t sha1[20], sha256[32]; /* thumbprints (of the DER) */
+    kz_time not_before, not_after;
+} kz_pe_cert;
+
+/* What a signature check says. */
+typedef enum kz_sig_status {
+    KZ_SIG_NONE = 0,     /* not signed */
+    KZ_SIG_VALID = 1,    /* the signed authentihash is the file's and the
+                            signer's signature over it verifies (the chain
+                            is not checked against trusted roots) */
+    KZ_SIG_TAMPERED = 2, /* the file changed after signing: the signed
+                            authentihash is not the file's */
+    KZ_SIG_BAD = 3       /* malformed, or the signature does not verify */
+} kz_sig_status;
+/* "unsigned", "valid", "tampered", "bad". */
+const char *kz_sig_status_name(kz_sig_status s);
+
+/* What the PE parser and the Authenticode check found (file.pe.*,
+ * file.code_signature.*, file.x509.* in ECS). */
+typedef struct kz_pe_facts {
+    uint16_t machine;         /* IMAGE_FILE_MACHINE_* */
+    uint16_t subsystem;       /* 1: native (drivers), 2: GUI, 3: console */
+    uint16_t characteristics; /* IMAGE_FILE_* */
+    int pe32plus;             /* 64-bit optional header */
+    int is_dll, is_driver;    /* driver: native subsystem */
+    kz_time compiled;         /* the header's TimeDateStamp */
+    kz_sig_status sig;
+    char sig_error[160]; /* why bad or tampered, when it is */
+    int whcp;            /* signed by "Microsoft Windows Hardware Compatibility
+                            Publisher" (or a certificate with the WHQL usage): the
+                            Windows Hardware Compatibility Program, as Netfilter was */
+    char digest_alg[8];  /* of the signed authentihash: "sha1", "sha256" */
+    uint8_t signed_digest[64];
+    size_t signed_digest_len;
+    kz_typeset authentihash; /* computed: bits of KZ_T_MD5, SHA1, SHA256 */
+    uint8_t ah_md5[16], ah_sha1[20], ah_sha256[32];
+    kz_time signing_time; /* 0: unknown (from the signed or countersigned
+                             attributes) */
+    kz_pe_cert signer;
+    kz_pe_cert chain[8]; /* every certificate of the signature */
+    unsigned nchain;
+} kz_pe_facts;
+
 /* What a file sweep knows of a file (kz_log_hit.file). */
 typedef struct kz_file_info {
     uint64_t size;
@@ -52,6 +101,12 @@ typedef struct kz_file_info {
     kz_typeset digests; /* which of KZ_T_MD5, SHA1, SHA256, SHA512 were
                            computed (only those the index holds) */
     uint8_t md5[16], sha1[20], sha256[32], sha512[64];
+    const kz_pe_facts *pe; /* a PE file's facts, when it was parsed (it
+                              had a hit, or the index holds authentihashes
+                              or certificate thumbprints); else NULL */
+    const char *member;    /* an archive member: its names from the outer file
+                              (kz_log_hit.input) down, joined by '!'
+                              ("inner.zip!docs/a.exe"); NULL for a file */
 } kz_file_info;
 
 /* One hit: an observable of a log line, or a file (its digest, name or
@@ -101,7 +156,10 @@ typedef enum kz_skip_reason {
                                the damage are kept) */
     KZ_SKIP_SPECIAL = 3,    /* FIFO, socket, device: never opened */
     KZ_SKIP_TOO_LARGE = 4,  /* larger than --max-size: not read */
-    KZ_SKIP_COUNT_ = 5
+    KZ_SKIP_ENCRYPTED = 5,  /* an archive member no password opens */
+    KZ_SKIP_LIMIT = 6,      /* an archive past a limit (bytes, ratio,
+                               members): a decompression bomb, or too big */
+    KZ_SKIP_COUNT_ = 7
 } kz_skip_reason;
 const char *kz_skip_reason_name(kz_skip_reason r);
 
@@ -129,6 +187,11 @@ typedef struct kz_hunt_stats {
                                   of lines (or when memory ran out): counted,
                                   not delivered */
     uint64_t files;            /* files checked by name, path and digest */
+    int file_checks;           /* the index holds indicators a file can match
+                                  (digests, names, paths, authentihashes,
+                                  certificates): files were checked */
+    uint64_t archives;         /* files opened as archives */
+    uint64_t members;          /* archive members read (all levels) */
     uint64_t file_bytes;       /* bytes read to compute their digests */
     uint64_t file_hits;        /* hits on files (also counted in hits) */
     uint64_t excluded;         /* files and directories left out by --exclude
@@ -177,8 +240,13 @@ typedef struct kz_hunt_opts {
                                    a '/' is matched against the whole path,
                                    one without against each name */
     size_t nexclude;
-    uint64_t max_size; /* files larger than this are not read (0: no limit)
-                        */
+    uint64_t max_size;      /* files larger than this are not read (0: no limit)
+                             */
+    unsigned archive_depth; /* archive levels opened (zip, 7z, rar, tar,
+                               iso, cab, gzip, ...); 0: none; at most 8 */
+    uint64_t archive_max_bytes; /* bytes expanded per file (0: 4 GiB) */
+    const char *const *archive_passwords; /* tried on encrypted members */
+    size_t narchive_passwords;
 } kz_hunt_opts;
 
 typedef struct kz_hunt kz_hunt;

@@ -75,6 +75,7 @@ struct kz_filecheck {
     char *pool;
     size_t pooln, poolcap;
     size_t paths, unusable;
+    kz_typeset pe_wants;
     int oom;
 };
 
@@ -352,6 +353,25 @@ static void on_path_entry(void *ud, uint32_t entry, kz_match_kind how)
     compile_path(fc, entry, e.type, e.value, e.value_len);
 }
 
+/* The kinds of authentihash the index holds, by their lengths. */
+static void on_authentihash(void *ud, uint32_t entry, kz_match_kind how)
+{
+    kz_filecheck *fc = ud;
+    (void)how;
+    kz_index_entry e;
+    if (kz_index_entry_get(fc->ix, entry, &e) != KZ_OK)
+        return;
+    fc->pe_wants |= e.value_len == 32   ? 1u << KZ_T_MD5
+                    : e.value_len == 40 ? 1u << KZ_T_SHA1
+                    : e.value_len == 64 ? 1u << KZ_T_SHA256
+                                        : 0;
+}
+
+kz_typeset kz_filecheck_pe_wants(const kz_filecheck *fc)
+{
+    return fc ? fc->pe_wants : 0;
+}
+
 static int cmp_pat(const void *a, const void *b)
 {
     const struct pathpat *x = a, *y = b;
@@ -386,6 +406,10 @@ kz_status kz_filecheck_new(kz_ctx *ctx, const kz_index *ix, kz_filecheck **out)
         fc->digests |= 1u << dig[i].type;
     }
     fc->names = info.count[KZ_T_FILENAME] > 0;
+    if (info.count[KZ_T_AUTHENTIHASH])
+        kz_index_each(ix, 1u << KZ_T_AUTHENTIHASH, on_authentihash, fc);
+    if (info.count[KZ_T_CERT_SHA1] || info.count[KZ_T_CERT_SHA256])
+        fc->pe_wants |= 1u << KZ_T_CERT_SHA1;
     if (info.count[KZ_T_FILEPATH] || info.count[KZ_T_FILENAME])
         kz_index_each(ix,
                       (1u << KZ_T_FILEPATH) |
@@ -417,7 +441,7 @@ void kz_filecheck_free(kz_filecheck *fc)
 
 int kz_filecheck_active(const kz_filecheck *fc)
 {
-    return fc && (fc->digests || fc->names || fc->npats);
+    return fc && (fc->digests || fc->names || fc->npats || fc->pe_wants);
 }
 
 kz_typeset kz_filecheck_digests(const kz_filecheck *fc)
@@ -621,9 +645,11 @@ int kz_filecheck_hash_end(const kz_filecheck *fc, kz_filehasher *fh,
 }
 
 int kz_filecheck_hash(const kz_filecheck *fc, kz_filehasher *fh, int fd,
-                      kz_file_info *info, uint64_t *bytes)
+                      kz_file_info *info, uint64_t *bytes, unsigned char *head,
+                      size_t headcap, size_t *headn)
 {
     *bytes = 0;
+    *headn = 0;
     info->digests = 0;
     if (!fc->digests)
         return 0;
@@ -639,6 +665,12 @@ int kz_filecheck_hash(const kz_filecheck *fc, kz_filehasher *fh, int fd,
         }
         if (got == 0)
             break;
+        if (*headn < headcap) { /* the first bytes, for the caller */
+            size_t k =
+                headcap - *headn < (size_t)got ? headcap - *headn : (size_t)got;
+            memcpy(head + *headn, fh->buf, k);
+            *headn += k;
+        }
         *bytes += (uint64_t)got;
         if (kz_filecheck_hash_update(fc, fh, fh->buf, (size_t)got) != 0)
             return EIO;
@@ -692,5 +724,70 @@ void kz_filecheck_lookup_digests(const kz_filecheck *fc,
         c.n = 2 * dig[i].len;
         c.hex[c.n] = 0;
         kz_index_lookup_digest(fc->ix, d, dig[i].len, on_digest, &c);
+    }
+}
+
+/* ---- PE files --------------------------------------------------------- */
+
+struct pe_cb {
+    const kz_filecheck *fc;
+    kz_filecheck_fn fn;
+    void *ud;
+    kz_type want; /* the indicator type that may match */
+    kz_type obs;
+    const char *field;
+    char hex[129];
+    size_t n;
+};
+
+static void on_pe(void *ud, uint32_t entry, kz_match_kind how)
+{
+    struct pe_cb *c = ud;
+    kz_index_entry e;
+    if (kz_index_entry_get(c->fc->ix, entry, &e) != KZ_OK || e.type != c->want)
+        return;
+    c->fn(c->ud, entry, how, c->obs, c->hex, c->n, c->field);
+}
+
+static void pe_lookup(const kz_filecheck *fc, const uint8_t *d, size_t n,
+                      kz_type want, const char *field, kz_filecheck_fn fn,
+                      void *ud)
+{
+    static const char hx[] = "0123456789abcdef";
+    struct pe_cb c;
+    c.fc = fc;
+    c.fn = fn;
+    c.ud = ud;
+    c.want = want;
+    c.obs = want;
+    c.field = field;
+    for (size_t k = 0; k < n; k++) {
+        c.hex[2 * k] = hx[d[k] >> 4];
+        c.hex[2 * k + 1] = hx[d[k] & 15];
+    }
+    c.n = 2 * n;
+    c.hex[c.n] = 0;
+    kz_index_lookup_digest(fc->ix, d, n, on_pe, &c);
+}
+
+void kz_filecheck_lookup_pe(const kz_filecheck *fc, const kz_pe_facts *pe,
+                            kz_filecheck_fn fn, void *ud)
+{
+    if (pe->authentihash & (1u << KZ_T_MD5))
+        pe_lookup(fc, pe->ah_md5, 16, KZ_T_AUTHENTIHASH, "file.pe.authentihash",
+                  fn, ud);
+    if (pe->authentihash & (1u << KZ_T_SHA1))
+        pe_lookup(fc, pe->ah_sha1, 20, KZ_T_AUTHENTIHASH,
+                  "file.pe.authentihash", fn, ud);
+    if (pe->authentihash & (1u << KZ_T_SHA256))
+        pe_lookup(fc, pe->ah_sha256, 32, KZ_T_AUTHENTIHASH,
+                  "file.pe.authentihash", fn, ud);
+    if (!(fc->pe_wants & (1u << KZ_T_CERT_SHA1)))
+        return;
+    for (unsigned i = 0; i < pe->nchain; i++) {
+        pe_lookup(fc, pe->chain[i].sha1, 20, KZ_T_CERT_SHA1,
+                  "file.code_signature.certificate.sha1", fn, ud);
+        pe_lookup(fc, pe->chain[i].sha256, 32, KZ_T_CERT_SHA256,
+                  "file.code_signature.certificate.sha256", fn, ud);
     }
 }

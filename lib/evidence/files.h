@@ -56,10 +56,12 @@ void kz_filehasher_free(kz_filehasher *fh);
 
 /* Reads fd from its start to its end once, updating every digest the
  * index holds, and stores them in info (info->digests says which).
- * *bytes gets the bytes read. 0, or an errno value (EIO for a digest
+ * *bytes gets the bytes read; the first headcap of them are copied to head
+ * (*headn says how many). 0, or an errno value (EIO for a digest
  * failure). */
 int kz_filecheck_hash(const kz_filecheck *fc, kz_filehasher *fh, int fd,
-                      kz_file_info *info, uint64_t *bytes);
+                      kz_file_info *info, uint64_t *bytes, unsigned char *head,
+                      size_t headcap, size_t *headn);
 
 /* The same in steps, for bytes the caller has (a mapping): begin, update
  * with each block in order, end (which fills info->digests). 0 or EIO. */
@@ -74,6 +76,18 @@ int kz_filecheck_hash_end(const kz_filecheck *fc, kz_filehasher *fh,
 void kz_filecheck_lookup_digests(const kz_filecheck *fc,
                                  const kz_file_info *info, kz_filecheck_fn fn,
                                  void *ud);
+
+/* What the index asks of PE files: 0 when it holds no authentihash and
+ * no certificate thumbprint (then PE files are parsed only when they had
+ * another hit, for the analyst); else the authentihash kinds to compute
+ * (bits of KZ_T_MD5, SHA1, SHA256, by the indicators' lengths) and
+ * 1u << KZ_T_CERT_SHA1 when certificates are to be matched. */
+kz_typeset kz_filecheck_pe_wants(const kz_filecheck *fc);
+
+/* Looks a PE file's authentihashes and its signature's certificate
+ * thumbprints up (authentihash, cert_sha1 and cert_sha256 indicators). */
+void kz_filecheck_lookup_pe(const kz_filecheck *fc, const kz_pe_facts *pe,
+                            kz_filecheck_fn fn, void *ud);
 
 /* Matches one path component against a pattern component: '*' any run of
  * bytes, '?' one byte, everything else literal; fold: ASCII case ignored.

@@ -36,9 +36,11 @@
 
 #include "core/core_int.h"
 #include "core/simd_int.h"
+#include "evidence/archive.h"
 #include "evidence/files.h"
 #include "evidence/logctx.h"
 #include "evidence/logsrc.h"
+#include "evidence/pe.h"
 #include "evidence/scan.h"
 #include "kizashi/evidence.h"
 #include "kizashi/limits.h"
@@ -66,6 +68,10 @@ const char *kz_skip_reason_name(kz_skip_reason r)
         return "not a regular file";
     case KZ_SKIP_TOO_LARGE:
         return "too large";
+    case KZ_SKIP_ENCRYPTED:
+        return "encrypted";
+    case KZ_SKIP_LIMIT:
+        return "archive limit";
     case KZ_SKIP_COUNT_:
         break;
     }
@@ -101,8 +107,17 @@ struct rhit {
                      one place */
 };
 
+/* Something of an archive that was not read whole. */
+struct jnote {
+    kz_skip_reason why;
+    char *where; /* the member chain, or NULL: the archive itself */
+    char *msg;
+};
+
 /* A file's hit, owned by its job until delivered. */
 struct fhit {
+    kz_file_info *mi; /* an archive member's facts (owned; its chain after
+                         it), or NULL: the job's file */
     uint32_t entry;
     kz_match_kind how;
     kz_type obs_type;
@@ -117,6 +132,12 @@ struct job {
     kz_file_info finfo;
     struct fhit *fh;
     size_t nfh, fhcap;
+    size_t fh_member_from; /* fh[] of the current member start here */
+    struct jnote *notes;   /* archive notes: encrypted, limits, damage */
+    size_t nnotes;
+    uint64_t members;    /* archive members read */
+    int archive;         /* the file was opened as an archive */
+    kz_pe_facts *pe;     /* a PE file's facts (owned), or NULL */
     uint64_t file_bytes; /* read for digests */
     int nohash;          /* a large text file: name and path only */
     int file_checked;    /* the file was there to check */
@@ -202,11 +223,22 @@ static void job_clear(struct job *j)
     kz_free(j->hits);
     j->hits = NULL;
     j->nhits = j->cap = 0;
-    for (size_t i = 0; i < j->nfh; i++)
+    for (size_t i = 0; i < j->nfh; i++) {
         kz_free(j->fh[i].observed);
+        kz_free(j->fh[i].mi);
+    }
     kz_free(j->fh);
     j->fh = NULL;
     j->nfh = j->fhcap = 0;
+    for (size_t i = 0; i < j->nnotes; i++) {
+        kz_free(j->notes[i].where);
+        kz_free(j->notes[i].msg);
+    }
+    kz_free(j->notes);
+    j->notes = NULL;
+    j->nnotes = 0;
+    kz_free(j->pe);
+    j->pe = NULL;
     kz_free(j->errmsg);
     j->errmsg = NULL;
 }
@@ -527,6 +559,8 @@ struct worker {
     kz_zeek_hdr zh;
     size_t hdr_done; /* Zeek headers of the block applied up to here */
     kz_filehasher fhash;
+    kz_archiver *arch; /* NULL: archives are not opened */
+    unsigned char head[KZ_ARCHIVE_HEAD];
 };
 
 static int add_rhit(struct job *j, struct rhit *r)
@@ -770,6 +804,29 @@ static void progress_add(kz_hunt *h, uint64_t n)
     __atomic_add_fetch(&h->bytes_done, n, __ATOMIC_RELAXED);
 }
 
+/* An archive's note (several per file): delivered after the file's hits. */
+static void job_note(struct job *j, kz_skip_reason why, const char *where,
+                     const char *msg)
+{
+    if (j->nnotes >= 1000) { /* a hostile archive: enough said */
+        j->dropped++;
+        return;
+    }
+    struct jnote *nn = kz_realloc(j->notes, (j->nnotes + 1) * sizeof *nn);
+    if (!nn)
+        return;
+    j->notes = nn;
+    struct jnote *x = &nn[j->nnotes];
+    x->why = why;
+    x->where = where ? dupn(where, strlen(where)) : NULL;
+    x->msg = dupn(msg, strlen(msg));
+    if (!x->msg) {
+        kz_free(x->where);
+        return;
+    }
+    j->nnotes++;
+}
+
 static void job_error(struct job *j, kz_skip_reason why, const char *msg)
 {
     if (j->error)
@@ -910,7 +967,7 @@ static void file_hit(void *ud, uint32_t entry, kz_match_kind how,
                      const char *field)
 {
     struct job *j = ud;
-    for (size_t i = 0; i < j->nfh; i++)
+    for (size_t i = j->fh_member_from; i < j->nfh; i++)
         if (j->fh[i].entry == entry && j->fh[i].obs_type == obs_type)
             return; /* a name matched as itself and as a glob: once */
     if (j->nfh == j->fhcap) {
@@ -930,6 +987,7 @@ static void file_hit(void *ud, uint32_t entry, kz_match_kind how,
         return;
     }
     f->observed_len = n;
+    f->mi = NULL;
     f->entry = entry;
     f->how = how;
     f->obs_type = obs_type;
@@ -952,30 +1010,109 @@ static void stat_facts(kz_file_info *fi, const struct stat *sb)
 /* Checks one file: its name and path (no I/O), then its digests in one
  * read when the index holds digests. A file that changed while it was
  * read (size or time) has no reliable digest: reported, not compared. */
+/* An archive member's hits and notes go to the job of its outer file. */
+struct member_ctx {
+    struct worker *w;
+    struct job *j;
+    const char *path; /* the outer file */
+    const kz_member *m;
+};
+
+static void member_hit(void *ud, uint32_t entry, kz_match_kind how,
+                       kz_type obs_type, const char *observed, size_t n,
+                       const char *field)
+{
+    struct member_ctx *c = ud;
+    struct job *j = c->j;
+    size_t before = j->nfh;
+    /* a path hit shows the member's place: outer!chain */
+    char shown[2 * KZ_MAX_PATH + 2];
+    if (obs_type == KZ_T_FILEPATH) {
+        int k = snprintf(shown, sizeof shown, "%s!%s", c->path, c->m->chain);
+        observed = shown;
+        n = k < 0 ? 0 : (size_t)k < sizeof shown ? (size_t)k : sizeof shown - 1;
+    }
+    file_hit(j, entry, how, obs_type, observed, n, field);
+    if (j->nfh == before + 1) {
+        struct fhit *f = &j->fh[before];
+        size_t cn = strlen(c->m->chain);
+        f->mi = kz_malloc(sizeof *f->mi + cn + 1);
+        if (!f->mi) {
+            kz_free(f->observed);
+            j->nfh--;
+            j->dropped++;
+            return;
+        }
+        *f->mi = c->m->info;
+        char *chain = (char *)(f->mi + 1);
+        memcpy(chain, c->m->chain, cn + 1);
+        f->mi->member = chain;
+    } else if (j->nfh == before) {
+        /* the same indicator on the outer file or another member: each
+         * member is its own place, so it is kept anyway */
+    }
+}
+
+static void on_member(void *ud, const kz_member *m)
+{
+    struct member_ctx *c = ud;
+    kz_hunt *h = c->w->h;
+    c->m = m;
+    c->j->members++;
+    c->j->fh_member_from = c->j->nfh;
+    /* names and paths as if the archive were a folder: outer/chain */
+    char p[2 * KZ_MAX_PATH + 2];
+    int k = snprintf(p, sizeof p, "%s/%s", c->path, m->path);
+    if (k > 0 && (size_t)k < sizeof p)
+        kz_filecheck_names(h->fc, p, member_hit, c);
+    if (m->info.digests)
+        kz_filecheck_lookup_digests(h->fc, &m->info, member_hit, c);
+}
+
+static void on_archive_note(void *ud, kz_archive_note k, const char *chain,
+                            const char *msg)
+{
+    struct member_ctx *c = ud;
+    kz_skip_reason why = k == KZ_ARCHIVE_ENCRYPTED ? KZ_SKIP_ENCRYPTED
+                         : k == KZ_ARCHIVE_LIMIT   ? KZ_SKIP_LIMIT
+                                                   : KZ_SKIP_CORRUPT;
+    job_note(c->j, why, chain, msg);
+}
+
+/* Checks one file: its name and path (no I/O), then its digests in one
+ * read when the index holds digests, then, when it is an archive, its
+ * members. A file that changed while it was read (size or time) has no
+ * reliable digest: reported, not compared. */
 static void run_file(struct worker *w, struct job *j)
 {
     kz_hunt *h = w->h;
     const char *path = h->in[j->input].path;
     kz_filecheck_names(h->fc, path, file_hit, j);
     int digests = kz_filecheck_digests(h->fc) != 0 && !j->nohash;
-    if (digests && h->o.max_size && j->size > h->o.max_size) {
-        char m[128];
-        snprintf(m, sizeof m,
-                 "%llu bytes, over --max-size: digests not computed",
-                 (unsigned long long)j->size);
-        job_error(j, KZ_SKIP_TOO_LARGE, m);
-        digests = 0;
-    }
-    struct stat sb;
-    if (!digests) {
-        /* the facts shown with a hit */
-        if (stat(path, &sb) == 0) {
-            stat_facts(&j->finfo, &sb);
-            j->file_checked = 1;
-        } else {
-            j->finfo.size = j->size;
-            j->file_checked = 1;
+    int archives = w->arch && !j->nohash;
+    if (h->o.max_size && j->size > h->o.max_size) {
+        if (digests || archives) {
+            char m[128];
+            snprintf(m, sizeof m,
+                     "%llu bytes, over --max-size: not read (its name and "
+                     "path were checked)",
+                     (unsigned long long)j->size);
+            job_error(j, KZ_SKIP_TOO_LARGE, m);
         }
+        digests = archives = 0;
+    }
+    kz_typeset pe_wants = kz_filecheck_pe_wants(h->fc);
+    int named = j->nfh > 0; /* a hit by name or path: show its PE facts */
+    if (h->o.max_size && j->size > h->o.max_size)
+        pe_wants = named = 0;
+    struct stat sb;
+    if (!digests && !archives && !pe_wants && !named) {
+        /* the facts shown with a hit */
+        if (stat(path, &sb) == 0)
+            stat_facts(&j->finfo, &sb);
+        else
+            j->finfo.size = j->size;
+        j->file_checked = 1;
         return;
     }
     /* Non-blocking: a FIFO swapped in after the walk must not hang us. */
@@ -999,16 +1136,24 @@ static void run_file(struct worker *w, struct job *j)
     stat_facts(&j->finfo, &sb);
     j->file_checked = 1;
     uint64_t got = 0;
-    /* read(2) into a buffer that stays in L2, not a mapping: measured
-     * 9% faster on the files workload (the page faults of a mapping cost
-     * more than the copy) */
-    int err = kz_filecheck_hash(h->fc, &w->fhash, fd, &j->finfo, &got);
+    size_t headn = 0;
+    int err = 0;
+    if (digests) {
+        /* read(2) into a buffer that stays in L2, not a mapping: measured
+         * 9% faster on the files workload (the page faults of a mapping
+         * cost more than the copy) */
+        err = kz_filecheck_hash(h->fc, &w->fhash, fd, &j->finfo, &got, w->head,
+                                KZ_ARCHIVE_HEAD, &headn);
+    } else {
+        ssize_t r = pread(fd, w->head, KZ_ARCHIVE_HEAD, 0);
+        headn = r > 0 ? (size_t)r : 0;
+        got = 0;
+    }
     struct stat sa;
-    int changed = fstat(fd, &sa) != 0 || sa.st_size != sb.st_size ||
-                  sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
-                  sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec ||
-                  got != (uint64_t)sb.st_size;
-    close(fd);
+    int changed = digests && (fstat(fd, &sa) != 0 || sa.st_size != sb.st_size ||
+                              sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
+                              sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec ||
+                              got != (uint64_t)sb.st_size);
     j->file_bytes = got;
     progress_add(h, j->size);
     if (err) {
@@ -1016,18 +1161,39 @@ static void run_file(struct worker *w, struct job *j)
                  (unsigned long long)got, strerror(err));
         job_error(j, KZ_SKIP_UNREADABLE, m);
         j->finfo.digests = 0;
-        return;
-    }
-    if (changed) {
+    } else if (changed) {
         snprintf(m, sizeof m,
                  "changed while it was read (%llu bytes read of %llu): "
                  "digests not compared",
                  (unsigned long long)got, (unsigned long long)sb.st_size);
         job_error(j, KZ_SKIP_UNREADABLE, m);
         j->finfo.digests = 0;
-        return;
+    } else if (digests) {
+        kz_filecheck_lookup_digests(h->fc, &j->finfo, file_hit, j);
     }
-    kz_filecheck_lookup_digests(h->fc, &j->finfo, file_hit, j);
+    /* A PE file: its signature and authentihash, when the index can
+     * match them, or when the file had a hit (the analyst wants to see
+     * who signed it and whether the signature still holds). */
+    if (!err && !changed && kz_pe_is_mz(w->head, headn) &&
+        (pe_wants || j->nfh > 0)) {
+        j->pe = kz_malloc(sizeof *j->pe);
+        if (j->pe &&
+            kz_pe_analyze_fd(fd, (uint64_t)sb.st_size, pe_wants, j->pe) == 0) {
+            j->finfo.pe = j->pe;
+            if (pe_wants)
+                kz_filecheck_lookup_pe(h->fc, j->pe, file_hit, j);
+        } else {
+            kz_free(j->pe);
+            j->pe = NULL;
+        }
+    }
+    if (archives && !err && !changed && kz_archive_kind(w->head, headn)) {
+        struct member_ctx c = {w, j, path, NULL};
+        kz_archive_cb cb = {on_member, on_archive_note, &c};
+        j->archive = 1;
+        kz_archive_sweep_fd(w->arch, fd, (uint64_t)sb.st_size, path, &cb);
+    }
+    close(fd);
 }
 
 static void run_job(struct worker *w, struct job *j)
@@ -1231,13 +1397,30 @@ static int deliver_file(kz_hunt *h, struct job *j, kz_hunt_stats *st)
         x.field = f->field;
         x.ecs_field = f->field;
         x.dataset = "file";
-        x.time = j->finfo.mtime;
+        x.file = f->mi ? f->mi : &j->finfo;
+        x.time = x.file->mtime;
         x.how = f->how;
-        x.file = &j->finfo;
         st->hits++;
         st->file_hits++;
         if (h->o.on_hit(h->o.ud, &x) != 0)
             return -1;
+    }
+    for (size_t k = 0; k < j->nnotes; k++) {
+        const struct jnote *n = &j->notes[k];
+        st->skipped[n->why]++;
+        if (!h->o.on_skip)
+            continue;
+        if (n->where) {
+            size_t len = strlen(name) + strlen(n->where) + 2;
+            char *p = kz_malloc(len);
+            if (!p)
+                continue;
+            snprintf(p, len, "%s!%s", name, n->where);
+            h->o.on_skip(h->o.ud, p, n->why, n->msg);
+            kz_free(p);
+        } else {
+            h->o.on_skip(h->o.ud, name, n->why, n->msg);
+        }
     }
     return 0;
 }
@@ -1317,6 +1500,19 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
             r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
             goto out;
         }
+        if (h->fc && h->o.archive_depth > 0) {
+            kz_archive_opts ao;
+            kz_archive_opts_default(&ao);
+            ao.max_depth = h->o.archive_depth;
+            if (h->o.archive_max_bytes)
+                ao.max_bytes = h->o.archive_max_bytes;
+            ao.passwords = h->o.archive_passwords;
+            ao.npasswords = h->o.narchive_passwords;
+            if (kz_archiver_new(h->fc, &ao, &ws[i].arch) != 0) {
+                r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
         kz_scanner_init(&ws[i].sc, h->ix, 0);
         kz_scanner_init(&ws[i].sc_split, h->ix, 1);
         kz_zeek_hdr_init(&ws[i].zh);
@@ -1378,6 +1574,8 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
             if (j->file) {
                 st.files += (uint64_t)j->file_checked;
                 st.file_bytes += j->file_bytes;
+                st.archives += (uint64_t)j->archive;
+                st.members += j->members;
             }
             if (!abort_) {
                 if (j->nhits)
@@ -1431,6 +1629,7 @@ out:
             kz_scanner_free(&ws[i].sc);
             kz_scanner_free(&ws[i].sc_split);
             kz_filehasher_free(&ws[i].fhash);
+            kz_archiver_free(ws[i].arch);
             kz_zeek_hdr_free(&ws[i].zh);
         }
     kz_free(ws);
@@ -1438,6 +1637,7 @@ out:
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     st.excluded = h->excluded;
+    st.file_checks = h->fc != NULL;
     if (h->fc) {
         size_t np, nu;
         kz_filecheck_counts(h->fc, &np, &nu);

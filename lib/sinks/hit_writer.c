@@ -115,6 +115,8 @@ struct kz_hit_writer {
     size_t last_input_cap;
     uint64_t input_seq;
     uint64_t last_line; /* lines: the line printed last, 0 none */
+    char *last_member;  /* lines: the archive member printed last ("": the
+                           file itself), NULL none */
 
     struct buf scratch; /* UTF-8 repairs */
     struct buf dump;    /* one JSON line */
@@ -161,6 +163,8 @@ static int note_input(kz_hit_writer *w, const char *input)
     memcpy(w->last_input, input, n + 1);
     w->input_seq++;
     w->last_line = 0;
+    free(w->last_member);
+    w->last_member = NULL;
     return 0;
 }
 
@@ -203,6 +207,44 @@ static void put_text(FILE *f, const char *s, size_t n)
 /* Bytes of an advisory title the table shows. */
 #define TABLE_TITLE_MAX 60
 
+/* The CN of an RFC 2253 name, or the whole name. */
+static void common_name(const char *dn, const char **p, size_t *n)
+{
+    const char *cn = strstr(dn, "CN=");
+    while (cn && cn != dn && cn[-1] != ',')
+        cn = strstr(cn + 1, "CN=");
+    if (!cn) {
+        *p = dn;
+        *n = strlen(dn);
+        return;
+    }
+    cn += 3;
+    size_t k = 0;
+    while (cn[k] && !(cn[k] == ',' && (k == 0 || cn[k - 1] != '\\')))
+        k++;
+    *p = cn;
+    *n = k;
+}
+
+/* A PE file's signer, after a file's hit: who signed it, and whether the
+ * signature still holds. */
+static void table_signer(FILE *f, const kz_pe_facts *pe)
+{
+    if (pe->sig == KZ_SIG_NONE) {
+        fputs("  [PE, unsigned]", f);
+        return;
+    }
+    fputs("  [signer \"", f);
+    const char *cn;
+    size_t n;
+    common_name(pe->signer.subject[0] ? pe->signer.subject : "?", &cn, &n);
+    kz_write_escaped_text(f, cn, n);
+    /* the chain is not checked against trusted roots: said, so that a
+     * name is not taken for Microsoft's word */
+    fprintf(f, "\"%s, signature %s, chain unchecked]", pe->whcp ? ", WHCP" : "",
+            kz_sig_status_name(pe->sig));
+}
+
 static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
 {
     FILE *f = w->out;
@@ -212,6 +254,10 @@ static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
     kz_time_format(h->time, tb);
     fprintf(f, "%-20s  ", h->time ? tb : "-");
     kz_write_escaped_text(f, h->input, strlen(h->input));
+    if (h->file && h->file->member) {
+        putc('!', f);
+        kz_write_escaped_text(f, h->file->member, strlen(h->file->member));
+    }
     if (h->file)
         fputs("  ", f); /* a file: no line */
     else
@@ -250,6 +296,8 @@ static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
     } else {
         putc('-', f);
     }
+    if (h->file && h->file->pe)
+        table_signer(f, h->file->pe);
     putc('\n', f);
     return KZ_OK;
 }
@@ -261,12 +309,28 @@ static kz_status lines_put(kz_hit_writer *w, const kz_log_hit *h)
     int same = note_input(w, h->input);
     if (same < 0)
         return nomem(w);
-    if (same && w->last_line == h->line)
+    if (h->file) {
+        /* one line per file or archive member */
+        const char *mem = h->file->member ? h->file->member : "";
+        if (same && w->last_line == 0 && w->last_member &&
+            strcmp(w->last_member, mem) == 0)
+            return KZ_OK;
+        free(w->last_member);
+        w->last_member = strdup(mem);
+        if (!w->last_member)
+            return nomem(w);
+    } else if (same && w->last_line == h->line)
         return KZ_OK;
     w->last_line = h->line;
     kz_write_escaped_text(w->out, h->input, strlen(h->input));
     if (h->file) {
-        /* a file's hit: the path alone, once (as grep -l) */
+        /* a file's hit: the path alone, once (as grep -l); a member's as
+         * archive!member */
+        if (h->file->member) {
+            putc('!', w->out);
+            kz_write_escaped_text(w->out, h->file->member,
+                                  strlen(h->file->member));
+        }
         putc('\n', w->out);
         return KZ_OK;
     }
@@ -694,7 +758,22 @@ static void json_file(struct jb *b, json_t *o, const kz_log_hit *h)
 {
     const kz_file_info *fi = h->file;
     const char *p = h->input;
+    char *joined = NULL;
+    if (fi->member) {
+        /* a member: archive!member, so that the path says where it is */
+        size_t len = strlen(p) + strlen(fi->member) + 2;
+        joined = malloc(len);
+        if (!joined) {
+            b->oom = 1;
+            return;
+        }
+        snprintf(joined, len, "%s!%s", p, fi->member);
+        p = joined;
+    }
     const char *slash = strrchr(p, '/');
+    const char *bang = strrchr(p, '!');
+    if (fi->member && bang && (!slash || bang > slash))
+        slash = bang; /* a member's name starts after the last '!' too */
     jset(b, o, "file.path", jcstr(b, p));
     jset(b, o, "file.name", jcstr(b, slash ? slash + 1 : p));
     if (slash)
@@ -750,6 +829,124 @@ static void json_file(struct jb *b, json_t *o, const kz_log_hit *h)
     }
     if (rel)
         jset(b, o, "related.hash", rel);
+    free(joined);
+}
+
+static json_t *jbool(struct jb *b, int x)
+{
+    json_t *v = json_boolean(x);
+    if (!v)
+        b->oom = 1;
+    return v;
+}
+
+static json_t *jhex(struct jb *b, const uint8_t *d, size_t n)
+{
+    char hex[129];
+    kz_hex_format(d, n, hex);
+    return jstr(b, hex, 2 * n);
+}
+
+static const char *pe_arch(uint16_t m)
+{
+    switch (m) {
+    case 0x14c:
+        return "x86";
+    case 0x8664:
+        return "x64";
+    case 0xaa64:
+        return "arm64";
+    case 0x1c4:
+        return "arm";
+    case 0x200:
+        return "ia64";
+    default:
+        return NULL;
+    }
+}
+
+/* ECS file.pe.*, file.code_signature.*, file.x509.* (the signer), and
+ * what ECS has no field for under kizashi.pe.* */
+static void json_pe(struct jb *b, json_t *o, const kz_pe_facts *pe)
+{
+    const char *arch = pe_arch(pe->machine);
+    if (arch)
+        jset(b, o, "file.pe.architecture", jcstr(b, arch));
+    int sig = pe->sig != KZ_SIG_NONE;
+    jset(b, o, "file.code_signature.exists", jbool(b, sig));
+    if (sig) {
+        jset(b, o, "file.code_signature.status",
+             jcstr(b, kz_sig_status_name(pe->sig)));
+        jset(b, o, "file.code_signature.valid",
+             jbool(b, pe->sig == KZ_SIG_VALID));
+        if (pe->signer.subject[0])
+            jset(b, o, "file.code_signature.subject_name",
+                 jcstr(b, pe->signer.subject));
+        if (pe->digest_alg[0])
+            jset(b, o, "file.code_signature.digest_algorithm",
+                 jcstr(b, pe->digest_alg));
+        if (pe->signing_time)
+            jset(b, o, "file.code_signature.timestamp",
+                 jtime(b, pe->signing_time));
+        if (pe->signer.subject[0]) {
+            jset(b, o, "file.x509.subject.distinguished_name",
+                 jcstr(b, pe->signer.subject));
+            jset(b, o, "file.x509.issuer.distinguished_name",
+                 jcstr(b, pe->signer.issuer));
+            jset(b, o, "file.x509.serial_number", jcstr(b, pe->signer.serial));
+            if (pe->signer.not_before)
+                jset(b, o, "file.x509.not_before",
+                     jtime(b, pe->signer.not_before));
+            if (pe->signer.not_after)
+                jset(b, o, "file.x509.not_after",
+                     jtime(b, pe->signer.not_after));
+        }
+    }
+    jset(b, o, "kizashi.pe.driver", jbool(b, pe->is_driver));
+    jset(b, o, "kizashi.pe.dll", jbool(b, pe->is_dll));
+    if (pe->compiled)
+        jset(b, o, "kizashi.pe.compiled", jtime(b, pe->compiled));
+    if (pe->authentihash & (1u << KZ_T_MD5))
+        jset(b, o, "kizashi.pe.authentihash.md5", jhex(b, pe->ah_md5, 16));
+    if (pe->authentihash & (1u << KZ_T_SHA1))
+        jset(b, o, "kizashi.pe.authentihash.sha1", jhex(b, pe->ah_sha1, 20));
+    if (pe->authentihash & (1u << KZ_T_SHA256))
+        jset(b, o, "kizashi.pe.authentihash.sha256",
+             jhex(b, pe->ah_sha256, 32));
+    if (sig) {
+        jset(b, o, "kizashi.code_signature.whcp", jbool(b, pe->whcp));
+        if (pe->sig_error[0])
+            jset(b, o, "kizashi.code_signature.error", jcstr(b, pe->sig_error));
+        if (pe->signed_digest_len)
+            jset(b, o, "kizashi.code_signature.signed_authentihash",
+                 jhex(b, pe->signed_digest, pe->signed_digest_len));
+        if (pe->signer.subject[0]) {
+            jset(b, o, "kizashi.code_signature.signer_sha1",
+                 jhex(b, pe->signer.sha1, 20));
+            jset(b, o, "kizashi.code_signature.signer_sha256",
+                 jhex(b, pe->signer.sha256, 32));
+        }
+        json_t *chain = jarr(b);
+        for (unsigned i = 0; chain && i < pe->nchain; i++) {
+            const kz_pe_cert *c = &pe->chain[i];
+            json_t *x = json_object();
+            if (!x) {
+                b->oom = 1;
+                break;
+            }
+            jset(b, x, "subject", jcstr(b, c->subject));
+            jset(b, x, "issuer", jcstr(b, c->issuer));
+            jset(b, x, "serial", jcstr(b, c->serial));
+            jset(b, x, "sha1", jhex(b, c->sha1, 20));
+            jset(b, x, "sha256", jhex(b, c->sha256, 32));
+            if (c->not_before)
+                jset(b, x, "not_before", jtime(b, c->not_before));
+            if (c->not_after)
+                jset(b, x, "not_after", jtime(b, c->not_after));
+            jappend(b, chain, x);
+        }
+        jset(b, o, "kizashi.code_signature.chain", chain);
+    }
 }
 
 static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
@@ -828,6 +1025,12 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
         jset(&b, o, "kizashi.field", jcstr(&b, h->field));
     if (h->dataset && *h->dataset)
         jset(&b, o, "kizashi.dataset", jcstr(&b, h->dataset));
+    if (h->file && h->file->member) {
+        jset(&b, o, "kizashi.archive", jcstr(&b, h->input));
+        jset(&b, o, "kizashi.archive_member", jcstr(&b, h->file->member));
+    }
+    if (h->file && h->file->pe)
+        json_pe(&b, o, h->file->pe);
     if (!h->file)
         jset(&b, o, "kizashi.format", jcstr(&b, kz_logfmt_name(h->format)));
     if (h->compression)
@@ -1373,6 +1576,7 @@ void kz_hit_writer_free(kz_hit_writer *w)
     kz_free(w->ind_tab.slot);
     kz_free(w->group_tab.slot);
     kz_free(w->last_input);
+    free(w->last_member);
     kz_free(w->scratch.p);
     kz_free(w->dump.p);
     kz_free(w);

@@ -11,7 +11,10 @@
 # --exclude, --max-size, --one-file-system (accepted); a FIFO; names with a
 # newline and an escape character, escaped in the table and in JSON; the
 # ECS file.* fields; the same output with one and four threads; an
-# unknown %VARIABLE% said in the summary; exit statuses.
+# unknown %VARIABLE% said in the summary; exit statuses; archives (zip,
+# 7z, tar.gz, a bare gzip stream, nested, encrypted with and without
+# --archive-password, --archive-depth, a bomb, --archive-max-bytes, a cut
+# archive, hostile member names) made here with bsdtar and Python.
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -216,6 +219,98 @@ grep -q "odd/pipe: skipped (not a regular file)" "$tmp/err" || fail "FIFO not sa
 H --files --json odd >oj || true
 python3 -c 'import json,sys; p=[json.loads(l)["file"]["path"] for l in open(sys.argv[1])]; assert "odd/a\nb.exe" in p and "odd/\x1b[31mred.exe" in p, p' oj ||
     fail "JSON paths not exact"
+
+# ---- archives: members hashed and named as they stream by, nested
+mkdir -p arc/src/Users/bob/AppData/Roaming arc/src/docs arc/in
+cp vol/Users/bob/AppData/Roaming/upd.exe arc/src/Users/bob/AppData/Roaming/
+cp vol/Windows/System32/drivers/netfilter.sys arc/src/docs/
+(cd arc/src && bsdtar -a -cf ../in/triage.zip Users docs &&
+    bsdtar -cf ../inner.7z --format 7zip docs &&
+    bsdtar -czf ../t.tar.gz Users &&
+    bsdtar --format zip --options zip:encryption=zipcrypt \
+        --passphrase infected -cf ../in/enc.zip docs)
+(cd arc && bsdtar -a -cf in/outer.zip inner.7z t.tar.gz)
+gzip -c arc/src/Users/bob/AppData/Roaming/upd.exe >arc/in/upd.exe.gz
+run H --files --format lines arc/in
+expect_rc 1 "archives"
+cat >e.arc <<'EOF'
+arc/in/enc.zip!docs/netfilter.sys
+arc/in/outer.zip!inner.7z!docs/netfilter.sys
+arc/in/outer.zip!t.tar.gz!Users/bob/AppData/Roaming/upd.exe
+arc/in/triage.zip!Users/bob/AppData/Roaming/upd.exe
+arc/in/triage.zip!docs/netfilter.sys
+arc/in/upd.exe.gz!upd.exe
+EOF
+diff e.arc "$tmp/out" >/dev/null || {
+    diff e.arc "$tmp/out" >&2 || true
+    fail "archive members: not the expected hits"
+}
+grep -q "arc/in/enc.zip!docs/netfilter.sys: skipped (encrypted)" "$tmp/err" ||
+    fail "the encrypted member is not said"
+grep -q "4 archives opened" "$tmp/err" || fail "archives not counted"
+run H --files arc/in/triage.zip arc/in/outer.zip
+t "triage.zip!docs/netfilter.sys  file.hash.sha256  $SHA256" "(sha256)"
+t "triage.zip!Users/bob/AppData/Roaming/upd.exe  file.path  arc/in/triage.zip!Users/bob/AppData/Roaming/upd.exe" "%APPDATA%\upd.exe (filepath, path)"
+t "outer.zip!inner.7z!docs/netfilter.sys  file.hash.sha256" "(sha256)"
+# the password opens the encrypted member: its digest hits too
+run H --files --archive-password wrong --archive-password infected arc/in/enc.zip
+expect_rc 1 "--archive-password"
+t "enc.zip!docs/netfilter.sys  file.hash.sha256  $SHA256" "(sha256)"
+lacks "$tmp/err" "encrypted"
+# depth: 1 opens the outer archive only, 0 none
+run H --files --format lines --archive-depth 1 arc/in/outer.zip
+expect_rc 0 "--archive-depth 1"
+empty "$tmp/out"
+run H --files --format lines --archive-depth 0 arc/in/triage.zip
+expect_rc 0 "--archive-depth 0"
+empty "$tmp/out"
+run H --files --archive-depth 9 arc/in
+expect_rc 2 "a bad --archive-depth"
+# JSON of a member's hit
+run H --files --json arc/in/triage.zip
+python3 - "$tmp/out" <<'PY' || fail "member hit JSON"
+import json, sys
+hits = [json.loads(l) for l in open(sys.argv[1])]
+h = [x for x in hits if x["kizashi"]["field"] == "file.hash.sha256"][0]
+assert h["file"]["path"] == "arc/in/triage.zip!docs/netfilter.sys", h["file"]
+assert h["file"]["name"] == "netfilter.sys", h["file"]
+assert h["file"]["size"] == 22, h["file"]
+assert h["kizashi"]["archive"] == "arc/in/triage.zip", h["kizashi"]
+assert h["kizashi"]["archive_member"] == "docs/netfilter.sys", h["kizashi"]
+PY
+# hostile member names are text: matched and printed, never used as paths
+python3 - <<'PY'
+import zipfile
+with zipfile.ZipFile("arc/names.zip", "w") as z:
+    z.writestr("../../etc/netfilter.sys", b"x")
+    z.writestr("/abs/Users/bob/AppData/Roaming/upd.exe", b"y")
+    z.writestr("red\x1b[31m.exe", b"z")
+PY
+run H --files arc/names.zip
+expect_rc 1 "hostile member names"
+t "names.zip!../../etc/netfilter.sys  file.name" "(filename)"
+t "names.zip!/abs/Users/bob/AppData/Roaming/upd.exe  file.path" "(filepath, path)"
+[ ! -e etc/netfilter.sys ] && [ ! -e /abs ] || fail "a member was written out"
+# a decompression bomb is stopped (ratio), and --archive-max-bytes
+python3 - <<'PY'
+import os, zipfile
+with zipfile.ZipFile("arc/bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("zeros.bin", b"\0" * (80 << 20))
+with zipfile.ZipFile("arc/big.zip", "w", zipfile.ZIP_STORED) as z:
+    z.writestr("random.bin", os.urandom(3 << 20))
+PY
+run H --files arc/bomb.zip
+expect_rc 3 "a bomb: nothing found, coverage incomplete"
+grep -q "arc/bomb.zip!zeros.bin: skipped (archive limit):.*decompression bomb" "$tmp/err" ||
+    fail "the bomb is not said"
+run H --files --archive-max-bytes 1M arc/big.zip
+expect_rc 3 "--archive-max-bytes"
+grep -q "skipped (archive limit): over 1048576 bytes expanded" "$tmp/err" ||
+    fail "--archive-max-bytes not said"
+# a damaged archive: what could be read is, the damage said
+head -c 300 arc/in/triage.zip >arc/cut.zip
+run H --files arc/cut.zip
+grep -q "arc/cut.zip.*skipped (damaged)" "$tmp/err" || fail "damage not said"
 
 # ---- nothing to find
 printf 'type,value\nsha256,%s\n' "$(printf 'other' | sha256sum | cut -d' ' -f1)" >none.csv
