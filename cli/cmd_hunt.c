@@ -36,7 +36,8 @@ enum {
     O_ONE_FS,
     O_ARCH_DEPTH,
     O_ARCH_PASSWORD,
-    O_ARCH_MAX_BYTES
+    O_ARCH_MAX_BYTES,
+    O_YARA
 };
 
 static const struct cli_opt opts[] = {
@@ -74,6 +75,9 @@ static const struct cli_opt opts[] = {
     {O_ARCH_MAX_BYTES, 0, "archive-max-bytes", "SIZE",
      "stop reading an archive past SIZE expanded bytes (default 4G; a "
      "ratio over 200 stops it past 64M)"},
+    {O_YARA, 0, "yara", "PATH",
+     "run the YARA rules of PATH (a file, or a folder of .yar and .yara "
+     "files) on every file and archive member (repeatable)"},
     {O_ONE_FS, 'x', "one-file-system", NULL,
      "do not descend into directories on other file systems"},
     {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
@@ -165,7 +169,8 @@ static void human_bytes(double b, char *out, size_t cap)
     snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
 }
 
-static void on_progress(void *ud, uint64_t done, uint64_t total, int fin)
+static void on_progress(void *ud, uint64_t done, uint64_t total, uint64_t files,
+                        uint64_t files_total, int fin)
 {
     struct hunt_state *s = ud;
     double el = now_s() - s->start;
@@ -183,8 +188,12 @@ static void on_progress(void *ud, uint64_t done, uint64_t total, int fin)
     if (rate > 0 && total > done)
         snprintf(eta, sizeof eta, ", ETA %.0f s",
                  (double)(total - done) / rate);
-    fprintf(stderr, "\r\033[Kkizashi: %s of %s, %.0f MB/s%s", a, b, rate / 1e6,
-            eta);
+    char fl[64] = "";
+    if (files_total)
+        snprintf(fl, sizeof fl, "%llu of %llu files, ",
+                 (unsigned long long)files, (unsigned long long)files_total);
+    fprintf(stderr, "\r\033[Kkizashi: %s%s of %s, %.0f MB/s%s", fl, a, b,
+            rate / 1e6, eta);
     fflush(stderr);
     s->shown = 1;
 }
@@ -203,16 +212,18 @@ int cmd_hunt(int argc, char **argv)
     int one_fs = 0;
     uint64_t max_size = 0, arch_max = 0;
     unsigned arch_depth = 3;
-    size_t npw = 0;
+    size_t npw = 0, nyara = 0;
     char **pws = calloc((size_t)argc + 1, sizeof *pws);
+    char **yaras = calloc((size_t)argc + 1, sizeof *yaras);
     int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
     unsigned threads = 0;
     int id, rc = 0;
-    if (!iocs || !paths || !excl || !pws) {
+    if (!iocs || !paths || !excl || !pws || !yaras) {
         free(iocs);
         free(paths);
         free(excl);
         free(pws);
+        free(yaras);
         return CLI_EXIT_ERROR;
     }
     while ((id = cli_next(&p)) != CLI_DONE && !rc) {
@@ -326,6 +337,9 @@ int cmd_hunt(int argc, char **argv)
         case O_ARCH_PASSWORD:
             pws[npw++] = (char *)p.arg;
             break;
+        case O_YARA:
+            yaras[nyara++] = (char *)p.arg;
+            break;
         case O_ARCH_MAX_BYTES:
             if (cli_parse_size(p.arg, &arch_max) != 0 || !arch_max)
                 rc = cli_usage_error("hunt",
@@ -340,11 +354,14 @@ int cmd_hunt(int argc, char **argv)
     if (!rc && (!!index + !!niocs + !!db) > 1)
         rc = cli_usage_error("hunt", "--db, --index and --iocs exclude each "
                                      "other");
+    if (!rc && nyara && mode == KZ_SWEEP_LOGS)
+        rc = cli_usage_error("hunt", "--yara runs on files: not with --logs");
     if (rc) {
         free(iocs);
         free(paths);
         free(excl);
         free(pws);
+        free(yaras);
         return rc;
     }
     if (progress == 1 && !isatty(2))
@@ -396,6 +413,8 @@ int cmd_hunt(int argc, char **argv)
     ho.archive_max_bytes = arch_max;
     ho.archive_passwords = (const char *const *)pws;
     ho.narchive_passwords = npw;
+    ho.yara_paths = (const char *const *)yaras;
+    ho.nyara = nyara;
     kz_status st = kz_hunt_new(ctx, ix, &ho, &h);
     if (st != KZ_OK) {
         cli_error("%s", kz_ctx_errmsg(ctx));
@@ -532,5 +551,6 @@ out:
     free(paths);
     free(excl);
     free(pws);
+    free(yaras);
     return rc;
 }

@@ -169,9 +169,12 @@ typedef void (*kz_hunt_skip_fn)(void *ud, const char *input, kz_skip_reason why,
                                 const char *msg);
 
 /* Progress, called on the caller's thread about every 100 ms while a
- * sweep runs and once at the end (done = 1). */
+ * sweep runs and once at the end (done = 1): bytes read of the bytes to
+ * read, and files checked of the files to check (0 of 0 with logs only).
+ */
 typedef void (*kz_hunt_progress_fn)(void *ud, uint64_t bytes_done,
-                                    uint64_t bytes_total, int done);
+                                    uint64_t bytes_total, uint64_t files_done,
+                                    uint64_t files_total, int done);
 
 typedef struct kz_hunt_stats {
     uint64_t inputs; /* files (and stdin) swept */
@@ -247,6 +250,11 @@ typedef struct kz_hunt_opts {
     uint64_t archive_max_bytes; /* bytes expanded per file (0: 4 GiB) */
     const char *const *archive_passwords; /* tried on encrypted members */
     size_t narchive_passwords;
+    const char *const *yara_paths; /* YARA rule files or folders (their .yar
+                                      and .yara files), run on every file
+                                      and archive member; a rule that does
+                                      not compile fails kz_hunt_new */
+    size_t nyara;
 } kz_hunt_opts;
 
 typedef struct kz_hunt kz_hunt;

@@ -128,13 +128,14 @@ typedef enum kz_match_kind {
     KZ_MATCH_SUBDOMAIN = 1, /* a host name under a domain indicator */
     KZ_MATCH_CIDR = 2,      /* an address inside a network */
     KZ_MATCH_LITERAL = 3,   /* a literal string's text inside the line */
-    KZ_MATCH_PATH = 4       /* a file's path ends with a path indicator's
+    KZ_MATCH_PATH = 4,      /* a file's path ends with a path indicator's
                                components (a drive letter or environment
                                variable standing for where a mounted
                                volume has it; globs within components) */
+    KZ_MATCH_YARA = 5       /* a YARA rule (--yara) matched a file */
 } kz_match_kind;
-/* "exact", "subdomain", "cidr", "literal", "path". Host names, e-mail addresses
- * and file names that differ from the indicator only in case match
+/* "exact", "subdomain", "cidr", "literal", "path", "yara". Host names, e-mail
+ * addresses and file names that differ from the indicator only in case match
  * "exact". */
 const char *kz_match_kind_name(kz_match_kind k);
 

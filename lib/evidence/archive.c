@@ -46,6 +46,9 @@ struct level {
     unsigned char *buf;
     unsigned char *mem; /* a nested archive read whole (KZA_NEST_MEM) */
     size_t memcap;
+    unsigned char *keep; /* the member's bytes (keep_max) */
+    size_t keepn, keepcap;
+    int keep_off; /* the member outgrew keep_max */
 };
 
 struct kz_archiver {
@@ -131,6 +134,7 @@ void kz_archiver_free(kz_archiver *ar)
         kz_filehasher_free(&ar->lv[d].fh);
         kz_free(ar->lv[d].buf);
         kz_free(ar->lv[d].mem);
+        kz_free(ar->lv[d].keep);
     }
     kz_free(ar);
 }
@@ -244,6 +248,33 @@ struct nest {
     uint64_t got;   /* the parent member's bytes */
 };
 
+/* Keeps a member's bytes for the callback, up to keep_max. */
+static void keep(kz_archiver *ar, struct level *L, const void *p, size_t n)
+{
+    if (!ar->o.keep_max || L->keep_off || !n)
+        return;
+    if (L->keepn + n > ar->o.keep_max) {
+        L->keep_off = 1;
+        return;
+    }
+    if (L->keepn + n > L->keepcap) {
+        size_t cap = L->keepcap ? L->keepcap : 1u << 20;
+        while (cap < L->keepn + n)
+            cap *= 2;
+        if (cap > ar->o.keep_max)
+            cap = ar->o.keep_max;
+        unsigned char *k = kz_realloc(L->keep, cap);
+        if (!k) {
+            L->keep_off = 1;
+            return;
+        }
+        L->keep = k;
+        L->keepcap = cap;
+    }
+    memcpy(L->keep + L->keepn, p, n);
+    L->keepn += n;
+}
+
 static la_ssize_t nest_read(struct archive *a, void *ud, const void **buf)
 {
     struct nest *ns = ud;
@@ -270,8 +301,29 @@ static la_ssize_t nest_read(struct archive *a, void *ud, const void **buf)
         if (kz_filecheck_digests(ar->fc) &&
             kz_filecheck_hash_update(ar->fc, &L->fh, L->buf, (size_t)n) != 0)
             ns->error = 1;
+        keep(ar, L, L->buf, (size_t)n);
     }
     return n;
+}
+
+/* Does the last name of the chain end like an archive's? (When no digest
+ * is wanted, only such members are read, to be opened.) */
+static int archive_name(const char *chain)
+{
+    static const char *const ext[] = {
+        "zip", "jar",  "war",  "ear",  "apk",  "whl",  "nupkg", "xpi",
+        "crx", "docx", "docm", "xlsx", "xlsm", "pptx", "pptm",  "odt",
+        "ods", "7z",   "rar",  "tar",  "tgz",  "tbz",  "tbz2",  "txz",
+        "gz",  "bz2",  "xz",   "zst",  "iso",  "cab",  "img",   "vhd"};
+    const char *last = strrchr(chain, '!');
+    last = last ? last + 1 : chain;
+    const char *dot = strrchr(last, '.');
+    if (!dot)
+        return 0;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot + 1, ext[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static int looks_encrypted(struct archive *a)
@@ -295,6 +347,9 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
     m.info.mode = (uint32_t)archive_entry_mode(e);
     int digests = kz_filecheck_digests(ar->fc) != 0;
     int failed = 0; /* the data could not be read whole */
+    L->keepn = 0;
+    L->keep_off = 0;
+    int whole_in_mem = 0; /* the member is in L->mem */
     if (archive_entry_is_encrypted(e) && !ar->o.npasswords) {
         note(ar, KZ_ARCHIVE_ENCRYPTED,
              "encrypted: not read (no --archive-password); its name is "
@@ -302,6 +357,27 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
         if (archive_entry_size_is_set(e))
             m.info.size = (uint64_t)archive_entry_size(e);
         failed = 1;
+    } else if (!digests && !ar->o.keep_max &&
+               archive_format(a) == ARCHIVE_FORMAT_RAW) {
+        /* names only, and the one member of a bare compressed stream:
+         * its name is the outer one's, nothing to decompress */
+        if (archive_entry_size_is_set(e))
+            m.info.size = (uint64_t)archive_entry_size(e);
+        failed = 4;
+    } else if (!digests && !ar->o.keep_max &&
+               (depth >= ar->o.max_depth || !archive_name(ar->chain))) {
+        /* names only: a member is read only to open it when its name says
+         * it is an archive; the others are skipped, not decompressed */
+        if (archive_entry_size_is_set(e))
+            m.info.size = (uint64_t)archive_entry_size(e);
+        if (archive_read_data_skip(a) != ARCHIVE_OK) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "member data damaged: %s",
+                     archive_error_string(a) ? archive_error_string(a)
+                                             : "read error");
+            note(ar, KZ_ARCHIVE_DAMAGED, msg);
+        }
+        failed = 4;
     } else {
         if (digests && kz_filecheck_hash_begin(ar->fc, &L->fh) != 0)
             failed = 1;
@@ -321,6 +397,7 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
         if (!failed && digests &&
             kz_filecheck_hash_update(ar->fc, &L->fh, L->buf, have) != 0)
             failed = 1;
+        keep(ar, L, L->buf, have);
         const char *kind = !failed && depth < ar->o.max_depth
                                ? kz_archive_kind(L->buf, have)
                                : NULL;
@@ -362,6 +439,7 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
             if (n < 0)
                 failed = 2;
             got = len;
+            whole_in_mem = !failed;
             if (!failed) {
                 struct archive *c = new_reader(ar);
                 if (!c) {
@@ -410,7 +488,14 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
                     failed = 2;
             }
         }
-        /* the rest of the member, whatever the inner reader left */
+        /* the rest of the member, whatever the inner reader left (names
+         * only: skipped, not decompressed where the format allows) */
+        if (!failed && !digests && !ar->o.keep_max && !ar->stop) {
+            if (archive_read_data_skip(a) != ARCHIVE_OK)
+                failed = 2;
+            else
+                failed = 4; /* size unknown: not read */
+        }
         while (!failed && !ar->stop &&
                (n = archive_read_data(a, L->buf, KZA_BUF)) > 0) {
             got += (uint64_t)n;
@@ -421,12 +506,15 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
             if (digests && kz_filecheck_hash_update(ar->fc, &L->fh, L->buf,
                                                     (size_t)n) != 0)
                 failed = 1;
+            keep(ar, L, L->buf, (size_t)n);
         }
         if (n < 0)
             failed = 2;
         if (ar->stop)
             failed = 3;
         m.info.size = got;
+        if (failed == 4 && archive_entry_size_is_set(e))
+            m.info.size = (uint64_t)archive_entry_size(e);
         if (failed == 2) {
             char msg[300];
             if (archive_entry_is_encrypted(e) || looks_encrypted(a))
@@ -452,6 +540,15 @@ static void member(kz_archiver *ar, struct archive *a, struct archive_entry *e,
     chain_path(ar);
     m.chain = ar->chain;
     m.path = ar->path;
+    if (!failed && ar->o.keep_max) {
+        if (whole_in_mem && m.info.size <= ar->o.keep_max) {
+            m.data = L->mem; /* read whole for nesting */
+            m.data_n = (size_t)m.info.size;
+        } else if (!L->keep_off) {
+            m.data = L->keep ? L->keep : (const unsigned char *)"";
+            m.data_n = L->keepn;
+        }
+    }
     if (ar->cb->member)
         ar->cb->member(ar->cb->ud, &m);
 }

@@ -25,6 +25,8 @@ typedef struct kz_archive_opts {
     uint64_t max_ratio;   /* expanded : outer size, once past 64 MiB */
     const char *const *passwords; /* tried on encrypted members */
     size_t npasswords;
+    size_t keep_max; /* keep each member's bytes up to this size for the
+                        callback (YARA); 0: none */
 } kz_archive_opts;
 
 /* The defaults: 3 levels, 4 GiB, 100,000 members, ratio 200. */
@@ -38,6 +40,9 @@ typedef struct kz_member {
     kz_file_info info; /* size (bytes read), mtime; digests unless the data
                           could not be read (encrypted, damaged, limit) */
     unsigned depth;    /* 1: a member of the outer file */
+    const unsigned char *data; /* the member's bytes, when kept (keep_max)
+                                  and it was read whole; else NULL */
+    size_t data_n;
 } kz_member;
 
 /* What kept a member or an archive from being read whole. */

@@ -41,6 +41,7 @@
 #include "evidence/logctx.h"
 #include "evidence/logsrc.h"
 #include "evidence/pe.h"
+#include "evidence/yararules.h"
 #include "evidence/scan.h"
 #include "kizashi/evidence.h"
 #include "kizashi/limits.h"
@@ -124,6 +125,8 @@ struct fhit {
     const char *field; /* static */
     char *observed;
     size_t observed_len;
+    kz_index_entry *rule; /* a YARA rule's match: the entry made for it
+                             (owned, its strings after it), else NULL */
 };
 
 struct job {
@@ -175,8 +178,10 @@ struct kz_hunt {
     size_t next_job;
     size_t wait_job; /* the job the delivering thread waits for */
     uint64_t bytes_done, bytes_total;
+    uint64_t files_done, files_total;
     int stop;
     kz_filecheck *fc; /* what files can match; NULL in KZ_SWEEP_LOGS */
+    kz_yara *yara;    /* --yara rules, or NULL */
     uint64_t excluded;
     uint64_t binary_files;
     uint64_t texts_not_hashed;
@@ -205,7 +210,15 @@ kz_status kz_hunt_new(kz_ctx *ctx, const kz_index *ix, const kz_hunt_opts *o,
             kz_free(h);
             return st;
         }
-        if (!kz_filecheck_active(h->fc)) {
+        if (h->o.nyara) {
+            st = kz_yara_load(ctx, h->o.yara_paths, h->o.nyara, &h->yara);
+            if (st != KZ_OK) {
+                kz_filecheck_free(h->fc);
+                kz_free(h);
+                return st;
+            }
+        }
+        if (!kz_filecheck_active(h->fc) && !h->yara) {
             kz_filecheck_free(h->fc);
             h->fc = NULL;
         }
@@ -226,6 +239,7 @@ static void job_clear(struct job *j)
     for (size_t i = 0; i < j->nfh; i++) {
         kz_free(j->fh[i].observed);
         kz_free(j->fh[i].mi);
+        kz_free(j->fh[i].rule);
     }
     kz_free(j->fh);
     j->fh = NULL;
@@ -259,6 +273,7 @@ void kz_hunt_free(kz_hunt *h)
     }
     kz_free(h->jobs);
     kz_filecheck_free(h->fc);
+    kz_yara_free(h->yara);
     kz_free(h);
 }
 
@@ -419,6 +434,7 @@ static kz_status plan(kz_hunt *h)
                 goto oom;
             j->input = i;
             j->file = 1;
+            h->files_total++;
             j->size = x->size;
             j->last_of_input = h->o.mode == KZ_SWEEP_FILES;
             j->done = 0;
@@ -559,7 +575,9 @@ struct worker {
     kz_zeek_hdr zh;
     size_t hdr_done; /* Zeek headers of the block applied up to here */
     kz_filehasher fhash;
-    kz_archiver *arch; /* NULL: archives are not opened */
+    kz_archiver *arch;   /* NULL: archives are not opened */
+    unsigned char *ybuf; /* a whole file for YARA (KZ_YARA_MEM_MAX) */
+    size_t ybufcap;
     unsigned char head[KZ_ARCHIVE_HEAD];
 };
 
@@ -988,6 +1006,7 @@ static void file_hit(void *ud, uint32_t entry, kz_match_kind how,
     }
     f->observed_len = n;
     f->mi = NULL;
+    f->rule = NULL;
     f->entry = entry;
     f->how = how;
     f->obs_type = obs_type;
@@ -1007,9 +1026,116 @@ static void stat_facts(kz_file_info *fi, const struct stat *sb)
     fi->gid = (uint32_t)sb->st_gid;
 }
 
+/* Reads the whole file (at most KZ_YARA_MEM_MAX bytes) into w->ybuf,
+ * computing its digests on the way. 0 or an errno value. */
+static int read_whole(struct worker *w, int fd, uint64_t size, struct job *j,
+                      uint64_t *got)
+{
+    kz_hunt *h = w->h;
+    *got = 0;
+    size_t want = (size_t)size + 1; /* one more: a file that grew shows */
+    if (want > w->ybufcap) {
+        unsigned char *b = kz_realloc(w->ybuf, want);
+        if (!b)
+            return ENOMEM;
+        w->ybuf = b;
+        w->ybufcap = want;
+    }
+    if (kz_filecheck_hash_begin(h->fc, &w->fhash) != 0)
+        return EIO;
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    while (*got < want) {
+        size_t n =
+            want - *got > (256u << 10) ? (256u << 10) : (size_t)(want - *got);
+        ssize_t r = read(fd, w->ybuf + *got, n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (r == 0)
+            break;
+        if (kz_filecheck_hash_update(h->fc, &w->fhash, w->ybuf + *got,
+                                     (size_t)r) != 0)
+            return EIO;
+        *got += (uint64_t)r;
+    }
+    if (kz_filecheck_hash_end(h->fc, &w->fhash, &j->finfo) != 0)
+        return EIO;
+    if (!kz_filecheck_digests(h->fc))
+        j->finfo.digests = 0;
+    return 0;
+}
+
 /* Checks one file: its name and path (no I/O), then its digests in one
  * read when the index holds digests. A file that changed while it was
  * read (size or time) has no reliable digest: reported, not compared. */
+/* A YARA rule's match: a hit whose indicator is the rule (no index entry:
+ * the rule files are not intel). */
+struct yara_ctx {
+    struct job *j;
+    const kz_member *m; /* an archive member, or NULL */
+};
+
+static void yara_hit(void *ud, const kz_yara_match *m)
+{
+    struct yara_ctx *c = ud;
+    struct job *j = c->j;
+    size_t before = j->nfh;
+    file_hit(j, 0xF0000000u | (m->ordinal & 0x0FFFFFFFu), KZ_MATCH_YARA,
+             KZ_T_YARA, m->rule, strlen(m->rule), "rule.name");
+    if (j->nfh != before + 1)
+        return;
+    struct fhit *f = &j->fh[before];
+    /* the entry and its strings in one block */
+    const char *desc = m->description ? m->description : "";
+    const char *thr = m->threat ? m->threat : "";
+    size_t rn = strlen(m->rule), sn = strlen(m->ruleset), tn = strlen(m->tags),
+           dn = strlen(desc), hn = strlen(thr);
+    size_t need = sizeof(kz_index_entry) + rn + sn + tn + dn + hn + 5;
+    kz_index_entry *e = kz_malloc(need);
+    if (!e) {
+        kz_free(f->observed);
+        j->nfh--;
+        j->dropped++;
+        return;
+    }
+    memset(e, 0, sizeof *e);
+    char *p = (char *)(e + 1);
+#define KZ_PUT(field, src, n)                                                  \
+    do {                                                                       \
+        memcpy(p, src, n + 1);                                                 \
+        e->field = p;                                                          \
+        e->field##_len = n;                                                    \
+        p += n + 1;                                                            \
+    } while (0)
+    KZ_PUT(value, m->rule, rn);
+    KZ_PUT(sources, m->ruleset, sn);
+    KZ_PUT(tags, m->tags, tn);
+    KZ_PUT(advisories, desc, dn);
+    KZ_PUT(threats, thr, hn);
+#undef KZ_PUT
+    e->raw = e->value;
+    e->raw_len = e->value_len;
+    e->feeds = e->sources;
+    e->feeds_len = e->sources_len;
+    e->index = f->entry;
+    e->type = KZ_T_YARA;
+    e->confidence = -1;
+    e->advisory_ids = "";
+    f->rule = e;
+    if (c->m) { /* a member's match carries the member's facts */
+        size_t cn = strlen(c->m->chain);
+        f->mi = kz_malloc(sizeof *f->mi + cn + 1);
+        if (f->mi) {
+            *f->mi = c->m->info;
+            char *chain = (char *)(f->mi + 1);
+            memcpy(chain, c->m->chain, cn + 1);
+            f->mi->member = chain;
+        }
+    }
+}
+
 /* An archive member's hits and notes go to the job of its outer file. */
 struct member_ctx {
     struct worker *w;
@@ -1067,6 +1193,13 @@ static void on_member(void *ud, const kz_member *m)
         kz_filecheck_names(h->fc, p, member_hit, c);
     if (m->info.digests)
         kz_filecheck_lookup_digests(h->fc, &m->info, member_hit, c);
+    if (h->yara && m->data) {
+        struct yara_ctx yc = {c->j, m};
+        char err[128];
+        if (kz_yara_scan_mem(h->yara, m->data, m->data_n, yara_hit, &yc, err,
+                             sizeof err) != 0)
+            job_note(c->j, KZ_SKIP_LIMIT, m->chain, err);
+    }
 }
 
 static void on_archive_note(void *ud, kz_archive_note k, const char *chain,
@@ -1090,8 +1223,9 @@ static void run_file(struct worker *w, struct job *j)
     kz_filecheck_names(h->fc, path, file_hit, j);
     int digests = kz_filecheck_digests(h->fc) != 0 && !j->nohash;
     int archives = w->arch && !j->nohash;
+    int yara = h->yara && !j->nohash;
     if (h->o.max_size && j->size > h->o.max_size) {
-        if (digests || archives) {
+        if (digests || archives || yara) {
             char m[128];
             snprintf(m, sizeof m,
                      "%llu bytes, over --max-size: not read (its name and "
@@ -1099,19 +1233,15 @@ static void run_file(struct worker *w, struct job *j)
                      (unsigned long long)j->size);
             job_error(j, KZ_SKIP_TOO_LARGE, m);
         }
-        digests = archives = 0;
+        digests = archives = yara = 0;
     }
     kz_typeset pe_wants = kz_filecheck_pe_wants(h->fc);
     int named = j->nfh > 0; /* a hit by name or path: show its PE facts */
     if (h->o.max_size && j->size > h->o.max_size)
         pe_wants = named = 0;
     struct stat sb;
-    if (!digests && !archives && !pe_wants && !named) {
-        /* the facts shown with a hit */
-        if (stat(path, &sb) == 0)
-            stat_facts(&j->finfo, &sb);
-        else
-            j->finfo.size = j->size;
+    if (!digests && !archives && !pe_wants && !named && !yara) {
+        j->finfo.size = j->size; /* no hit: nothing more to know */
         j->file_checked = 1;
         return;
     }
@@ -1138,7 +1268,15 @@ static void run_file(struct worker *w, struct job *j)
     uint64_t got = 0;
     size_t headn = 0;
     int err = 0;
-    if (digests) {
+    int in_mem = 0; /* the whole file is in w->ybuf (YARA) */
+    if (yara && (uint64_t)sb.st_size <= KZ_YARA_MEM_MAX) {
+        /* one read for the digests and the rules */
+        err = read_whole(w, fd, (uint64_t)sb.st_size, j, &got);
+        headn = got < KZ_ARCHIVE_HEAD ? (size_t)got : KZ_ARCHIVE_HEAD;
+        if (headn)
+            memcpy(w->head, w->ybuf, headn);
+        in_mem = !err;
+    } else if (digests) {
         /* read(2) into a buffer that stays in L2, not a mapping: measured
          * 9% faster on the files workload (the page faults of a mapping
          * cost more than the copy) */
@@ -1150,10 +1288,11 @@ static void run_file(struct worker *w, struct job *j)
         got = 0;
     }
     struct stat sa;
-    int changed = digests && (fstat(fd, &sa) != 0 || sa.st_size != sb.st_size ||
-                              sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
-                              sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec ||
-                              got != (uint64_t)sb.st_size);
+    int changed = (digests || in_mem) &&
+                  (fstat(fd, &sa) != 0 || sa.st_size != sb.st_size ||
+                   sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
+                   sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec ||
+                   got != (uint64_t)sb.st_size);
     j->file_bytes = got;
     progress_add(h, j->size);
     if (err) {
@@ -1170,6 +1309,15 @@ static void run_file(struct worker *w, struct job *j)
         j->finfo.digests = 0;
     } else if (digests) {
         kz_filecheck_lookup_digests(h->fc, &j->finfo, file_hit, j);
+    }
+    if (yara && !err && !changed) {
+        struct yara_ctx yc = {j, NULL};
+        char ye[128];
+        if ((in_mem ? kz_yara_scan_mem(h->yara, w->ybuf, (size_t)got, yara_hit,
+                                       &yc, ye, sizeof ye)
+                    : kz_yara_scan_fd(h->yara, fd, yara_hit, &yc, ye,
+                                      sizeof ye)) != 0)
+            job_note(j, KZ_SKIP_LIMIT, NULL, ye);
     }
     /* A PE file: its signature and authentihash, when the index can
      * match them, or when the file had a hit (the analyst wants to see
@@ -1204,6 +1352,7 @@ static void run_job(struct worker *w, struct job *j)
     int oom = 0;
     if (j->file) {
         run_file(w, j);
+        __atomic_add_fetch(&h->files_done, 1, __ATOMIC_RELAXED);
         return;
     }
     kz_zeek_hdr_free(&w->zh);
@@ -1387,7 +1536,9 @@ static int deliver_file(kz_hunt *h, struct job *j, kz_hunt_stats *st)
         const struct fhit *f = &j->fh[k];
         kz_log_hit x;
         memset(&x, 0, sizeof x);
-        if (kz_index_entry_get(h->ix, f->entry, &x.ind) != KZ_OK)
+        if (f->rule)
+            x.ind = *f->rule;
+        else if (kz_index_entry_get(h->ix, f->entry, &x.ind) != KZ_OK)
             continue;
         x.input = name;
         x.format = KZ_LOG_TEXT;
@@ -1463,6 +1614,8 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
     }
     if (nt > 256)
         nt = 256;
+    if (h->yara && nt > KZ_YARA_MAX_THREADS)
+        nt = KZ_YARA_MAX_THREADS; /* libyara's own limit */
     if (nt > h->njobs)
         nt = h->njobs ? (unsigned)h->njobs : 1;
     pthread_mutex_init(&h->mu, NULL);
@@ -1508,6 +1661,7 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
                 ao.max_bytes = h->o.archive_max_bytes;
             ao.passwords = h->o.archive_passwords;
             ao.npasswords = h->o.narchive_passwords;
+            ao.keep_max = h->yara ? KZ_YARA_MEM_MAX : 0;
             if (kz_archiver_new(h->fc, &ao, &ws[i].arch) != 0) {
                 r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
                 goto out;
@@ -1559,7 +1713,9 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
                     h->o.on_progress(
                         h->o.ud,
                         __atomic_load_n(&h->bytes_done, __ATOMIC_RELAXED),
-                        h->bytes_total, 0);
+                        h->bytes_total,
+                        __atomic_load_n(&h->files_done, __ATOMIC_RELAXED),
+                        h->files_total, 0);
                     pthread_mutex_lock(&h->mu);
                 }
             }
@@ -1609,7 +1765,8 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
             job_clear(j);
         }
         if (h->o.on_progress)
-            h->o.on_progress(h->o.ud, h->bytes_total, h->bytes_total, 1);
+            h->o.on_progress(h->o.ud, h->bytes_total, h->bytes_total,
+                             h->files_total, h->files_total, 1);
         if (abort_)
             r = KZ_ERR_ABORTED;
     }
@@ -1630,6 +1787,7 @@ out:
             kz_scanner_free(&ws[i].sc_split);
             kz_filehasher_free(&ws[i].fhash);
             kz_archiver_free(ws[i].arch);
+            kz_free(ws[i].ybuf);
             kz_zeek_hdr_free(&ws[i].zh);
         }
     kz_free(ws);

@@ -29,6 +29,8 @@ const char *kz_match_kind_name(kz_match_kind k)
         return "literal";
     case KZ_MATCH_PATH:
         return "path";
+    case KZ_MATCH_YARA:
+        return "yara";
     }
     return "exact";
 }

@@ -181,6 +181,8 @@ static const char *how_phrase(kz_match_kind k)
         return "text in line";
     case KZ_MATCH_PATH:
         return "path";
+    case KZ_MATCH_YARA:
+        return NULL; /* "(yara)" says it */
     default:
         return NULL;
     }
@@ -1031,6 +1033,14 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
     }
     if (h->file && h->file->pe)
         json_pe(&b, o, h->file->pe);
+    if (h->obs_type == KZ_T_YARA) {
+        jset(&b, o, "rule.name", jstr(&b, h->observed, h->observed_len));
+        if (e->sources_len)
+            jset(&b, o, "rule.ruleset", jstr(&b, e->sources, e->sources_len));
+        if (e->advisories_len)
+            jset(&b, o, "rule.description",
+                 jstr(&b, e->advisories, e->advisories_len));
+    }
     if (!h->file)
         jset(&b, o, "kizashi.format", jcstr(&b, kz_logfmt_name(h->format)));
     if (h->compression)
@@ -1050,7 +1060,9 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
     jset(&b, o, "kizashi.threats", jlist(&b, e->threats, e->threats_len));
     jset(&b, o, "kizashi.advisory_ids",
          jids(&b, e->advisory_ids, e->advisory_ids_len));
-    jset(&b, o, "kizashi.advisories", jtitles(&b, e));
+    /* a YARA rule's description is in rule.description, not a title */
+    jset(&b, o, "kizashi.advisories",
+         e->type == KZ_T_YARA ? jarr(&b) : jtitles(&b, e));
 
     if (b.oom)
         st = nomem(w);

@@ -14,7 +14,9 @@
 # unknown %VARIABLE% said in the summary; exit statuses; archives (zip,
 # 7z, tar.gz, a bare gzip stream, nested, encrypted with and without
 # --archive-password, --archive-depth, a bomb, --archive-max-bytes, a cut
-# archive, hostile member names) made here with bsdtar and Python.
+# archive, hostile member names) made here with bsdtar and Python; YARA
+# rules (--yara: a folder of rules, on files and members, the JSON rule.*
+# fields, a rule that does not compile).
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -311,6 +313,77 @@ grep -q "skipped (archive limit): over 1048576 bytes expanded" "$tmp/err" ||
 head -c 300 arc/in/triage.zip >arc/cut.zip
 run H --files arc/cut.zip
 grep -q "arc/cut.zip.*skipped (damaged)" "$tmp/err" || fail "damage not said"
+
+# ---- names only (no digest in the index): members skipped, not
+# decompressed, unless their name says archive (then opened)
+python3 - <<'PY'
+import io, zipfile
+inner = io.BytesIO()
+with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("deep/netfilter.sys", b"x" * 1000)
+with zipfile.ZipFile("arc/names-only.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("drivers/NETFILTER.SYS", b"y" * 1000)
+    z.writestr("inner.zip", inner.getvalue())
+    z.writestr("inner.dat", inner.getvalue())
+PY
+printf 'type,value\nfilename,netfilter.sys\n' >names.csv
+run "$KIZASHI" hunt --no-progress --iocs names.csv --files --format lines arc/names-only.zip
+expect_rc 1 "names only"
+printf 'arc/names-only.zip!drivers/NETFILTER.SYS\narc/names-only.zip!inner.zip!deep/netfilter.sys\n' >e.names
+diff e.names "$tmp/out" >/dev/null || fail "names only: $(cat "$tmp/out")"
+
+# ---- YARA rules (--yara): on files and archive members, one read
+mkdir -p rules/more
+cat >rules/driver.yar <<'EOF'
+rule Netfilter_Body : driver rootkit
+{
+    meta:
+        description = "the test driver's body"
+        threat = "Netfilter"
+    strings:
+        $a = "netfilter driver body"
+    condition:
+        $a
+}
+EOF
+cat >rules/more/mz.yara <<'EOF'
+rule MZ_Upd
+{
+    strings:
+        $u = "upd"
+    condition:
+        uint16(0) == 0x5A4D and $u
+}
+EOF
+printf 'not rules\n' >rules/README.txt
+printf 'type,value\nipv4,192.0.2.200\n' >none-files.csv
+run "$KIZASHI" hunt --no-progress --iocs none-files.csv --files --yara rules vol/Windows arc/in/triage.zip vol/Users/bob/AppData/Roaming
+expect_rc 1 "YARA hits"
+t "drivers/netfilter.sys  rule.name  Netfilter_Body" "=>  Netfilter_Body (yara)  Netfilter  \"the test driver's body\""
+t "triage.zip!docs/netfilter.sys  rule.name  Netfilter_Body" "(yara)"
+t "triage.zip!Users/bob/AppData/Roaming/upd.exe  rule.name  MZ_Upd" "(yara)"
+t "Roaming/upd.exe  rule.name  MZ_Upd" "(yara)"
+lacks "$tmp/out" "netfilter2.sys  rule.name"
+run "$KIZASHI" hunt --no-progress --iocs none-files.csv --files --json --yara rules/driver.yar vol/Windows/System32/drivers/netfilter.sys
+python3 - "$tmp/out" <<'PY' || fail "YARA hit JSON"
+import json, sys
+h = json.loads(open(sys.argv[1]).readline())
+assert h["rule"]["name"] == "Netfilter_Body", h.get("rule")
+assert h["rule"]["ruleset"] == "rules/driver.yar", h["rule"]
+assert h["rule"]["description"] == "the test driver's body", h["rule"]
+assert h["kizashi"]["match"] == "yara" and h["kizashi"]["indicator_type"] == "yara"
+assert h["kizashi"]["indicator_tags"] == ["driver", "rootkit"], h["kizashi"]
+assert h["kizashi"]["threats"] == ["Netfilter"] and h["kizashi"]["advisories"] == []
+PY
+printf 'rule broken {\n  condition: nosuch\n}\n' >broken.yar
+run "$KIZASHI" hunt --no-progress --iocs none-files.csv --files --yara broken.yar vol
+expect_rc 2 "a rule that does not compile"
+grep -q 'YARA rules: broken.yar:2: undefined identifier "nosuch"' "$tmp/err" ||
+    fail "the rule error does not name the file and line"
+run "$KIZASHI" hunt --no-progress --iocs none-files.csv --logs --yara rules vol
+expect_rc 2 "--yara with --logs"
+run "$KIZASHI" hunt --no-progress --iocs none-files.csv --yara nosuchdir vol
+expect_rc 2 "--yara on a missing path"
 
 # ---- nothing to find
 printf 'type,value\nsha256,%s\n' "$(printf 'other' | sha256sum | cut -d' ' -f1)" >none.csv
