@@ -97,8 +97,11 @@ static void more_help(FILE *f)
           "against hash indicators. Files that\nlook like text, plain or "
           "compressed with gzip, bzip2, xz or zstd (told by\ncontent), are "
           "also read as logs: JSON lines (Zeek, Suricata EVE, ECS,\n"
-          "Sysmon), Zeek TSV and any text. FIFOs, sockets and devices are "
-          "never\nopened.\n\nExit status: 0 nothing found, 1 hits "
+          "Sysmon), Zeek TSV and any text. Archives are opened and their "
+          "members\nchecked the same way; PE files are checked by "
+          "authentihash and\nAuthenticode signer (the chain is not "
+          "checked against trusted roots).\nFIFOs, sockets and devices are "
+          "never opened.\n\nExit status: 0 nothing found, 1 hits "
           "found, 2 usage or fatal error,\n3 nothing found but some inputs "
           "could not be read.\n",
           f);

@@ -335,6 +335,10 @@ kz_status kz_hunt_add(kz_hunt *h, const char *path)
     wo.one_file_system = h->o.one_file_system;
     wo.exclude = h->o.exclude;
     wo.nexclude = h->o.nexclude;
+    /* the walk, too, on every core (a cold disk image: more requests in
+     * flight) */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    wo.threads = h->o.threads ? h->o.threads : ncpu > 0 ? (unsigned)ncpu : 1;
     kz_status st = kz_walk_ex(h->ctx, path, &wo, walk_cb, h);
     if (st == KZ_ERR_ABORTED)
         return kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");

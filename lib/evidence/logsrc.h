@@ -91,6 +91,10 @@ typedef struct kz_walk_opts {
     int one_file_system;
     const char *const *exclude;
     size_t nexclude;
+    unsigned threads; /* > 1: directories listed and stat'ed by this many
+                         threads; the entries still reach the callback in
+                         the same order, on the caller's thread, once the
+                         walk is over */
 } kz_walk_opts;
 kz_status kz_walk_ex(kz_ctx *ctx, const char *path, const kz_walk_opts *o,
                      kz_walk_fn fn, void *ud);

@@ -733,6 +733,19 @@ static void walk_tree(const char *rel, int follow, seen *r, kz_status want)
     memset(r, 0, sizeof *r);
     r->root_len = strlen(tmpdir) + 1;
     assert_int_equal(kz_walk(ctx, root, follow, on_entry, r), want);
+    /* the same entries, in the same order, with a work queue of threads */
+    static seen r4;
+    for (unsigned t = 2; t <= 8; t *= 2) {
+        memset(&r4, 0, sizeof r4);
+        r4.root_len = r->root_len;
+        r4.stop_after = r->stop_after;
+        kz_walk_opts o;
+        memset(&o, 0, sizeof o);
+        o.follow = follow;
+        o.threads = t;
+        assert_int_equal(kz_walk_ex(ctx, root, &o, on_entry, &r4), want);
+        assert_string_equal(r4.text, r->text);
+    }
     kz_ctx_free(ctx);
 }
 
@@ -901,6 +914,61 @@ static void test_walk__exclude_and_one_file_system(void **state)
     kz_ctx_free(ctx);
 }
 
+/* The order of a wide tree walked by 1, 2, 4 and 8 threads: the same. */
+struct order {
+    uint64_t h;
+    unsigned n;
+};
+
+static int on_order(void *ud, kz_walk_kind kind, const char *path,
+                    uint64_t size, const char *msg)
+{
+    struct order *o = ud;
+    (void)msg;
+    o->h = (o->h ^ (uint64_t)kind) * 1099511628211ull;
+    for (const char *p = path; *p; p++)
+        o->h = (o->h ^ (unsigned char)*p) * 1099511628211ull;
+    o->h = (o->h ^ size) * 1099511628211ull;
+    o->n++;
+    return 0;
+}
+
+static void test_walk__parallel_same_order(void **state)
+{
+    (void)state;
+    mk("", NULL);
+    char rel[128];
+    for (int a = 0; a < 40; a++) {
+        snprintf(rel, sizeof rel, "d%02d", a);
+        mk(rel, NULL);
+        for (int b = 0; b < 3; b++) {
+            snprintf(rel, sizeof rel, "d%02d/s%d", a, b);
+            mk(rel, NULL);
+            for (int c = 0; c < 4; c++) {
+                snprintf(rel, sizeof rel, "d%02d/s%d/f%d.log", a, b, c);
+                mk(rel, a % 2 ? "odd" : "even!");
+            }
+        }
+    }
+    kz_ctx *ctx = new_ctx();
+    char root[512];
+    snprintf(root, sizeof root, "%s/tree", tmpdir);
+    struct order one = {1469598103934665603ull, 0};
+    assert_int_equal(kz_walk(ctx, root, 0, on_order, &one), KZ_OK);
+    assert_int_equal(one.n, 40 * 3 * 4);
+    for (unsigned t = 2; t <= 8; t *= 2)
+        for (int rep = 0; rep < 3; rep++) {
+            struct order o = {1469598103934665603ull, 0};
+            kz_walk_opts wo;
+            memset(&wo, 0, sizeof wo);
+            wo.threads = t;
+            assert_int_equal(kz_walk_ex(ctx, root, &wo, on_order, &o), KZ_OK);
+            assert_int_equal(o.n, one.n);
+            assert_true(o.h == one.h);
+        }
+    kz_ctx_free(ctx);
+}
+
 /* One path component against a glob component of a path indicator. */
 static void test_files__component_globs(void **state)
 {
@@ -972,6 +1040,7 @@ int main(void)
         cmocka_unit_test_teardown(test_walk__exclude_and_one_file_system,
                                   clean_tree),
         cmocka_unit_test(test_files__component_globs),
+        cmocka_unit_test_teardown(test_walk__parallel_same_order, clean_tree),
         cmocka_unit_test_teardown(test_walk__generated_tree, clean_tree),
         cmocka_unit_test_teardown(test_walk__unreadable_directory_and_depth,
                                   clean_tree),
