@@ -91,7 +91,9 @@ typedef enum kz_type {
     KZ_T_CVE = 22,
     KZ_T_ASN = 23,
     KZ_T_YARA = 24,
-    KZ_T_COUNT_ = 25
+    KZ_T_SIGNER = 25, /* a code signer: a certificate's subject (its CN, its
+                         O, or its whole RFC 2253 name) */
+    KZ_T_COUNT_ = 26
 } kz_type;
 
 /* A set of types, bit (1u << type). */

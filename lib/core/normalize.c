@@ -1130,6 +1130,7 @@ static size_t verbatim_max(kz_type t)
         return KZ_MAX_PATH;
     case KZ_T_STRING:
     case KZ_T_USER_AGENT:
+    case KZ_T_SIGNER:
         return KZ_MAX_VALUE;
     case KZ_T_YARA:
         return KZ_MAX_YARA_RULE;

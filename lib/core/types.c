@@ -33,6 +33,7 @@ static const char *const type_names[KZ_T_COUNT_] = {
     [KZ_T_CVE] = "cve",
     [KZ_T_ASN] = "asn",
     [KZ_T_YARA] = "yara",
+    [KZ_T_SIGNER] = "signer",
 };
 
 static const struct {
@@ -51,7 +52,9 @@ static const struct {
     {"path", KZ_T_FILEPATH},       {"file_path", KZ_T_FILEPATH},
     {"yara_rule", KZ_T_YARA},      {"user-agent", KZ_T_USER_AGENT},
     {"ipv4_cidr", KZ_T_CIDR},      {"ip-range", KZ_T_CIDR},
-    {"vulnerability", KZ_T_CVE},
+    {"vulnerability", KZ_T_CVE},   {"signer_subject", KZ_T_SIGNER},
+    {"cert_subject", KZ_T_SIGNER}, {"x509_subject", KZ_T_SIGNER},
+    {"code_signer", KZ_T_SIGNER},
 };
 
 const char *kz_type_name(kz_type t)

@@ -61,6 +61,12 @@ struct pathpat {
     kz_type type; /* filepath, or filename (a glob) */
 };
 
+struct signer {
+    uint32_t entry;
+    char *value; /* as written */
+    size_t n;
+};
+
 struct kz_filecheck {
     kz_ctx *ctx;
     const kz_index *ix;
@@ -76,6 +82,8 @@ struct kz_filecheck {
     size_t pooln, poolcap;
     size_t paths, unusable;
     kz_typeset pe_wants;
+    struct signer *signers; /* signer indicators */
+    size_t nsigners;
     int oom;
 };
 
@@ -367,6 +375,35 @@ static void on_authentihash(void *ud, uint32_t entry, kz_match_kind how)
                                         : 0;
 }
 
+static void on_signer(void *ud, uint32_t entry, kz_match_kind how)
+{
+    kz_filecheck *fc = ud;
+    (void)how;
+    kz_index_entry e;
+    if (kz_index_entry_get(fc->ix, entry, &e) != KZ_OK || !e.value_len)
+        return;
+    if (fc->nsigners % 16 == 0) {
+        struct signer *ns =
+            kz_realloc(fc->signers, (fc->nsigners + 16) * sizeof *ns);
+        if (!ns) {
+            fc->oom = 1;
+            return;
+        }
+        fc->signers = ns;
+    }
+    char *v = kz_malloc(e.value_len + 1);
+    if (!v) {
+        fc->oom = 1;
+        return;
+    }
+    memcpy(v, e.value, e.value_len);
+    v[e.value_len] = 0;
+    fc->signers[fc->nsigners].entry = entry;
+    fc->signers[fc->nsigners].value = v;
+    fc->signers[fc->nsigners].n = e.value_len;
+    fc->nsigners++;
+}
+
 kz_typeset kz_filecheck_pe_wants(const kz_filecheck *fc)
 {
     return fc ? fc->pe_wants : 0;
@@ -410,6 +447,11 @@ kz_status kz_filecheck_new(kz_ctx *ctx, const kz_index *ix, kz_filecheck **out)
         kz_index_each(ix, 1u << KZ_T_AUTHENTIHASH, on_authentihash, fc);
     if (info.count[KZ_T_CERT_SHA1] || info.count[KZ_T_CERT_SHA256])
         fc->pe_wants |= 1u << KZ_T_CERT_SHA1;
+    if (info.count[KZ_T_SIGNER]) {
+        kz_index_each(ix, 1u << KZ_T_SIGNER, on_signer, fc);
+        if (fc->nsigners)
+            fc->pe_wants |= 1u << KZ_T_SIGNER;
+    }
     if (info.count[KZ_T_FILEPATH] || info.count[KZ_T_FILENAME])
         kz_index_each(ix,
                       (1u << KZ_T_FILEPATH) |
@@ -433,6 +475,9 @@ void kz_filecheck_free(kz_filecheck *fc)
         return;
     for (int i = 0; i < 4; i++)
         EVP_MD_free(fc->fetched[i]);
+    for (size_t i = 0; i < fc->nsigners; i++)
+        kz_free(fc->signers[i].value);
+    kz_free(fc->signers);
     kz_free(fc->pats);
     kz_free(fc->comps);
     kz_free(fc->pool);
@@ -770,6 +815,52 @@ static void pe_lookup(const kz_filecheck *fc, const uint8_t *d, size_t n,
     kz_index_lookup_digest(fc->ix, d, n, on_pe, &c);
 }
 
+/* The value of attribute key ("CN", "O") in an RFC 2253 name: *p, *n. */
+static int dn_attr(const char *dn, const char *key, const char **p, size_t *n)
+{
+    size_t kn = strlen(key);
+    const char *s = dn;
+    while (*s) {
+        if (strncmp(s, key, kn) == 0 && s[kn] == '=') {
+            const char *v = s + kn + 1;
+            size_t k = 0;
+            while (v[k] && !(v[k] == ',' && (k == 0 || v[k - 1] != '\\')))
+                k++;
+            *p = v;
+            *n = k;
+            return 1;
+        }
+        /* to the next attribute: past an unescaped ',' */
+        while (*s && !(*s == ',' && (s == dn || s[-1] != '\\')))
+            s++;
+        if (*s)
+            s++;
+    }
+    return 0;
+}
+
+/* Signer indicators: equal, in any ASCII case, to the signer's CN, its O
+ * or its whole subject. */
+static void match_signer(const kz_filecheck *fc, const kz_pe_facts *pe,
+                         kz_filecheck_fn fn, void *ud)
+{
+    const char *subj = pe->signer.subject;
+    const char *cn = NULL, *o = NULL;
+    size_t cnn = 0, on = 0;
+    dn_attr(subj, "CN", &cn, &cnn);
+    dn_attr(subj, "O", &o, &on);
+    for (size_t i = 0; i < fc->nsigners; i++) {
+        const struct signer *g = &fc->signers[i];
+        int hit =
+            (g->n == strlen(subj) && strncasecmp(g->value, subj, g->n) == 0) ||
+            (cn && g->n == cnn && strncasecmp(g->value, cn, cnn) == 0) ||
+            (o && g->n == on && strncasecmp(g->value, o, on) == 0);
+        if (hit)
+            fn(ud, g->entry, KZ_MATCH_EXACT, KZ_T_SIGNER, subj, strlen(subj),
+               "file.code_signature.subject_name");
+    }
+}
+
 void kz_filecheck_lookup_pe(const kz_filecheck *fc, const kz_pe_facts *pe,
                             kz_filecheck_fn fn, void *ud)
 {
@@ -782,6 +873,8 @@ void kz_filecheck_lookup_pe(const kz_filecheck *fc, const kz_pe_facts *pe,
     if (pe->authentihash & (1u << KZ_T_SHA256))
         pe_lookup(fc, pe->ah_sha256, 32, KZ_T_AUTHENTIHASH,
                   "file.pe.authentihash", fn, ud);
+    if (fc->nsigners && pe->signer.subject[0])
+        match_signer(fc, pe, fn, ud);
     if (!(fc->pe_wants & (1u << KZ_T_CERT_SHA1)))
         return;
     for (unsigned i = 0; i < pe->nchain; i++) {

@@ -138,9 +138,11 @@ struct job {
     size_t fh_member_from; /* fh[] of the current member start here */
     struct jnote *notes;   /* archive notes: encrypted, limits, damage */
     size_t nnotes;
-    uint64_t members;    /* archive members read */
-    int archive;         /* the file was opened as an archive */
-    kz_pe_facts *pe;     /* a PE file's facts (owned), or NULL */
+    uint64_t members;  /* archive members read */
+    int archive;       /* the file was opened as an archive */
+    kz_pe_facts *pe;   /* a PE file's facts (owned), or NULL */
+    kz_pe_facts **mpe; /* PE members' facts (owned) */
+    size_t nmpe;
     uint64_t file_bytes; /* read for digests */
     int nohash;          /* a large text file: name and path only */
     int file_checked;    /* the file was there to check */
@@ -253,6 +255,11 @@ static void job_clear(struct job *j)
     j->nnotes = 0;
     kz_free(j->pe);
     j->pe = NULL;
+    for (size_t i = 0; i < j->nmpe; i++)
+        kz_free(j->mpe[i]);
+    kz_free(j->mpe);
+    j->mpe = NULL;
+    j->nmpe = 0;
     kz_free(j->errmsg);
     j->errmsg = NULL;
 }
@@ -1146,6 +1153,7 @@ struct member_ctx {
     struct job *j;
     const char *path; /* the outer file */
     const kz_member *m;
+    const kz_pe_facts *pe; /* the member's, once parsed */
 };
 
 static void member_hit(void *ud, uint32_t entry, kz_match_kind how,
@@ -1174,6 +1182,7 @@ static void member_hit(void *ud, uint32_t entry, kz_match_kind how,
             return;
         }
         *f->mi = c->m->info;
+        f->mi->pe = c->pe;
         char *chain = (char *)(f->mi + 1);
         memcpy(chain, c->m->chain, cn + 1);
         f->mi->member = chain;
@@ -1188,6 +1197,7 @@ static void on_member(void *ud, const kz_member *m)
     struct member_ctx *c = ud;
     kz_hunt *h = c->w->h;
     c->m = m;
+    c->pe = NULL;
     c->j->members++;
     c->j->fh_member_from = c->j->nfh;
     /* names and paths as if the archive were a folder: outer/chain */
@@ -1203,6 +1213,30 @@ static void on_member(void *ud, const kz_member *m)
         if (kz_yara_scan_mem(h->yara, m->data, m->data_n, yara_hit, &yc, err,
                              sizeof err) != 0)
             job_note(c->j, KZ_SKIP_LIMIT, m->chain, err);
+    }
+    /* A PE member (its bytes kept: the index asks for PE facts, or
+     * --yara): parsed like a file, from memory. */
+    kz_typeset pw = kz_filecheck_pe_wants(h->fc);
+    struct job *j = c->j;
+    if (m->data && kz_pe_is_mz(m->data, m->data_n) &&
+        (pw || j->nfh > j->fh_member_from)) {
+        kz_pe_facts *pe = kz_malloc(sizeof *pe);
+        kz_pe_facts **np =
+            pe ? kz_realloc(j->mpe, (j->nmpe + 1) * sizeof *np) : NULL;
+        if (np)
+            j->mpe = np;
+        if (!np || kz_pe_analyze_mem(m->data, m->data_n, pw, pe) != 0) {
+            kz_free(pe);
+            return;
+        }
+        j->mpe[j->nmpe++] = pe;
+        c->pe = pe;
+        size_t from = j->fh_member_from;
+        for (size_t i = from; i < j->nfh; i++) /* the hits before it */
+            if (j->fh[i].mi)
+                j->fh[i].mi->pe = pe;
+        if (pw)
+            kz_filecheck_lookup_pe(h->fc, pe, member_hit, c);
     }
 }
 
@@ -1340,7 +1374,7 @@ static void run_file(struct worker *w, struct job *j)
         }
     }
     if (archives && !err && !changed && kz_archive_kind(w->head, headn)) {
-        struct member_ctx c = {w, j, path, NULL};
+        struct member_ctx c = {w, j, path, NULL, NULL};
         kz_archive_cb cb = {on_member, on_archive_note, &c};
         j->archive = 1;
         kz_archive_sweep_fd(w->arch, fd, (uint64_t)sb.st_size, path, &cb);
@@ -1665,7 +1699,9 @@ kz_status kz_hunt_run(kz_hunt *h, kz_hunt_stats *stats)
                 ao.max_bytes = h->o.archive_max_bytes;
             ao.passwords = h->o.archive_passwords;
             ao.npasswords = h->o.narchive_passwords;
-            ao.keep_max = h->yara ? KZ_YARA_MEM_MAX : 0;
+            /* members' bytes kept for YARA and for PE members */
+            ao.keep_max =
+                h->yara || kz_filecheck_pe_wants(h->fc) ? KZ_YARA_MEM_MAX : 0;
             if (kz_archiver_new(h->fc, &ao, &ws[i].arch) != 0) {
                 r = kz_seterr(h->ctx, KZ_ERR_NOMEM, "out of memory");
                 goto out;

@@ -670,7 +670,7 @@ static const struct {
     {"process:image_ref.name", KZ_T_FILENAME},
     {"network-traffic:extensions.http-request-ext.request_header.user-agent",
      KZ_T_USER_AGENT},
-    {"x509-certificate:subject", KZ_T_STRING},
+    {"x509-certificate:subject", KZ_T_SIGNER},
     {"x509-certificate:issuer", KZ_T_STRING},
     {"x509-certificate:serial_number", KZ_T_STRING},
     {"autonomous-system:number", KZ_T_ASN},
@@ -1013,7 +1013,8 @@ static kz_status emit_sco(rd *r, const json_t *o, const json_t *od)
         st = emit_hashes(r, &i, o, 1);
         for (int k = 0; k < 3 && st == KZ_OK; k++) {
             i.category = cat[k];
-            st = emit_str(r, &i, KZ_T_STRING, jstr(o, f[k]));
+            st = emit_str(r, &i, k == 1 ? KZ_T_SIGNER : KZ_T_STRING,
+                          jstr(o, f[k]));
         }
         return st;
     }

@@ -622,6 +622,10 @@ static void ecs_indicator(kz_type t, const char *v, size_t n, const char **type,
     case KZ_T_CERT_SHA256:
         *type = "x509-certificate";
         break;
+    case KZ_T_SIGNER:
+        *type = "x509-certificate";
+        *field = "threat.indicator.x509.subject.distinguished_name";
+        break;
     case KZ_T_REGKEY:
         *type = "windows-registry-key",
         *field = "threat.indicator.registry.path";

@@ -652,6 +652,9 @@ static int stix_pattern(struct sbuf *b, const kz_extracted *e)
     case KZ_T_AUTHENTIHASH:
         path = "file:x_authentihash";
         break;
+    case KZ_T_SIGNER:
+        path = "x509-certificate:subject";
+        break;
     case KZ_T_JA3:
         path = "network-traffic:x_ja3_hash";
         break;

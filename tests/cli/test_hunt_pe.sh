@@ -9,10 +9,10 @@
 # Checks: the authentihash is the one osslsigncode calculates, and hits an
 # authentihash indicator (signed or not: the signature is not part of
 # it); the CA's and the signer's thumbprints hit cert_sha1/cert_sha256
-# indicators; the signer, WHCP claim, signing time, chain and status
+# indicators, the signer's CN or O signer indicators; the signer, WHCP claim, signing time, chain and status
 # (valid, tampered, bad, unsigned) in the table and in ECS JSON; a
 # LOLDrivers feed line naming the driver's authentihash hits with its
-# category.
+# category; the same inside a zip (PE members parsed from memory).
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -133,6 +133,32 @@ assert "changed after it was signed" in by["tampered.sys"]["kizashi"]["code_sign
 c = by["cut.sys"]["file"]["code_signature"]
 assert c["status"] == "bad", c
 PY
+
+# ---- PE files inside an archive: parsed from the member's bytes
+mkdir zipped
+cp vol/netfilter.sys vol/tampered.sys zipped/
+(cd zipped && bsdtar -a -cf ../drivers.zip netfilter.sys tampered.sys)
+run H --files drivers.zip
+expect_rc 1 "PE members"
+t "drivers.zip!netfilter.sys  file.pe.authentihash  $AH256" "signature valid, chain unchecked]"
+t "drivers.zip!tampered.sys  file.code_signature.certificate.sha1  $CA1" "signature tampered, chain unchecked]"
+lacks "$tmp/out" "tampered.sys  file.pe.authentihash"
+
+# ---- signer indicators: the CN, the O or the whole subject, any case;
+# not a part of a name
+cat >signer.csv <<'EOF'
+type,value,threat
+signer,microsoft windows hardware compatibility publisher,ByCN
+signer,Kizashi Test (not Microsoft),ByO
+signer,Microsoft Windows,Partial
+EOF
+run "$KIZASHI" hunt --no-progress --iocs signer.csv --files vol/netfilter.sys vol/unsigned.sys
+expect_rc 1 "signer indicators"
+t "vol/netfilter.sys  file.code_signature.subject_name  CN=Microsoft Windows Hardware Compatibility Publisher,O=Kizashi Test (not Microsoft),C=US" "(signer)  ByCN"
+t "vol/netfilter.sys  file.code_signature.subject_name" "(signer)  ByO"
+lacks "$tmp/out" "Partial"
+lacks "$tmp/out" "unsigned.sys"
+[ "$(grep -c . "$tmp/out")" -eq 2 ] || fail "signer: not 2 hits"
 
 # ---- a file hit by name shows its signer too, though nothing asks for PE
 printf 'type,value\nfilename,netfilter.sys\n' >name.csv

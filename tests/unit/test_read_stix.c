@@ -284,7 +284,7 @@ static void test_stix__pattern_paths(void **state)
          "ioc cert_sha1 0123456789abcdef0123456789abcdef01234567"},
         {"[x509-certificate:hashes.'SHA-256' = 'aa']", "ioc cert_sha256 aa"},
         {"[x509-certificate:serial_number = '01:02']", "ioc string 01:02"},
-        {"[x509-certificate:subject = 'CN=evil']", "ioc string CN=evil"},
+        {"[x509-certificate:subject = 'CN=evil']", "ioc signer CN=evil"},
         {"[windows-registry-key:key = 'HKLM\\\\Software\\\\Run']",
          "ioc regkey HKLM\\Software\\Run"},
         {"[mutex:name = 'Global\\\\m1']", "ioc mutex Global\\m1"},
