@@ -37,7 +37,8 @@ enum {
     O_ARCH_DEPTH,
     O_ARCH_PASSWORD,
     O_ARCH_MAX_BYTES,
-    O_YARA
+    O_YARA,
+    O_PE_ROOTS
 };
 
 static const struct cli_opt opts[] = {
@@ -78,6 +79,9 @@ static const struct cli_opt opts[] = {
     {O_YARA, 0, "yara", "PATH",
      "run the YARA rules of PATH (a file, or a folder of .yar and .yara "
      "files) on every file and archive member (repeatable)"},
+    {O_PE_ROOTS, 0, "pe-roots", "FILE",
+     "verify PE signers' chains against the root certificates of FILE "
+     "(PEM; e.g. Microsoft's code-signing roots exported from Windows)"},
     {O_ONE_FS, 'x', "one-file-system", NULL,
      "do not descend into directories on other file systems"},
     {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
@@ -99,8 +103,9 @@ static void more_help(FILE *f)
           "also read as logs: JSON lines (Zeek, Suricata EVE, ECS,\n"
           "Sysmon), Zeek TSV and any text. Archives are opened and their "
           "members\nchecked the same way; PE files are checked by "
-          "authentihash and\nAuthenticode signer (the chain is not "
-          "checked against trusted roots).\nFIFOs, sockets and devices are "
+          "authentihash and\nAuthenticode signer (the chain is checked "
+          "against trusted roots only\nwith --pe-roots). FIFOs, sockets and "
+          "devices are "
           "never opened.\n\nExit status: 0 nothing found, 1 hits "
           "found, 2 usage or fatal error,\n3 nothing found but some inputs "
           "could not be read.\n",
@@ -216,6 +221,7 @@ int cmd_hunt(int argc, char **argv)
     uint64_t max_size = 0, arch_max = 0;
     unsigned arch_depth = 3;
     size_t npw = 0, nyara = 0;
+    const char *pe_roots = NULL;
     char **pws = calloc((size_t)argc + 1, sizeof *pws);
     char **yaras = calloc((size_t)argc + 1, sizeof *yaras);
     int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
@@ -343,6 +349,9 @@ int cmd_hunt(int argc, char **argv)
         case O_YARA:
             yaras[nyara++] = (char *)p.arg;
             break;
+        case O_PE_ROOTS:
+            pe_roots = p.arg;
+            break;
         case O_ARCH_MAX_BYTES:
             if (cli_parse_size(p.arg, &arch_max) != 0 || !arch_max)
                 rc = cli_usage_error("hunt",
@@ -418,6 +427,7 @@ int cmd_hunt(int argc, char **argv)
     ho.narchive_passwords = npw;
     ho.yara_paths = (const char *const *)yaras;
     ho.nyara = nyara;
+    ho.pe_roots = pe_roots;
     kz_status st = kz_hunt_new(ctx, ix, &ho, &h);
     if (st != KZ_OK) {
         cli_error("%s", kz_ctx_errmsg(ctx));

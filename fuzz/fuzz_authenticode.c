@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(f + table + 8, data, size);
     const kz_typeset all =
         (1u << KZ_T_MD5) | (1u << KZ_T_SHA1) | (1u << KZ_T_SHA256);
-    CHECK(kz_pe_analyze_mem(f, n, all, pe) == 0);
+    CHECK(kz_pe_analyze_mem(f, n, all, NULL, pe) == 0);
     CHECK(pe->is_driver && pe->pe32plus);
     CHECK(pe->sig != KZ_SIG_NONE);
     CHECK(pe->nchain <= 8);

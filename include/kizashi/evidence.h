@@ -88,6 +88,9 @@ typedef struct kz_pe_facts {
     kz_pe_cert signer;
     kz_pe_cert chain[8]; /* every certificate of the signature */
     unsigned nchain;
+    int chain_checked;     /* the chain was verified against --pe-roots */
+    int chain_trusted;     /* ... and leads to one of them */
+    char chain_error[128]; /* why not, when it does not */
 } kz_pe_facts;
 
 /* What a file sweep knows of a file (kz_log_hit.file). */
@@ -255,6 +258,10 @@ typedef struct kz_hunt_opts {
                                       and archive member; a rule that does
                                       not compile fails kz_hunt_new */
     size_t nyara;
+    const char *pe_roots; /* a PEM file of trusted root certificates: PE
+                             signers' chains are verified against them
+                             (at the signing time when known); NULL: chains
+                             are reported, not verified */
 } kz_hunt_opts;
 
 typedef struct kz_hunt kz_hunt;

@@ -184,6 +184,7 @@ struct kz_hunt {
     int stop;
     kz_filecheck *fc; /* what files can match; NULL in KZ_SWEEP_LOGS */
     kz_yara *yara;    /* --yara rules, or NULL */
+    struct x509_store_st *roots; /* --pe-roots, or NULL */
     uint64_t excluded;
     uint64_t binary_files;
     uint64_t texts_not_hashed;
@@ -218,6 +219,16 @@ kz_status kz_hunt_new(kz_ctx *ctx, const kz_index *ix, const kz_hunt_opts *o,
                 kz_filecheck_free(h->fc);
                 kz_free(h);
                 return st;
+            }
+        }
+        if (h->o.pe_roots) {
+            char err[300];
+            h->roots = kz_pe_roots_load(h->o.pe_roots, err, sizeof err);
+            if (!h->roots) {
+                kz_filecheck_free(h->fc);
+                kz_yara_free(h->yara);
+                kz_free(h);
+                return kz_seterr(ctx, KZ_ERR_IO, "--pe-roots: %s", err);
             }
         }
         if (!kz_filecheck_active(h->fc) && !h->yara) {
@@ -281,6 +292,7 @@ void kz_hunt_free(kz_hunt *h)
     kz_free(h->jobs);
     kz_filecheck_free(h->fc);
     kz_yara_free(h->yara);
+    kz_pe_roots_free(h->roots);
     kz_free(h);
 }
 
@@ -1225,7 +1237,8 @@ static void on_member(void *ud, const kz_member *m)
             pe ? kz_realloc(j->mpe, (j->nmpe + 1) * sizeof *np) : NULL;
         if (np)
             j->mpe = np;
-        if (!np || kz_pe_analyze_mem(m->data, m->data_n, pw, pe) != 0) {
+        if (!np ||
+            kz_pe_analyze_mem(m->data, m->data_n, pw, h->roots, pe) != 0) {
             kz_free(pe);
             return;
         }
@@ -1363,8 +1376,8 @@ static void run_file(struct worker *w, struct job *j)
     if (!err && !changed && kz_pe_is_mz(w->head, headn) &&
         (pe_wants || j->nfh > 0)) {
         j->pe = kz_malloc(sizeof *j->pe);
-        if (j->pe &&
-            kz_pe_analyze_fd(fd, (uint64_t)sb.st_size, pe_wants, j->pe) == 0) {
+        if (j->pe && kz_pe_analyze_fd(fd, (uint64_t)sb.st_size, pe_wants,
+                                      h->roots, j->pe) == 0) {
             j->finfo.pe = j->pe;
             if (pe_wants)
                 kz_filecheck_lookup_pe(h->fc, j->pe, file_hit, j);

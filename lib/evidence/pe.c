@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -223,10 +224,40 @@ static void bad(kz_pe_facts *f, const char *why)
     snprintf(f->sig_error, sizeof f->sig_error, "%s", why);
 }
 
+/* Verifies the signer's chain against the trusted roots, at the signing
+ * time when it is known (a code-signing certificate expires; a timestamped
+ * signature stays good), any purpose. */
+static void verify_chain(X509_STORE *roots, X509 *x, STACK_OF(X509) * certs,
+                         kz_pe_facts *f)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    f->chain_checked = 1;
+    if (!ctx || !X509_STORE_CTX_init(ctx, roots, x, certs)) {
+        snprintf(f->chain_error, sizeof f->chain_error, "%s", "out of memory");
+        X509_STORE_CTX_free(ctx);
+        return;
+    }
+    X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+    if (f->signing_time)
+        X509_VERIFY_PARAM_set_time(vp, (time_t)f->signing_time);
+    else
+        X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
+    if (X509_verify_cert(ctx) == 1) {
+        f->chain_trusted = 1;
+    } else {
+        int e = X509_STORE_CTX_get_error(ctx);
+        snprintf(f->chain_error, sizeof f->chain_error, "%s",
+                 X509_verify_cert_error_string(e));
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+}
+
 /* Reads the PKCS#7 of the certificate table's first entry. */
 static void signature(const unsigned char *tab, size_t n, kz_pe_facts *f,
                       const unsigned char **content, long *content_n,
-                      PKCS7 **out)
+                      X509_STORE *roots, PKCS7 **out)
 {
     *out = NULL;
     if (n < 8) {
@@ -288,6 +319,8 @@ static void signature(const unsigned char *tab, size_t n, kz_pe_facts *f,
                       has_whql_usage(x);
         }
         f->signing_time = signer_time(si);
+        if (x && roots)
+            verify_chain(roots, x, certs, f);
     }
     *out = p7;
 }
@@ -320,7 +353,7 @@ static int ah_range(kz_pe_read_fn rd, void *ud, uint64_t a, uint64_t b,
 }
 
 int kz_pe_analyze(kz_pe_read_fn rd, void *ud, uint64_t size, kz_typeset want,
-                  kz_pe_facts *f)
+                  struct x509_store_st *roots, kz_pe_facts *f)
 {
     memset(f, 0, sizeof *f);
     unsigned char dos[64];
@@ -386,7 +419,7 @@ int kz_pe_analyze(kz_pe_read_fn rd, void *ud, uint64_t size, kz_typeset want,
         if (!tab || read_all(rd, ud, cert_off, tab, cert_size) != 0)
             bad(f, "certificate table cannot be read");
         else
-            signature(tab, cert_size, f, &content, &content_n, &p7);
+            signature(tab, cert_size, f, &content, &content_n, roots, &p7);
     }
     /* The authentihash: the kinds wanted, and the one signed. */
     kz_typeset kinds =
@@ -503,9 +536,10 @@ static long fd_read(void *ud, uint64_t off, void *buf, size_t n)
     return (long)got;
 }
 
-int kz_pe_analyze_fd(int fd, uint64_t size, kz_typeset want, kz_pe_facts *f)
+int kz_pe_analyze_fd(int fd, uint64_t size, kz_typeset want,
+                     struct x509_store_st *roots, kz_pe_facts *f)
 {
-    return kz_pe_analyze(fd_read, &fd, size, want, f);
+    return kz_pe_analyze(fd_read, &fd, size, want, roots, f);
 }
 
 struct mem {
@@ -523,8 +557,41 @@ static long mem_read(void *ud, uint64_t off, void *buf, size_t n)
     return (long)k;
 }
 
-int kz_pe_analyze_mem(const void *p, size_t n, kz_typeset want, kz_pe_facts *f)
+int kz_pe_analyze_mem(const void *p, size_t n, kz_typeset want,
+                      struct x509_store_st *roots, kz_pe_facts *f)
 {
     struct mem m = {p, n};
-    return kz_pe_analyze(mem_read, &m, n, want, f);
+    return kz_pe_analyze(mem_read, &m, n, want, roots, f);
+}
+
+struct x509_store_st *kz_pe_roots_load(const char *path, char *err,
+                                       size_t errcap)
+{
+    X509_STORE *st = X509_STORE_new();
+    BIO *b = st ? BIO_new_file(path, "r") : NULL;
+    if (!b) {
+        snprintf(err, errcap, "%s: cannot be read", path);
+        X509_STORE_free(st);
+        return NULL;
+    }
+    unsigned n = 0;
+    X509 *x;
+    while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        if (X509_STORE_add_cert(st, x) == 1)
+            n++;
+        X509_free(x);
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    if (!n) {
+        snprintf(err, errcap, "%s: no PEM certificate in it", path);
+        X509_STORE_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void kz_pe_roots_free(struct x509_store_st *roots)
+{
+    X509_STORE_free(roots);
 }

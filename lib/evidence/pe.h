@@ -30,9 +30,19 @@ int kz_pe_is_mz(const unsigned char *p, size_t n);
  * want: authentihash kinds to compute besides the signed one (bits of
  * KZ_T_MD5, SHA1, SHA256). 0 and f filled when it is a PE file; -1 when
  * it is not one (or its headers are out of range: not parsed). */
+/* roots (an X509_STORE, nullable): the signer's chain is verified against
+ * them. */
+struct x509_store_st;
 int kz_pe_analyze(kz_pe_read_fn rd, void *ud, uint64_t size, kz_typeset want,
-                  kz_pe_facts *f);
-int kz_pe_analyze_fd(int fd, uint64_t size, kz_typeset want, kz_pe_facts *f);
-int kz_pe_analyze_mem(const void *p, size_t n, kz_typeset want, kz_pe_facts *f);
+                  struct x509_store_st *roots, kz_pe_facts *f);
+int kz_pe_analyze_fd(int fd, uint64_t size, kz_typeset want,
+                     struct x509_store_st *roots, kz_pe_facts *f);
+int kz_pe_analyze_mem(const void *p, size_t n, kz_typeset want,
+                      struct x509_store_st *roots, kz_pe_facts *f);
+/* Loads a PEM file of trusted roots; NULL with err set when it cannot be
+ * read or holds no certificate. */
+struct x509_store_st *kz_pe_roots_load(const char *path, char *err,
+                                       size_t errcap);
+void kz_pe_roots_free(struct x509_store_st *roots);
 
 #endif

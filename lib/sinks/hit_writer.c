@@ -241,10 +241,19 @@ static void table_signer(FILE *f, const kz_pe_facts *pe)
     size_t n;
     common_name(pe->signer.subject[0] ? pe->signer.subject : "?", &cn, &n);
     kz_write_escaped_text(f, cn, n);
-    /* the chain is not checked against trusted roots: said, so that a
-     * name is not taken for Microsoft's word */
-    fprintf(f, "\"%s, signature %s, chain unchecked]", pe->whcp ? ", WHCP" : "",
+    /* unless --pe-roots, the chain is not checked against trusted roots:
+     * said, so that a name is not taken for Microsoft's word */
+    fprintf(f, "\"%s, signature %s, ", pe->whcp ? ", WHCP" : "",
             kz_sig_status_name(pe->sig));
+    if (!pe->chain_checked) {
+        fputs("chain unchecked]", f);
+    } else if (pe->chain_trusted) {
+        fputs("chain trusted]", f);
+    } else {
+        fputs("chain untrusted: ", f);
+        kz_write_escaped_text(f, pe->chain_error, strlen(pe->chain_error));
+        putc(']', f);
+    }
 }
 
 static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
@@ -885,6 +894,9 @@ static void json_pe(struct jb *b, json_t *o, const kz_pe_facts *pe)
              jcstr(b, kz_sig_status_name(pe->sig)));
         jset(b, o, "file.code_signature.valid",
              jbool(b, pe->sig == KZ_SIG_VALID));
+        if (pe->chain_checked)
+            jset(b, o, "file.code_signature.trusted",
+                 jbool(b, pe->chain_trusted));
         if (pe->signer.subject[0])
             jset(b, o, "file.code_signature.subject_name",
                  jcstr(b, pe->signer.subject));
@@ -923,6 +935,9 @@ static void json_pe(struct jb *b, json_t *o, const kz_pe_facts *pe)
         jset(b, o, "kizashi.code_signature.whcp", jbool(b, pe->whcp));
         if (pe->sig_error[0])
             jset(b, o, "kizashi.code_signature.error", jcstr(b, pe->sig_error));
+        if (pe->chain_checked && !pe->chain_trusted)
+            jset(b, o, "kizashi.code_signature.chain_error",
+                 jcstr(b, pe->chain_error));
         if (pe->signed_digest_len)
             jset(b, o, "kizashi.code_signature.signed_authentihash",
                  jhex(b, pe->signed_digest, pe->signed_digest_len));

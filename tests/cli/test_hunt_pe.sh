@@ -10,7 +10,8 @@
 # authentihash indicator (signed or not: the signature is not part of
 # it); the CA's and the signer's thumbprints hit cert_sha1/cert_sha256
 # indicators, the signer's CN or O signer indicators; the signer, WHCP claim, signing time, chain and status
-# (valid, tampered, bad, unsigned) in the table and in ECS JSON; a
+# (valid, tampered, bad, unsigned) in the table and in ECS JSON; the
+# chain trusted or not with --pe-roots (our CA, another root); a
 # LOLDrivers feed line naming the driver's authentihash hits with its
 # category; the same inside a zip (PE members parsed from memory).
 set -eu
@@ -143,6 +144,28 @@ expect_rc 1 "PE members"
 t "drivers.zip!netfilter.sys  file.pe.authentihash  $AH256" "signature valid, chain unchecked]"
 t "drivers.zip!tampered.sys  file.code_signature.certificate.sha1  $CA1" "signature tampered, chain unchecked]"
 lacks "$tmp/out" "tampered.sys  file.pe.authentihash"
+
+# ---- --pe-roots: the chain verified against given roots
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem \
+    -subj "/CN=Some Other Root" -days 30 2>/dev/null
+run H --files --pe-roots ca.pem vol/netfilter.sys
+expect_rc 1 "--pe-roots: trusted"
+t "vol/netfilter.sys  file.pe.authentihash" "signature valid, chain trusted]"
+run H --files --pe-roots other.pem vol/netfilter.sys
+expect_rc 1 "--pe-roots: untrusted"
+t "vol/netfilter.sys  file.pe.authentihash" "signature valid, chain untrusted: self-signed certificate in certificate chain]"
+run H --files --pe-roots ca.pem --json vol/netfilter.sys
+python3 -c 'import json,sys; h=json.loads(open(sys.argv[1]).readline()); assert h["file"]["code_signature"]["trusted"] is True, h["file"]' "$tmp/out" ||
+    fail "--pe-roots: file.code_signature.trusted"
+run H --files --pe-roots other.pem --json vol/netfilter.sys
+python3 -c 'import json,sys; h=json.loads(open(sys.argv[1]).readline()); assert h["file"]["code_signature"]["trusted"] is False and "self-signed" in h["kizashi"]["code_signature"]["chain_error"], h' "$tmp/out" ||
+    fail "--pe-roots: untrusted in JSON"
+run H --files --pe-roots nosuch.pem vol
+expect_rc 2 "--pe-roots: a missing file"
+grep -q "pe-roots: nosuch.pem: cannot be read" "$tmp/err" || fail "--pe-roots: missing file not said"
+printf 'not a certificate\n' >junk.pem
+run H --files --pe-roots junk.pem vol
+expect_rc 2 "--pe-roots: no certificate"
 
 # ---- signer indicators: the CN, the O or the whole subject, any case;
 # not a part of a name
