@@ -723,58 +723,7 @@ int kz_filecheck_hash(const kz_filecheck *fc, kz_filehasher *fh, int fd,
     return kz_filecheck_hash_end(fc, fh, info);
 }
 
-struct dig_cb {
-    const kz_filecheck *fc;
-    kz_filecheck_fn fn;
-    void *ud;
-    kz_type type;
-    char hex[129];
-    size_t n;
-};
-
-static void on_digest(void *ud, uint32_t entry, kz_match_kind how)
-{
-    struct dig_cb *c = ud;
-    kz_index_entry e;
-    if (kz_index_entry_get(c->fc->ix, entry, &e) != KZ_OK || e.type != c->type)
-        return; /* a JA3 or an authentihash with the same bytes */
-    static const char *const field[4] = {"file.hash.md5", "file.hash.sha1",
-                                         "file.hash.sha256",
-                                         "file.hash.sha512"};
-    int i = c->type == KZ_T_MD5      ? 0
-            : c->type == KZ_T_SHA1   ? 1
-            : c->type == KZ_T_SHA256 ? 2
-                                     : 3;
-    c->fn(c->ud, entry, how, c->type, c->hex, c->n, field[i]);
-}
-
-void kz_filecheck_lookup_digests(const kz_filecheck *fc,
-                                 const kz_file_info *info, kz_filecheck_fn fn,
-                                 void *ud)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 4; i++) {
-        if (!(info->digests & (1u << dig[i].type)))
-            continue;
-        struct dig_cb c;
-        c.fc = fc;
-        c.fn = fn;
-        c.ud = ud;
-        c.type = dig[i].type;
-        const uint8_t *d = digest_slot((kz_file_info *)info, i);
-        for (size_t k = 0; k < dig[i].len; k++) {
-            c.hex[2 * k] = hx[d[k] >> 4];
-            c.hex[2 * k + 1] = hx[d[k] & 15];
-        }
-        c.n = 2 * dig[i].len;
-        c.hex[c.n] = 0;
-        kz_index_lookup_digest(fc->ix, d, dig[i].len, on_digest, &c);
-    }
-}
-
-/* ---- PE files --------------------------------------------------------- */
-
-struct pe_cb {
+struct typed_cb {
     const kz_filecheck *fc;
     kz_filecheck_fn fn;
     void *ud;
@@ -785,35 +734,34 @@ struct pe_cb {
     size_t n;
 };
 
-static void on_pe(void *ud, uint32_t entry, kz_match_kind how)
+/* A digest's hit counts only against indicators of its own type: a file's
+ * MD5 is no JA3, its SHA-256 no authentihash. */
+static void on_typed(void *ud, uint32_t entry, kz_match_kind how)
 {
-    struct pe_cb *c = ud;
+    struct typed_cb *c = ud;
     kz_index_entry e;
     if (kz_index_entry_get(c->fc->ix, entry, &e) != KZ_OK || e.type != c->want)
         return;
     c->fn(c->ud, entry, how, c->obs, c->hex, c->n, c->field);
 }
 
-static void pe_lookup(const kz_filecheck *fc, const uint8_t *d, size_t n,
-                      kz_type want, const char *field, kz_filecheck_fn fn,
-                      void *ud)
+static void typed_lookup(const kz_filecheck *fc, const uint8_t *d, size_t n,
+                         kz_type want, const char *field, kz_filecheck_fn fn,
+                         void *ud)
 {
-    static const char hx[] = "0123456789abcdef";
-    struct pe_cb c;
+    struct typed_cb c;
     c.fc = fc;
     c.fn = fn;
     c.ud = ud;
     c.want = want;
     c.obs = want;
     c.field = field;
-    for (size_t k = 0; k < n; k++) {
-        c.hex[2 * k] = hx[d[k] >> 4];
-        c.hex[2 * k + 1] = hx[d[k] & 15];
-    }
+    kz_hex_format(d, n, c.hex);
     c.n = 2 * n;
-    c.hex[c.n] = 0;
-    kz_index_lookup_digest(fc->ix, d, n, on_pe, &c);
+    kz_index_lookup_digest(fc->ix, d, n, on_typed, &c);
 }
+
+/* ---- PE files --------------------------------------------------------- */
 
 /* The value of attribute key ("CN", "O") in an RFC 2253 name: *p, *n. */
 static int dn_attr(const char *dn, const char *key, const char **p, size_t *n)
@@ -861,26 +809,39 @@ static void match_signer(const kz_filecheck *fc, const kz_pe_facts *pe,
     }
 }
 
+void kz_filecheck_lookup_digests(const kz_filecheck *fc,
+                                 const kz_file_info *info, kz_filecheck_fn fn,
+                                 void *ud)
+{
+    static const char *const field[4] = {"file.hash.md5", "file.hash.sha1",
+                                         "file.hash.sha256",
+                                         "file.hash.sha512"};
+    for (int i = 0; i < 4; i++)
+        if (info->digests & (1u << dig[i].type))
+            typed_lookup(fc, digest_slot((kz_file_info *)info, i), dig[i].len,
+                         dig[i].type, field[i], fn, ud);
+}
+
 void kz_filecheck_lookup_pe(const kz_filecheck *fc, const kz_pe_facts *pe,
                             kz_filecheck_fn fn, void *ud)
 {
     if (pe->authentihash & (1u << KZ_T_MD5))
-        pe_lookup(fc, pe->ah_md5, 16, KZ_T_AUTHENTIHASH, "file.pe.authentihash",
-                  fn, ud);
+        typed_lookup(fc, pe->ah_md5, 16, KZ_T_AUTHENTIHASH,
+                     "file.pe.authentihash", fn, ud);
     if (pe->authentihash & (1u << KZ_T_SHA1))
-        pe_lookup(fc, pe->ah_sha1, 20, KZ_T_AUTHENTIHASH,
-                  "file.pe.authentihash", fn, ud);
+        typed_lookup(fc, pe->ah_sha1, 20, KZ_T_AUTHENTIHASH,
+                     "file.pe.authentihash", fn, ud);
     if (pe->authentihash & (1u << KZ_T_SHA256))
-        pe_lookup(fc, pe->ah_sha256, 32, KZ_T_AUTHENTIHASH,
-                  "file.pe.authentihash", fn, ud);
+        typed_lookup(fc, pe->ah_sha256, 32, KZ_T_AUTHENTIHASH,
+                     "file.pe.authentihash", fn, ud);
     if (fc->nsigners && pe->signer.subject[0])
         match_signer(fc, pe, fn, ud);
     if (!(fc->pe_wants & (1u << KZ_T_CERT_SHA1)))
         return;
     for (unsigned i = 0; i < pe->nchain; i++) {
-        pe_lookup(fc, pe->chain[i].sha1, 20, KZ_T_CERT_SHA1,
-                  "file.code_signature.certificate.sha1", fn, ud);
-        pe_lookup(fc, pe->chain[i].sha256, 32, KZ_T_CERT_SHA256,
-                  "file.code_signature.certificate.sha256", fn, ud);
+        typed_lookup(fc, pe->chain[i].sha1, 20, KZ_T_CERT_SHA1,
+                     "file.code_signature.certificate.sha1", fn, ud);
+        typed_lookup(fc, pe->chain[i].sha256, 32, KZ_T_CERT_SHA256,
+                     "file.code_signature.certificate.sha256", fn, ud);
     }
 }

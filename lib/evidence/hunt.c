@@ -19,6 +19,7 @@
  * the lines of the input's earlier jobs), then job k + 1: the output is
  * the same for any number of threads.
  */
+#define _GNU_SOURCE /* O_NOATIME */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -55,6 +56,19 @@
 /* A line longer than the buffer is scanned in pieces cut at a byte that
  * cannot be inside a token, looking back at most this far. */
 #define KZH_CUT_BACK 16384u
+
+/* Opens a file to read as evidence without changing its access time where
+ * the system lets us (O_NOATIME: the file's owner, or root): a sweep must
+ * not rewrite the times an investigation reads. */
+static int open_evidence(const char *path, int flags)
+{
+#ifdef O_NOATIME
+    int fd = open(path, flags | O_NOATIME);
+    if (fd >= 0 || errno != EPERM)
+        return fd;
+#endif
+    return open(path, flags);
+}
 
 const char *kz_skip_reason_name(kz_skip_reason r)
 {
@@ -478,8 +492,8 @@ static kz_status plan(kz_hunt *h)
             continue;
         }
         int fd = is_stdin ? 0
-                          : open(x->path,
-                                 O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+                          : open_evidence(x->path, O_RDONLY | O_CLOEXEC |
+                                                       O_NONBLOCK | O_NOCTTY);
         if (fd < 0) {
             if (skip_job(h, i, KZ_SKIP_UNREADABLE, "cannot open: %s",
                          strerror(errno)) != 0)
@@ -929,7 +943,8 @@ static void run_mapped(struct worker *w, struct job *j)
 {
     kz_hunt *h = w->h;
     pthread_once(&kzh_bus_once, install_sigbus);
-    int fd = open(h->in[j->input].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd =
+        open_evidence(h->in[j->input].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         char m[256];
         snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
@@ -1093,6 +1108,28 @@ static int read_whole(struct worker *w, int fd, uint64_t size, struct job *j,
 /* Checks one file: its name and path (no I/O), then its digests in one
  * read when the index holds digests. A file that changed while it was
  * read (size or time) has no reliable digest: reported, not compared. */
+/* A member's hit carries the member's facts: a copy, with its chain
+ * after it. Out of memory, the hit is dropped (counted). */
+static int give_member_info(struct job *j, struct fhit *f, const kz_member *m,
+                            const kz_pe_facts *pe)
+{
+    size_t cn = strlen(m->chain);
+    f->mi = kz_malloc(sizeof *f->mi + cn + 1);
+    if (!f->mi) {
+        kz_free(f->observed);
+        kz_free(f->rule);
+        j->nfh--;
+        j->dropped++;
+        return -1;
+    }
+    *f->mi = m->info;
+    f->mi->pe = pe;
+    char *chain = (char *)(f->mi + 1);
+    memcpy(chain, m->chain, cn + 1);
+    f->mi->member = chain;
+    return 0;
+}
+
 /* A YARA rule's match: a hit whose indicator is the rule (no index entry:
  * the rule files are not intel). */
 struct yara_ctx {
@@ -1147,16 +1184,8 @@ static void yara_hit(void *ud, const kz_yara_match *m)
     e->confidence = -1;
     e->advisory_ids = "";
     f->rule = e;
-    if (c->m) { /* a member's match carries the member's facts */
-        size_t cn = strlen(c->m->chain);
-        f->mi = kz_malloc(sizeof *f->mi + cn + 1);
-        if (f->mi) {
-            *f->mi = c->m->info;
-            char *chain = (char *)(f->mi + 1);
-            memcpy(chain, c->m->chain, cn + 1);
-            f->mi->member = chain;
-        }
-    }
+    if (c->m) /* a member's match carries the member's facts */
+        (void)give_member_info(j, f, c->m, NULL);
 }
 
 /* An archive member's hits and notes go to the job of its outer file. */
@@ -1183,25 +1212,8 @@ static void member_hit(void *ud, uint32_t entry, kz_match_kind how,
         n = k < 0 ? 0 : (size_t)k < sizeof shown ? (size_t)k : sizeof shown - 1;
     }
     file_hit(j, entry, how, obs_type, observed, n, field);
-    if (j->nfh == before + 1) {
-        struct fhit *f = &j->fh[before];
-        size_t cn = strlen(c->m->chain);
-        f->mi = kz_malloc(sizeof *f->mi + cn + 1);
-        if (!f->mi) {
-            kz_free(f->observed);
-            j->nfh--;
-            j->dropped++;
-            return;
-        }
-        *f->mi = c->m->info;
-        f->mi->pe = c->pe;
-        char *chain = (char *)(f->mi + 1);
-        memcpy(chain, c->m->chain, cn + 1);
-        f->mi->member = chain;
-    } else if (j->nfh == before) {
-        /* the same indicator on the outer file or another member: each
-         * member is its own place, so it is kept anyway */
-    }
+    if (j->nfh == before + 1)
+        (void)give_member_info(j, &j->fh[before], c->m, c->pe);
 }
 
 static void on_member(void *ud, const kz_member *m)
@@ -1297,7 +1309,7 @@ static void run_file(struct worker *w, struct job *j)
         return;
     }
     /* Non-blocking: a FIFO swapped in after the walk must not hang us. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = open_evidence(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     char m[256];
     if (fd < 0) {
         snprintf(m, sizeof m, "cannot open: %s", strerror(errno));
@@ -1417,7 +1429,7 @@ static void run_job(struct worker *w, struct job *j)
         }
         const char *name = h->in[j->input].path;
         if (j->fd < 0)
-            j->fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+            j->fd = open_evidence(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (j->fd < 0) {
             char m[256];
             snprintf(m, sizeof m, "cannot open: %s", strerror(errno));

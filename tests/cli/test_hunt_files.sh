@@ -199,6 +199,13 @@ run "$KIZASHI" hunt --no-progress --iocs big.csv --files --format lines big
 expect_rc 1 "--files hashes it"
 has_line "$tmp/out" "big/app.log"
 
+# ---- a sweep leaves access times alone (O_NOATIME: the tests own the files)
+touch -a -d "2020-01-02 03:04:05" vol/Windows/System32/drivers/netfilter.sys vol/logs/fw.log
+before=$(stat -c %X vol/Windows/System32/drivers/netfilter.sys vol/logs/fw.log)
+run H --format lines vol/Windows vol/logs
+after=$(stat -c %X vol/Windows/System32/drivers/netfilter.sys vol/logs/fw.log)
+[ "$before" = "$after" ] || fail "the sweep changed access times ($before -> $after)"
+
 # ---- threads: the same output
 H --files --json -j1 vol | sed 's/"created":"[^"]*"//; s/"@timestamp":"[^"]*"//' >o1 || true
 H --files --json -j4 vol | sed 's/"created":"[^"]*"//; s/"@timestamp":"[^"]*"//' >o4 || true
