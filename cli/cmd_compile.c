@@ -251,11 +251,11 @@ static const struct cli_opt opts[] = {
 
 static void more_help(FILE *f)
 {
-    fputs("\nThe index holds every active, unexpired indicator of the store "
-          "with its\ncontext, in one memory-mapped file. `kizashi hunt` "
-          "compiles it on demand\nwhen the store changed, so running this "
-          "by hand is only needed to ship\nan index elsewhere. Exit status: "
-          "0 done, 2 error.\n",
+    fputs("\nThe index holds every active indicator of the store (expired "
+          "ones too) with\nits context, in one memory-mapped file. `kizashi "
+          "hunt` compiles it on demand\nwhen the store changed, so running "
+          "this by hand is only needed to ship\nan index elsewhere. Exit "
+          "status: 0 done, 2 error.\n",
           f);
 }
 

@@ -38,7 +38,11 @@ enum {
     O_ARCH_PASSWORD,
     O_ARCH_MAX_BYTES,
     O_YARA,
-    O_PE_ROOTS
+    O_PE_ROOTS,
+    O_SHOW_SUPPRESSED,
+    O_NEW,
+    O_HOST,
+    O_NO_RECORD
 };
 
 static const struct cli_opt opts[] = {
@@ -82,6 +86,17 @@ static const struct cli_opt opts[] = {
     {O_PE_ROOTS, 0, "pe-roots", "FILE",
      "verify PE signers' chains against the root certificates of FILE "
      "(PEM; e.g. Microsoft's code-signing roots exported from Windows)"},
+    {O_SHOW_SUPPRESSED, 0, "show-suppressed", NULL,
+     "also print hits that a warninglist or the allowlist suppresses "
+     "(marked; they do not count as found)"},
+    {O_NEW, 0, "new", NULL,
+     "print only hits no earlier sweep of the store saw (new intel, new "
+     "evidence)"},
+    {O_HOST, 0, "host", "NAME",
+     "the host the evidence is from, kept with the sightings (default: "
+     "this machine's name)"},
+    {O_NO_RECORD, 0, "no-record", NULL,
+     "do not keep this sweep's hits in the store as sightings"},
     {O_ONE_FS, 'x', "one-file-system", NULL,
      "do not descend into directories on other file systems"},
     {O_FOLLOW, 'L', "follow", NULL, "follow symbolic links in directories"},
@@ -119,6 +134,12 @@ static const struct cli_spec spec = {
 
 struct hunt_state {
     kz_hit_writer *w;
+    kz_judge *judge; /* the store's lists (NULL: --index) */
+    kz_sweep *sweep; /* sightings kept (NULL: --no-record, no store) */
+    int show_suppressed, only_new;
+    int record_err; /* a sighting could not be written */
+    uint64_t found; /* hits printed that count (not suppressed) */
+    uint64_t suppressed, seen_before;
     int quiet;
     int write_err; /* errno of a failed write, or 0 */
     int progress;  /* 0 never, 1 on a terminal, 2 always */
@@ -145,8 +166,25 @@ static void clear_progress(struct hunt_state *s)
 static int on_hit(void *ud, const kz_log_hit *h)
 {
     struct hunt_state *s = ud;
+    kz_verdict v;
+    kz_judge_hit(s->judge, h, 0, &v);
+    if (s->sweep && !s->record_err && kz_sweep_record(s->sweep, h, &v) != KZ_OK)
+        s->record_err = 1;
+    if (v.suppressed) {
+        s->suppressed++;
+        if (!s->show_suppressed)
+            return 0;
+    }
+    if (s->only_new && v.is_new == 0) {
+        s->seen_before++;
+        return 0;
+    }
+    if (!v.suppressed)
+        s->found++;
+    kz_log_hit jh = *h;
+    jh.verdict = &v;
     clear_progress(s);
-    if (kz_hit_writer_put(s->w, h) != KZ_OK) {
+    if (kz_hit_writer_put(s->w, &jh) != KZ_OK) {
         s->write_err = errno ? errno : EIO;
         return 1;
     }
@@ -225,6 +263,8 @@ int cmd_hunt(int argc, char **argv)
     char **pws = calloc((size_t)argc + 1, sizeof *pws);
     char **yaras = calloc((size_t)argc + 1, sizeof *yaras);
     int fmt = KZ_HIT_TABLE, summary = 0, progress = 1, follow = 0, quiet = 0;
+    int show_supp = 0, only_new = 0, no_record = 0;
+    const char *host = NULL;
     unsigned threads = 0;
     int id, rc = 0;
     if (!iocs || !paths || !excl || !pws || !yaras) {
@@ -349,6 +389,18 @@ int cmd_hunt(int argc, char **argv)
         case O_YARA:
             yaras[nyara++] = (char *)p.arg;
             break;
+        case O_SHOW_SUPPRESSED:
+            show_supp = 1;
+            break;
+        case O_NEW:
+            only_new = 1;
+            break;
+        case O_HOST:
+            host = p.arg;
+            break;
+        case O_NO_RECORD:
+            no_record = 1;
+            break;
         case O_PE_ROOTS:
             pe_roots = p.arg;
             break;
@@ -366,6 +418,10 @@ int cmd_hunt(int argc, char **argv)
     if (!rc && (!!index + !!niocs + !!db) > 1)
         rc = cli_usage_error("hunt", "--db, --index and --iocs exclude each "
                                      "other");
+    if (!rc && only_new && (index || niocs || no_record))
+        rc = cli_usage_error("hunt", "--new compares with the sightings of "
+                                     "the store: not with --index, --iocs "
+                                     "or --no-record");
     if (!rc && nyara && mode == KZ_SWEEP_LOGS)
         rc = cli_usage_error("hunt", "--yara runs on files: not with --logs");
     if (rc) {
@@ -381,6 +437,7 @@ int cmd_hunt(int argc, char **argv)
 
     kz_ctx *ctx = NULL;
     kz_index *ix = NULL;
+    kz_store *store = NULL;
     kz_hunt *h = NULL;
     struct hunt_state s;
     memset(&s, 0, sizeof s);
@@ -396,6 +453,34 @@ int cmd_hunt(int argc, char **argv)
                         &verified, &ix);
     if (rc)
         goto out;
+    s.show_suppressed = show_supp;
+    s.only_new = only_new;
+    if (!index && !niocs) {
+        /* the store's judge (allowlist and warninglists on observed
+         * values) and its sightings */
+        char dbp[4096];
+        if (!db && kz_store_default_path(dbp, sizeof dbp) == KZ_OK)
+            db = dbp;
+        if (kz_store_open(ctx, db, 0, &store) != KZ_OK ||
+            kz_judge_load(store, 0, &s.judge) != KZ_OK) {
+            cli_error("%s", kz_ctx_errmsg(ctx));
+            rc = CLI_EXIT_ERROR;
+            goto out;
+        }
+        if (!no_record) {
+            char desc[4096];
+            size_t dn = 0;
+            desc[0] = 0;
+            for (size_t i = 0; i < npaths && dn + 2 < sizeof desc; i++)
+                dn += (size_t)snprintf(desc + dn, sizeof desc - dn, "%s%s",
+                                       i ? " " : "", paths[i]);
+            if (kz_sweep_begin(store, host, desc, &s.sweep) != KZ_OK) {
+                cli_error("%s", kz_ctx_errmsg(ctx));
+                rc = CLI_EXIT_ERROR;
+                goto out;
+            }
+        }
+    }
     kz_hit_writer_opts wo = KZ_HIT_WRITER_OPTS_INIT;
     wo.format = (kz_hit_format)fmt;
     wo.summary = summary;
@@ -467,6 +552,17 @@ int cmd_hunt(int argc, char **argv)
         rc = cli_write_error(errno ? errno : EIO);
         goto out;
     }
+    if (s.sweep) {
+        kz_status es = kz_sweep_end(s.sweep, hs.files, hs.bytes + hs.file_bytes,
+                                    hs.hits - s.suppressed, s.suppressed);
+        s.sweep = NULL;
+        if (es != KZ_OK || s.record_err) {
+            cli_error("the sightings of this sweep could not all be kept: %s",
+                      kz_ctx_errmsg(ctx));
+            rc = CLI_EXIT_ERROR;
+            goto out;
+        }
+    }
     if (!quiet) {
         char b[32];
         human_bytes((double)hs.bytes, b, sizeof b);
@@ -504,6 +600,13 @@ int cmd_hunt(int argc, char **argv)
         else if (mode != KZ_SWEEP_FILES)
             fprintf(stderr, " on %llu line%s", (unsigned long long)hs.hit_lines,
                     hs.hit_lines == 1 ? "" : "s");
+        if (s.suppressed)
+            fprintf(stderr, "; %llu suppressed (warninglist or allowlist)%s",
+                    (unsigned long long)s.suppressed,
+                    show_supp ? "" : ", --show-suppressed shows them");
+        if (only_new)
+            fprintf(stderr, "; %llu seen by earlier sweeps, not shown",
+                    (unsigned long long)s.seen_before);
         if (mode == KZ_SWEEP_FILES && !hs.file_checks)
             fputs("; the index holds no indicator a file can match (hashes, "
                   "file names, paths, authentihashes, certificates)",
@@ -549,13 +652,16 @@ int cmd_hunt(int argc, char **argv)
                     (unsigned long long)hs.bad_json);
         fputc('\n', stderr);
     }
-    if (hs.hits)
+    if (s.found)
         rc = CLI_EXIT_FOUND;
     else if (s.unreadable)
         rc = CLI_EXIT_PARTIAL;
     else
         rc = CLI_EXIT_NOTHING;
 out:
+    kz_sweep_abort(s.sweep);
+    kz_judge_free(s.judge);
+    kz_store_close(store);
     kz_hunt_free(h);
     kz_hit_writer_free(s.w);
     kz_index_close(ix);

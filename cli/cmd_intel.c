@@ -394,6 +394,63 @@ static void print_result(const char *name, kz_intel_format fmt,
     }
 }
 
+/* The indicators of an ingest that a warninglist or the allowlist names:
+ * said at once (hunt will suppress their hits). */
+#define FLAGGED_SHOWN 10
+struct flagged {
+    json_t *arr; /* --json: every one */
+    uint64_t n;
+};
+
+static void on_flagged(void *ud, kz_type t, const char *value, const char *why)
+{
+    struct flagged *f = ud;
+    if (f->arr) {
+        json_array_append_new(f->arr, json_pack("{s:s, s:s, s:s}", "type",
+                                                kz_type_name(t), "value", value,
+                                                "why", why));
+    } else if (f->n < FLAGGED_SHOWN) {
+        printf("    %s ", kz_type_name(t));
+        put_esc(stdout, value);
+        fputs(": ", stdout);
+        put_esc(stdout, why);
+        putchar('\n');
+    }
+    f->n++;
+}
+
+static int tell_flagged(kz_store *st, kz_ctx *ctx, int64_t add_id, json_t *rj)
+{
+    kz_judge *j = NULL;
+    struct flagged f = {rj ? json_array() : NULL, 0};
+    uint64_t n = 0;
+    if (!rj)
+        fflush(stdout);
+    kz_status s = kz_judge_load(st, 0, &j);
+    if (s == KZ_OK && !rj) {
+        /* count first, so the heading can say how many */
+        s = kz_judge_ingest(st, j, add_id, NULL, NULL, &n);
+        if (s == KZ_OK && n)
+            printf("  %llu of them named by a warninglist or the allowlist "
+                   "(hunt suppresses their hits):\n",
+                   (unsigned long long)n);
+    }
+    if (s == KZ_OK && (rj || n))
+        s = kz_judge_ingest(st, j, add_id, on_flagged, &f, &n);
+    kz_judge_free(j);
+    if (s != KZ_OK) {
+        json_decref(f.arr);
+        cli_error("%s", kz_ctx_errmsg(ctx));
+        return CLI_EXIT_ERROR;
+    }
+    if (rj)
+        json_object_set_new(rj, "flagged", f.arr);
+    else if (n > FLAGGED_SHOWN)
+        printf("    ... and %llu more (--json lists them all)\n",
+               (unsigned long long)(n - FLAGGED_SHOWN));
+    return 0;
+}
+
 static int add_one(kz_store *st, kz_ctx *ctx, struct iopts *o, const char *name,
                    json_t *all)
 {
@@ -480,12 +537,16 @@ static int add_one(kz_store *st, kz_ctx *ctx, struct iopts *o, const char *name,
         kz_store_add_result_free(&r);
         return CLI_EXIT_ERROR;
     }
+    json_t *rj = NULL;
     if (o->json)
-        json_array_append_new(all, result_json(name, a.fmt, &r, o->dry));
+        json_array_append_new(all, rj = result_json(name, a.fmt, &r, o->dry));
     else
         print_result(name, a.fmt, &r, o->dry);
+    int rc = 0;
+    if (!o->dry && !r.unchanged && a.fmt != KZ_FMT_WARNINGLIST && r.indicators)
+        rc = tell_flagged(st, ctx, r.add_id, rj);
     kz_store_add_result_free(&r);
-    return 0;
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -774,6 +835,7 @@ static int do_search(kz_store *st, kz_ctx *ctx, struct iopts *o, char **args,
     if (nargs == 0)
         return cli_usage_error("intel", "search: no value");
     int found = 0;
+    kz_judge *judge = NULL;
     json_t *all = json_array();
     for (int i = 0; i < nargs; i++) {
         kz_store_query q;
@@ -784,12 +846,30 @@ static int do_search(kz_store *st, kz_ctx *ctx, struct iopts *o, char **args,
         char *text;
         int rc = query(st, ctx, &q, &doc, &text);
         if (rc) {
+            kz_judge_free(judge);
             json_decref(all);
             return rc;
         }
         kz_store_free_json(text);
         json_t *m = json_object_get(doc, "matches");
         found |= json_array_size(m) > 0;
+        /* the judge's word: what hunt would do with a hit on it */
+        const char *tn = json_string_value(json_object_get(doc, "type"));
+        const char *nv0 = json_string_value(json_object_get(doc, "normalized"));
+        char why[256];
+        if (!judge && kz_judge_load(st, 0, &judge) != KZ_OK) {
+            kz_judge_free(judge);
+            json_decref(doc);
+            json_decref(all);
+            cli_error("%s", kz_ctx_errmsg(ctx));
+            return CLI_EXIT_ERROR;
+        }
+        if (tn && nv0 &&
+            kz_judge_check(judge, kz_type_from_name(tn, strlen(tn)), nv0,
+                           strlen(nv0), why, sizeof why))
+            json_object_set_new(doc, "suppressed", json_string(why));
+        else
+            why[0] = 0;
         if (o->json) {
             json_array_append(all, doc);
         } else {
@@ -822,9 +902,15 @@ static int do_search(kz_store *st, kz_ctx *ctx, struct iopts *o, char **args,
                 put_list(wl, NULL);
                 putchar('\n');
             }
+            if (why[0]) {
+                printf("  hits on it are suppressed: ");
+                put_esc(stdout, why);
+                putchar('\n');
+            }
         }
         json_decref(doc);
     }
+    kz_judge_free(judge);
     if (o->json) {
         char *t = json_dumps(all, JSON_INDENT(2));
         if (t)

@@ -23,6 +23,7 @@ static const struct cli_cmd {
      cmd_compile},
     {"intel", "keep advisories, feeds and their indicators in the store",
      cmd_intel},
+    {"allow", "keep the values judged benign (the allowlist)", cmd_allow},
     {"refang", "undo defanging (hxxp, [.], ...) in text", cmd_refang},
     {"defang", "make values safe to paste (hxxp, [.], [@])", cmd_defang},
     {"help", "show help for kizashi or for a command", cmd_help},

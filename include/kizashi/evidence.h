@@ -144,6 +144,9 @@ typedef struct kz_log_hit {
                                  observable: "file.hash.sha256",
                                  "file.name", "file.path"; time its mtime);
                                  NULL for a log line's hit */
+    const struct kz_verdict *verdict; /* the judge's verdict (kizashi/judge.h),
+                                         set by the caller before writing the
+                                         hit; NULL: not judged */
 } kz_log_hit;
 
 /* Receives each hit, on the thread that called kz_hunt_run, in stable

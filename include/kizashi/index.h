@@ -40,8 +40,9 @@ extern "C" {
 
 /* The format version this kizashi writes and reads; another one is
  * refused (KZ_ERR_VERSION; a store's own index is then compiled again).
- * 2: URL hosts that are IPv4 addresses are keyed by address. */
-#define KZ_INDEX_VERSION 2
+ * 2: URL hosts that are IPv4 addresses are keyed by address.
+ * 3: each indicator's context says whether the judge suppresses it. */
+#define KZ_INDEX_VERSION 3
 
 /* ---- building ------------------------------------------------------------ */
 
@@ -59,6 +60,9 @@ typedef struct kz_index_context {
     const char *tags;
     int confidence;                             /* 0..100, -1 unknown */
     kz_time first_seen, last_seen, valid_until; /* 0: unknown / none */
+    const char *suppressed; /* why hits on it are known false positives
+                               ("warninglist: NAME", "allowlist: ..."; see
+                               kizashi/judge.h), NULL or "": they are not */
 } kz_index_context;
 
 typedef struct kz_index_builder kz_index_builder;
@@ -148,9 +152,9 @@ typedef struct kz_index_entry {
     size_t value_len;
     int64_t indicator_id;
     const char *threats, *advisories, *advisory_ids, *sources, *feeds, *raw,
-        *tags;
+        *tags, *suppressed;
     size_t threats_len, advisories_len, advisory_ids_len, sources_len,
-        feeds_len, raw_len, tags_len;
+        feeds_len, raw_len, tags_len, suppressed_len;
     int confidence;
     kz_time first_seen, last_seen, valid_until;
 } kz_index_entry;
@@ -206,8 +210,11 @@ kz_typeset kz_index_lookup_types(const kz_index *ix);
 
 /* ---- compiling the store ----------------------------------------------- */
 
-/* Builds an index of every active, unexpired indicator of the store at
- * `now` (0: the current time), with its context, and writes it to path.
+/* Builds an index of every active indicator of the store, with its
+ * context, and writes it to path. Expired indicators are in it (with their
+ * end of validity: a hit says it came after it); the allowlist and the
+ * warninglists are read as they stand at `now` (0: the current time) to
+ * flag the indicators they name (kz_index_entry.suppressed).
  * anonymous: the store is a temporary one (--iocs): its path, generation
  * and indicator ids are not recorded. *count gets the number of
  * indicators (nullable). */

@@ -275,7 +275,7 @@ kz_read_fn kz_intel_reader(kz_intel_format f);
 
 /* The schema version this kizashi writes; a database of a newer version
  * is refused (KZ_ERR_VERSION). */
-#define KZ_STORE_SCHEMA 1
+#define KZ_STORE_SCHEMA 2
 
 typedef struct kz_store kz_store;
 

@@ -11,6 +11,7 @@
 #include "kizashi/evidence.h"
 #include "kizashi/index.h"
 #include "kizashi/intel.h"
+#include "kizashi/judge.h"
 #include "kizashi/limits.h"
 #include "kizashi/sinks.h"
 

@@ -13,6 +13,7 @@
 #include "kizashi/core.h"
 #include "kizashi/evidence.h"
 #include "kizashi/intel.h"
+#include "kizashi/judge.h"
 
 #ifdef __cplusplus
 extern "C" {

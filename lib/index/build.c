@@ -224,7 +224,8 @@ static kz_status intern_ctx(kz_index_builder *b, const kz_index_context *c,
     struct kzi_ctx r;
     memset(&r, 0, sizeof r);
     const char *s[KZI_S_N] = {c->threats, c->advisories, c->advisory_ids,
-                              c->sources, c->feeds,      c->tags};
+                              c->sources, c->feeds,      c->tags,
+                              c->suppressed};
     for (int i = 0; i < KZI_S_N; i++) {
         kz_status st = pool_str(b, s[i], slen(s[i]), &r.off[i]);
         if (st != KZ_OK)
@@ -334,7 +335,7 @@ kz_status kz_index_builder_add(kz_index_builder *b, kz_type t,
                                const kz_index_context *c)
 {
     static const kz_index_context none = {0,    NULL, NULL, NULL, NULL, NULL,
-                                          NULL, NULL, -1,   0,    0,    0};
+                                          NULL, NULL, -1,   0,    0,    0, NULL};
     if (!c)
         c = &none;
     if (t <= KZ_T_NONE || t >= KZ_T_COUNT_)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiling the store: every active, unexpired indicator with the context
- * of its provenances (threats, advisories, sources, feeds, highest
- * confidence, first and last add, latest expiry). The small tables
+ * Compiling the store: every active indicator with the context of its
+ * provenances (threats, advisories, sources, feeds, highest confidence,
+ * first and last add, latest expiry: none when one provenance has none),
+ * expired ones too (a retro-hunt matches them; the judge says they had
+ * expired), and the judge's flag when a warninglist or the allowlist
+ * names it. The small tables
  * (sources, inputs, advisories, threats) are read into memory first; then
  * the indicators and their provenances are read side by side, both in id
  * order, so SQLite only scans.
@@ -17,6 +20,7 @@
 #include "core/core_int.h"
 #include "index/index_int.h"
 #include "intel/store_int.h"
+#include "kizashi/judge.h"
 
 /* id -> name for a small table (ids are dense enough in practice; a
  * sorted array with binary search keeps it simple and bounded). */
@@ -125,6 +129,7 @@ struct acc {
     struct list threats, adv, adv_ids, sources, feeds, tags;
     int confidence;
     kz_time first, last, until;
+    int never; /* a provenance without an end of validity */
     int any;
 };
 
@@ -136,6 +141,7 @@ static void acc_reset(struct acc *a)
         a->feeds.s[0] = a->tags.s[0] = 0;
     a->confidence = -1;
     a->first = a->last = a->until = 0;
+    a->never = 0;
     a->any = 0;
 }
 
@@ -186,6 +192,7 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
         now = (kz_time)time(NULL);
     struct names src = {0}, feed = {0}, adv = {0}, thr = {0}, ing = {0};
     kz_index_builder *b = NULL;
+    kz_judge *judge = NULL;
     sqlite3_stmt *si = NULL, *sp = NULL, *spt = NULL;
     struct acc *a = kz_malloc(sizeof *a);
     kz_status r = KZ_OK;
@@ -207,6 +214,10 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
         (r = names_load(st, "SELECT id, time FROM ingest ORDER BY id", &ing)) !=
             KZ_OK)
         goto done;
+    /* The judge flags the indicators that warninglists or the allowlist
+     * name: hits on them are suppressed. */
+    if ((r = kz_judge_load(st, now, &judge)) != KZ_OK)
+        goto done;
     if ((r = kz_index_builder_new(st->ctx, &b)) != KZ_OK)
         goto done;
     if (sqlite3_prepare_v2(st->db,
@@ -216,8 +227,7 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
             st->db,
             "SELECT indicator_id, input_id, advisory_id, source_id,"
             " threat_id, confidence, first_add, last_add, valid_until, extra"
-            " FROM provenance WHERE active=1 AND (valid_until IS NULL OR"
-            " valid_until=0 OR valid_until > ?1) ORDER BY indicator_id",
+            " FROM provenance WHERE active=1 ORDER BY indicator_id",
             -1, &sp, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "SELECT indicator_id, threat_id FROM"
@@ -226,7 +236,6 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
         r = kz_store_err(st, "compile");
         goto done;
     }
-    sqlite3_bind_int64(sp, 1, now);
     int prc = sqlite3_step(sp);
     int trc = sqlite3_step(spt);
     int irc;
@@ -264,7 +273,9 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
                 a->first = f;
             if (l > a->last)
                 a->last = l;
-            if (u > a->until)
+            if (u <= 0)
+                a->never = 1;
+            else if (u > a->until)
                 a->until = u;
             if (sqlite3_column_type(sp, 9) != SQLITE_NULL)
                 add_extra(a, (const char *)sqlite3_column_text(sp, 9));
@@ -284,10 +295,25 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
         kz_type t = (kz_type)sqlite3_column_int(si, 1);
         const char *v = (const char *)sqlite3_column_text(si, 2);
         int vl = sqlite3_column_bytes(si, 2);
-        kz_index_context c = {
-            anonymous ? 0 : id, a->threats.s, a->adv.s, a->adv_ids.s,
-            a->sources.s,       a->feeds.s,   NULL,     a->tags.s,
-            a->confidence,      a->first,     a->last,  a->until};
+        if (a->never)
+            a->until = 0;
+        char why[256];
+        why[0] = 0;
+        if (judge)
+            kz_judge_check(judge, t, v ? v : "", (size_t)vl, why, sizeof why);
+        kz_index_context c = {anonymous ? 0 : id,
+                              a->threats.s,
+                              a->adv.s,
+                              a->adv_ids.s,
+                              a->sources.s,
+                              a->feeds.s,
+                              NULL,
+                              a->tags.s,
+                              a->confidence,
+                              a->first,
+                              a->last,
+                              a->until,
+                              why};
         r = kz_index_builder_add(b, t, v ? v : "", (size_t)vl, &c);
         if (r == KZ_ERR_PARSE) {
             /* A stored value the index cannot take: the store is older
@@ -325,6 +351,7 @@ done:
     if (sqlite3_get_autocommit(st->db) == 0)
         (void)kz_store_exec(st, "ROLLBACK");
     kz_index_builder_free(b);
+    kz_judge_free(judge);
     names_free(&src);
     names_free(&feed);
     names_free(&adv);

@@ -369,6 +369,9 @@ kz_status kz_index_entry_get(const kz_index *ix, uint32_t i, kz_index_entry *o)
                         &o->feeds_len, &bad);
         o->tags = pstr(ix, c->off[KZI_S_TAGS], c->len[KZI_S_TAGS], &o->tags_len,
                        &bad);
+        o->suppressed =
+            pstr(ix, c->off[KZI_S_SUPPRESSED], c->len[KZI_S_SUPPRESSED],
+                 &o->suppressed_len, &bad);
         o->confidence = c->confidence;
         o->first_seen = c->first_seen;
         o->last_seen = c->last_seen;

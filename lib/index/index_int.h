@@ -158,6 +158,7 @@ enum {
     KZI_S_SOURCES,
     KZI_S_FEEDS,
     KZI_S_TAGS,
+    KZI_S_SUPPRESSED,
     KZI_S_N
 };
 struct kzi_ctx {

@@ -110,6 +110,31 @@ static const char *const schema_sql =
     " PRIMARY KEY(list_id, value)) WITHOUT ROWID;"
     "INSERT INTO meta VALUES('generation', 0);";
 
+/* Version 2: the judge's tables (lib/judge/): the allowlist, sweeps and
+ * their sightings. Also the migration from version 1. */
+static const char *const schema_v2_sql =
+    "CREATE TABLE IF NOT EXISTS allow_entry(id INTEGER PRIMARY KEY "
+    "AUTOINCREMENT,"
+    " type INTEGER NOT NULL, value TEXT NOT NULL, reason TEXT NOT NULL,"
+    " who TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER,"
+    " UNIQUE(type, value));"
+    "CREATE TABLE IF NOT EXISTS sweep(id INTEGER PRIMARY KEY,"
+    " host TEXT NOT NULL, paths TEXT, started INTEGER NOT NULL,"
+    " finished INTEGER, generation INTEGER, files INTEGER, bytes INTEGER,"
+    " hits INTEGER, suppressed INTEGER);"
+    /* location: "line N" for a log line, the member path inside an
+     * archive, "" for a file itself. first_time/last_time: the events'
+     * times (a file's mtime), NULL when unknown. */
+    "CREATE TABLE IF NOT EXISTS sighting(id INTEGER PRIMARY KEY,"
+    " indicator_id INTEGER NOT NULL, host TEXT NOT NULL, input TEXT NOT"
+    " NULL, location TEXT NOT NULL, observed TEXT NOT NULL, field TEXT,"
+    " how TEXT, first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL,"
+    " first_time INTEGER, last_time INTEGER, count INTEGER NOT NULL,"
+    " score INTEGER, level TEXT, suppressed TEXT, expired INTEGER,"
+    " UNIQUE(indicator_id, host, input, location, observed));"
+    "CREATE INDEX IF NOT EXISTS sighting_indicator ON"
+    " sighting(indicator_id);";
+
 /* Well-known names of the same threat, merged from the start (vendors'
  * names for one family; MISP galaxies and STIX aliases add more). */
 static const char *const seed_aliases[][6] = {
@@ -503,7 +528,9 @@ kz_status kz_store_open(kz_ctx *ctx, const char *path, int create,
                 if (r == KZ_OK)
                     r = seed(st);
                 if (r == KZ_OK)
-                    r = kz_store_exec(st, "PRAGMA user_version=1");
+                    r = kz_store_exec(st, schema_v2_sql);
+                if (r == KZ_OK)
+                    r = kz_store_exec(st, "PRAGMA user_version=2");
             }
             if (r == KZ_OK)
                 r = kz_store_exec(st, "COMMIT");
@@ -511,8 +538,21 @@ kz_status kz_store_open(kz_ctx *ctx, const char *path, int create,
                 sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         }
     }
-    /* Migrations from older schema versions go here, one transaction
-     * each, when version 2 exists. */
+    /* Migrations from older schema versions, one transaction each. */
+    if (r == KZ_OK && ver == 1) {
+        r = kz_store_exec(st, "BEGIN IMMEDIATE");
+        if (r == KZ_OK) {
+            r = one_i64(st, "PRAGMA user_version", NULL, NULL, &ver);
+            if (r == KZ_OK && ver == 1)
+                r = kz_store_exec(st, schema_v2_sql);
+            if (r == KZ_OK && ver == 1)
+                r = kz_store_exec(st, "PRAGMA user_version=2");
+            if (r == KZ_OK)
+                r = kz_store_exec(st, "COMMIT");
+            else
+                sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
     if (r == KZ_OK)
         r = kz_store_exec(st, "PRAGMA synchronous=NORMAL;");
     if (r != KZ_OK) {

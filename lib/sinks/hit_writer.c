@@ -256,6 +256,23 @@ static void table_signer(FILE *f, const kz_pe_facts *pe)
     }
 }
 
+/* The judge's word: severity, and why a hit does not count or what it
+ * came after. */
+static void table_verdict(FILE *f, const kz_verdict *v)
+{
+    fprintf(f, "  [%s", kz_level_name(v->level));
+    if (v->expired) {
+        char tb[32];
+        kz_time_format(v->expired_at, tb);
+        fprintf(f, ", indicator expired %.10s", tb);
+    }
+    if (v->suppressed) {
+        fputs(", suppressed: ", f);
+        kz_write_escaped_text(f, v->why, strlen(v->why));
+    }
+    putc(']', f);
+}
+
 static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
 {
     FILE *f = w->out;
@@ -309,6 +326,8 @@ static kz_status table_put(kz_hit_writer *w, const kz_log_hit *h)
     }
     if (h->file && h->file->pe)
         table_signer(f, h->file->pe);
+    if (h->verdict)
+        table_verdict(f, h->verdict);
     putc('\n', f);
     return KZ_OK;
 }
@@ -656,6 +675,76 @@ static const char *confidence_level(int c)
     if (c < 0 || c > 100)
         return "Not Specified";
     return c < 30 ? "Low" : c < 70 ? "Medium" : "High";
+}
+
+/* One sentence that says why this is a hit, for an analyst who reads the
+ * JSON in a SIEM: what was seen where, how it matched which indicator (as
+ * published, when it was written otherwise), from which advisory or feed,
+ * source, confidence, and the judge's word. Cut at cap bytes. */
+static void explain(const kz_log_hit *h, char *out, size_t cap)
+{
+    const kz_index_entry *e = &h->ind;
+    size_t n = 0;
+#define EX(...)                                                                \
+    do {                                                                       \
+        if (n < cap)                                                           \
+            n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__);              \
+    } while (0)
+    int ol = h->observed_len > 200 ? 200 : (int)h->observed_len;
+    EX("%.*s", ol, h->observed ? h->observed : "");
+    if (h->file)
+        EX(" (%s of %s%s%s)", h->field ? h->field : "file", h->input,
+           h->file->member ? "!" : "", h->file->member ? h->file->member : "");
+    else
+        EX(" (%s%s%s:%" PRIu64 ")", h->field ? h->field : "",
+           h->field ? " in " : "", h->input, h->line);
+    static const char *const how[] = {"is",
+                                      "is a host under",
+                                      "is an address in",
+                                      "contains the text of",
+                                      "is a file at",
+                                      "matched"};
+    EX(" %s the %s indicator %.*s",
+       h->how <= KZ_MATCH_YARA ? how[h->how] : "matched", kz_type_name(e->type),
+       (int)(e->value_len > 200 ? 200 : e->value_len), e->value);
+    if (e->raw_len && (e->raw_len != e->value_len ||
+                       memcmp(e->raw, e->value, e->raw_len) != 0))
+        EX(" (published as %.*s)", (int)(e->raw_len > 200 ? 200 : e->raw_len),
+           e->raw);
+    if (e->advisories_len)
+        EX(" of \"%.*s\"",
+           (int)(e->advisories_len > 300 ? 300 : e->advisories_len),
+           e->advisories);
+    else if (e->feeds_len)
+        EX(" of the feed %.*s", (int)(e->feeds_len > 200 ? 200 : e->feeds_len),
+           e->feeds);
+    if (e->threats_len)
+        EX(" about %.*s", (int)(e->threats_len > 200 ? 200 : e->threats_len),
+           e->threats);
+    if (e->sources_len)
+        EX(", source %.*s", (int)(e->sources_len > 200 ? 200 : e->sources_len),
+           e->sources);
+    if (e->confidence >= 0)
+        EX(", confidence %d", e->confidence);
+    if (e->first_seen) {
+        char tb[32];
+        kz_time_format(e->first_seen, tb);
+        EX(", added %.10s", tb);
+    }
+    if (h->verdict) {
+        const kz_verdict *v = h->verdict;
+        EX("; severity %s", kz_level_name(v->level));
+        if (v->expired) {
+            char tb[32];
+            kz_time_format(v->expired_at, tb);
+            EX("; the indicator had expired on %.10s", tb);
+        }
+        if (v->suppressed)
+            EX("; suppressed: %s", v->why);
+    }
+#undef EX
+    if (n >= cap && cap > 4)
+        memcpy(out + cap - 4, "...", 4);
 }
 
 /* The observed value in the form an ECS field of its kind wants: IP
@@ -1082,6 +1171,22 @@ static kz_status json_put(kz_hit_writer *w, const kz_log_hit *h)
     /* a YARA rule's description is in rule.description, not a title */
     jset(&b, o, "kizashi.advisories",
          e->type == KZ_T_YARA ? jarr(&b) : jtitles(&b, e));
+    {
+        char ex[1536];
+        explain(h, ex, sizeof ex);
+        jset(&b, o, "kizashi.explanation", jcstr(&b, ex));
+    }
+    if (h->verdict) {
+        const kz_verdict *v = h->verdict;
+        jset(&b, o, "event.severity", jint(&b, v->score));
+        jset(&b, o, "kizashi.severity", jcstr(&b, kz_level_name(v->level)));
+        if (v->suppressed)
+            jset(&b, o, "kizashi.suppressed", jcstr(&b, v->why));
+        if (v->expired)
+            jset(&b, o, "kizashi.expired", jtime(&b, v->expired_at));
+        if (v->is_new >= 0)
+            jset(&b, o, "kizashi.new", json_boolean(v->is_new));
+    }
 
     if (b.oom)
         st = nomem(w);

@@ -4,7 +4,7 @@
 # with the captured stdout and stderr of the last `run`.
 : "${KIZASHI:?KIZASHI must name the kizashi binary}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+[ -n "${KZ_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT INT TERM
 
 fail() {
     printf 'FAIL: %s\n' "$*" >&2

@@ -267,7 +267,7 @@ expect_rc 1 "show of nothing"
 # ---- stats and format forcing
 run K stats
 expect_rc 0 "stats"
-grep -q "^schema_version: 1" "$tmp/out" || fail "stats schema"
+grep -q "^schema_version: 2" "$tmp/out" || fail "stats schema"
 printf '1.2.3.4\n' >"$tmp/one.txt"
 run K add --format csv --dry-run "$tmp/one.txt"
 expect_rc 0 "forced format, dry run"
@@ -280,7 +280,12 @@ python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGM
 run K stats
 expect_rc 2 "newer schema"
 grep -q "newer kizashi (schema version 99" "$tmp/err" || fail "newer schema message"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version=1"); c.commit()' "$db"
+# ---- a version 1 store (before the judge's tables) is migrated in place
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version=1"); c.execute("DROP TABLE sighting"); c.execute("DROP TABLE sweep"); c.execute("DROP TABLE allow_entry"); c.commit()' "$db"
+run K stats
+expect_rc 0 "version 1 store opened"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); v=c.execute("PRAGMA user_version").fetchone()[0]; n=c.execute("SELECT count(*) FROM sqlite_master WHERE name IN (\"allow_entry\",\"sweep\",\"sighting\")").fetchone()[0]; sys.exit(0 if (v, n) == (2, 3) else 1)' "$db" ||
+    fail "version 1 store not migrated to 2"
 
 # ---- a file that is not a store
 echo "not a database" >"$tmp/junk.db"

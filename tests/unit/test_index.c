@@ -33,7 +33,7 @@ static void add(kz_index_builder *b, kz_type t, const char *v, int64_t id,
                 const char *threat)
 {
     kz_index_context c = {id,   threat, "Advisory A", "1", "src", "feed",
-                          NULL, NULL,   80,           1,   2,     0};
+                          NULL, NULL,   80,           1,   2,     0, NULL};
     assert_int_equal(kz_index_builder_add(b, t, v, strlen(v), &c), KZ_OK);
 }
 
