@@ -22,7 +22,10 @@
  *   - E equal to V (host names, e-mail addresses in any case);
  *   - E a host name (warninglist type "hostname", or an allowlisted domain):
  *     V a domain equal to E or under it, a URL or e-mail address whose host
- *     is;
+ *     is; for warninglists only names of the same owner (not across a
+ *     public suffix: cloudfront.net does not name d1.cloudfront.net), and
+ *     a URL only when it is the site's root; an entry ".zone" names the
+ *     zone only (dynamic DNS providers);
  *   - E a CIDR or an address: V an address inside it, a CIDR inside it, a
  *     URL whose host is such an address;
  *   - warninglist type "substring": E inside V (any case);

@@ -5,6 +5,10 @@
  * them (the rules are in kizashi/judge.h). Keys:
  *   'S' + the value in lower case         exact (string lists, allow entries)
  *   'H' + a host name                     the host and every name under it
+ *                                         (of the same owner, for
+ *                                         warninglists: see host_get)
+ *   'Z' + a host name                     that name only: a zone that hands
+ *                                         out names (".3322.org")
  *   'N' + prefix length + 16 address bytes  networks (and addresses: /128),
  *                                         IPv4 mapped (a /24 is 96 + 24)
  * A value is looked up under each key that can hold it: a host name under
@@ -186,7 +190,12 @@ static int add_exact(struct jtab *t, const char *v, size_t n, uint32_t why)
 
 static int add_host(struct jtab *t, const char *v, size_t n, uint32_t why)
 {
-    /* MISP hostname lists write ".example.com" or "*.example.com" too. */
+    /* MISP hostname lists write ".example.com" for a zone whose names
+     * belong to others (dynamic DNS providers: the list warns that a name
+     * is one of theirs, not that it is harmless): the zone itself is
+     * named, the names under it are not. "*.example.com" is the usual
+     * hostname entry. */
+    int zone = n > 1 && v[0] == '.';
     while (n && (*v == '.' || *v == '*')) {
         v++;
         n--;
@@ -196,7 +205,7 @@ static int add_host(struct jtab *t, const char *v, size_t n, uint32_t why)
     if (!n)
         return 0;
     char k[300];
-    k[0] = 'H';
+    k[0] = zone ? 'Z' : 'H';
     size_t m = lower_copy(k + 1, sizeof k - 1, v, n);
     if (m != n)
         return 0;
@@ -431,7 +440,14 @@ void kz_judge_get_info(const kz_judge *j, kz_judge_info *out)
 /* ---- checks ---------------------------------------------------------------
  */
 
-static int host_get(const struct jtab *t, const char *h, size_t n, long *why)
+/* A host name under 'Z' (itself) and 'H' (itself and its parents). With
+ * same_owner (warninglists), the parents stop at the name's registrable
+ * domain (Public Suffix List, private section included): a list naming
+ * cloudfront.net or a top site does not name d111.cloudfront.net, which
+ * belongs to whoever registered it. The allowlist is an analyst's
+ * decision about a domain and all of its names. */
+static int host_get(const struct jtab *t, const char *h, size_t n,
+                    int same_owner, long *why)
 {
     while (n && h[n - 1] == '.')
         n--;
@@ -439,13 +455,29 @@ static int host_get(const struct jtab *t, const char *h, size_t n, long *why)
         return 0;
     char low[256], k[257];
     lower_copy(low, sizeof low, h, n);
+    k[0] = 'Z';
+    memcpy(k + 1, low, n);
+    long w = jtab_get(t, k, n + 1);
+    if (w >= 0) {
+        *why = w;
+        return 1;
+    }
+    size_t stop = 0; /* shortest parent looked at */
+    if (same_owner) {
+        char reg[256];
+        size_t rl = 0;
+        stop = kz_domain_registrable(low, n, reg, sizeof reg, &rl) == KZ_OK &&
+                       rl <= n
+                   ? rl
+                   : n;
+    }
     /* the name, then each parent: "a.b.c", "b.c", "c" */
     const char *p = low;
     size_t m = n;
     for (;;) {
         k[0] = 'H';
         memcpy(k + 1, p, m);
-        long w = jtab_get(t, k, m + 1);
+        w = jtab_get(t, k, m + 1);
         if (w >= 0) {
             *why = w;
             return 1;
@@ -455,12 +487,14 @@ static int host_get(const struct jtab *t, const char *h, size_t n, long *why)
             return 0;
         m -= (size_t)(dot + 1 - p);
         p = dot + 1;
+        if (m < stop)
+            return 0;
     }
 }
 
 /* One list: the value under every key that can hold it. */
 static int check_tab(const struct jtab *t, kz_type ty, const char *v, size_t n,
-                     long *why)
+                     int warn, long *why)
 {
     if (!t->n)
         return 0;
@@ -488,12 +522,12 @@ static int check_tab(const struct jtab *t, kz_type ty, const char *v, size_t n,
             return net_get(t, a, fam == 4 ? 96 + pre : pre, why);
         return 0;
     case KZ_T_DOMAIN:
-        return host_get(t, v, n, why);
+        return host_get(t, v, n, warn, why);
     case KZ_T_EMAIL: {
         const char *at = memchr(v, '@', n);
         if (!at)
             return 0;
-        return host_get(t, at + 1, n - (size_t)(at + 1 - v), why);
+        return host_get(t, at + 1, n - (size_t)(at + 1 - v), warn, why);
     }
     case KZ_T_URL: {
         const char *p = memchr(v, ':', n);
@@ -520,7 +554,12 @@ static int check_tab(const struct jtab *t, kz_type ty, const char *v, size_t n,
             hend = colon;
         if (kz_norm_ip(h, (size_t)(hend - h), a, &fam, NULL) == KZ_OK)
             return net_get(t, a, 128, why);
-        return host_get(t, h, (size_t)(hend - h), why);
+        /* A warninglist names a site, not every resource on it: a URL
+         * with a path (a phishing form on a top site) is not named by
+         * its host. */
+        if (warn && e - end > 1)
+            return 0;
+        return host_get(t, h, (size_t)(hend - h), warn, why);
     }
     default:
         return 0;
@@ -550,7 +589,8 @@ int kz_judge_check(const kz_judge *j, kz_type t, const char *v, size_t n,
         why[0] = 0;
     if (!j || !v || !n)
         return 0;
-    if (!check_tab(&j->allow, t, v, n, &w) && !check_tab(&j->warn, t, v, n, &w))
+    if (!check_tab(&j->allow, t, v, n, 0, &w) &&
+        !check_tab(&j->warn, t, v, n, 1, &w))
         for (size_t i = 0; i < j->nsubs && w < 0; i++)
             if (lower_has(v, n, j->subs[i].needle))
                 w = (long)j->subs[i].why;

@@ -22,6 +22,10 @@ domain,cdn-tracker.example.org,TestBot,50
 domain,login-update.example.net,TestBot,70
 sha256,$sha_x,TestBot,90
 filename,dropper.exe,,
+domain,d111abc.cloudfront.net,TestBot,70
+domain,c2host.freedns-test.org,TestBot,70
+domain,freedns-test.org,TestBot,70
+url,http://www.example.org/login/form.php,TestBot,70
 EOF
 cat >"$tmp/wl-dns.json" <<'EOF'
 {"name": "Test public DNS resolvers", "version": 1, "description": "t",
@@ -33,7 +37,8 @@ cat >"$tmp/wl-rfc1918.json" <<'EOF'
 EOF
 cat >"$tmp/wl-sites.json" <<'EOF'
 {"name": "Test top sites", "version": 1, "description": "t",
- "type": "hostname", "list": ["example.org"]}
+ "type": "hostname", "list": ["example.org", "cloudfront.net",
+ ".freedns-test.org"]}
 EOF
 cat >"$tmp/wl-sub.json" <<'EOF'
 {"name": "Test login words", "version": 1, "description": "t",
@@ -47,8 +52,16 @@ done
 # Flagged at ingest, with the list's name.
 run K intel add "$tmp/feed.csv"
 expect_rc 0 "add feed"
-grep -q "4 of them named by a warninglist or the allowlist" "$tmp/out" ||
+grep -q "5 of them named by a warninglist or the allowlist" "$tmp/out" ||
     fail "flagged count at ingest"
+# A zone written ".zone" (a dynamic DNS provider) is named itself, not the
+# names its customers registered under it; a listed site does not name a
+# name under a public suffix (cloudfront.net is one: d111abc.cloudfront.net
+# belongs to whoever registered it), nor a URL with a path on it.
+has_line "$tmp/out" "    domain freedns-test.org: warninglist: Test top sites"
+lacks "$tmp/out" "c2host.freedns-test.org:"
+lacks "$tmp/out" "d111abc.cloudfront.net:"
+lacks "$tmp/out" "form.php:"
 has_line "$tmp/out" "    ipv4 1.0.0.1: warninglist: Test public DNS resolvers"
 has_line "$tmp/out" "    ipv4 10.9.9.9: warninglist: Test RFC 1918"
 has_line "$tmp/out" "    domain cdn-tracker.example.org: warninglist: Test top sites"
@@ -95,6 +108,10 @@ run K allow check 172.20.0.0/16
 expect_rc 1 "check: a network inside a warninglist network"
 run K allow check 172.0.0.0/8
 expect_rc 0 "check: a network around a warninglist network"
+run K allow check www.example.org
+expect_rc 1 "check: a name under a listed site"
+run K allow check http://www.example.org/
+expect_rc 1 "check: a listed site's root URL"
 run K intel search 10.9.9.9
 expect_rc 0 "intel search of a flagged indicator"
 grep -q "hits on it are suppressed: warninglist: Test RFC 1918" "$tmp/out" ||
