@@ -160,10 +160,12 @@ int kz_judge_score(const kz_index_entry *ind, kz_type obs_type,
 
 /* ---- sightings -----------------------------------------------------------
  * A sweep (table sweep: host, paths, start, end, counts) and its hits
- * (table sighting, one row per indicator, host, input, location and
- * observed value, with the first and last sweep and event time and a
- * count). Written in batches of transactions while the sweep runs; a
- * sweep that did not finish keeps what it wrote and no end time. */
+ * (table sighting, one row per indicator, host, input, archive member and
+ * observed value, with the first and last sweep and event time, the
+ * sweeps that saw it, and the hits and first and last line of the last
+ * one). Gathered in memory, written in one transaction at the end (or
+ * whenever many are held); a sweep that did not finish keeps what it
+ * wrote and no end time. */
 
 typedef struct kz_sweep kz_sweep;
 

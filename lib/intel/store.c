@@ -122,14 +122,17 @@ static const char *const schema_v2_sql =
     " host TEXT NOT NULL, paths TEXT, started INTEGER NOT NULL,"
     " finished INTEGER, generation INTEGER, files INTEGER, bytes INTEGER,"
     " hits INTEGER, suppressed INTEGER);"
-    /* location: "line N" for a log line, the member path inside an
-     * archive, "" for a file itself. first_time/last_time: the events'
-     * times (a file's mtime), NULL when unknown. */
+    /* One row per indicator, host, input, location (the member path inside
+     * an archive, else "") and observed value. first_time/last_time: the
+     * events' times (a file's mtime), NULL when unknown; count: the sweeps
+     * that saw it; hits, first_line, last_line: in the last of them (lines
+     * of a log; NULL lines for a file). */
     "CREATE TABLE IF NOT EXISTS sighting(id INTEGER PRIMARY KEY,"
     " indicator_id INTEGER NOT NULL, host TEXT NOT NULL, input TEXT NOT"
     " NULL, location TEXT NOT NULL, observed TEXT NOT NULL, field TEXT,"
     " how TEXT, first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL,"
     " first_time INTEGER, last_time INTEGER, count INTEGER NOT NULL,"
+    " hits INTEGER NOT NULL, first_line INTEGER, last_line INTEGER,"
     " score INTEGER, level TEXT, suppressed TEXT, expired INTEGER,"
     " UNIQUE(indicator_id, host, input, location, observed));"
     "CREATE INDEX IF NOT EXISTS sighting_indicator ON"

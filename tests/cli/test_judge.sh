@@ -122,6 +122,12 @@ sha_y=$(printf 'other bytes' | sha256sum | cut -c1-64)
 mkdir -p "$tmp/ev/host"
 printf 'evil bytes' >"$tmp/ev/host/payload.bin"
 printf 'MZ' >"$tmp/ev/host/dropper.exe"
+cat >"$tmp/ev/beacon.log" <<'EOF'
+2026-01-05T09:00:00Z dns beacon.evil-c2.example.com
+2026-01-05T09:01:00Z nothing
+2026-01-05T09:02:00Z dns beacon.evil-c2.example.com
+2026-01-05T09:03:00Z dns beacon.evil-c2.example.com
+EOF
 cat >"$tmp/ev/proxy.log" <<'EOF'
 2026-01-05T10:00:00Z GET http://ok.evil-c2.example.com/ from 10.1.1.1
 2026-01-05T10:00:01Z dns 1.0.0.1 answered for www.cdn-tracker.example.org
@@ -147,11 +153,11 @@ lacks "$tmp/out" "cdn-tracker"
 lacks "$tmp/out" "login-update"
 grep -q "; 5 suppressed (warninglist or allowlist), --show-suppressed" \
     "$tmp/err" || fail "suppressed count in the summary"
-nlines "$tmp/out" 4
+nlines "$tmp/out" 7
 
 run K hunt --no-progress --show-suppressed --no-record "$tmp/ev"
 expect_rc 1 "hunt --show-suppressed"
-nlines "$tmp/out" 9
+nlines "$tmp/out" 12
 grep -q "ok.evil-c2.example.com  =>  evil-c2.example.com (domain, subdomain) .*suppressed: allowlist: our sinkhole" \
     "$tmp/out" || fail "observed value allowlisted"
 grep -q "1.0.0.1 (ipv4) .*suppressed: warninglist: Test public DNS resolvers\]" \
@@ -203,8 +209,11 @@ db="$tmp/home/intel.db"
 sq() { python3 -c 'import sqlite3,sys; print("\n".join("|".join(str(c) for c in r) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))' "$db" "$1"; }
 [ "$(sq 'SELECT count(*) FROM sweep WHERE host="hostA" AND finished IS NOT NULL')" = 1 ] ||
     fail "the first sweep is recorded as finished"
-[ "$(sq 'SELECT count(*) FROM sighting')" = 9 ] ||
+[ "$(sq 'SELECT count(*) FROM sighting')" = 10 ] ||
     fail "every hit of the first sweep is a sighting (suppressed too): $(sq 'SELECT * FROM sighting')"
+# a beacon: one row, its lines and times
+[ "$(sq 'SELECT hits, first_line, last_line, first_time, last_time, count FROM sighting WHERE observed="beacon.evil-c2.example.com"')" = \
+    "3|1|4|1767603600|1767603780|1" ] || fail "a beacon's sighting: $(sq 'SELECT * FROM sighting')"
 [ "$(sq 'SELECT first_time FROM sighting WHERE observed="198.51.100.77"')" = 1767607202 ] ||
     fail "sighting event time"
 [ "$(sq 'SELECT suppressed FROM sighting WHERE observed="1.0.0.1"')" = \
@@ -212,7 +221,9 @@ sq() { python3 -c 'import sqlite3,sys; print("\n".join("|".join(str(c) for c in 
 run K hunt --no-progress --new --host hostA "$tmp/ev"
 expect_rc 0 "--new: nothing new"
 empty "$tmp/out"
-grep -q "4 suppressed .*; 5 seen by earlier sweeps, not shown" "$tmp/err" || fail "--new summary"
+grep -q "4 suppressed .*; 8 seen by earlier sweeps, not shown" "$tmp/err" || fail "--new summary"
+[ "$(sq 'SELECT hits, count FROM sighting WHERE observed="beacon.evil-c2.example.com"')" = \
+    "3|2" ] || fail "a second sweep of the beacon: 3 hits in the last sweep, 2 sweeps"
 # new evidence and new intel
 printf '2026-02-01T09:00:00Z dns again.evil-c2.example.com\n' >>"$tmp/ev/proxy.log"
 printf 'ipv4,203.0.113.9,TestBot,90\n' >>"$tmp/feed.csv"
