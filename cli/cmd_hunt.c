@@ -600,10 +600,15 @@ int cmd_hunt(int argc, char **argv)
         else if (mode != KZ_SWEEP_FILES)
             fprintf(stderr, " on %llu line%s", (unsigned long long)hs.hit_lines,
                     hs.hit_lines == 1 ? "" : "s");
-        if (s.suppressed)
-            fprintf(stderr, "; %llu suppressed (warninglist or allowlist)%s",
+        if (s.suppressed == hs.hits && hs.hits)
+            fprintf(stderr, ", %ssuppressed (warninglist or allowlist%s)",
+                    hs.hits == 1 ? "" : "all ",
+                    show_supp ? "" : "; --show-suppressed shows them");
+        else if (s.suppressed)
+            fprintf(stderr,
+                    ", %llu of them suppressed (warninglist or allowlist%s)",
                     (unsigned long long)s.suppressed,
-                    show_supp ? "" : ", --show-suppressed shows them");
+                    show_supp ? "" : "; --show-suppressed shows them");
         if (only_new)
             fprintf(stderr, "; %llu seen by earlier sweeps, not shown",
                     (unsigned long long)s.seen_before);

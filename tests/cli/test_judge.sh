@@ -151,7 +151,7 @@ lacks "$tmp/out" "1.0.0.1"
 lacks "$tmp/out" "10.9.9.9"
 lacks "$tmp/out" "cdn-tracker"
 lacks "$tmp/out" "login-update"
-grep -q "; 5 suppressed (warninglist or allowlist), --show-suppressed" \
+grep -q ": 12 hits (10 on 8 lines, 2 on files), 5 of them suppressed (warninglist or allowlist; --show-suppressed shows them)$" \
     "$tmp/err" || fail "suppressed count in the summary"
 nlines "$tmp/out" 7
 
@@ -168,7 +168,8 @@ printf '2026-01-05T11:00:00Z dns 1.0.0.1\n' >"$tmp/only.log"
 run K hunt --no-progress --no-record "$tmp/only.log"
 expect_rc 0 "suppressed hits are not findings"
 empty "$tmp/out"
-grep -q "1 suppressed" "$tmp/err" || fail "suppressed-only summary"
+grep -q ": 1 hit on 1 line, suppressed (warninglist or allowlist; --show-suppressed shows them)$" "$tmp/err" ||
+    fail "suppressed-only summary"
 
 # JSON: severity, suppression, explanation.
 run K hunt --no-progress --json --show-suppressed --no-record "$tmp/ev/proxy.log"
@@ -221,7 +222,7 @@ sq() { python3 -c 'import sqlite3,sys; print("\n".join("|".join(str(c) for c in 
 run K hunt --no-progress --new --host hostA "$tmp/ev"
 expect_rc 0 "--new: nothing new"
 empty "$tmp/out"
-grep -q "4 suppressed .*; 8 seen by earlier sweeps, not shown" "$tmp/err" || fail "--new summary"
+grep -q ", 4 of them suppressed .*; 8 seen by earlier sweeps, not shown" "$tmp/err" || fail "--new summary"
 [ "$(sq 'SELECT hits, count FROM sighting WHERE observed="beacon.evil-c2.example.com"')" = \
     "3|2" ] || fail "a second sweep of the beacon: 3 hits in the last sweep, 2 sweeps"
 # new evidence and new intel
