@@ -32,6 +32,10 @@
 #   compile       kizashi compile --iocs iocs/all.csv -o X.kzi
 #   hunt-t1/-t2   kizashi hunt --index X.kzi --format lines --threads 1|2 LOGS
 #   hunt-iocs     kizashi hunt --iocs iocs/all.csv --format lines LOGS
+#   hunt-store    kizashi hunt --db X.db --format lines --threads 1 LOGS: the
+#                 store's own index, with the judge (warninglists, allowlist,
+#                 severity) and the sightings kept in the store, as a user
+#                 runs it (every timed run records its sweep)
 #                 (one-shot: compile + sweep, the peers' "start-up included")
 #   open          kizashi hunt --index X.kzi /dev/null (an upper bound of
 #                 opening the index; `kizashi compile --check X.kzi` is run
@@ -169,6 +173,14 @@ kizashi_side() {
             >"$SCRATCH/$tag-hotpath.tsv" 2>"$SCRATCH/$tag-hotpath.err" ||
             say "kz-bench-hotpath failed on $tag"
     fi
+    # the store's own index (compiled once above), with the judge and the
+    # sightings written to the store: what the plain --index runs leave out
+    "$KZ" compile -q --db "$SCRATCH/$tag.db" >/dev/null 2>&1 || true
+    once "$tag-hunt-store" "$wl/logs" \
+        "'$KZ' hunt --no-progress --db '$SCRATCH/$tag.db' --format lines --threads 1 $LOGS"
+    score "$tag-hunt-store" "$wl"
+    timed "$tag-hunt-store" "$wl/logs" "$RUNS" "$WARMUP" \
+        "'$KZ' hunt --no-progress --db '$SCRATCH/$tag.db' --format lines --threads 1 $LOGS | cat >/dev/null"
     once "$tag-hunt-iocs" "$wl/logs" \
         "'$KZ' hunt --no-progress --iocs ../iocs/all.csv --format lines --threads 2 $LOGS"
     score "$tag-hunt-iocs" "$wl"
@@ -261,6 +273,7 @@ for tag, size, peers in (("1m", b1, ["grep"]), ("100k", b2, ["grep", "rg"])):
     r = med("%s-rg" % tag) if "rg" in peers else None
     rows = [("kizashi hunt --threads 1", "%s-hunt-t1" % tag),
             ("kizashi hunt --threads 2", "%s-hunt-t2" % tag),
+            ("kizashi hunt with the store (judge, sightings), 1 thread", "%s-hunt-store" % tag),
             ("kizashi hunt --iocs (compile + sweep, 2 threads)", "%s-hunt-iocs" % tag)]
     rows += [("grep -F -w -f" if p == "grep" else "rg -F -w -f", "%s-%s" % (tag, p)) for p in peers]
     for label, name in rows:
