@@ -32,6 +32,7 @@ int cmd_defang(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Adds files, directories of files, MISP feeds or "-" to the store like
  * `kizashi intel add`, printing only errors (for --iocs). format NULL:

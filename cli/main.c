@@ -11,6 +11,8 @@
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
+/* cli/cmd_report.c (declared here: cli.h is shared with work in flight) */
+int cmd_report(int argc, char **argv);
 
 static const struct cli_cmd {
     const char *name;
@@ -24,6 +26,9 @@ static const struct cli_cmd {
     {"intel", "keep advisories, feeds and their indicators in the store",
      cmd_intel},
     {"allow", "keep the values judged benign (the allowlist)", cmd_allow},
+    {"export", "write the intel as Suricata, Zeek, nft, RPZ, YARA, STIX rules",
+     cmd_export},
+    {"report", "per advisory: are we affected, where, since when", cmd_report},
     {"refang", "undo defanging (hxxp, [.], ...) in text", cmd_refang},
     {"defang", "make values safe to paste (hxxp, [.], [@])", cmd_defang},
     {"help", "show help for kizashi or for a command", cmd_help},

@@ -380,6 +380,54 @@ kz_status kz_store_rm(kz_store *st, const char *what, const char *arg,
 kz_status kz_store_expire(kz_store *st, const char *what, const char *arg,
                           uint64_t *count);
 
+/* ---- export: the indicators a prevention tool gets -----------------------
+ * The same set `kizashi compile` puts in the index, without the expired:
+ * indicators with at least one provenance that is active (still in its
+ * feed) and not expired (valid_until none, 0 or after now). Their context
+ * comes from those provenances only. */
+
+#define KZ_STORE_FILTER_VERSION 1
+typedef struct kz_store_filter {
+    unsigned version;            /* KZ_STORE_FILTER_VERSION */
+    const int64_t *advisory_ids; /* only provenances of these advisories */
+    size_t nadvisory_ids;        /* 0: any advisory (and none) */
+    kz_typeset types;            /* 0: every type */
+    int min_confidence;          /* -1: no floor; else the highest
+                                    confidence must be at least this, and
+                                    indicators of unknown confidence are
+                                    left out */
+    kz_time now;                 /* expiry is judged at now; 0: the
+                                    current time */
+} kz_store_filter;
+#define KZ_STORE_FILTER_INIT                                                   \
+    {                                                                          \
+        KZ_STORE_FILTER_VERSION, NULL, 0, 0, -1, 0                             \
+    }
+
+/* One indicator with its context; every pointer is borrowed for the call.
+ * Lists are ", "-joined distinct names ("" when none), bounded (a name
+ * that does not fit is left out). */
+typedef struct kz_store_indicator {
+    int64_t id; /* the store's indicator id: stable while it is stored */
+    kz_type type;
+    const char *value; /* canonical, NUL-terminated */
+    size_t value_len;
+    const char *threats, *advisories, *advisory_ids, *sources;
+    int confidence;      /* highest; -1 unknown */
+    kz_time first_seen;  /* first added to the store */
+    kz_time last_seen;   /* last added (seen again in a feed) */
+    kz_time valid_until; /* latest end of validity; 0 none */
+} kz_store_indicator;
+
+/* Calls fn for every such indicator passing the filter (f NULL: no
+ * filter), in id order, in one read transaction. A nonzero return from fn
+ * stops the walk: KZ_ERR_ABORTED. *skipped (nullable) gets the number of
+ * active indicators left out by the types or confidence filter. */
+kz_status kz_store_each_indicator(kz_store *st, const kz_store_filter *f,
+                                  int (*fn)(void *ud,
+                                            const kz_store_indicator *i),
+                                  void *ud, uint64_t *skipped);
+
 #ifdef __cplusplus
 }
 #endif

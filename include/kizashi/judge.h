@@ -184,6 +184,49 @@ void kz_sweep_abort(kz_sweep *sw);
 /* The id of the sweep. */
 int64_t kz_sweep_id(const kz_sweep *sw);
 
+/* ---- per-advisory report -------------------------------------------------
+ * For each advisory: its facts, and are we affected, where, since when,
+ * from the sightings. Verdicts: "affected" (a sighting that is not
+ * suppressed), "not affected" (a sweep started after the advisory was
+ * added, so one that looked for its indicators, finished and saw nothing
+ * that counts), "not swept" (no such sweep, or no indicator to look for).
+ * The report is one JSON document (schema in docs/formats.md); the sinks
+ * render it (kz_report_write). Everything is bounded: */
+#define KZ_REPORT_MAX_SIGHTINGS 1000   /* listed per advisory (all counted) */
+#define KZ_REPORT_MAX_NOT_SEEN 100     /* indicators not seen, listed */
+#define KZ_REPORT_MAX_ADVISORIES 10000 /* in a report of all advisories */
+
+#define KZ_REPORT_OPTS_VERSION 1
+typedef struct kz_report_opts {
+    unsigned version;          /* KZ_REPORT_OPTS_VERSION */
+    const int64_t *advisories; /* these advisories, in this order */
+    size_t n_advisories;       /* 0: every advisory, by id */
+    int show_suppressed;       /* list suppressed sightings (always
+                                  counted) */
+    size_t max_sightings;      /* 0: KZ_REPORT_MAX_SIGHTINGS */
+    size_t max_not_seen;       /* 0: KZ_REPORT_MAX_NOT_SEEN */
+    kz_time now;               /* "generated"; 0: the current time */
+} kz_report_opts;
+#define KZ_REPORT_OPTS_INIT                                                    \
+    {                                                                          \
+        KZ_REPORT_OPTS_VERSION, NULL, 0, 0, 0, 0, 0                            \
+    }
+
+/* The verdicts of a report. */
+typedef struct kz_report_counts {
+    uint64_t advisories, affected, not_affected, not_swept;
+} kz_report_counts;
+
+/* Builds the report (o NULL: defaults) as JSON text (UTF-8, NUL-terminated)
+ * in *json, owned by the caller (kz_report_free); *counts (nullable) gets
+ * the verdicts. KZ_ERR_NOTFOUND for an advisory id not in the store,
+ * KZ_ERR_NOMEM, or a store error; *json is NULL then. Reads the store in
+ * one transaction. */
+kz_status kz_report_build(kz_store *st, const kz_report_opts *o, char **json,
+                          kz_report_counts *counts);
+/* Frees what kz_report_build returned; NULL is harmless. */
+void kz_report_free(char *json);
+
 #ifdef __cplusplus
 }
 #endif
