@@ -118,8 +118,9 @@ struct rb {
     size_t max_sightings, max_not_seen;
     int oom;
     sqlite3_stmt *facts, *threats, *looked, *sweeps, *sweep_hosts, *rows,
-        *unseen_n, *unseen;
+        *unseen_n, *unseen, *feed_facts, *feed_threats;
     kz_report_counts counts;
+    kz_judge *judge; /* the lists as they stand now */
 };
 
 static void set(struct rb *b, json_t *obj, const char *key, json_t *v)
@@ -175,6 +176,18 @@ static kz_status prepare_all(struct rb *b)
                  "SELECT t.name FROM advisory_threat x JOIN threat t ON"
                  " t.id=x.threat_id WHERE x.advisory_id=?1 ORDER BY t.name"
                  " LIMIT " STR(LIST_CAP));
+    /* A feed's indicators without an advisory are reported as one entry
+     * of the feed; in temp.kz_adv_ind they stand under -(input id). */
+    if (r == KZ_OK)
+        r = prep(b, &b->feed_facts,
+                 "SELECT i.id, i.feed, i.feed, NULL, i.location, NULL, NULL,"
+                 " NULL, NULL, NULL, g.time FROM input i LEFT JOIN ingest g"
+                 " ON g.id=i.first_add WHERE i.id=-?1");
+    if (r == KZ_OK)
+        r = prep(b, &b->feed_threats,
+                 "SELECT DISTINCT t.name FROM provenance p JOIN threat t ON"
+                 " t.id=p.threat_id WHERE p.input_id=-?1 AND p.advisory_id=0"
+                 " ORDER BY t.name LIMIT " STR(LIST_CAP));
     if (r == KZ_OK)
         r = prep(b, &b->looked,
                  "SELECT count(*) FROM temp.kz_adv_ind WHERE"
@@ -220,6 +233,8 @@ static kz_status prepare_all(struct rb *b)
 static void finalize_all(struct rb *b)
 {
     sqlite3_finalize(b->facts);
+    sqlite3_finalize(b->feed_facts);
+    sqlite3_finalize(b->feed_threats);
     sqlite3_finalize(b->threats);
     sqlite3_finalize(b->looked);
     sqlite3_finalize(b->sweeps);
@@ -264,7 +279,7 @@ struct ev {
 
 /* One sighting row as JSON. first/last: its times, event or sweep. */
 static json_t *sighting_json(struct rb *b, sqlite3_stmt *s, kz_time first,
-                             kz_time last, int from_sweeps)
+                             kz_time last, int from_sweeps, const char *supp)
 {
     json_t *o = obj(b), *ind = obj(b);
     if (!o || !ind) {
@@ -299,7 +314,7 @@ static json_t *sighting_json(struct rb *b, sqlite3_stmt *s, kz_time first,
     set(b, o, "first_seen", jtime(first));
     set(b, o, "last_seen", jtime(last));
     set(b, o, "time_from", json_string(from_sweeps ? "sweep" : "event"));
-    set(b, o, "suppressed", col_text(s, 14, VALUE_CAP));
+    set(b, o, "suppressed", supp && *supp ? json_string(supp) : json_null());
     set(b, o, "expired", json_boolean(sqlite3_column_int(s, 15) != 0));
     return o;
 }
@@ -335,6 +350,31 @@ static void close_host(struct rb *b, json_t *host, uint64_t hits, uint64_t supp,
 }
 
 /* The sightings of advisory id, grouped by host and input, into *out. */
+/* A sighting the sweep did not suppress may be suppressed now: an analyst
+ * allowlisted the value after the sweep, or a warninglist came in. The
+ * indicator (type and value: columns 17, 18) and the value seen (column
+ * 3, typed as it reads) are judged against the lists as they stand. */
+static int rejudge(struct rb *b, sqlite3_stmt *s, char *why, size_t cap)
+{
+    if (!b->judge)
+        return 0;
+    kz_type t = (kz_type)sqlite3_column_int(s, 17);
+    const char *v = (const char *)sqlite3_column_text(s, 18);
+    if (v && kz_judge_check(b->judge, t, v, (size_t)sqlite3_column_bytes(s, 18),
+                            why, cap))
+        return 1;
+    const char *o = (const char *)sqlite3_column_text(s, 3);
+    size_t on = (size_t)sqlite3_column_bytes(s, 3);
+    if (!o || !on)
+        return 0;
+    kz_type ot = kz_guess_type(o, on);
+    char norm[2048];
+    size_t nl = 0;
+    return ot != KZ_T_NONE &&
+           kz_normalize(ot, o, on, norm, sizeof norm, &nl) == KZ_OK &&
+           kz_judge_check(b->judge, ot, norm, nl, why, cap);
+}
+
 static kz_status evidence(struct rb *b, int64_t id, struct ev *e, json_t *out)
 {
     sqlite3_stmt *s = b->rows;
@@ -349,6 +389,9 @@ static kz_status evidence(struct rb *b, int64_t id, struct ev *e, json_t *out)
     rebind(s, id);
     while (!b->oom && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *supp = (const char *)sqlite3_column_text(s, 14);
+        char why[256];
+        if ((!supp || !*supp) && rejudge(b, s, why, sizeof why))
+            supp = why;
         int suppressed = supp && *supp;
         int new_host = !same_col(s, 0, phost, phost_n);
         int new_input = new_host || !same_col(s, 1, pinput, pinput_n);
@@ -420,7 +463,7 @@ static kz_status evidence(struct rb *b, int64_t id, struct ev *e, json_t *out)
             set(b, in, "sightings", sights);
             append(b, inputs, in);
         }
-        append(b, sights, sighting_json(b, s, t0, t1, from_sweeps));
+        append(b, sights, sighting_json(b, s, t0, t1, from_sweeps, supp));
         e->listed++;
     }
     if (!b->oom && rc != SQLITE_DONE)
@@ -505,7 +548,8 @@ static const char *const level_names[] = {"unknown", "low", "medium", "high",
 static kz_status advisory(struct rb *b, int64_t id, json_t *advs)
 {
     kz_status r = KZ_OK;
-    sqlite3_stmt *s = b->facts;
+    int feed = id < 0; /* -(input id): a feed's indicators without one */
+    sqlite3_stmt *s = feed ? b->feed_facts : b->facts;
     rebind(s, id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
@@ -522,8 +566,17 @@ static kz_status advisory(struct rb *b, int64_t id, json_t *advs)
     }
     append(b, advs, a);
     kz_time added = one_int(s, 10);
-    set(b, a, "id", jint(id));
-    set(b, a, "title", col_text(s, 1, VALUE_CAP));
+    set(b, a, "kind", json_string(feed ? "feed" : "advisory"));
+    set(b, a, "id", jint(feed ? -id : id));
+    if (feed) {
+        char t[VALUE_CAP + 64];
+        const char *fn = (const char *)sqlite3_column_text(s, 1);
+        snprintf(t, sizeof t, "Feed %.*s (indicators without an advisory)",
+                 VALUE_CAP, fn ? fn : "?");
+        set(b, a, "title", json_string(t));
+    } else {
+        set(b, a, "title", col_text(s, 1, VALUE_CAP));
+    }
     set(b, a, "source", col_text(s, 2, VALUE_CAP));
     set(b, a, "published", jtime(one_int(s, 3)));
     set(b, a, "url", col_text(s, 4, VALUE_CAP));
@@ -537,7 +590,7 @@ static kz_status advisory(struct rb *b, int64_t id, json_t *advs)
 
     json_t *threats = arr(b);
     if (threats) {
-        s = b->threats;
+        s = feed ? b->feed_threats : b->threats;
         rebind(s, id);
         while (sqlite3_step(s) == SQLITE_ROW)
             append(b, threats, col_text(s, 0, VALUE_CAP));
@@ -640,6 +693,8 @@ kz_status kz_report_build(kz_store *st, const kz_report_opts *o, char **json,
                           "advisory_id, indicator_id)) WITHOUT ROWID");
     if (r == KZ_OK)
         r = prepare_all(&b);
+    if (r == KZ_OK)
+        r = kz_judge_load(st, o->now, &b.judge);
     doc = json_object();
     advs = json_array();
     if (!doc || !advs)
@@ -651,15 +706,20 @@ kz_status kz_report_build(kz_store *st, const kz_report_opts *o, char **json,
     if (r == KZ_OK)
         r = kz_store_exec(
             st, "DELETE FROM temp.kz_adv_ind; INSERT INTO temp.kz_adv_ind"
-                " SELECT advisory_id, indicator_id, max(active) FROM provenance"
-                " WHERE advisory_id<>0 GROUP BY advisory_id, indicator_id");
+                " SELECT CASE WHEN advisory_id=0 THEN -input_id ELSE"
+                " advisory_id END, indicator_id, max(active) FROM provenance"
+                " GROUP BY 1, 2");
     if (r == KZ_OK && o->n_advisories) {
         for (size_t i = 0; i < o->n_advisories && r == KZ_OK && !b.oom; i++)
             r = advisory(&b, o->advisories[i], advs);
         b.counts.advisories = o->n_advisories;
     } else if (r == KZ_OK) {
         r = prep(&b, &ids,
-                 "SELECT id FROM advisory ORDER BY id LIMIT " STR(
+                 /* the advisories, then each feed with indicators of
+                  * no advisory (as -(input id)) */
+                 "SELECT id FROM (SELECT id FROM advisory UNION ALL SELECT"
+                 " DISTINCT advisory_id FROM temp.kz_adv_ind WHERE"
+                 " advisory_id<0) ORDER BY id<0, abs(id) LIMIT " STR(
                      KZ_REPORT_MAX_ADVISORIES));
         int rc = SQLITE_DONE;
         while (r == KZ_OK && !b.oom && (rc = sqlite3_step(ids)) == SQLITE_ROW) {
@@ -674,7 +734,9 @@ kz_status kz_report_build(kz_store *st, const kz_report_opts *o, char **json,
         sqlite3_stmt *s = NULL;
         int64_t total = 0, nsweeps = 0, last = 0;
         if (prep(&b, &s,
-                 "SELECT (SELECT count(*) FROM advisory), count(finished),"
+                 "SELECT (SELECT count(*) FROM advisory) + (SELECT"
+                 " count(DISTINCT advisory_id) FROM temp.kz_adv_ind WHERE"
+                 " advisory_id<0), count(finished),"
                  " max(finished) FROM sweep") == KZ_OK &&
             sqlite3_step(s) == SQLITE_ROW) {
             total = one_int(s, 0);
@@ -704,6 +766,7 @@ kz_status kz_report_build(kz_store *st, const kz_report_opts *o, char **json,
     }
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     finalize_all(&b);
+    kz_judge_free(b.judge);
     if (r == KZ_OK && b.oom)
         r = kz_seterr(st->ctx, KZ_ERR_NOMEM, "report: out of memory");
     if (r == KZ_OK) {

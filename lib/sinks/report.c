@@ -35,6 +35,19 @@ static int64_t ji(json_t *o, const char *key)
     return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
+/* A feed's indicators without an advisory (kind "feed") are numbered F1,
+ * F2 (their feed's id) and anchored apart from the advisories. */
+static int is_feed(json_t *a)
+{
+    const char *k = js(a, "kind");
+    return k && strcmp(k, "feed") == 0;
+}
+
+static const char *anchor(json_t *a)
+{
+    return is_feed(a) ? "feed" : "adv";
+}
+
 /* A time of the document ("2021-06-25T10:00:00Z") in seconds; 0 when
  * absent or unreadable. */
 static kz_time jt(json_t *o, const char *key)
@@ -536,8 +549,9 @@ static void html_advisory(FILE *f, json_t *a, int show_supp)
 {
     int64_t id = ji(a, "id");
     const char *v = js(a, "verdict");
-    fprintf(f, "<section class=\"advisory\" id=\"adv-%" PRId64 "\">\n", id);
-    fprintf(f, "<h2>%" PRId64 ". ", id);
+    fprintf(f, "<section class=\"advisory\" id=\"%s-%" PRId64 "\">\n",
+            anchor(a), id);
+    fprintf(f, "<h2>%s%" PRId64 ". ", is_feed(a) ? "F" : "", id);
     h_esc(f, js(a, "title"), H_VALUE);
     fprintf(f, " <span class=\"verdict %s\">", verdict_class(v));
     h_esc(f, v, H_VALUE);
@@ -658,8 +672,8 @@ static void write_html(FILE *f, json_t *doc)
     {
         json_t *sg = json_object_get(a, "sightings");
         int64_t id = ji(a, "id");
-        fprintf(f, "<tr><td>%" PRId64 "</td><td><a href=\"#adv-%" PRId64 "\">",
-                id, id);
+        fprintf(f, "<tr><td>%s%" PRId64 "</td><td><a href=\"#%s-%" PRId64 "\">",
+                is_feed(a) ? "F" : "", id, anchor(a), id);
         h_esc(f, js(a, "title"), H_VALUE);
         fprintf(f, "</a></td><td><span class=\"verdict %s\">",
                 verdict_class(js(a, "verdict")));
@@ -854,7 +868,7 @@ static void md_where(FILE *f, json_t *sg)
 
 static void md_advisory(FILE *f, json_t *a, int show_supp)
 {
-    fprintf(f, "## %" PRId64 "\\. ", ji(a, "id"));
+    fprintf(f, "## %s%" PRId64 "\\. ", is_feed(a) ? "F" : "", ji(a, "id"));
     md_text(f, js(a, "title"), 0);
     fputs(" \xE2\x80\x94 ", f);
     md_text(f, js(a, "verdict"), 0);
@@ -1034,7 +1048,7 @@ static void write_md(FILE *f, json_t *doc)
     json_array_foreach(advs, i, a)
     {
         json_t *sg = json_object_get(a, "sightings");
-        fprintf(f, "| %" PRId64 " | ", ji(a, "id"));
+        fprintf(f, "| %s%" PRId64 " | ", is_feed(a) ? "F" : "", ji(a, "id"));
         md_text(f, js(a, "title"), 0);
         fputs(" | **", f);
         md_text(f, js(a, "verdict"), 0);
