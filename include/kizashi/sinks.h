@@ -80,7 +80,6 @@ void kz_write_escaped_text(FILE *f, const char *s, size_t n);
  * U+2028 and U+2029 become \uXXXX). s NULL writes "". */
 void kz_write_json_string(FILE *f, const char *s, size_t n);
 
-
 /* ---- hits of a sweep -------------------------------------------------------
  * table: one line per hit for a person (time, file:line, field, observed
  *        value, indicator with its type and how it matched, threat,
@@ -186,9 +185,11 @@ kz_typeset kz_export_format_types(kz_export_format f);
 typedef struct kz_export_item {
     int64_t id; /* the store's indicator id (Suricata sids derive from it) */
     kz_type type;
-    const char *value; /* canonical (kz_normalize) */
+    const char *value; /* canonical (kz_normalize); need not be
+                          NUL-terminated; a NUL byte inside is invalid */
     size_t value_len;
-    const char *threats, *advisories, *sources; /* ", "-joined; nullable */
+    const char *threats, *advisories, *sources; /* ", "-joined; nullable;
+                                                   NUL-terminated */
     int confidence;                             /* -1: unknown */
     kz_time first_seen, last_seen;              /* 0: unknown */
 } kz_export_item;

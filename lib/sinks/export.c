@@ -69,6 +69,8 @@ struct kz_exporter {
     struct kept **kept;
     size_t nkept, capkept;
     kz_ioc_writer *stix;
+    char *vbuf; /* the item's value, NUL-terminated */
+    size_t vcap;
 };
 
 struct export_format {
@@ -1576,6 +1578,25 @@ kz_status kz_exporter_put(kz_exporter *x, const kz_export_item *it)
         x->st.unsupported[it->type]++;
         return KZ_ERR_UNSUPPORTED;
     }
+    /* The formats read the value as a C string: a NUL-terminated copy,
+     * and a value holding a NUL byte is left out. */
+    if (memchr(it->value, 0, it->value_len)) {
+        x->st.invalid[it->type]++;
+        return bad(x, it, "holds a NUL byte");
+    }
+    if (it->value_len + 1 > x->vcap) {
+        size_t nc = it->value_len + 1 > 256 ? it->value_len + 1 : 256;
+        char *nv = kz_realloc(x->vbuf, nc);
+        if (!nv)
+            return kz_seterr(x->ctx, KZ_ERR_NOMEM, "out of memory");
+        x->vbuf = nv;
+        x->vcap = nc;
+    }
+    memcpy(x->vbuf, it->value, it->value_len);
+    x->vbuf[it->value_len] = 0;
+    kz_export_item copy = *it;
+    copy.value = x->vbuf;
+    it = &copy;
     errno = 0;
     kz_status r = start(x);
     if (r == KZ_OK)
@@ -1634,5 +1655,6 @@ void kz_exporter_free(kz_exporter *x)
         kz_free(x->kept[i]);
     kz_free(x->kept);
     kz_ioc_writer_free(x->stix);
+    kz_free(x->vbuf);
     kz_free(x);
 }

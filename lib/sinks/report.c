@@ -186,10 +186,18 @@ static const char *verdict_class(const char *v)
     return "unswept";
 }
 
-/* "2021-06-25 10:00" of a document time, or "-". */
+/* "YYYY-MM-DD HH:MM" from the document's "YYYY-MM-DDTHH:MM:SSZ"; "-" for
+ * anything else (the document is parsed, so a time is checked before it
+ * is written: it needs no escaping only because it is digits and
+ * separators). */
 static void h_time(FILE *f, const char *iso)
 {
-    if (!iso || strlen(iso) < 16) {
+    static const char form[] = "dddd-dd-ddTdd:dd";
+    int ok = iso != NULL;
+    for (size_t i = 0; ok && i < sizeof form - 1; i++)
+        ok =
+            form[i] == 'd' ? iso[i] >= '0' && iso[i] <= '9' : iso[i] == form[i];
+    if (!ok) {
         fputs("-", f);
         return;
     }
