@@ -18,11 +18,20 @@ Checks:
     change the exit status; every hit has a severity and an explanation;
   * the sweep's sightings are in the store (one row per indicator, input
     and observed value), and a second sweep with --new prints nothing and
-    exits 0.
+    exits 0;
+  * `kizashi report` answers per advisory: the LOLDrivers vboxdrv.sys entry
+    and the Glupteba report are affected (on host "corpus", with times and
+    a severity), the others not affected; the HTML page has a section per
+    entry and no script;
+  * every export of the store loads in its tool's checker: nft -c,
+    named-checkzone, yara, and the strict Suricata and Zeek checkers of
+    tests/cli/export_check.py; the STIX bundle parses; suppressed
+    indicators are not in the blocklist.
 """
 import ipaddress
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +42,8 @@ SHARED = os.environ.get(
     "KZ_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared"))
 INTEL = os.path.join(SHARED, "corpus", "intel")
 EVIDENCE = os.path.join(SHARED, "corpus", "evidence")
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli",
+                       "export_check.py")
 
 failures = []
 
@@ -159,6 +170,72 @@ def main():
         r = run(["hunt", "--new", "--host", "corpus", EVIDENCE], env)
         check(r.returncode == 0 and r.stdout == "",
               f"a second sweep --new: exit {r.returncode}, {r.stdout[:300]}")
+
+        # ---- the per-advisory answer after sweeping the corpus evidence
+        r = run(["report", "--format", "json"], env)
+        check(r.returncode == 1, f"report exit {r.returncode}: {r.stderr[-300:]}")
+        doc = json.loads(r.stdout)
+        verdicts = {a["title"]: a["verdict"] for a in doc["advisories"]}
+        affected = sorted(t for t, v in verdicts.items() if v == "affected")
+        print(f"report: {len(doc['advisories'])} entries, affected: {affected}")
+        check("LOLDrivers: vboxdrv.sys" in affected,
+              "the vboxdrv.sys LOLDrivers entry is affected (its hashes and "
+              "name are in the Sysmon sample)")
+        check(any(t.startswith("Glupteba") for t in affected),
+              "the Glupteba report is affected (csrss.exe in the Sysmon log)")
+        check(all(v in ("affected", "not affected", "not swept")
+                  for v in verdicts.values()), "verdict values")
+        check(sum(v == "not affected" for v in verdicts.values()) >= 300,
+              "the other advisories were looked for and not seen")
+        for a in doc["advisories"]:
+            if a["verdict"] != "affected":
+                continue
+            check(a["first_seen"] is not None and a["severity"] is not None,
+                  f"since when and how bad: {a['title']}")
+            hosts = [h["host"] for h in a["evidence"]]
+            check(hosts == ["corpus"], f"evidence by host: {hosts}")
+        with tempfile.TemporaryDirectory() as out:
+            page = os.path.join(out, "report.html")
+            r = run(["report", "--format", "html", "-o", page], env)
+            check(r.returncode == 1, f"report html exit {r.returncode}")
+            html = open(page, encoding="utf-8").read()
+            check(html.count('<section class="advisory"') == len(doc["advisories"]),
+                  "one section per entry in the page")
+            check("<script" not in html.lower(), "no script in the page")
+
+            # ---- prevention: every export loads in its tool's checker
+            tools = {t: shutil.which(t) for t in ("nft", "named-checkzone", "yara")}
+            check(all(tools.values()),
+                  f"checkers installed by scripts/bootstrap: {tools}")
+            files = {}
+            for fmt in ("suricata", "zeek", "nft", "rpz", "yara", "stix",
+                        "csv", "list"):
+                path = os.path.join(out, "kizashi." + fmt)
+                r = run(["export", "--format", fmt, "-o", path], env)
+                check(r.returncode == 0 and os.path.getsize(path) > 0,
+                      f"export {fmt}: exit {r.returncode} {r.stderr[-300:]}")
+                files[fmt] = path
+            checks = {
+                "nft": ["nft", "-c", "-f", files["nft"]],
+                "rpz": ["named-checkzone", "rpz.local", files["rpz"]],
+                "yara": ["yara", files["yara"], "/dev/null"],
+                "suricata": [sys.executable, CHECKER, "suricata", files["suricata"]],
+                "zeek": [sys.executable, CHECKER, "zeek", files["zeek"]],
+            }
+            for fmt, cmd in checks.items():
+                if not shutil.which(cmd[0]) and cmd[0] != sys.executable:
+                    continue
+                p = subprocess.run(cmd, capture_output=True, text=True)
+                check(p.returncode == 0,
+                      f"{' '.join(cmd[:2])} refuses the {fmt} export: "
+                      f"{(p.stdout + p.stderr)[-400:]}")
+            bundle = json.load(open(files["stix"]))
+            check(bundle.get("type") == "bundle" and len(bundle["objects"]) > 1000,
+                  "the STIX bundle holds the indicators")
+            # suppressed indicators (example.com, RFC 1918) are not exported
+            lst = open(files["list"]).read().split("\n")
+            check("example.com" not in lst and "10.0.0.0" not in lst,
+                  "suppressed indicators left out of the blocklist")
     if failures:
         print(f"{len(failures)} failures")
         return 1
