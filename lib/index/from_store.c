@@ -22,111 +22,8 @@
 #include "intel/store_int.h"
 #include "kizashi/judge.h"
 
-/* id -> name for a small table (ids are dense enough in practice; a
- * sorted array with binary search keeps it simple and bounded). */
-struct names {
-    int64_t *id;
-    char **name;
-    size_t n, cap;
-};
-
-static void names_free(struct names *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        kz_free(m->name[i]);
-    kz_free(m->id);
-    kz_free(m->name);
-    memset(m, 0, sizeof *m);
-}
-
-static kz_status names_load(kz_store *st, const char *sql, struct names *m)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return kz_store_err(st, "compile");
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (m->n == m->cap) {
-            size_t ncap = m->cap ? m->cap * 2 : 64;
-            int64_t *ni = kz_realloc(m->id, ncap * sizeof *ni);
-            if (ni)
-                m->id = ni;
-            char **nn = ni ? kz_realloc(m->name, ncap * sizeof *nn) : NULL;
-            if (!ni || !nn) {
-                sqlite3_finalize(s);
-                return kz_seterr(st->ctx, KZ_ERR_NOMEM, "out of memory");
-            }
-            m->name = nn;
-            m->cap = ncap;
-        }
-        const char *v = (const char *)sqlite3_column_text(s, 1);
-        size_t vl = v ? strlen(v) : 0;
-        char *c = kz_malloc(vl + 1);
-        if (!c) {
-            sqlite3_finalize(s);
-            return kz_seterr(st->ctx, KZ_ERR_NOMEM, "out of memory");
-        }
-        if (vl)
-            memcpy(c, v, vl);
-        c[vl] = 0;
-        m->id[m->n] = sqlite3_column_int64(s, 0);
-        m->name[m->n++] = c;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return kz_store_err(st, "compile");
-    return KZ_OK;
-}
-
-static const char *names_get(const struct names *m, int64_t id)
-{
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < m->n && m->id[lo] == id ? m->name[lo] : NULL;
-}
-
-/* A ", "-joined list of distinct names, bounded. */
-#define LIST_CAP 4096
-struct list {
-    char s[LIST_CAP];
-    size_t n;
-};
-
-static void list_add(struct list *l, const char *v)
-{
-    if (!v || !*v)
-        return;
-    size_t vl = strlen(v);
-    /* Already there? (lists are short: a linear look is fine) */
-    const char *p = l->s;
-    while (p < l->s + l->n) {
-        const char *e = strstr(p, ", ");
-        size_t len = e ? (size_t)(e - p) : (size_t)(l->s + l->n - p);
-        if (len == vl && memcmp(p, v, vl) == 0)
-            return;
-        if (!e)
-            break;
-        p = e + 2;
-    }
-    if (l->n + vl + 3 > LIST_CAP)
-        return;
-    if (l->n) {
-        memcpy(l->s + l->n, ", ", 2);
-        l->n += 2;
-    }
-    memcpy(l->s + l->n, v, vl);
-    l->n += vl;
-    l->s[l->n] = 0;
-}
-
 struct acc {
-    struct list threats, adv, adv_ids, sources, feeds, tags;
+    kz_namelist threats, adv, adv_ids, sources, feeds, tags;
     int confidence;
     kz_time first, last, until;
     int never; /* a provenance without an end of validity */
@@ -174,13 +71,13 @@ static void add_extra(struct acc *a, const char *extra)
     json_array_foreach(tags, i, v)
     {
         if (json_is_string(v))
-            list_add(&a->tags, json_string_value(v));
+            kz_namelist_add(&a->tags, json_string_value(v));
     }
     json_t *cat = json_object_get(o, "category");
     if (json_is_string(cat)) {
         char t[256];
         snprintf(t, sizeof t, "category:%s", json_string_value(cat));
-        list_add(&a->tags, t);
+        kz_namelist_add(&a->tags, t);
     }
     json_decref(o);
 }
@@ -190,7 +87,7 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
 {
     if (!now)
         now = (kz_time)time(NULL);
-    struct names src = {0}, feed = {0}, adv = {0}, thr = {0}, ing = {0};
+    kz_names src = {0}, feed = {0}, adv = {0}, thr = {0}, ing = {0};
     kz_index_builder *b = NULL;
     kz_judge *judge = NULL;
     sqlite3_stmt *si = NULL, *sp = NULL, *spt = NULL;
@@ -203,16 +100,16 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
     if ((r = kz_store_exec(st, "BEGIN")) != KZ_OK)
         goto done;
     if ((r = kz_store_generation(st, &gen)) != KZ_OK ||
-        (r = names_load(st, "SELECT id, name FROM source ORDER BY id", &src)) !=
-            KZ_OK ||
-        (r = names_load(st, "SELECT id, feed FROM input ORDER BY id", &feed)) !=
-            KZ_OK ||
-        (r = names_load(st, "SELECT id, title FROM advisory ORDER BY id",
-                        &adv)) != KZ_OK ||
-        (r = names_load(st, "SELECT id, name FROM threat ORDER BY id", &thr)) !=
-            KZ_OK ||
-        (r = names_load(st, "SELECT id, time FROM ingest ORDER BY id", &ing)) !=
-            KZ_OK)
+        (r = kz_names_load(st, "SELECT id, name FROM source ORDER BY id",
+                           "compile", &src)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, feed FROM input ORDER BY id",
+                           "compile", &feed)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, title FROM advisory ORDER BY id",
+                           "compile", &adv)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, name FROM threat ORDER BY id",
+                           "compile", &thr)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, time FROM ingest ORDER BY id",
+                           "compile", &ing)) != KZ_OK)
         goto done;
     /* The judge flags the indicators that warninglists or the allowlist
      * name: hits on them are suppressed. */
@@ -247,25 +144,28 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
         while (prc == SQLITE_ROW && sqlite3_column_int64(sp, 0) == id) {
             int64_t adv_id = sqlite3_column_int64(sp, 2);
             a->any = 1;
-            list_add(&a->feeds, names_get(&feed, sqlite3_column_int64(sp, 1)));
+            kz_namelist_add(&a->feeds,
+                            kz_names_get(&feed, sqlite3_column_int64(sp, 1)));
             if (adv_id) {
                 char num[32];
                 snprintf(num, sizeof num, "%lld", (long long)adv_id);
-                list_add(&a->adv, names_get(&adv, adv_id));
-                list_add(&a->adv_ids, num);
+                kz_namelist_add(&a->adv, kz_names_get(&adv, adv_id));
+                kz_namelist_add(&a->adv_ids, num);
             }
-            list_add(&a->sources, names_get(&src, sqlite3_column_int64(sp, 3)));
+            kz_namelist_add(&a->sources,
+                            kz_names_get(&src, sqlite3_column_int64(sp, 3)));
             if (sqlite3_column_type(sp, 4) != SQLITE_NULL)
-                list_add(&a->threats,
-                         names_get(&thr, sqlite3_column_int64(sp, 4)));
+                kz_namelist_add(
+                    &a->threats,
+                    kz_names_get(&thr, sqlite3_column_int64(sp, 4)));
             if (sqlite3_column_type(sp, 5) != SQLITE_NULL) {
                 int c = sqlite3_column_int(sp, 5);
                 if (c > a->confidence)
                     a->confidence = c;
             }
             /* first_add and last_add are ingest ids: their times */
-            const char *fs = names_get(&ing, sqlite3_column_int64(sp, 6));
-            const char *ls = names_get(&ing, sqlite3_column_int64(sp, 7));
+            const char *fs = kz_names_get(&ing, sqlite3_column_int64(sp, 6));
+            const char *ls = kz_names_get(&ing, sqlite3_column_int64(sp, 7));
             kz_time f = fs ? (kz_time)strtoll(fs, NULL, 10) : 0;
             kz_time l = ls ? (kz_time)strtoll(ls, NULL, 10) : 0;
             kz_time u = sqlite3_column_int64(sp, 8);
@@ -286,8 +186,9 @@ kz_status kz_store_compile(kz_store *st, const char *path, kz_time now,
             trc = sqlite3_step(spt);
         while (trc == SQLITE_ROW && sqlite3_column_int64(spt, 0) == id) {
             if (a->any)
-                list_add(&a->threats,
-                         names_get(&thr, sqlite3_column_int64(spt, 1)));
+                kz_namelist_add(
+                    &a->threats,
+                    kz_names_get(&thr, sqlite3_column_int64(spt, 1)));
             trc = sqlite3_step(spt);
         }
         if (!a->any)
@@ -352,11 +253,11 @@ done:
         (void)kz_store_exec(st, "ROLLBACK");
     kz_index_builder_free(b);
     kz_judge_free(judge);
-    names_free(&src);
-    names_free(&feed);
-    names_free(&adv);
-    names_free(&thr);
-    names_free(&ing);
+    kz_names_free(&src);
+    kz_names_free(&feed);
+    kz_names_free(&adv);
+    kz_names_free(&thr);
+    kz_names_free(&ing);
     kz_free(a);
     return r;
 }

@@ -18,111 +18,8 @@
 #include "intel/store_int.h"
 #include "kizashi/intel.h"
 
-/* A sorted id -> text table (sources, advisories, threats, ingest times). */
-struct ntab {
-    int64_t *id;
-    char **s;
-    size_t n, cap;
-};
-
-static void ntab_free(struct ntab *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        kz_free(t->s[i]);
-    kz_free(t->id);
-    kz_free(t->s);
-    memset(t, 0, sizeof *t);
-}
-
-static kz_status ntab_load(kz_store *st, const char *sql, struct ntab *t)
-{
-    sqlite3_stmt *q = NULL;
-    kz_status r = KZ_OK;
-    int rc;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return kz_store_err(st, "export");
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (t->n == t->cap) {
-            size_t nc = t->cap ? t->cap * 2 : 64;
-            int64_t *ni = kz_realloc(t->id, nc * sizeof *ni);
-            if (ni)
-                t->id = ni;
-            char **ns = ni ? kz_realloc(t->s, nc * sizeof *ns) : NULL;
-            if (!ns) {
-                r = kz_seterr(st->ctx, KZ_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            t->s = ns;
-            t->cap = nc;
-        }
-        const char *v = (const char *)sqlite3_column_text(q, 1);
-        size_t vl = v ? (size_t)sqlite3_column_bytes(q, 1) : 0;
-        char *c = kz_malloc(vl + 1);
-        if (!c) {
-            r = kz_seterr(st->ctx, KZ_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        if (vl)
-            memcpy(c, v, vl);
-        c[vl] = 0;
-        t->id[t->n] = sqlite3_column_int64(q, 0);
-        t->s[t->n++] = c;
-    }
-    if (rc != SQLITE_DONE)
-        r = kz_store_err(st, "export");
-out:
-    sqlite3_finalize(q);
-    return r;
-}
-
-static const char *ntab_get(const struct ntab *t, int64_t id)
-{
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->n && t->id[lo] == id ? t->s[lo] : NULL;
-}
-
-/* A ", "-joined list of distinct names, bounded like the index's. */
-#define XLIST_CAP 4096
-struct xlist {
-    char s[XLIST_CAP];
-    size_t n;
-};
-
-static void xlist_add(struct xlist *l, const char *v)
-{
-    if (!v || !*v)
-        return;
-    size_t vl = strlen(v);
-    const char *p = l->s, *end = l->s + l->n;
-    while (p < end) {
-        const char *e = strstr(p, ", ");
-        size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
-        if (len == vl && memcmp(p, v, vl) == 0)
-            return;
-        if (!e)
-            break;
-        p = e + 2;
-    }
-    if (l->n + vl + 3 > XLIST_CAP)
-        return;
-    if (l->n) {
-        memcpy(l->s + l->n, ", ", 2);
-        l->n += 2;
-    }
-    memcpy(l->s + l->n, v, vl);
-    l->n += vl;
-    l->s[l->n] = 0;
-}
-
 struct xacc {
-    struct xlist threats, adv, adv_ids, sources;
+    kz_namelist threats, adv, adv_ids, sources;
     int confidence;
     kz_time first, last, until;
     int never;
@@ -171,7 +68,7 @@ kz_status kz_store_each_indicator(kz_store *st, const kz_store_filter *f,
                                   void *ud, uint64_t *skipped)
 {
     static const kz_store_filter none = KZ_STORE_FILTER_INIT;
-    struct ntab src = {0}, adv = {0}, thr = {0}, ing = {0};
+    kz_names src = {0}, adv = {0}, thr = {0}, ing = {0};
     sqlite3_stmt *sp = NULL, *spt = NULL;
     struct xacc *a = NULL;
     char *sql = NULL, *val = NULL;
@@ -196,14 +93,14 @@ kz_status kz_store_each_indicator(kz_store *st, const kz_store_filter *f,
     }
     if ((r = kz_store_exec(st, "BEGIN")) != KZ_OK)
         goto out;
-    if ((r = ntab_load(st, "SELECT id, name FROM source ORDER BY id", &src)) !=
-            KZ_OK ||
-        (r = ntab_load(st, "SELECT id, title FROM advisory ORDER BY id",
-                       &adv)) != KZ_OK ||
-        (r = ntab_load(st, "SELECT id, name FROM threat ORDER BY id", &thr)) !=
-            KZ_OK ||
-        (r = ntab_load(st, "SELECT id, time FROM ingest ORDER BY id", &ing)) !=
-            KZ_OK)
+    if ((r = kz_names_load(st, "SELECT id, name FROM source ORDER BY id",
+                           "export", &src)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, title FROM advisory ORDER BY id",
+                           "export", &adv)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, name FROM threat ORDER BY id",
+                           "export", &thr)) != KZ_OK ||
+        (r = kz_names_load(st, "SELECT id, time FROM ingest ORDER BY id",
+                           "export", &ing)) != KZ_OK)
         goto out;
     if (sqlite3_prepare_v2(st->db, sql, -1, &sp, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
@@ -240,27 +137,30 @@ kz_status kz_store_each_indicator(kz_store *st, const kz_store_filter *f,
             if (adv_id) {
                 char num[32];
                 snprintf(num, sizeof num, "%" PRId64, adv_id);
-                xlist_add(&a->adv, ntab_get(&adv, adv_id));
-                xlist_add(&a->adv_ids, num);
+                kz_namelist_add(&a->adv, kz_names_get(&adv, adv_id));
+                kz_namelist_add(&a->adv_ids, num);
             }
-            xlist_add(&a->sources, ntab_get(&src, sqlite3_column_int64(sp, 5)));
+            kz_namelist_add(&a->sources,
+                            kz_names_get(&src, sqlite3_column_int64(sp, 5)));
             if (sqlite3_column_type(sp, 6) != SQLITE_NULL)
-                xlist_add(&a->threats,
-                          ntab_get(&thr, sqlite3_column_int64(sp, 6)));
+                kz_namelist_add(
+                    &a->threats,
+                    kz_names_get(&thr, sqlite3_column_int64(sp, 6)));
             sqlite3_reset(spt);
             sqlite3_bind_int64(spt, 1, id);
             sqlite3_bind_int64(spt, 2, input);
             sqlite3_bind_int64(spt, 3, adv_id);
             while (sqlite3_step(spt) == SQLITE_ROW)
-                xlist_add(&a->threats,
-                          ntab_get(&thr, sqlite3_column_int64(spt, 0)));
+                kz_namelist_add(
+                    &a->threats,
+                    kz_names_get(&thr, sqlite3_column_int64(spt, 0)));
             if (sqlite3_column_type(sp, 7) != SQLITE_NULL) {
                 int c = sqlite3_column_int(sp, 7);
                 if (c > a->confidence)
                     a->confidence = c;
             }
-            const char *fs = ntab_get(&ing, sqlite3_column_int64(sp, 8));
-            const char *ls = ntab_get(&ing, sqlite3_column_int64(sp, 9));
+            const char *fs = kz_names_get(&ing, sqlite3_column_int64(sp, 8));
+            const char *ls = kz_names_get(&ing, sqlite3_column_int64(sp, 9));
             kz_time ft = fs ? (kz_time)strtoll(fs, NULL, 10) : 0;
             kz_time lt = ls ? (kz_time)strtoll(ls, NULL, 10) : 0;
             kz_time u = sqlite3_column_int64(sp, 10);
@@ -306,10 +206,10 @@ out:
         (void)kz_store_exec(st, "COMMIT");
     if (skipped)
         *skipped = left;
-    ntab_free(&src);
-    ntab_free(&adv);
-    ntab_free(&thr);
-    ntab_free(&ing);
+    kz_names_free(&src);
+    kz_names_free(&adv);
+    kz_names_free(&thr);
+    kz_names_free(&ing);
     kz_free(a);
     kz_free(sql);
     kz_free(val);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Private to the store's two files (store.c: open, add; store_query.c:
- * queries, removal, expiry). */
+/* Private to the store's files (store.c: open, add; store_query.c:
+ * queries, removal, expiry; store_names.c, store_export.c) and the code
+ * that reads the store whole (lib/index/from_store.c, lib/judge/). */
 #ifndef KIZASHI_STORE_INT_H
 #define KIZASHI_STORE_INT_H
 
@@ -40,5 +41,28 @@ kz_status kz_store_err(kz_store *st, const char *what);
 /* Runs sql (no parameters); on failure the error names the database.
  * Shared by store.c and store_query.c. */
 kz_status kz_store_exec(kz_store *st, const char *sql);
+
+/* id -> text of a small table read whole (sources, inputs, advisories,
+ * threats, ingest times): a sorted array, binary search (store_names.c).
+ * Zero-initialized is empty. */
+typedef struct kz_names {
+    int64_t *id;
+    char **name;
+    size_t n, cap;
+} kz_names;
+/* Appends the rows (id, text) of sql, in id order; errors name `what`. */
+kz_status kz_names_load(kz_store *st, const char *sql, const char *what,
+                        kz_names *m);
+const char *kz_names_get(const kz_names *m, int64_t id); /* NULL: none */
+void kz_names_free(kz_names *m);
+
+/* A ", "-joined list of distinct names, bounded (a name that does not
+ * fit is left out): an indicator's threats, advisories, sources. */
+#define KZ_NAMELIST_CAP 4096
+typedef struct kz_namelist {
+    char s[KZ_NAMELIST_CAP];
+    size_t n;
+} kz_namelist;
+void kz_namelist_add(kz_namelist *l, const char *v);
 
 #endif /* KIZASHI_STORE_INT_H */
