@@ -17,7 +17,7 @@
 
 #include "cli.h"
 
-enum { O_HELP = 1, O_DB, O_ADVISORY, O_FORMAT, O_OUTPUT, O_SUPP };
+enum { O_HELP = 1, O_DB, O_ADVISORY, O_FORMAT, O_OUTPUT, O_SUPP, O_AFFECTED };
 
 /* Advisories given with --advisory at most. */
 #define MAX_IDS 4096
@@ -30,6 +30,8 @@ static const struct cli_opt opts[] = {
     {O_DB, 0, "db", "PATH", "the store (default $KIZASHI_HOME/intel.db)"},
     {O_SUPP, 0, "show-suppressed", NULL,
      "list suppressed sightings too (always counted)"},
+    {O_AFFECTED, 0, "affected", NULL,
+     "detail only the affected advisories (the summary still counts all)"},
     {O_HELP, 'h', "help", NULL, "show this help and exit"},
     {0, 0, NULL, NULL, NULL},
 };
@@ -117,7 +119,7 @@ int cmd_report(int argc, char **argv)
 {
     struct cli_parser p;
     const char *db = NULL, *output = NULL;
-    int fmt = KZ_REPORT_MD, show_supp = 0, id;
+    int fmt = KZ_REPORT_MD, show_supp = 0, only_affected = 0, id;
     int64_t *ids = NULL;
     size_t nids = 0;
     int rc = CLI_EXIT_ERROR;
@@ -169,6 +171,9 @@ int cmd_report(int argc, char **argv)
         case O_SUPP:
             show_supp = 1;
             break;
+        case O_AFFECTED:
+            only_affected = 1;
+            break;
         default: /* an operand */
             rc = cli_usage_error("report", "unexpected argument '%s'", p.arg);
             goto out;
@@ -194,6 +199,7 @@ int cmd_report(int argc, char **argv)
     o.advisories = ids;
     o.n_advisories = nids;
     o.show_suppressed = show_supp;
+    o.only_affected = only_affected;
     kz_report_counts counts;
     if (kz_report_build(st, &o, &json, &counts) != KZ_OK) {
         cli_error("%s", kz_ctx_errmsg(ctx));

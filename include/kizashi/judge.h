@@ -206,10 +206,12 @@ typedef struct kz_report_opts {
     size_t max_sightings;      /* 0: KZ_REPORT_MAX_SIGHTINGS */
     size_t max_not_seen;       /* 0: KZ_REPORT_MAX_NOT_SEEN */
     kz_time now;               /* "generated"; 0: the current time */
+    int only_affected;         /* keep only the affected entries in the
+                                  document (the summary still counts all) */
 } kz_report_opts;
 #define KZ_REPORT_OPTS_INIT                                                    \
     {                                                                          \
-        KZ_REPORT_OPTS_VERSION, NULL, 0, 0, 0, 0, 0                            \
+        KZ_REPORT_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0                         \
     }
 
 /* The verdicts of a report. */

@@ -634,6 +634,15 @@ static kz_status advisory(struct rb *b, int64_t id, json_t *advs)
         b->counts.not_swept++;
     }
     set(b, a, "verdict", json_string(verdict));
+    if (b->o->only_affected && !e.hits) {
+        /* counted above; not listed (a is the last entry of advs) */
+        json_array_remove(advs, json_array_size(advs) - 1);
+        json_decref(sw);
+        json_decref(evid);
+        json_decref(unseen);
+        json_decref(sg);
+        return r;
+    }
     set(b, a, "severity",
         e.hits ? json_string(level_names[e.worst]) : json_null());
     set(b, a, "first_seen", jtime(e.first));

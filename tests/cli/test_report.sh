@@ -177,6 +177,17 @@ assert s[0]["suppressed"].startswith("allowlist: our sinkhole"), s
 assert d["advisories"][0]["sightings"]["total"] == 4, d  # not counted as hits
 PY
 
+# ---- --affected: only the affected are detailed, the summary counts all
+run K report --affected --format json
+expect_rc 1 "--affected"
+python3 - out <<'PY' || fail "--affected document"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [a["verdict"] for a in d["advisories"]] == ["affected"], d["advisories"]
+s = d["summary"]
+assert (s["advisories"], s["affected"], s["not_affected"]) == (2, 1, 1), s
+PY
+
 # ---- Markdown (the default)
 run K report
 expect_rc 1 "markdown report"
