@@ -9,11 +9,21 @@ per rule or row with the decoded values, for the test to compare.
   export_check.py suricata FILE   rules: action proto src sport -> dst dport
                                   (option; ...), Suricata's quoting
   export_check.py zeek FILE       Intel framework TSV
+  export_check.py suricata-t FILE [DIR]
+                                  Suricata's own rule parser: `suricata -T`
+                                  with a minimal configuration, run in DIR
+                                  (where dataset files are, if any); fails
+                                  unless every rule loads ("N rules
+                                  successfully loaded, 0 rules failed")
 """
 import ipaddress
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 ACTIONS = {"alert", "drop", "pass", "reject"}
 PROTOS = {"ip", "tcp", "udp", "icmp", "http", "tls", "dns", "smtp", "smb",
@@ -236,7 +246,58 @@ def check_zeek(path):
                          ensure_ascii=False))
 
 
+SURICATA_YAML = """%YAML 1.1
+---
+vars:
+  address-groups:
+    HOME_NET: "[10.0.0.0/8,192.168.0.0/16,172.16.0.0/12]"
+    EXTERNAL_NET: "!$HOME_NET"
+  port-groups:
+    HTTP_PORTS: "80"
+default-log-dir: {log}
+logging:
+  default-log-level: info
+  outputs:
+    - console:
+        enabled: yes
+classification-file: /etc/suricata/classification.config
+reference-config-file: /etc/suricata/reference.config
+app-layer:
+  protocols:
+    tls: {{enabled: yes}}
+    http: {{enabled: yes}}
+    dns: {{tcp: {{enabled: yes}}, udp: {{enabled: yes}}}}
+"""
+
+
+def suricata_t(path, cwd):
+    exe = shutil.which("suricata")
+    if not exe:
+        raise Bad("suricata is not installed (scripts/bootstrap installs it "
+                  "from bookworm-backports)")
+    with tempfile.TemporaryDirectory() as log:
+        conf = os.path.join(log, "suricata.yaml")
+        with open(conf, "w") as f:
+            f.write(SURICATA_YAML.format(log=log))
+        p = subprocess.run([exe, "-T", "-c", conf, "-S", os.path.abspath(path),
+                            "-l", log], cwd=cwd, capture_output=True,
+                           text=True, errors="replace", timeout=300)
+    out = p.stdout + p.stderr
+    m = re.search(r"(\d+) rules successfully loaded, (\d+) rules failed", out)
+    if p.returncode != 0 or not m or m.group(2) != "0":
+        raise Bad("suricata -T refuses it (status %d):\n%s"
+                  % (p.returncode, out[-2000:]))
+    print(json.dumps({"loaded": int(m.group(1)), "failed": 0}))
+
+
 def main():
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "suricata-t":
+        try:
+            suricata_t(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else ".")
+        except (Bad, OSError, subprocess.TimeoutExpired) as e:
+            print("export_check: %s: %s" % (sys.argv[2], e), file=sys.stderr)
+            return 1
+        return 0
     if len(sys.argv) != 3 or sys.argv[1] not in ("suricata", "zeek"):
         print(__doc__, file=sys.stderr)
         return 2

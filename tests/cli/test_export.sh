@@ -3,9 +3,10 @@
 # CLI tests of `kizashi export`: every format from a store built from a
 # text advisory and a CSV feed holding hostile values (quotes, ';', '\',
 # '|', newlines, "$(rm -rf /)", "*/", an RPZ trigger label), checked with
-# the real tools where Debian has them (named-checkzone, nft -c, yara and
-# kizashi hunt --yara) and with strict grammar checkers otherwise
-# (export_check.py: Suricata rules, Zeek intel); suppression, --advisory,
+# the real tools (named-checkzone, nft -c, yara and kizashi hunt --yara,
+# suricata -T from bookworm-backports, datasets included) and with strict
+# grammar checkers (export_check.py: Suricata rules, and Zeek intel, which
+# Debian does not package); suppression, --advisory,
 # --types, --min-confidence, -o write-then-rename, usage errors.
 set -eu
 . "$(dirname "$0")/common.sh"
@@ -79,6 +80,7 @@ grep -q "suricata-datasets" "$tmp/out" || fail "help lists the formats"
 # ---- the checkers refuse what escaped its quoting ----------------------------
 printf '%s\n' 'alert http $HOME_NET any -> any any (msg:"x"; http.user_agent; content:"a"b"; sid:1; rev:1;)' >"$tmp/bad.rules"
 if check suricata "$tmp/bad.rules" >/dev/null 2>&1; then fail "checker: a stray quote"; fi
+if check suricata-t "$tmp/bad.rules" >/dev/null 2>&1; then fail "suricata -T: a stray quote"; fi
 printf '%s\n' 'alert http $HOME_NET any -> any any (msg:"x"; http.user_agent; content:"a;"; sid:1; rev:1;)' >"$tmp/bad.rules"
 if check suricata "$tmp/bad.rules" >/dev/null 2>&1; then fail "checker: a raw ';'"; fi
 printf '#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\na\tb\tIntel::DOMAIN\t-\t-\t-\n' >"$tmp/bad.intel"
@@ -92,6 +94,10 @@ grep -q "exported 13 indicators as suricata" "$tmp/err" || fail "suricata count"
 grep -q "not expressible in suricata: email 1, md5 1, sha256 1, filename 2, string 1, mutex 1" "$tmp/err" ||
     fail "suricata left-out summary"
 check suricata "$tmp/k.rules" >"$tmp/sur.json" || fail "suricata grammar"
+# and Suricata's own parser loads every rule (the hostile values included)
+check suricata-t "$tmp/k.rules" >"$tmp/sur-t.json" ||
+    fail "suricata -T refuses the rules: $(check suricata-t "$tmp/k.rules" 2>&1 | tail -5)"
+grep -q '"loaded": 16, "failed": 0' "$tmp/sur-t.json" || fail "suricata -T loaded 16"
 python3 - "$tmp/sur.json" <<'PY' || fail "suricata rules"
 import json, sys
 rules = [json.loads(l) for l in open(sys.argv[1])]
@@ -133,6 +139,8 @@ mkdir "$tmp/ds"
 run X -f suricata-datasets -o "$tmp/ds/kizashi.rules"
 expect_rc 0 "suricata-datasets"
 check suricata "$tmp/ds/kizashi.rules" >/dev/null || fail "datasets grammar"
+check suricata-t "$tmp/ds/kizashi.rules" "$tmp/ds" >/dev/null ||
+    fail "suricata -T refuses the dataset rules: $(check suricata-t "$tmp/ds/kizashi.rules" "$tmp/ds" 2>&1 | tail -5)"
 grep -q "dataset:isset,kizashi-domains,type string,load kizashi-domains.lst;" \
     "$tmp/ds/kizashi.rules" || fail "dataset rule"
 grep -q "filemd5:kizashi-md5.txt;" "$tmp/ds/kizashi.rules" || fail "filemd5 rule"

@@ -24,8 +24,8 @@ Checks:
     a severity), the others not affected; the HTML page has a section per
     entry and no script;
   * every export of the store loads in its tool's checker: nft -c,
-    named-checkzone, yara, and the strict Suricata and Zeek checkers of
-    tests/cli/export_check.py; the STIX bundle parses; suppressed
+    named-checkzone, yara, suricata -T (every rule loaded), and the strict
+    Suricata and Zeek checkers of tests/cli/export_check.py; the STIX bundle parses; suppressed
     indicators are not in the blocklist.
 """
 import ipaddress
@@ -204,7 +204,8 @@ def main():
             check("<script" not in html.lower(), "no script in the page")
 
             # ---- prevention: every export loads in its tool's checker
-            tools = {t: shutil.which(t) for t in ("nft", "named-checkzone", "yara")}
+            tools = {t: shutil.which(t)
+                     for t in ("nft", "named-checkzone", "yara", "suricata")}
             check(all(tools.values()),
                   f"checkers installed by scripts/bootstrap: {tools}")
             files = {}
@@ -220,6 +221,8 @@ def main():
                 "rpz": ["named-checkzone", "rpz.local", files["rpz"]],
                 "yara": ["yara", files["yara"], "/dev/null"],
                 "suricata": [sys.executable, CHECKER, "suricata", files["suricata"]],
+                "suricata -T": [sys.executable, CHECKER, "suricata-t",
+                                files["suricata"]],
                 "zeek": [sys.executable, CHECKER, "zeek", files["zeek"]],
             }
             for fmt, cmd in checks.items():
