@@ -475,7 +475,9 @@ int cmd_hunt(int argc, char **argv)
                 dn += (size_t)snprintf(desc + dn, sizeof desc - dn, "%s%s",
                                        i ? " " : "", paths[i]);
             if (kz_sweep_begin(store, host, desc, &s.sweep) != KZ_OK) {
-                cli_error("%s", kz_ctx_errmsg(ctx));
+                cli_error("cannot keep this sweep's sightings in the store: "
+                          "%s (--no-record sweeps without keeping them)",
+                          kz_ctx_errmsg(ctx));
                 rc = CLI_EXIT_ERROR;
                 goto out;
             }
