@@ -446,8 +446,10 @@ static void h_where(FILE *f, json_t *sg)
         fputs("the file", f);
 }
 
-/* The verdict in one sentence. */
-static void h_verdict_text(FILE *f, json_t *a)
+/* The verdict in one sentence, the same in HTML and Markdown: numbers,
+ * checked times and fixed words, nothing to escape. lower: it follows a
+ * "**verdict**: " lead (Markdown). */
+static void verdict_text(FILE *f, json_t *a, int lower)
 {
     const char *v = js(a, "verdict");
     json_t *sg = json_object_get(a, "sightings"),
@@ -469,9 +471,12 @@ static void h_verdict_text(FILE *f, json_t *a)
         h_time(f, js(sw, "last"));
         fputs("), none seen.", f);
     } else if (!ji(a, "indicators")) {
-        fputs("No indicator to look for.", f);
+        fputs(lower ? "no indicator to look for." : "No indicator to look for.",
+              f);
     } else {
-        fputs("No sweep since the advisory was added (", f);
+        fputs(lower ? "no sweep since the advisory was added ("
+                    : "No sweep since the advisory was added (",
+              f);
         h_time(f, js(a, "added"));
         fputs(").", f);
     }
@@ -564,7 +569,7 @@ static void html_advisory(FILE *f, json_t *a, int show_supp)
     fprintf(f, " <span class=\"verdict %s\">", verdict_class(v));
     h_esc(f, v, H_VALUE);
     fputs("</span></h2>\n<p class=\"answer\">", f);
-    h_verdict_text(f, a);
+    verdict_text(f, a, 0);
     fputs("</p>\n<table class=\"facts\">\n", f);
     h_field(f, "Source", js(a, "source"), 0);
     if (js(a, "published")) {
@@ -822,38 +827,10 @@ static void md_section(FILE *f, const char *label, const char *v)
 
 static void md_verdict_text(FILE *f, json_t *a)
 {
-    const char *v = js(a, "verdict");
-    json_t *sg = json_object_get(a, "sightings"),
-           *sw = json_object_get(a, "sweeps");
     fputs("**", f);
-    md_text(f, v, 0);
+    md_text(f, js(a, "verdict"), 0);
     fputs("**: ", f);
-    if (v && strcmp(v, "affected") == 0) {
-        fprintf(f, "%" PRId64 " sighting%s on %" PRId64 " host%s, first seen ",
-                ji(sg, "total"), ji(sg, "total") == 1 ? "" : "s",
-                ji(sg, "hosts"), ji(sg, "hosts") == 1 ? "" : "s");
-        md_time(f, js(a, "first_seen"));
-        fputs(", last seen ", f);
-        md_time(f, js(a, "last_seen"));
-        fputs(".", f);
-    } else if (v && strcmp(v, "not affected") == 0) {
-        fprintf(f,
-                "%" PRId64 " indicator%s looked for by %" PRId64
-                " sweep%s (the last ended ",
-                ji(a, "indicators"), ji(a, "indicators") == 1 ? "" : "s",
-                ji(sw, "count"), ji(sw, "count") == 1 ? "" : "s");
-        md_time(f, js(sw, "last"));
-        fputs("), none seen.", f);
-    } else if (!ji(a, "indicators")) {
-        fputs("no indicator to look for.", f);
-    } else {
-        fputs("no sweep since the advisory was added (", f);
-        md_time(f, js(a, "added"));
-        fputs(").", f);
-    }
-    if (ji(sg, "suppressed"))
-        fprintf(f, " %" PRId64 " suppressed sighting%s.", ji(sg, "suppressed"),
-                ji(sg, "suppressed") == 1 ? "" : "s");
+    verdict_text(f, a, 1);
     fputs("\n\n", f);
 }
 
