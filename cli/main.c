@@ -20,7 +20,8 @@ static const struct cli_cmd {
     cli_cmd_fn run;
 } commands[] = {
     {"extract", "find indicators of compromise in advisories", cmd_extract},
-    {"hunt", "sweep logs for the indicators of the intel store", cmd_hunt},
+    {"hunt", "sweep files and logs for the indicators of the intel store",
+     cmd_hunt},
     {"compile", "build the index that sweeps look indicators up in",
      cmd_compile},
     {"intel", "keep advisories, feeds and their indicators in the store",
