@@ -95,12 +95,10 @@ enum { H_VALUE = 0, H_PROSE = 1, H_ATTR = 2 };
 /* s HTML-escaped: & < > " ' as entities; control, C1, bidirectional
  * characters and invalid bytes as \xNN (in a span marked "esc" outside
  * attributes). H_PROSE keeps newlines and tabs (the CSS keeps them). */
-static void h_esc(FILE *f, const char *s, int mode)
+static void h_esc_n(FILE *f, const char *s, size_t n, int mode)
 {
-    if (!s)
-        return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
+    size_t i = 0;
     while (i < n) {
         size_t len;
         int k = char_kind(p + i, n - i, mode == H_PROSE, &len);
@@ -135,6 +133,55 @@ static void h_esc(FILE *f, const char *s, int mode)
             fwrite(p + i, 1, len, f);
         }
         i += len;
+    }
+}
+
+static void h_esc(FILE *f, const char *s, int mode)
+{
+    if (s)
+        h_esc_n(f, s, strlen(s), mode);
+}
+
+/* Advisory text: escaped like any value, with the two marks advisories
+ * use most shown as meant: **bold** and `code`, each closed on its own
+ * line (the tags are the page's, the text between them is escaped);
+ * anything else, an unclosed mark included, shows as written. */
+static void h_prose(FILE *f, const char *s)
+{
+    const char *p = s;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p), i = 0, from = 0;
+        while (i < n) {
+            const char *close = NULL, *tag = NULL;
+            size_t ml = 0;
+            if (p[i] == '*' && i + 1 < n && p[i + 1] == '*') {
+                ml = 2;
+                tag = "strong";
+                for (size_t k = i + 2; k + 1 < n && !close; k++)
+                    if (p[k] == '*' && p[k + 1] == '*')
+                        close = p + k;
+            } else if (p[i] == '`') {
+                ml = 1;
+                tag = "code";
+                close = memchr(p + i + 1, '`', n - i - 1);
+            }
+            if (close && close > p + i + ml) {
+                h_esc_n(f, p + from, i - from, H_PROSE);
+                fprintf(f, "<%s>", tag);
+                h_esc_n(f, p + i + ml, (size_t)(close - (p + i + ml)), H_PROSE);
+                fprintf(f, "</%s>", tag);
+                i = (size_t)(close - p) + ml;
+                from = i;
+                continue;
+            }
+            i += ml ? ml : 1;
+        }
+        h_esc_n(f, p + from, n - from, H_PROSE);
+        if (!nl)
+            break;
+        putc('\n', f);
+        p = nl + 1;
     }
 }
 
@@ -424,7 +471,7 @@ static void h_section(FILE *f, const char *label, const char *v)
         n--;
     char *c = strndup(v, n);
     fprintf(f, "<h3>%s</h3>\n<div class=\"prose\">", label);
-    h_esc(f, c ? c : v, H_PROSE);
+    h_prose(f, c ? c : v);
     free(c);
     fputs("</div>\n", f);
 }

@@ -32,7 +32,7 @@ Qbot delivered by mail, then REvil a month later. Watch for <b>bold</b> & "quote
 - Unused: 91.92.93[.]94
 
 ## Mitigation
-Block the C2 addresses.
+**Block** the C2 addresses; look for `schtasks /create` in **<img src=x onerror=alert(1)>** logs, and for ** or ` left open.
 EOF
 cat >adv-ja.txt <<'EOF'
 【注意喚起】Sodinokibi ランサムウェアの攻撃について
@@ -110,7 +110,7 @@ assert s["sweeps"] == 2, s
 en, ja = d["advisories"]
 assert en["title"] == "Qbot infections lead to REvil ransomware", en["title"]
 assert en["source"] == "adv-en.md" and en["published"] == "2022-02-07T00:00:00Z"
-assert "Block the C2" in en["mitigation"], en
+assert "**Block** the C2" in en["mitigation"], en
 assert en["verdict"] == "affected" and en["severity"] == "medium", en
 assert en["indicators"] == 5, en["indicators"]
 # since when: over both hosts, event times
@@ -222,10 +222,15 @@ ls report.html.tmp-* >/dev/null 2>&1 && fail "temporary file left behind"
 lacks report.html "<script"
 lacks report.html "</script"
 lacks report.html "<b>bold"
+lacks report.html "<img"
+# the advisory's own **bold** and `code` marks are shown as meant, the text
+# between them escaped; unclosed marks stay as written
+grep -q '<strong>Block</strong> the C2 addresses; look for <code>schtasks /create</code> in <strong>&lt;img src=x onerror=alert(1)&gt;</strong> logs, and for \*\* or ` left open.' report.html ||
+    fail "advisory marks in HTML: $(grep -o '.\{0,20\}C2 addresses.\{0,160\}' report.html)"
 grep -q '<meta charset="utf-8">' report.html || fail "charset meta"
 grep -q "Content-Security-Policy\" content=\"default-src 'none'; script-src 'none'" report.html ||
     fail "CSP meta"
-grep -q 'src=\|href="http' report.html && fail "external resource in HTML"
+grep -q '<[a-z][^>]* src=\|href="http' report.html && fail "external resource in HTML"
 grep -q 'web&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;q<span class="esc">\\x1B</span>\[31m' report.html ||
     fail "HTML hostile host escaped"
 grep -q '&quot;q&#39;&amp;<span class="esc">\\x1B</span>\[31m<span class="esc">\\xE2\\x80\\xAE</span>gol.log' report.html ||
