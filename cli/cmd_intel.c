@@ -398,44 +398,30 @@ static void print_result(const char *name, kz_intel_format fmt,
  * said at once (hunt will suppress their hits). */
 #define FLAGGED_SHOWN 10
 struct flagged {
-    json_t *arr; /* --json: every one */
+    json_t *arr; /* every one (--json), or the first FLAGGED_SHOWN */
+    int all;
     uint64_t n;
 };
 
 static void on_flagged(void *ud, kz_type t, const char *value, const char *why)
 {
     struct flagged *f = ud;
-    if (f->arr) {
+    if (f->all || f->n < FLAGGED_SHOWN)
         json_array_append_new(f->arr, json_pack("{s:s, s:s, s:s}", "type",
                                                 kz_type_name(t), "value", value,
                                                 "why", why));
-    } else if (f->n < FLAGGED_SHOWN) {
-        printf("    %s ", kz_type_name(t));
-        put_esc(stdout, value);
-        fputs(": ", stdout);
-        put_esc(stdout, why);
-        putchar('\n');
-    }
     f->n++;
 }
 
+/* One pass over the ingest's indicators; the text says how many first,
+ * then the first FLAGGED_SHOWN. */
 static int tell_flagged(kz_store *st, kz_ctx *ctx, int64_t add_id, json_t *rj)
 {
     kz_judge *j = NULL;
-    struct flagged f = {rj ? json_array() : NULL, 0};
+    struct flagged f = {json_array(), rj != NULL, 0};
     uint64_t n = 0;
-    if (!rj)
-        fflush(stdout);
-    kz_status s = kz_judge_load(st, 0, &j);
-    if (s == KZ_OK && !rj) {
-        /* count first, so the heading can say how many */
-        s = kz_judge_ingest(st, j, add_id, NULL, NULL, &n);
-        if (s == KZ_OK && n)
-            printf("  %llu of them named by a warninglist or the allowlist "
-                   "(hunt suppresses their hits):\n",
-                   (unsigned long long)n);
-    }
-    if (s == KZ_OK && (rj || n))
+    kz_status s = f.arr ? kz_judge_load(st, 0, &j) : KZ_ERR_NOMEM;
+    if (s == KZ_OK)
         s = kz_judge_ingest(st, j, add_id, on_flagged, &f, &n);
     kz_judge_free(j);
     if (s != KZ_OK) {
@@ -443,11 +429,28 @@ static int tell_flagged(kz_store *st, kz_ctx *ctx, int64_t add_id, json_t *rj)
         cli_error("%s", kz_ctx_errmsg(ctx));
         return CLI_EXIT_ERROR;
     }
-    if (rj)
+    if (rj) {
         json_object_set_new(rj, "flagged", f.arr);
-    else if (n > FLAGGED_SHOWN)
+        return 0;
+    }
+    if (n)
+        printf("  %llu of them named by a warninglist or the allowlist "
+               "(hunt suppresses their hits):\n",
+               (unsigned long long)n);
+    size_t i;
+    json_t *x;
+    json_array_foreach(f.arr, i, x)
+    {
+        printf("    %s ", json_string_value(json_object_get(x, "type")));
+        put_esc(stdout, json_string_value(json_object_get(x, "value")));
+        fputs(": ", stdout);
+        put_esc(stdout, json_string_value(json_object_get(x, "why")));
+        putchar('\n');
+    }
+    if (n > FLAGGED_SHOWN)
         printf("    ... and %llu more (--json lists them all)\n",
                (unsigned long long)(n - FLAGGED_SHOWN));
+    json_decref(f.arr);
     return 0;
 }
 

@@ -1716,7 +1716,7 @@ static kz_status run_stmt_ii(kz_store *st, const char *sql, int64_t x,
     return KZ_OK;
 }
 
-static kz_status bump_generation(kz_store *st)
+kz_status kz_store_bump_generation(kz_store *st)
 {
     return kz_store_exec(
         st, "UPDATE meta SET value=value+1 WHERE key='generation'");
@@ -2001,7 +2001,7 @@ finish:
     sqlite3_finalize(a.prov_threat);
     sqlite3_finalize(a.wl_entry);
     if (r == KZ_OK)
-        r = bump_generation(st);
+        r = kz_store_bump_generation(st);
     if (r == KZ_OK && !input.dry_run)
         r = kz_store_exec(st, "COMMIT");
     else

@@ -42,6 +42,10 @@ kz_status kz_store_err(kz_store *st, const char *what);
  * Shared by store.c and store_query.c. */
 kz_status kz_store_exec(kz_store *st, const char *sql);
 
+/* Bumps meta.generation (inside the caller's transaction): every change
+ * of what an index is compiled from does, so a stale index is noticed. */
+kz_status kz_store_bump_generation(kz_store *st);
+
 /* id -> text of a small table read whole (sources, inputs, advisories,
  * threats, ingest times): a sorted array, binary search (store_names.c).
  * Zero-initialized is empty. */

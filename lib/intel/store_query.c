@@ -835,8 +835,7 @@ static kz_status run_arg(kz_store *st, const char *sql, int64_t id,
 static kz_status finish(kz_store *st, kz_status r)
 {
     if (r == KZ_OK)
-        r = kz_store_exec(
-            st, "UPDATE meta SET value=value+1 WHERE key='generation'");
+        r = kz_store_bump_generation(st);
     if (r == KZ_OK)
         return kz_store_exec(st, "COMMIT");
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

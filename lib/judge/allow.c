@@ -47,12 +47,6 @@ static kz_status norm_value(kz_store *st, kz_type *t, const char *value,
     return KZ_OK;
 }
 
-static kz_status bump(kz_store *st)
-{
-    return kz_store_exec(
-        st, "UPDATE meta SET value=value+1 WHERE key='generation'");
-}
-
 kz_status kz_allow_add(kz_store *st, kz_type t, const char *value, size_t n,
                        const char *reason, const char *who, kz_time expires,
                        int64_t *id)
@@ -103,7 +97,7 @@ kz_status kz_allow_add(kz_store *st, kz_type t, const char *value, size_t n,
         *id = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     s = NULL;
-    if ((r = bump(st)) != KZ_OK)
+    if ((r = kz_store_bump_generation(st)) != KZ_OK)
         goto fail;
     return kz_store_exec(st, "COMMIT");
 fail:
@@ -160,7 +154,7 @@ kz_status kz_allow_rm(kz_store *st, const char *id_or_value, unsigned *removed)
     *removed = (unsigned)sqlite3_changes(st->db);
     sqlite3_finalize(s);
     s = NULL;
-    if (*removed && (r = bump(st)) != KZ_OK)
+    if (*removed && (r = kz_store_bump_generation(st)) != KZ_OK)
         goto fail;
     return kz_store_exec(st, "COMMIT");
 fail:

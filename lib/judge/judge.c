@@ -730,7 +730,8 @@ void kz_judge_hit(const kz_judge *j, const kz_log_hit *h, kz_time now,
                                                            : sizeof v->why - 1;
         memcpy(v->why, ind->suppressed, n);
         v->why[n] = 0;
-    } else if (j && h->observed && h->observed_len && h->obs_type) {
+    } else if (j && (j->allow.n || j->warn.n || j->nsubs) && h->observed &&
+               h->observed_len && h->obs_type) {
         /* the value seen, in canonical form */
         char norm[2048];
         size_t nl = 0;

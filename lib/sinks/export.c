@@ -1362,35 +1362,10 @@ static kz_status stix_end(kz_exporter *x)
 
 /* ==== CSV and list ======================================================= */
 
-/* RFC 4180, guarded against formulas (=, +, -, @, tab, CR first: quoted,
- * with a leading '), control characters and bidirectional controls as
- * \xNN through kz_write_escaped_text, '"' doubled. */
-static void csv_field(FILE *f, const char *s, size_t n)
-{
-    int guard = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
-    int quote = guard || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (quote)
-        putc('"', f);
-    if (guard)
-        putc('\'', f);
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '"')
-            continue;
-        kz_write_escaped_text(f, s + start, i - start);
-        fputs("\"\"", f);
-        start = i + 1;
-    }
-    kz_write_escaped_text(f, s + start, n - start);
-    if (quote)
-        putc('"', f);
-}
-
+/* RFC 4180 fields: kz_csv_field (the IoC writer's, formula-guarded). */
 static void csv_str(FILE *f, const char *s)
 {
-    csv_field(f, s ? s : "", s ? strlen(s) : 0);
+    kz_csv_field(f, s ? s : "", s ? strlen(s) : 0);
 }
 
 static kz_status csv_begin(kz_exporter *x)
@@ -1406,7 +1381,7 @@ static kz_status csv_put(kz_exporter *x, const kz_export_item *it)
     FILE *f = x->out;
     char t[32];
     fprintf(f, "%s,", kz_type_name(it->type));
-    csv_field(f, it->value, it->value_len);
+    kz_csv_field(f, it->value, it->value_len);
     putc(',', f);
     csv_str(f, it->threats);
     putc(',', f);

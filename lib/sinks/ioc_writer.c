@@ -366,7 +366,7 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
  * formula by spreadsheets (CSV injection), so it is quoted and gets a
  * leading single quote inside the quotes, as OWASP recommends. Control
  * characters other than TAB are written as \xNN (see write_escaped). */
-static void csv_field(FILE *f, const char *s, size_t n)
+void kz_csv_field(FILE *f, const char *s, size_t n)
 {
     int guard = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
     int quote = guard || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
@@ -397,12 +397,12 @@ static kz_status csv_put(kz_ioc_writer *w, const char *input,
     if (st != KZ_OK)
         return st;
     if (w->opts.with_input) {
-        csv_field(w->out, input, strlen(input));
+        kz_csv_field(w->out, input, strlen(input));
         putc(',', w->out);
     }
     fputs(kz_type_name(e->type), w->out);
     putc(',', w->out);
-    csv_field(w->out, v, vn);
+    kz_csv_field(w->out, v, vn);
     fprintf(w->out, ",%" PRIu64 ",%" PRIu64 ",%s\r\n", e->line, e->column,
             kz_ioc_class_name(e->cls));
     return KZ_OK;
