@@ -139,6 +139,10 @@ void kz_strmap_free(kz_strmap *m);
  * (NULL: none). Same answers. */
 int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo);
 
+/* Writes the canonical text of an IPv4 address (dotted decimal, as
+ * kz_normalize writes it) and a NUL at out; returns its length (7..15). */
+size_t kz_ipv4_format(const uint8_t b[4], char out[16]);
+
 /* Allocation wrappers. They return NULL on failure (and, in tests, when
  * kz_alloc_fail_after() says so); they never abort. */
 void *kz_malloc(size_t n);

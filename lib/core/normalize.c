@@ -350,14 +350,38 @@ kz_status kz_norm_cidr(const char *s, size_t n, uint8_t addr[16], int *family,
     return KZ_OK;
 }
 
+/* One octet in decimal (no loop, no division by a variable). */
+static size_t put_octet(char *p, unsigned v)
+{
+    if (v >= 100) {
+        p[0] = (char)('0' + v / 100);
+        p[1] = (char)('0' + v / 10 % 10);
+        p[2] = (char)('0' + v % 10);
+        return 3;
+    }
+    if (v >= 10) {
+        p[0] = (char)('0' + v / 10);
+        p[1] = (char)('0' + v % 10);
+        return 2;
+    }
+    p[0] = (char)('0' + v);
+    return 1;
+}
+
 static size_t fmt_v4(char *p, const uint8_t b[4])
 {
-    size_t k = 0;
-    for (int i = 0; i < 4; i++) {
-        if (i)
-            p[k++] = '.';
-        k += put_dec(p + k, b[i]);
+    size_t k = put_octet(p, b[0]);
+    for (int i = 1; i < 4; i++) {
+        p[k++] = '.';
+        k += put_octet(p + k, b[i]);
     }
+    return k;
+}
+
+size_t kz_ipv4_format(const uint8_t b[4], char out[16])
+{
+    size_t k = fmt_v4(out, b);
+    out[k] = '\0';
     return k;
 }
 

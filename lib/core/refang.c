@@ -53,6 +53,23 @@ static int cp_at(const char *s, size_t n, size_t i, size_t *len)
     return CP_OTHER | c;
 }
 
+/* 1 when cp_at answers CP_OTHER for the byte s[i] >= 0x80, without
+ * decoding: only EF BC, EF BD and E3 80 82 start the characters it names. */
+static inline int cp_is_other(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if ((c != 0xEF && c != 0xE3) || i + 2 >= n)
+        return 1;
+    unsigned char c1 = (unsigned char)s[i + 1], c2 = (unsigned char)s[i + 2];
+    if (c == 0xE3)
+        return !(c1 == 0x80 && c2 == 0x82);
+    if (c1 == 0xBC)
+        return !(c2 >= 0x81 && c2 <= 0xBF);
+    if (c1 == 0xBD)
+        return !((c2 >= 0x80 && c2 <= 0x9E) || c2 == 0xA1);
+    return 1;
+}
+
 static int is_ascii(int c)
 {
     return c >= 0 && c < 0x80;
@@ -1050,19 +1067,43 @@ static void fast_init(void)
 }
 
 /* Where a form may start to matter: every form holds one of these (see
- * form_repl, try_scheme and match_at): a bracket character, a non-ASCII
- * byte (full-width and ideographic forms), "//" (a scheme), a space before
+ * form_repl, try_scheme and match_at): a bracket character, the first byte
+ * of a full-width form (U+FF01..U+FF7F: EF BC, EF BD) or of the ideographic
+ * full stop (U+3002: E3 80 82), "//" (a scheme), a space before
  * '.' or '@' (spaced forms), ":__" (a scheme written "hxxp:__"), the word
  * "dot" in any case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT"
  * ("foo AT bar.com"). The tests in tests/unit/test_refang.c check that
  * the map is the identity wherever there is none, and that refanging only
  * around them gives what a pass over every byte gives. */
+/* 1 when the ideographic full stop at s[i] ends a Japanese sentence: it
+ * follows kana, kanji or CJK punctuation (E3..E9 and two continuation
+ * bytes). Those are written as they are, so the byte before the stop is
+ * no label character: the stop is copied as it is and no form holds it
+ * (a form never holds such a character either). */
+static int ideo_dot_after_cjk(const char *s, size_t i)
+{
+    if (i < 3)
+        return 0;
+    unsigned char l = (unsigned char)s[i - 3];
+    return l >= 0xE3 && l <= 0xE9 && ((unsigned char)s[i - 2] & 0xC0) == 0x80 &&
+           ((unsigned char)s[i - 1] & 0xC0) == 0x80;
+}
+
 static int trigger_at(const char *s, size_t n, size_t i)
 {
     unsigned char c = (unsigned char)s[i];
     if (!needed_byte[c])
         return 0;
-    if (c >= 0x80 || bracket_flag(c))
+    if (c >= 0x80) {
+        /* Other non-ASCII characters (kana, kanji, Japanese punctuation,
+         * accented letters) are copied as they are: cp_at reads them as
+         * CP_OTHER, which no form holds. */
+        unsigned char c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+        return (c == 0xEF && (c1 == 0xBC || c1 == 0xBD)) ||
+               (c == 0xE3 && c1 == 0x80 && i + 2 < n &&
+                (unsigned char)s[i + 2] == 0x82 && !ideo_dot_after_cjk(s, i));
+    }
+    if (bracket_flag(c))
         return 1;
     switch (c) {
     case '/':
@@ -1105,17 +1146,25 @@ static inline unsigned trigger_block(const char *p)
     kz_v16 ws = kz_v16_and(kz_v16_or(kz_v16_eq(v0, ' '), kz_v16_eq(v0, '\t')),
                            kz_v16_or(kz_v16_eq(v1, '.'), kz_v16_eq(v1, '@')));
     kz_v16 at = kz_v16_and(kz_v16_eq(v0, 'A'), kz_v16_eq(v1, 'T'));
+    /* Full-width forms: EF BC, EF BD. */
+    kz_v16 fw = kz_v16_and(
+        kz_v16_eq(v0, (char)0xEF),
+        kz_v16_or(kz_v16_eq(v1, (char)0xBC), kz_v16_eq(v1, (char)0xBD)));
     unsigned m = kz_v16_bits(
-        kz_v16_or(kz_v16_or(v0, br), kz_v16_or(kz_v16_or(sl, ws), at)));
-    /* ":__" and "dot": the third byte only when the first two match. */
+        kz_v16_or(kz_v16_or(fw, br), kz_v16_or(kz_v16_or(sl, ws), at)));
+    /* ":__", "dot" and the ideographic full stop (E3 80 82): the third
+     * byte only when the first two match. */
     kz_v16 us2 = kz_v16_and(kz_v16_eq(v0, ':'), kz_v16_eq(v1, '_'));
     kz_v16 do2 = kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'd'),
                             kz_v16_eq(kz_v16_lower(v1), 'o'));
-    if (kz_v16_bits(kz_v16_or(us2, do2))) {
+    kz_v16 id2 =
+        kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x80));
+    if (kz_v16_bits(kz_v16_or(kz_v16_or(us2, do2), id2))) {
         kz_v16 v2 = kz_v16_load(p + 2);
-        m |= kz_v16_bits(
+        m |= kz_v16_bits(kz_v16_or(
             kz_v16_or(kz_v16_and(us2, kz_v16_eq(v2, '_')),
-                      kz_v16_and(do2, kz_v16_eq(kz_v16_lower(v2), 't'))));
+                      kz_v16_and(do2, kz_v16_eq(kz_v16_lower(v2), 't'))),
+            kz_v16_and(id2, kz_v16_eq(v2, (char)0x82))));
     }
     return m;
 }
@@ -1126,8 +1175,12 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
 #if KZ_HAVE_V16
     for (; n - i >= 18 && i < n; i += 16) {
         unsigned m = trigger_block(s + i);
-        if (m)
-            return i + (unsigned)__builtin_ctz(m);
+        while (m) {
+            size_t k = i + (unsigned)__builtin_ctz(m);
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                return k;
+            m &= m - 1; /* the end of a Japanese sentence */
+        }
     }
 #endif
     return next_trigger_ref(s, i, n);
@@ -1165,6 +1218,20 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
         size_t k = w->k;
         while (i < stop) {
             unsigned char b = (unsigned char)s[i];
+            if (b >= 0x80 && shortcuts && cp_is_other(s, n, i)) {
+                /* Kana, kanji, accented letters, a stray byte: no form
+                 * holds one nor starts with one (match_at answers 0), so
+                 * the byte is written as it is, as the slow path below
+                 * would write it. */
+                do {
+                    if (w->map)
+                        w->map[k] = (uint32_t)i;
+                    w->o[k++] = s[i++];
+                } while (i < stop && (unsigned char)s[i] >= 0x80 &&
+                         cp_is_other(s, n, i));
+                pv = (unsigned char)s[i - 1];
+                continue;
+            }
             unsigned char q = host_byte[pv] ? after_host[b] : after_other[b];
             if (q != Q_COPY &&
                 (q == Q_SLOW || !quiet_byte(s, n, i, k ? pv : CP_END)))
@@ -1270,8 +1337,18 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         first = (size_t)-1;
         size_t r = t < n ? window_start(s, i, t) : n;
         size_t len = r - i;
-        if (len > w.room - w.k)
+        if (len > w.room - w.k) {
             len = w.room - w.k;
+            /* The pass writes an ideographic full stop whole or not at
+             * all (a sentence's end is no trigger, so it may be here). */
+            size_t e = i + len;
+            for (size_t b = 1; b <= 2 && b <= len; b++)
+                if (e - b + 2 < n &&
+                    memcmp(s + e - b, "\xe3\x80\x82", 3) == 0) {
+                    len -= b;
+                    break;
+                }
+        }
         memcpy(out + w.k, s + i, len);
         if (map)
             for (size_t j = 0; j < len; j++)

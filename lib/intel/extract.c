@@ -795,6 +795,27 @@ static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
     return 1;
 }
 
+/* What strchr("rRsSbBfF\xe5", c) answers (NUL included): the first bytes
+ * of the sources section titles below. */
+static int title_initial(char c)
+{
+    switch (c) {
+    case 'r':
+    case 'R':
+    case 's':
+    case 'S':
+    case 'b':
+    case 'B':
+    case 'f':
+    case 'F':
+    case '\xe5':
+    case '\0':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -865,7 +886,7 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
      * "参考情報"), as plain-text advisories write their headings. */
     /* ... or of the indicators ("Indicators of Compromise (19)", "IOCs"),
      * which ends a sources section in a plain-text export. */
-    if (e - i <= 40 && strchr("iI", s[i])) {
+    if (e - i <= 40 && (s[i] == 'i' || s[i] == 'I' || s[i] == '\0')) {
         size_t t = e;
         if (s[t - 1] == ')') { /* a count: "(19)" */
             while (t > i && s[t - 1] != '(')
@@ -898,7 +919,7 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
         if (k > i + 1)
             i = k;
     }
-    if (e - i <= 15 && strchr("rRsSbBfF\xe5", s[i])) {
+    if (e - i <= 15 && title_initial(s[i])) {
         static const char *const sources[] = {
             "references",
             "reference",
@@ -1256,6 +1277,15 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
                      "separator");
             bad = 1;
         } else if (c >= 0x80) {
+            /* Three bytes whose lead allows every continuation (neither
+             * E0, overlong below A0, nor ED, surrogates from A0): kana,
+             * kanji, full-width forms. */
+            if (c >= 0xE1 && c != 0xED && c <= 0xEF && n - i >= 3 &&
+                ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+                ((unsigned char)s[i + 2] & 0xC0) == 0x80) {
+                i += 3;
+                continue;
+            }
             size_t len = 0;
             uint32_t cp = 0;
             if ((c & 0xE0) == 0xC0 && c >= 0xC2) {

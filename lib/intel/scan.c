@@ -171,6 +171,13 @@ static size_t delim_len_as(const char *s, size_t n, size_t i,
 
 static size_t delim_len(const char *s, size_t n, size_t i)
 {
+    /* Kana, kanji and CJK punctuation (U+3000..U+9FFF: E3..E9 and two
+     * continuation bytes), most of Japanese text, without decoding. */
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0xE3 && c <= 0xE9 && i + 2 < n &&
+        ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+        ((unsigned char)s[i + 2] & 0xC0) == 0x80)
+        return 3;
     return delim_len_as(s, n, i, cp_is_delim);
 }
 
@@ -314,11 +321,11 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 /* Whether [a, b) holds a run of 32 hex digits or more. */
 static int hex_run_32(const char *s, size_t a, size_t b)
 {
-    size_t run = 0;
-    for (size_t p = a; p < b; p++) {
-        run = kz_is_xdigit((unsigned char)s[p]) ? run + 1 : 0;
-        if (run >= 32)
+    for (size_t p = a; b - p >= 32 && p < b; p++) {
+        size_t h = kz_hex_span(s + p, b - p);
+        if (h >= 32)
             return 1;
+        p += h; /* s[p] is no hex digit (or p == b) */
     }
     return 0;
 }
@@ -1577,10 +1584,7 @@ static int try_put(scan *sc, kz_type t, size_t a, size_t b)
 
 static int all_hex(const char *s, size_t n)
 {
-    unsigned char all = TC_HEX;
-    for (size_t i = 0; i < n; i++)
-        all &= tok_class[(unsigned char)s[i]];
-    return all != 0;
+    return kz_hex_span(s, n) == n;
 }
 
 static int all_digits(const char *s, size_t n)
@@ -2271,7 +2275,7 @@ static void scan_generic(scan *sc, size_t a, size_t b)
     while (i < b) {
         while (i < b && is_split((unsigned char)s[i]))
             i++;
-        size_t j = i;
+        size_t j = i + kz_hex_span(s + i, b - i); /* no hex digit splits */
         while (j < b && !is_split((unsigned char)s[j]))
             j++;
         /* "server-{1,30}.evil.xyz" is a template, not a value. */
@@ -2368,12 +2372,13 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     }
     if (kz_norm_ipv4(s + a, end - a, ip, &port) != KZ_OK)
         return 0;
-    if ((line_ctx(sc) & KZ_CTX_VERSION) && !was_defanged(sc, a, end))
+    /* A defanged address is never a version: the line's words are looked
+     * at only for addresses written plainly. */
+    if (!was_defanged(sc, a, end) && (line_ctx(sc) & KZ_CTX_VERSION))
         return 1; /* "version 1.2.3.4": consumed, not reported */
-    size_t len;
-    if (kz_normalize(KZ_T_IPV4, s + a, e - a, sc->buf, sizeof sc->buf, &len) !=
-        KZ_OK)
-        return 0;
+    /* The canonical form of the address just parsed (what kz_normalize
+     * writes: dotted decimal, no leading zero), without parsing it again. */
+    kz_ipv4_format(ip, sc->buf);
     put(sc, KZ_T_IPV4, a, end, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
@@ -2560,7 +2565,10 @@ static void scan_token(scan *sc, size_t a, size_t b)
     /* Which characters the token holds, in one pass: the tests below look
      * for a character only when it is there. */
     unsigned any = 0, all = 0xFF;
-    for (size_t i = a; i < b; i++) {
+    size_t hexp = kz_hex_span(s + a, n); /* hex digits are TC_HEX alone */
+    if (hexp > 0)
+        any = all = TC_HEX;
+    for (size_t i = a + hexp; i < b; i++) {
         unsigned t = tok_class[(unsigned char)s[i]];
         any |= t;
         all &= t;
@@ -3352,7 +3360,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             return;
         }
     }
-    if (!spaces && (line_ctx(sc) & KZ_CTX_MUTEX) && mutex_shaped(s, a, b) &&
+    if (!spaces && mutex_shaped(s, a, b) && (line_ctx(sc) & KZ_CTX_MUTEX) &&
         (!g->whole_cell || mutex_not_word(s, a, b))) {
         /* "Mutex: `Global\{...}`": the line says what the span is. */
         put_text(sc, KZ_T_MUTEX, a, b);
@@ -3459,13 +3467,15 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
 
 static const char *find3(const char *s, size_t a, size_t b, const char *w)
 {
+    /* By the middle byte (0x80 for the CJK brackets): the first byte (E3)
+     * starts every kana. */
     while (a + 3 <= b) {
-        const char *p = memchr(s + a, (unsigned char)w[0], b - a - 2);
+        const char *p = memchr(s + a + 1, (unsigned char)w[1], b - a - 2);
         if (!p)
             return NULL;
-        if (p[1] == w[1] && p[2] == w[2])
-            return p;
-        a = (size_t)(p - s) + 1;
+        if (p[-1] == w[0] && p[1] == w[2])
+            return p - 1;
+        a = (size_t)(p - s);
     }
     return NULL;
 }
@@ -3743,8 +3753,7 @@ static int scan_hash_name_line(scan *sc)
                      s[i] == '*' || s[i] == '+'))
         i++;
     size_t h = i;
-    while (i < n && kz_is_xdigit((unsigned char)s[i]))
-        i++;
+    i += kz_hex_span(s + i, n - i);
     size_t hl = i - h;
     if (hl != 32 && hl != 40 && hl != 64 && hl != 128)
         return 0;

@@ -470,6 +470,18 @@ static void test_refang__skip_only_where_identity(void **state)
     assert_true(skipped >= 3); /* the plain lines are skipped */
     assert_true(kz_refang_needed("evil dot com", 12));
     assert_true(kz_refang_needed("example[.]com", 13));
+    /* Japanese prose holds no form; a full-width dot or an ideographic
+     * full stop may. */
+    static const char jp[] = "\xe9\x80\x9a\xe4\xbf\xa1\xe5\x85\x88\xe3"
+                             "\x80\x81\xe3\x80\x8c\xe8\xb3\x87\xe6\x96"
+                             "\x99\xe3\x80\x8d";
+    assert_false(kz_refang_needed(jp, sizeof jp - 1));
+    assert_true(kz_refang_needed("evil\xef\xbc\x8e"
+                                 "com",
+                                 10));
+    assert_true(kz_refang_needed("evil\xe3\x80\x82"
+                                 "com",
+                                 10));
     /* Random strings over the characters the forms are made of. */
     static const char alpha[] = "a.d[]()e{}p <>\\-:/@xhtTDOAPt019,_\t*";
     uint32_t seed = 12345;
@@ -486,82 +498,21 @@ static void test_refang__skip_only_where_identity(void **state)
 }
 
 /* Random text made of the pieces forms are made of, and of prose. */
-static const char *const refang_pieces[] = {"evil",
-                                            "com",
-                                            ".",
-                                            "[.]",
-                                            "(.)",
-                                            "{.}",
-                                            "[dot]",
-                                            " dot ",
-                                            "DOT",
-                                            "-dot-",
-                                            " ",
-                                            "  ",
-                                            "\t",
-                                            "hxxp",
-                                            "hXXps",
-                                            "http",
-                                            "https",
-                                            "://",
-                                            ":",
-                                            "//",
-                                            "/",
-                                            "[:]",
-                                            "[://]",
-                                            "(",
-                                            ")",
-                                            "[",
-                                            "]",
-                                            "@",
-                                            "[@]",
-                                            " AT ",
-                                            "(at)",
-                                            " at ",
-                                            "user",
-                                            "1",
-                                            "192",
-                                            "x",
-                                            "fxp",
-                                            ":__",
-                                            "\\/\\/",
-                                            "\\.",
-                                            "\xef\xbc\x8e",
-                                            "\xef\xbc\x9a",
-                                            "\xef\xbc\x8f",
-                                            "\xef\xbc\xa0",
-                                            "\xef\xbd\x85\xef\xbd\x96",
-                                            "\xe3\x80\x82",
-                                            "a",
-                                            "e",
-                                            "p",
-                                            "d",
-                                            "o",
-                                            "t",
-                                            "punto",
-                                            "arroba",
-                                            "<",
-                                            ">",
-                                            "^",
-                                            "{",
-                                            "}",
-                                            "*",
-                                            "-",
-                                            "_",
-                                            ",",
-                                            "'",
-                                            "\"",
-                                            "the loader beacons every ",
-                                            " seconds",
-                                            "example",
-                                            "www",
-                                            ".exe",
-                                            "(see the report)",
-                                            "meow",
-                                            "et",
-                                            "\\\\",
-                                            "\\/",
-                                            ":\\\\"};
+static const char *const refang_pieces[] = {
+    "evil", "com", ".", "[.]", "(.)", "{.}", "[dot]", " dot ", "DOT", "-dot-",
+    " ", "  ", "\t", "hxxp", "hXXps", "http", "https", "://", ":", "//", "/",
+    "[:]", "[://]", "(", ")", "[", "]", "@", "[@]", " AT ", "(at)", " at ",
+    "user", "1", "192", "x", "fxp", ":__", "\\/\\/", "\\.", "\xef\xbc\x8e",
+    "\xef\xbc\x9a", "\xef\xbc\x8f", "\xef\xbc\xa0", "\xef\xbd\x85\xef\xbd\x96",
+    "\xe3\x80\x82",
+    /* Japanese text and stray
+     * bytes: copied as they are */
+    "\xe9\x80\x9a\xe4\xbf\xa1", "\xe3\x80\x81", "\xe3\x80\x8c", "\xe3\x80\x8d",
+    "\xe3\x80\x90", "\xe3\x80\x80", "\xef\xbd\xa1", "\xc3\xa9", "\xe3\x80",
+    "\xef", "\xbc", "\x82", "a", "e", "p", "d", "o", "t", "punto", "arroba",
+    "<", ">", "^", "{", "}", "*", "-", "_", ",", "'", "\"",
+    "the loader beacons every ", " seconds", "example", "www", ".exe",
+    "(see the report)", "meow", "et", "\\\\", "\\/", ":\\\\"};
 
 /* kz_refang_map runs its pass only around the places where a form may
  * be; it must give exactly what a pass over every byte gives, offsets
@@ -651,11 +602,43 @@ static void test_refang__shortcut_equals_general_matchers(void **state)
     assert_true(changed > 1000);
 }
 
+/* Non-ASCII characters no form is made of (kana, kanji, stray bytes) are
+ * copied in a tight loop; the pass gives what its slow path gives. */
+static void test_refang__other_characters_copied_as_the_slow_path(void **state)
+{
+    (void)state;
+    static char in[400], a[400], b[400];
+    static uint32_t ma[400], mb[400];
+    uint32_t seed = 31337;
+    int wide = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
+                                 sizeof in - 1);
+        kz_refang_shortcuts(1);
+        size_t ka = kz_refang_map_ref(in, n, a, sizeof a, ma);
+        kz_refang_shortcuts(0);
+        size_t kb = kz_refang_map_ref(in, n, b, sizeof b, mb);
+        kz_refang_shortcuts(1);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("fast copy differs on \"%.*s\":\n  got  \"%.*s\"\n"
+                     "  want \"%.*s\"",
+                     (int)n, in, (int)ka, a, (int)kb, b);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)in[i] == 0xE9) { /* the kanji piece */
+                wide++;
+                break;
+            }
+    }
+    assert_true(wide > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refang__schemes),
         cmocka_unit_test(test_refang__shortcut_equals_general_matchers),
+        cmocka_unit_test(test_refang__other_characters_copied_as_the_slow_path),
         cmocka_unit_test(test_refang_first__vector_equals_scalar),
         cmocka_unit_test(test_refang__scheme_separators),
         cmocka_unit_test(test_refang__scheme_lookalikes_unchanged),
