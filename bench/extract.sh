@@ -4,8 +4,9 @@
 # text, side by side with grep and ripgrep running a comparable pattern.
 #
 # Usage: bench/extract.sh [KIZASHI]     (default build/release/kizashi)
-# Environment: KZ_BENCH_INPUT (generated, the default, or reports: the
-# corpus reports concatenated), KZ_BENCH_MB (input size in MiB, default
+# Environment: KZ_BENCH_INPUT (generated, the default; reports: the
+# corpus reports concatenated; japanese: generated Japanese advisories,
+# gen_text.py --lang ja), KZ_BENCH_MB (input size in MiB, default
 # 512), KZ_BENCH_SEED (default 1), KZ_BENCH_RUNS / KZ_BENCH_WARMUP (hyperfine runs, default 5
 # and 1), KZ_BENCH_ALLOCC=1 (also time --all-occurrences, which prints
 # every occurrence like grep -o does), KZ_SHARED (default <repo>/../shared),
@@ -73,6 +74,16 @@ if [ "${KZ_BENCH_INPUT:-generated}" = reports ]; then
         while [ "$(wc -c < "$INPUT.tmp")" -lt $((MB * 1048576)) ]; do
             cat "$REPORTS"/*.txt >> "$INPUT.tmp"
         done
+        mv "$INPUT.tmp" "$INPUT"
+    fi
+elif [ "${KZ_BENCH_INPUT:-generated}" = japanese ]; then
+    # Japanese prose with the indicators glued to it (no corpus report is
+    # interleaved: they are English).
+    INPUT=$SCRATCH/text-ja-${MB}m-s$SEED-$GENHASH.txt
+    if [ ! -s "$INPUT" ]; then
+        echo "generating $INPUT ..."
+        python3 "$ROOT/bench/gen_text.py" "$INPUT.tmp" --mb "$MB" \
+            --seed "$SEED" --lang ja
         mv "$INPUT.tmp" "$INPUT"
     fi
 elif [ ! -s "$INPUT" ]; then

@@ -25,8 +25,12 @@ reports mixed in, which keeps generation at about 5 s for 512 MiB. So the
 number of distinct indicators is that of ~64 MiB of advisories (about
 0.4 million), far more than any real advisory.
 
+With --lang ja the prose is Japanese (JPCERT/CC and vendor style):
+indicators glued to Japanese text and punctuation (「」, 。, full-width
+colons and dots), Japanese table titles, headings and bullets.
+
 Usage: gen_text.py OUT [--mb 512] [--unique-mb 64] [--seed 1]
-                       [--reports DIR]
+                       [--reports DIR] [--lang en|ja]
 """
 from __future__ import annotations
 
@@ -75,6 +79,18 @@ DETECTIONS = ["Win32/Agent.{0}", "MSIL/Spy.Agent.{0}", "Win64/Kryptik.{0}",
 JA = ["攻撃者は", "を使用して", "通信を行いました。",
       "以下の通信先を確認しています。", "当該ファイルは", "に保存されます。",
       "マルウェアの", "ハッシュ値は次の通りです。"]
+# --lang ja: Japanese advisory prose (JPCERT/CC and vendor style).
+JA_WORDS = ["攻撃者は", "標的型メールを送信し、", "添付ファイルを開かせることで",
+            "マルウェアに感染させます。", "感染後、", "端末の情報を収集し、",
+            "C2サーバーへ送信します。", "当該マルウェアは", "永続化のため",
+            "レジストリに登録され、", "スケジュールタスクを作成します。",
+            "本件について、", "弊社では", "引き続き調査を行っています。",
+            "以下の通信先への", "アクセスを確認しています。", "利用者は",
+            "速やかに", "対策を実施してください。", "ファイルを", "暗号化し、",
+            "身代金を要求します。", "正規のツールを悪用して", "横展開を行い、",
+            "認証情報を窃取します。", "なお、", "検知名は", "以下の通りです。"]
+JA_LEAD = ["通信先：", "接続先は", "ハッシュ値：", "ファイル名は",
+           "ダウンロード元：", "送信元アドレス："]
 
 
 class Gen:
@@ -237,6 +253,56 @@ class Gen:
         return "\n".join(out) + "\n\n"
 
 
+class JaGen(Gen):
+    """Japanese advisories: indicators glued to Japanese text and
+    punctuation (「」, 。, 、, full-width colons and dots), Japanese table
+    titles and bullets."""
+
+    def ja_ioc(self) -> str:
+        r = self.r
+        v = self.ioc()
+        k = r.random()
+        if k < 0.15 and "." in v and "\\" not in v:
+            v = v.replace(".", "\uff0e")  # full-width dots
+        if k < 0.4:
+            return f"「{v}」"
+        if k < 0.6:
+            return r.choice(JA_LEAD) + v
+        return v + r.choice(["。", "、", "）", " "])
+
+    def sentence(self) -> str:
+        r = self.r
+        words = [r.choice(JA_WORDS) for _ in range(r.randint(3, 9))]
+        k = r.random()
+        if k < 0.35:
+            words.insert(r.randint(0, len(words)), self.ja_ioc())
+        elif k < 0.5:
+            words.insert(r.randint(0, len(words)), self.nearmiss() + "、")
+        s = "".join(words)
+        return s if s.endswith("。") else s + "。"
+
+    def block(self) -> str:
+        r = self.r
+        out = []
+        if r.random() < 0.3:
+            out.append(r.choice(["■ 通信先", "【IoC情報】", "３．対策",
+                                 "## 参考情報", "■ ハッシュ値"]))
+        for _ in range(r.randint(1, 4)):
+            out.append("".join(self.sentence()
+                               for _ in range(r.randint(1, 4))))
+        k = r.random()
+        if k < 0.3:
+            out.append("|ハッシュ値（SHA256）|ファイル名|検知名|備考|")
+            out.append("|---|---|---|---|")
+            for _ in range(r.randint(2, 10)):
+                out.append(f"|{self.hexd(32)}|{self.filename()}|"
+                           f"{self.nearmiss()}|{r.choice(JA_WORDS)}|")
+        elif k < 0.6:
+            for _ in range(r.randint(2, 12)):
+                out.append(f"・{self.ioc()}")
+        return "\n".join(out) + "\n\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out")
@@ -247,13 +313,15 @@ def main() -> int:
     ap.add_argument("--seed", default="1")
     ap.add_argument("--reports", default=None,
                     help="directory of *.txt reports to interleave")
+    ap.add_argument("--lang", choices=["en", "ja"], default="en",
+                    help="prose language (ja: Japanese advisories)")
     a = ap.parse_args()
 
     reports = []
     if a.reports:
         for p in sorted(Path(a.reports).glob("*.txt")):
             reports.append(p.read_bytes() + b"\n\n")
-    g = Gen(a.seed)
+    g = JaGen(a.seed) if a.lang == "ja" else Gen(a.seed)
     target = int(a.mb * MiB)
     written = 0
     ri = 0

@@ -930,8 +930,12 @@ static int could_start_scheme(const char *s, size_t n, size_t i)
     if (r >= n)
         return 0;
     unsigned char c = (unsigned char)s[r];
-    return c == ':' || c == '[' || c == '(' || c == '{' || c == '/' ||
-           c == '\\' || c == '_' || c >= 0x80;
+    if (c == '[' || c == '(' || c == '{')
+        /* "[:]", "[://]", "(//)": a bracketed separator holds a colon or
+         * a slash first; "evil[.]com" is a dot form, no scheme. */
+        return !shortcuts ||
+               (r + 1 < n && (s[r + 1] == ':' || s[r + 1] == '/'));
+    return c == ':' || c == '/' || c == '\\' || c == '_' || c >= 0x80;
 }
 
 static int is_core_initial(unsigned char c)
