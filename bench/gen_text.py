@@ -91,6 +91,9 @@ JA_WORDS = ["攻撃者は", "標的型メールを送信し、", "添付ファ�
             "認証情報を窃取します。", "なお、", "検知名は", "以下の通りです。"]
 JA_LEAD = ["通信先：", "接続先は", "ハッシュ値：", "ファイル名は",
            "ダウンロード元：", "送信元アドレス："]
+# Table notes: none says the file is legitimate (正規), none names a source.
+JA_NOTES = ["ローダー", "バックドア", "ダウンローダー", "設定ファイル",
+            "暗号化されたペイロード", "情報窃取型マルウェア"]
 
 
 class Gen:
@@ -285,8 +288,9 @@ class JaGen(Gen):
         r = self.r
         out = []
         if r.random() < 0.3:
+            # (no 参考情報 heading: what follows it would be sources)
             out.append(r.choice(["■ 通信先", "【IoC情報】", "３．対策",
-                                 "## 参考情報", "■ ハッシュ値"]))
+                                 "## 侵害の痕跡", "■ ハッシュ値"]))
         for _ in range(r.randint(1, 4)):
             out.append("".join(self.sentence()
                                for _ in range(r.randint(1, 4))))
@@ -296,7 +300,7 @@ class JaGen(Gen):
             out.append("|---|---|---|---|")
             for _ in range(r.randint(2, 10)):
                 out.append(f"|{self.hexd(32)}|{self.filename()}|"
-                           f"{self.nearmiss()}|{r.choice(JA_WORDS)}|")
+                           f"{self.nearmiss()}|{r.choice(JA_NOTES)}|")
         elif k < 0.6:
             for _ in range(r.randint(2, 12)):
                 out.append(f"・{self.ioc()}")
