@@ -269,8 +269,8 @@ class JaGen(Gen):
             v = v.replace(".", "\uff0e")  # full-width dots
         if k < 0.4:
             return f"「{v}」"
-        if k < 0.6:
-            return r.choice(JA_LEAD) + v
+        if k < 0.6:  # (a value ends before the next ASCII word)
+            return r.choice(JA_LEAD) + v + r.choice(["。", "、", " "])
         return v + r.choice(["。", "、", "）", " "])
 
     def sentence(self) -> str:

@@ -850,6 +850,70 @@ static int fold_run(const char *s, size_t n, size_t i, struct run *r)
     return r->fold;
 }
 
+/* 1 when the ideographic full stop at s[i] ends a sentence after a value
+ * that has its dots already: the label before it follows a dot or a
+ * closing bracket ("evil[.]com。C2サーバー", "a.exe。Cobalt"), not a
+ * Japanese character or the start of the text ("evil。com"). Looks back
+ * over label characters, full-width letters and digits and ideographic
+ * full stops (at most 256 bytes: a host is shorter). */
+static int ideo_dot_ends_value(const char *s, size_t i)
+{
+    size_t p = i;
+    while (p > 0 && i - p < 256) {
+        unsigned char c = (unsigned char)s[p - 1];
+        if (c < 0x80) {
+            if (kz_is_alnum(c) || c == '-' || c == '_') {
+                p--;
+                continue;
+            }
+            return c == '.' || c == ']' || c == ')' || c == '}';
+        }
+        if (p < 3)
+            return 0;
+        const unsigned char *u = (const unsigned char *)s + p - 3;
+        if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x82) { /* 。 */
+            p -= 3;
+            continue;
+        }
+        if (u[0] == 0xEF && u[1] == 0xBC) {
+            if ((u[2] >= 0x90 && u[2] <= 0x99) ||
+                (u[2] >= 0xA1 && u[2] <= 0xBA)) {
+                p -= 3; /* ０-９, Ａ-Ｚ */
+                continue;
+            }
+            return u[2] == 0x8E || u[2] == 0x89 || u[2] == 0xBD; /* ．）］ */
+        }
+        if (u[0] == 0xEF && u[1] == 0xBD) {
+            if (u[2] >= 0x81 && u[2] <= 0x9A) { /* ａ-ｚ */
+                p -= 3;
+                continue;
+            }
+            return u[2] == 0x9D; /* ｝ */
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* 1 when the ASCII word at s[p] (after an ideographic full stop) is glued
+ * to kana or kanji and is no top-level domain: a new sentence starting in
+ * ASCII ("...。C2サーバーへ", "...。PowerShellを"), not the next label of a
+ * host ("evil。comを" still is one). */
+static int ideo_dot_starts_sentence(const char *s, size_t n, size_t p)
+{
+    size_t q = p;
+    while (q < n && q - p < 64 &&
+           (kz_is_alnum((unsigned char)s[q]) || s[q] == '-' || s[q] == '_'))
+        q++;
+    if (q == p || q >= n)
+        return 0;
+    unsigned char c = (unsigned char)s[q];
+    if (c < 0xE3 || c == 0xEF ||
+        (c == 0xE3 && q + 1 < n && (unsigned char)s[q + 1] == 0x80))
+        return 0; /* ASCII, Latin, full-width forms, CJK punctuation */
+    return !kz_psl_label_is_tld(s + p, q - p);
+}
+
 /* Test hook: the shortcut for the commonest form may be turned off, so
  * the tests can compare it with the general matchers. */
 static int shortcuts = 1;
@@ -1268,7 +1332,9 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
         struct piece pc;
         if (c == CP_IDEO_DOT) {
             if (is_alnum_cp(prev_byte(w)) &&
-                is_alnum_cp(cp_at(s, n, i + len, &l2))) {
+                is_alnum_cp(cp_at(s, n, i + len, &l2)) &&
+                !ideo_dot_ends_value(s, i) &&
+                !ideo_dot_starts_sentence(s, n, i + len)) {
                 ch = '.';
                 pc = (struct piece){&ch, 1, i, len};
             } else {

@@ -2338,6 +2338,32 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
 }
 
 /* Dotted quad (+ ":port" or "/prefix"). */
+/* 1 when a version word ("version", "build", "firmware", "release",
+ * "ver", "バージョン") is among the three words before s[a], within 32
+ * bytes ("version 1.2.3.4", "Versions 10.0.19041.1 and 2.3.4.5",
+ * "バージョン1.2.3.4"). Not anywhere on the line: a paragraph may name a
+ * version and, further on, a C2 address. */
+static int version_before(const scan *sc, size_t a)
+{
+    const kz_segment *g = sc->seg;
+    if (!(line_ctx((scan *)sc) & KZ_CTX_VERSION))
+        return 0; /* no such word on the line at all */
+    const char *l = g->line;
+    size_t pos = g->base + a, from = pos;
+    for (int w = 0; w < 3 && from > 0 && pos - from < 32; w++) {
+        while (from > 0 && pos - from < 32 &&
+               (l[from - 1] == ' ' || l[from - 1] == '\t'))
+            from--;
+        while (from > 0 && pos - from < 32 && l[from - 1] != ' ' &&
+               l[from - 1] != '\t')
+            from--;
+    }
+    /* Start at a word start, not inside a word cut at 32 bytes. */
+    while (from > 0 && from < pos && kz_is_alnum((unsigned char)l[from - 1]))
+        from++;
+    return (kz_scan_line_context(l + from, pos - from) & KZ_CTX_VERSION) != 0;
+}
+
 static int scan_ipv4(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
@@ -2374,7 +2400,7 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
         return 0;
     /* A defanged address is never a version: the line's words are looked
      * at only for addresses written plainly. */
-    if (!was_defanged(sc, a, end) && (line_ctx(sc) & KZ_CTX_VERSION))
+    if (!was_defanged(sc, a, end) && version_before(sc, a))
         return 1; /* "version 1.2.3.4": consumed, not reported */
     /* The canonical form of the address just parsed (what kz_normalize
      * writes: dotted decimal, no leading zero), without parsing it again. */
