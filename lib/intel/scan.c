@@ -2338,30 +2338,64 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
 }
 
 /* Dotted quad (+ ":port" or "/prefix"). */
+/* 1 when the word l[ws, we) only joins a version word to its numbers:
+ * "and", "or", "to", "is", "no.", "prior", "through", "before", ...,
+ * "=", a number ("Versions 10.0.19041.1 and 2.3.4.5", "version is
+ * 1.2.3.4", "build no. 1.2.3.4", "versions prior to 12.4.0.118",
+ * "versions 3.0.0 through 3.8.7.2"). */
+static int version_glue(const char *l, size_t ws, size_t we)
+{
+    while (we > ws && (l[we - 1] == ',' || l[we - 1] == ':' ||
+                       l[we - 1] == ';' || l[we - 1] == ')'))
+        we--;
+    while (ws < we && l[ws] == '(')
+        ws++;
+    size_t n = we - ws;
+    if (n == 0)
+        return 1;
+    static const char *const glue[] = {
+        "and",   "or",    "to",    "is",    "was",   "no.",     "=",
+        "-",     "v",     "prior", "from",  "thru",  "through", "before",
+        "after", "until", "up",    "than",  "older", "earlier", "later",
+        "newer", "below", "above", "since", NULL};
+    for (size_t k = 0; glue[k]; k++)
+        if (kz_eq_word_ci(l + ws, n, glue[k]))
+            return 1;
+    for (size_t i = ws; i < we; i++)
+        if (!kz_is_digit((unsigned char)l[i]) && l[i] != '.')
+            return 0;
+    return 1; /* another number of the list */
+}
+
 /* 1 when a version word ("version", "build", "firmware", "release",
- * "ver", "バージョン") is among the three words before s[a], within 32
- * bytes ("version 1.2.3.4", "Versions 10.0.19041.1 and 2.3.4.5",
- * "バージョン1.2.3.4"). Not anywhere on the line: a paragraph may name a
- * version and, further on, a C2 address. */
+ * "ver", "バージョン") comes right before s[a]: in the word before it, or
+ * before words that only join it to its numbers ("version 1.2.3.4",
+ * "Versions 10.0.19041.1 and 2.3.4.5", "version: 1.2.3.4",
+ * "バージョン1.2.3.4"); at most four words and 40 bytes back. Not
+ * anywhere on the line: a paragraph may name a version and, further on, a
+ * C2 address ("the build monitor that 1.2.3.4"). */
 static int version_before(const scan *sc, size_t a)
 {
     const kz_segment *g = sc->seg;
     if (!(line_ctx((scan *)sc) & KZ_CTX_VERSION))
         return 0; /* no such word on the line at all */
     const char *l = g->line;
-    size_t pos = g->base + a, from = pos;
-    for (int w = 0; w < 3 && from > 0 && pos - from < 32; w++) {
-        while (from > 0 && pos - from < 32 &&
-               (l[from - 1] == ' ' || l[from - 1] == '\t'))
-            from--;
-        while (from > 0 && pos - from < 32 && l[from - 1] != ' ' &&
-               l[from - 1] != '\t')
-            from--;
+    size_t pos = g->base + a, we = pos;
+    for (int w = 0; w < 4 && we > 0 && pos - we < 40; w++) {
+        while (we > 0 && (l[we - 1] == ' ' || l[we - 1] == '\t'))
+            we--;
+        size_t ws = we;
+        while (ws > 0 && pos - ws < 40 && l[ws - 1] != ' ' && l[ws - 1] != '\t')
+            ws--;
+        if (ws == we)
+            return 0;
+        if (kz_scan_line_context(l + ws, we - ws) & KZ_CTX_VERSION)
+            return 1;
+        if (!version_glue(l, ws, we))
+            return 0;
+        we = ws;
     }
-    /* Start at a word start, not inside a word cut at 32 bytes. */
-    while (from > 0 && from < pos && kz_is_alnum((unsigned char)l[from - 1]))
-        from++;
-    return (kz_scan_line_context(l + from, pos - from) & KZ_CTX_VERSION) != 0;
+    return 0;
 }
 
 static int scan_ipv4(scan *sc, size_t a, size_t b)
