@@ -1134,15 +1134,6 @@ static void fast_init(void)
     }
 }
 
-/* Where a form may start to matter: every form holds one of these (see
- * form_repl, try_scheme and match_at): a bracket character, the first byte
- * of a full-width form (U+FF01..U+FF7F: EF BC, EF BD) or of the ideographic
- * full stop (U+3002: E3 80 82), "//" (a scheme), a space before
- * '.' or '@' (spaced forms), ":__" (a scheme written "hxxp:__"), the word
- * "dot" in any case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT"
- * ("foo AT bar.com"). The tests in tests/unit/test_refang.c check that
- * the map is the identity wherever there is none, and that refanging only
- * around them gives what a pass over every byte gives. */
 /* 1 when the ideographic full stop at s[i] ends a Japanese sentence: it
  * follows kana, kanji or CJK punctuation (E3..E9 and two continuation
  * bytes). Those are written as they are, so the byte before the stop is
@@ -1157,6 +1148,16 @@ static int ideo_dot_after_cjk(const char *s, size_t i)
            ((unsigned char)s[i - 1] & 0xC0) == 0x80;
 }
 
+/* Where a form may start to matter: every form holds one of these (see
+ * form_repl, try_scheme and match_at): a bracket character, the first byte
+ * of a full-width form (U+FF01..U+FF7F: EF BC, EF BD) or of an ideographic
+ * full stop (U+3002: E3 80 82) that does not end a Japanese sentence (see
+ * ideo_dot_after_cjk), "//" (a scheme), a space before
+ * '.' or '@' (spaced forms), ":__" (a scheme written "hxxp:__"), the word
+ * "dot" in any case ("-dot-", " dot ", "fooDOTcom"), or an upper-case "AT"
+ * ("foo AT bar.com"). The tests in tests/unit/test_refang.c check that
+ * the map is the identity wherever there is none, and that refanging only
+ * around them gives what a pass over every byte gives. */
 static int trigger_at(const char *s, size_t n, size_t i)
 {
     unsigned char c = (unsigned char)s[i];
