@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/simd_int.h"
 #include "kizashi/core.h"
 
 /* Sets the context's message (printf format) and returns st, so callers can
@@ -168,6 +169,24 @@ static inline int kz_is_alnum(unsigned char c)
 static inline int kz_is_xdigit(unsigned char c)
 {
     return kz_is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* The number of hex digits s[0, n) starts with, sixteen bytes at a time
+ * (digests are 32 to 128 of them). */
+static inline size_t kz_hex_span(const char *s, size_t n)
+{
+    size_t i = 0;
+#if KZ_HAVE_V16
+    for (; n - i >= 16; i += 16) {
+        kz_v16 v = kz_v16_load(s + i);
+        unsigned m = kz_v16_hex_bits(v, kz_v16_lower(v));
+        if (m != 0xFFFF)
+            return i + (unsigned)__builtin_ctz(~m);
+    }
+#endif
+    while (i < n && kz_is_xdigit((unsigned char)s[i]))
+        i++;
+    return i;
 }
 static inline unsigned char kz_lower(unsigned char c)
 {

@@ -24,37 +24,9 @@
 
 enum { CP_END = -1, CP_IDEO_DOT = 0x100, CP_OTHER = 0x200 };
 
-static int cp_at(const char *s, size_t n, size_t i, size_t *len)
-{
-    *len = 0;
-    if (i >= n)
-        return CP_END;
-    unsigned char c = (unsigned char)s[i];
-    *len = 1;
-    if (c < 0x80)
-        return c;
-    if (i + 2 < n) {
-        unsigned char c1 = (unsigned char)s[i + 1];
-        unsigned char c2 = (unsigned char)s[i + 2];
-        if (c == 0xEF && c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF) {
-            *len = 3; /* U+FF01..U+FF3F */
-            return 0x21 + (c2 - 0x81);
-        }
-        if (c == 0xEF && c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E) {
-            *len = 3; /* U+FF40..U+FF5E */
-            return 0x60 + (c2 - 0x80);
-        }
-        if ((c == 0xEF && c1 == 0xBD && c2 == 0xA1) ||
-            (c == 0xE3 && c1 == 0x80 && c2 == 0x82)) {
-            *len = 3;
-            return CP_IDEO_DOT;
-        }
-    }
-    return CP_OTHER | c;
-}
-
-/* 1 when cp_at answers CP_OTHER for the byte s[i] >= 0x80, without
- * decoding: only EF BC, EF BD and E3 80 82 start the characters it names. */
+/* 1 when the byte s[i] >= 0x80 starts none of the characters cp_at names
+ * (full-width forms U+FF01..U+FF5E, the ideographic full stops U+3002 and
+ * U+FF61): only EF BC, EF BD and E3 80 82 start them. */
 static inline int cp_is_other(const char *s, size_t n, size_t i)
 {
     unsigned char c = (unsigned char)s[i];
@@ -68,6 +40,25 @@ static inline int cp_is_other(const char *s, size_t n, size_t i)
     if (c1 == 0xBD)
         return !((c2 >= 0x80 && c2 <= 0x9E) || c2 == 0xA1);
     return 1;
+}
+
+static int cp_at(const char *s, size_t n, size_t i, size_t *len)
+{
+    *len = 0;
+    if (i >= n)
+        return CP_END;
+    unsigned char c = (unsigned char)s[i];
+    *len = 1;
+    if (c < 0x80)
+        return c;
+    if (cp_is_other(s, n, i))
+        return CP_OTHER | c;
+    unsigned char c1 = (unsigned char)s[i + 1], c2 = (unsigned char)s[i + 2];
+    *len = 3;
+    if (c == 0xE3 || (c1 == 0xBD && c2 == 0xA1))
+        return CP_IDEO_DOT;
+    return c1 == 0xBC ? 0x21 + (c2 - 0x81)  /* U+FF01..U+FF3F */
+                      : 0x60 + (c2 - 0x80); /* U+FF40..U+FF5E */
 }
 
 static int is_ascii(int c)

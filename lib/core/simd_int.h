@@ -68,6 +68,12 @@ static inline kz_v16 kz_v16_high(kz_v16 v)
 {
     return _mm_cmplt_epi8(v, _mm_setzero_si128());
 }
+/* Hex digits of the block v0, l0 its lower-cased copy (bit k for byte k). */
+static inline unsigned kz_v16_hex_bits(kz_v16 v0, kz_v16 l0)
+{
+    return kz_v16_bits(
+        kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
+}
 /* v <= c as unsigned bytes. */
 static inline kz_v16 kz_v16_le(kz_v16 v, unsigned char c)
 {
@@ -76,29 +82,5 @@ static inline kz_v16 kz_v16_le(kz_v16 v, unsigned char c)
 #else
 #define KZ_HAVE_V16 0
 #endif
-
-/* The number of hex digits s[0, n) starts with, sixteen bytes at a time
- * (digests are 32 to 128 of them). */
-static inline size_t kz_hex_span(const char *s, size_t n)
-{
-    size_t i = 0;
-#if KZ_HAVE_V16
-    for (; n - i >= 16; i += 16) {
-        kz_v16 v = kz_v16_load(s + i);
-        kz_v16 l = kz_v16_lower(v);
-        unsigned m = kz_v16_bits(
-            kz_v16_or(kz_v16_range(v, '0', '9'), kz_v16_range(l, 'a', 'f')));
-        if (m != 0xFFFF)
-            return i + (unsigned)__builtin_ctz(~m);
-    }
-#endif
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!((c >= '0' && c <= '9') ||
-              ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
-            break;
-    }
-    return i;
-}
 
 #endif

@@ -106,13 +106,6 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud);
 /* Vector pieces shared by the extractor's prefilters. v0..v3 are the
  * sixteen bytes at p, p+1, ..., l0..l2 the same lower-cased. */
 
-/* Hex digits of the block (bit k for byte k). */
-static inline unsigned kz_v16_hex_bits(kz_v16 v0, kz_v16 l0)
-{
-    return kz_v16_bits(
-        kz_v16_or(kz_v16_range(v0, '0', '9'), kz_v16_range(l0, 'a', 'f')));
-}
-
 /* Carries a run of hex digits over a block with hex bits hm: the offset in
  * the block where the run reaches 32 digits, or 16 when it does not;
  * *run is the run at the block's end (valid when 16 is returned). */

@@ -2337,7 +2337,6 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
     return 1;
 }
 
-/* Dotted quad (+ ":port" or "/prefix"). */
 /* 1 when the word l[ws, we) only joins a version word to its numbers:
  * "and", "or", "to", "is", "no.", "prior", "through", "before", ...,
  * "=", a number ("Versions 10.0.19041.1 and 2.3.4.5", "version is
@@ -2374,10 +2373,10 @@ static int version_glue(const char *l, size_t ws, size_t we)
  * "バージョン1.2.3.4"); at most four words and 40 bytes back. Not
  * anywhere on the line: a paragraph may name a version and, further on, a
  * C2 address ("the build monitor that 1.2.3.4"). */
-static int version_before(const scan *sc, size_t a)
+static int version_before(scan *sc, size_t a)
 {
     const kz_segment *g = sc->seg;
-    if (!(line_ctx((scan *)sc) & KZ_CTX_VERSION))
+    if (!(line_ctx(sc) & KZ_CTX_VERSION))
         return 0; /* no such word on the line at all */
     const char *l = g->line;
     size_t pos = g->base + a, we = pos;
@@ -2398,6 +2397,7 @@ static int version_before(const scan *sc, size_t a)
     return 0;
 }
 
+/* Dotted quad (+ ":port" or "/prefix"). */
 static int scan_ipv4(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;

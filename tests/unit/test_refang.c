@@ -569,6 +569,37 @@ static void test_refang_first__vector_equals_scalar(void **state)
     assert_true(found > 1000);
 }
 
+/* Random texts of pieces (at most max bytes), refanged with the shortcuts
+ * on and off (full: by the pass over every byte, else around triggers):
+ * the outputs and maps must be the same. *changed counts the texts the
+ * refanging changed, *kanji those holding the kanji piece (E9). */
+static void check_shortcuts(const char *const *pieces, size_t npieces,
+                            uint32_t seed, size_t max, int full, int *changed,
+                            int *kanji)
+{
+    static char in[400], a[400], b[400];
+    static uint32_t ma[400], mb[400];
+    if (max > sizeof in - 1)
+        max = sizeof in - 1;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, pieces, npieces, in, max);
+        kz_refang_shortcuts(1);
+        size_t ka = full ? kz_refang_map_ref(in, n, a, sizeof a, ma)
+                         : kz_refang_map(in, n, a, sizeof a, ma);
+        kz_refang_shortcuts(0);
+        size_t kb = full ? kz_refang_map_ref(in, n, b, sizeof b, mb)
+                         : kz_refang_map(in, n, b, sizeof b, mb);
+        kz_refang_shortcuts(1);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("shortcut differs on \"%.*s\":\n  got  \"%.*s\"\n"
+                     "  want \"%.*s\"",
+                     (int)n, in, (int)ka, a, (int)kb, b);
+        *changed += ka != n;
+        *kanji += memchr(in, '\xe9', n) != NULL;
+    }
+}
+
 /* The shortcut for "host[.]tld", "(.)" and "{.}" gives what the general
  * form matchers give. */
 static void test_refang__shortcut_equals_general_matchers(void **state)
@@ -581,24 +612,8 @@ static void test_refang__shortcut_equals_general_matchers(void **state)
         "_",       " ",   "1",   "\\",   "@",    "/",
         "example", "com", "10",  "}[.]", "[.] ", "\xef\xbc\x8e",
         "dot"};
-    static char in[200], a[200], b[200];
-    static uint32_t ma[200], mb[200];
-    uint32_t seed = 99;
-    int changed = 0;
-    for (int t = 0; t < 200000; t++) {
-        size_t n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
-        kz_refang_shortcuts(1);
-        size_t ka = kz_refang_map(in, n, a, sizeof a, ma);
-        kz_refang_shortcuts(0);
-        size_t kb = kz_refang_map(in, n, b, sizeof b, mb);
-        kz_refang_shortcuts(1);
-        if (ka != kb || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("shortcut differs on \"%.*s\":\n  got  \"%.*s\"\n"
-                     "  want \"%.*s\"",
-                     (int)n, in, (int)ka, a, (int)kb, b);
-        changed += ka != n;
-    }
+    int changed = 0, kanji = 0;
+    check_shortcuts(pieces, LEN(pieces), 99, 199, 0, &changed, &kanji);
     assert_true(changed > 1000);
 }
 
@@ -607,30 +622,10 @@ static void test_refang__shortcut_equals_general_matchers(void **state)
 static void test_refang__other_characters_copied_as_the_slow_path(void **state)
 {
     (void)state;
-    static char in[400], a[400], b[400];
-    static uint32_t ma[400], mb[400];
-    uint32_t seed = 31337;
-    int wide = 0;
-    for (int t = 0; t < 200000; t++) {
-        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
-                                 sizeof in - 1);
-        kz_refang_shortcuts(1);
-        size_t ka = kz_refang_map_ref(in, n, a, sizeof a, ma);
-        kz_refang_shortcuts(0);
-        size_t kb = kz_refang_map_ref(in, n, b, sizeof b, mb);
-        kz_refang_shortcuts(1);
-        if (ka != kb || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("fast copy differs on \"%.*s\":\n  got  \"%.*s\"\n"
-                     "  want \"%.*s\"",
-                     (int)n, in, (int)ka, a, (int)kb, b);
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)in[i] == 0xE9) { /* the kanji piece */
-                wide++;
-                break;
-            }
-    }
-    assert_true(wide > 1000);
+    int changed = 0, kanji = 0;
+    check_shortcuts(refang_pieces, LEN(refang_pieces), 31337, 399, 1, &changed,
+                    &kanji);
+    assert_true(kanji > 1000);
 }
 
 int main(void)
