@@ -861,10 +861,11 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
     return 1;
 }
 
-static size_t find_any(const char *s, size_t from, size_t n, const char *set)
+/* The first '?' or '#' at or after from, or '/' too when slash is set. */
+static size_t find_any(const char *s, size_t from, size_t n, int slash)
 {
     for (size_t i = from; i < n; i++)
-        if (strchr(set, s[i]))
+        if (s[i] == '?' || s[i] == '#' || (slash && s[i] == '/'))
             return i;
     return n;
 }
@@ -892,7 +893,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
         return KZ_ERR_PARSE;
 
     size_t a = i + 3;
-    size_t e = find_any(s, a, n, "/?#");
+    size_t e = find_any(s, a, n, 1);
     size_t at = e;
     while (at > a && s[at - 1] != '@')
         at--;
@@ -955,7 +956,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
         }
     }
 
-    size_t q = find_any(s, e, n, "?#");
+    size_t q = find_any(s, e, n, 0);
     if (q > e) {
         char pbuf[KZ_MAX_URL + 1];
         struct sbuf pb = {pbuf, 0, KZ_MAX_URL, 0};
@@ -967,7 +968,8 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
         sb_putc(&b, '/');
     }
     if (q < n && s[q] == '?') {
-        size_t f = find_any(s, q + 1, n, "#");
+        const char *hash = memchr(s + q + 1, '#', n - q - 1);
+        size_t f = hash ? (size_t)(hash - s) : n;
         sb_putc(&b, '?');
         pct_norm(&b, s + q + 1, f - q - 1);
     }

@@ -164,6 +164,7 @@ struct kz_extractor {
     size_t href_next;
     int cur_ctx;      /* line context flags, -1 until the scanner asks */
     int cur_hashw;    /* hash words on the line, -1 until the scanner asks */
+    int cur_mutw;     /* a mutex word on the line, -1 until the scanner asks */
     int cur_ascii;    /* the line is ASCII without NUL: columns are offsets */
     size_t col_off;   /* byte offset and code points counted so far on */
     uint64_t col_cps; /* the current line, for columns */
@@ -1186,6 +1187,7 @@ static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
     seg.whole_cell = whole_cell;
     seg.ctx_cache = &x->cur_ctx;
     seg.hash_cache = &x->cur_hashw;
+    seg.mutw_cache = &x->cur_mutw;
     seg.psl_cache = x->psl;
     seg.seen = seen_value;
     kz_scan_segment(&seg, on_cand, x);
@@ -1550,6 +1552,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->cur_orig_n = n;
     x->cur_ctx = -1;
     x->cur_hashw = -1;
+    x->cur_mutw = -1;
     x->col_off = 0;
     x->col_cps = 0;
     x->st.lines++;

@@ -59,6 +59,8 @@ typedef struct kz_segment {
     size_t line_n;
     int *ctx_cache;  /* KZ_CTX_* flags of the line, -1 until computed */
     int *hash_cache; /* kz_scan_has_hash_words of the line, -1 until known */
+    int *mutw_cache; /* the line may name a mutex (kz_scan_may_say_mutex),
+                        -1 until known; nullable */
     kz_psl_cache *psl_cache; /* nullable */
     kz_scan_seen_fn seen;    /* nullable */
     kz_hint hint;            /* column or section hint */

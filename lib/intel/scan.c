@@ -256,48 +256,58 @@ size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n)
     return n;
 }
 
+#if KZ_HAVE_V16
+/* The interesting positions of the sixteen bytes at q (q[0..19)
+ * readable) as bits; *hx is where a hex run reaches 32 digits (16: not
+ * in this block), *run carries the hex digits before q over. */
+static inline unsigned ni_block(const char *q, unsigned *run, unsigned *hx)
+{
+    kz_v16 v0 = kz_v16_load(q), v1 = kz_v16_load(q + 1);
+    kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
+    kz_v16 spec =
+        kz_v16_or(kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
+                            kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
+                  kz_v16_or(kz_v16_eq(v0, '~'), kz_v16_eq(v0, '<')));
+    unsigned m = kz_v16_bits(kz_v16_or(v0, spec));
+    /* A dot or colon, then (rarely) what follows it. */
+    unsigned dc =
+        kz_v16_bits(kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':')));
+    if (dc) {
+        kz_v16 cont = kz_v16_or(
+            kz_v16_or(kz_v16_range(v1, '0', '9'), kz_v16_range(l1, 'a', 'z')),
+            kz_v16_or(
+                kz_v16_or(kz_v16_high(v1), kz_v16_eq(v1, '.')),
+                kz_v16_or(kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '-')),
+                          kz_v16_eq(v1, '_'))));
+        m |= dc & kz_v16_bits(cont);
+    }
+    /* "as", "cv", "aH" first; the whole words only when one is there. */
+    kz_v16 pair =
+        kz_v16_or(kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
+                            kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
+                  kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')));
+    if (kz_v16_bits(pair)) {
+        kz_v16 v2 = kz_v16_load(q + 2), v3 = kz_v16_load(q + 3);
+        kz_v16 l2 = kz_v16_lower(v2);
+        kz_v16 b64 =
+            kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
+                       kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
+        m |= kz_v16_bits(kz_v16_or(kz_v16_cve_asn(l0, l1, v2, l2, v3), b64));
+    }
+    /* where a hex run reaches 32 digits */
+    *hx = kz_hex_run_step(kz_v16_hex_bits(v0, l0), run);
+    return m;
+}
+#endif
+
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = i;
     unsigned run = 0; /* hex digits right before p */
+    unsigned hx;
     while (n - p >= 19 && p < n) {
-        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 l0 = kz_v16_lower(v0), l1 = kz_v16_lower(v1);
-        kz_v16 spec = kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_eq(v0, '@'), kz_v16_eq(v0, '\\')),
-                      kz_v16_or(kz_v16_eq(v0, '/'), kz_v16_eq(v0, '%'))),
-            kz_v16_or(kz_v16_eq(v0, '~'), kz_v16_eq(v0, '<')));
-        unsigned m = kz_v16_bits(kz_v16_or(v0, spec));
-        /* A dot or colon, then (rarely) what follows it. */
-        unsigned dc =
-            kz_v16_bits(kz_v16_or(kz_v16_eq(v0, '.'), kz_v16_eq(v0, ':')));
-        if (dc) {
-            kz_v16 cont = kz_v16_or(
-                kz_v16_or(kz_v16_range(v1, '0', '9'),
-                          kz_v16_range(l1, 'a', 'z')),
-                kz_v16_or(
-                    kz_v16_or(kz_v16_high(v1), kz_v16_eq(v1, '.')),
-                    kz_v16_or(kz_v16_or(kz_v16_eq(v1, ':'), kz_v16_eq(v1, '-')),
-                              kz_v16_eq(v1, '_'))));
-            m |= dc & kz_v16_bits(cont);
-        }
-        /* "as", "cv", "aH" first; the whole words only when one is there. */
-        kz_v16 pair = kz_v16_or(
-            kz_v16_or(kz_v16_and(kz_v16_eq(l0, 'a'), kz_v16_eq(l1, 's')),
-                      kz_v16_and(kz_v16_eq(l0, 'c'), kz_v16_eq(l1, 'v'))),
-            kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')));
-        if (kz_v16_bits(pair)) {
-            kz_v16 v2 = kz_v16_load(s + p + 2), v3 = kz_v16_load(s + p + 3);
-            kz_v16 l2 = kz_v16_lower(v2);
-            kz_v16 b64 =
-                kz_v16_and(kz_v16_and(kz_v16_eq(v0, 'a'), kz_v16_eq(v1, 'H')),
-                           kz_v16_and(kz_v16_eq(v2, 'R'), kz_v16_eq(v3, '0')));
-            m |=
-                kz_v16_bits(kz_v16_or(kz_v16_cve_asn(l0, l1, v2, l2, v3), b64));
-        }
-        /* where a hex run reaches 32 digits */
-        unsigned hx = kz_hex_run_step(kz_v16_hex_bits(v0, l0), &run);
+        unsigned m = ni_block(s + p, &run, &hx);
         if (m) {
             unsigned k = (unsigned)__builtin_ctz(m);
             return p + (hx < k ? hx : k);
@@ -306,11 +316,20 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
             return p + hx;
         p += 16;
     }
-    /* The tail, with the hex run carried over. */
-    for (; p < n; p++) {
-        run = kz_is_xdigit((unsigned char)s[p]) ? run + 1 : 0;
-        if (run >= 32 || interesting_at(s, p, n))
-            return p;
+    /* The last bytes through a copy padded with spaces, which start,
+     * continue and complete nothing (as the end of the text). */
+    if (p < n) {
+        char pad[48];
+        memset(pad, ' ', sizeof pad);
+        memcpy(pad, s + p, n - p); /* at most 18 bytes */
+        for (size_t o = 0; o < n - p; o += 16) {
+            unsigned m = ni_block(pad + o, &run, &hx);
+            unsigned k = m ? (unsigned)__builtin_ctz(m) : 16;
+            if (hx < k)
+                k = hx;
+            if (k < 16)
+                return p + o + k;
+        }
     }
     return n;
 #else
@@ -1450,37 +1469,52 @@ static int hash_words_ref(const char *s, size_t from, size_t n)
     return 0;
 }
 
+#if KZ_HAVE_V16
+/* 1 when a word starts in the sixteen positions at q (q[0..19) readable). */
+static inline int hash_words_block(const char *q)
+{
+    kz_v16 l0 = kz_v16_lower(kz_v16_load(q));
+    kz_v16 l1 = kz_v16_lower(kz_v16_load(q + 1));
+    kz_v16 v2 = kz_v16_load(q + 2);
+    kz_v16 l2 = kz_v16_lower(v2);
+    kz_v16 l3 = kz_v16_lower(kz_v16_load(q + 3));
+    kz_v16 seri =
+        kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 'e')),
+                   kz_v16_and(kz_v16_eq(l2, 'r'), kz_v16_eq(l3, 'i')));
+    kz_v16 hash =
+        kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'h'), kz_v16_eq(l1, 'a')),
+                   kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
+    kz_v16 ja3 = kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'j'), kz_v16_eq(l1, 'a')),
+                            kz_v16_eq(v2, '3'));
+    kz_v16 ssde =
+        kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 's')),
+                   kz_v16_and(kz_v16_eq(l2, 'd'), kz_v16_eq(l3, 'e')));
+    kz_v16 tlsh =
+        kz_v16_and(kz_v16_and(kz_v16_eq(l0, 't'), kz_v16_eq(l1, 'l')),
+                   kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
+    return kz_v16_bits(kz_v16_or(kz_v16_or(seri, hash),
+                                 kz_v16_or(ja3, kz_v16_or(ssde, tlsh)))) != 0;
+}
+#endif
+
 int kz_scan_has_hash_words(const char *s, size_t n)
 {
-    size_t p = 0;
 #if KZ_HAVE_V16
-    for (; n - p >= 19 && p < n; p += 16) {
-        kz_v16 l0 = kz_v16_lower(kz_v16_load(s + p));
-        kz_v16 l1 = kz_v16_lower(kz_v16_load(s + p + 1));
-        kz_v16 v2 = kz_v16_load(s + p + 2);
-        kz_v16 l2 = kz_v16_lower(v2);
-        kz_v16 l3 = kz_v16_lower(kz_v16_load(s + p + 3));
-        kz_v16 seri =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 'e')),
-                       kz_v16_and(kz_v16_eq(l2, 'r'), kz_v16_eq(l3, 'i')));
-        kz_v16 hash =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'h'), kz_v16_eq(l1, 'a')),
-                       kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
-        kz_v16 ja3 =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'j'), kz_v16_eq(l1, 'a')),
-                       kz_v16_eq(v2, '3'));
-        kz_v16 ssde =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 's')),
-                       kz_v16_and(kz_v16_eq(l2, 'd'), kz_v16_eq(l3, 'e')));
-        kz_v16 tlsh =
-            kz_v16_and(kz_v16_and(kz_v16_eq(l0, 't'), kz_v16_eq(l1, 'l')),
-                       kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
-        if (kz_v16_bits(kz_v16_or(kz_v16_or(seri, hash),
-                                  kz_v16_or(ja3, kz_v16_or(ssde, tlsh)))))
+    size_t p = 0;
+    for (; n - p >= 19 && p < n; p += 16)
+        if (hash_words_block(s + p))
             return 1;
-    }
+    if (p >= n)
+        return 0;
+    /* The last bytes through a copy padded with spaces, which no word
+     * holds (as the end of the line). */
+    char pad[48];
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, s + p, n - p); /* at most 18 bytes */
+    return hash_words_block(pad) || (n - p > 16 && hash_words_block(pad + 16));
+#else
+    return hash_words_ref(s, 0, n);
 #endif
-    return hash_words_ref(s, p, n);
 }
 
 int kz_scan_has_hash_words_ref(const char *s, size_t n)
@@ -2908,6 +2942,13 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
             hp = i;
             break;
         }
+    /* An address and an ASCII host name have a dot ("Win32/Agent.X" has
+     * none); a host in other letters may have an ideographic one. */
+    int dot = 0;
+    for (size_t i = a; i < hp && !dot; i++)
+        dot = s[i] == '.' || (unsigned char)s[i] >= 0x80;
+    if (!dot)
+        return;
     uint8_t ip[4];
     size_t len;
     char tmp[KZ_MAX_DOMAIN + 1];
@@ -3283,6 +3324,53 @@ static int mutex_not_word(const char *s, size_t a, size_t b)
     return 0;
 }
 
+/* 1 when s[0, n) holds "mut" in any case or ミ (E3 83 9F): every word that
+ * gives KZ_CTX_MUTEX ("mutex", "mutant", ミューテックス) holds one. */
+static int mutex_bytes_ref(const char *s, size_t from, size_t n)
+{
+    for (size_t p = from; p + 3 <= n; p++)
+        if (((s[p] | 0x20) == 'm' && (s[p + 1] | 0x20) == 'u' &&
+             (s[p + 2] | 0x20) == 't') ||
+            memcmp(s + p, "\xe3\x83\x9f", 3) == 0)
+            return 1;
+    return 0;
+}
+
+static int mutex_bytes(const char *s, size_t n)
+{
+    size_t p = 0;
+#if KZ_HAVE_V16
+    for (; n - p >= 18 && p < n; p += 16) {
+        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
+        kz_v16 v2 = kz_v16_load(s + p + 2);
+        kz_v16 mut = kz_v16_and(kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'm'),
+                                           kz_v16_eq(kz_v16_lower(v1), 'u')),
+                                kz_v16_eq(kz_v16_lower(v2), 't'));
+        kz_v16 mi = kz_v16_and(
+            kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x83)),
+            kz_v16_eq(v2, (char)0x9F));
+        if (kz_v16_bits(kz_v16_or(mut, mi)))
+            return 1;
+    }
+#endif
+    return mutex_bytes_ref(s, p, n);
+}
+
+/* 1 when the line may name a mutex (a superset of KZ_CTX_MUTEX, cheaper
+ * than the line's context words), cached for the line. */
+static int may_say_mutex(const kz_segment *g)
+{
+    if (*g->ctx_cache >= 0)
+        return (*g->ctx_cache & KZ_CTX_MUTEX) != 0;
+    int *c = g->mutw_cache;
+    if (c && *c >= 0)
+        return *c;
+    int r = mutex_bytes(g->line, g->line_n);
+    if (c)
+        *c = r;
+    return r;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -3420,7 +3508,8 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             return;
         }
     }
-    if (!spaces && mutex_shaped(s, a, b) && (line_ctx(sc) & KZ_CTX_MUTEX) &&
+    if (!spaces && may_say_mutex(g) && mutex_shaped(s, a, b) &&
+        (line_ctx(sc) & KZ_CTX_MUTEX) &&
         (!g->whole_cell || mutex_not_word(s, a, b))) {
         /* "Mutex: `Global\{...}`": the line says what the span is. */
         put_text(sc, KZ_T_MUTEX, a, b);
@@ -3892,6 +3981,18 @@ static int name_list_item(const char *s, size_t n, size_t *a, size_t *b)
     return 1;
 }
 
+/* 1 when a whole table cell can yield nothing: nothing in it can start an
+ * indicator (kz_extract_line_boring), its column makes no value of plain
+ * words (file names, paths and mutexes do), and its line names no mutex
+ * (a mutex name may be a plain word). */
+static int cell_inert(const kz_segment *g)
+{
+    if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
+        g->hint == KZ_HINT_MUTEX)
+        return 0;
+    return kz_extract_line_boring(g->s, g->n) && !may_say_mutex(g);
+}
+
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
 {
     scan sc;
@@ -3905,6 +4006,8 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     if (seg->n == 0)
         return;
     if (seg->whole_cell) {
+        if (cell_inert(seg))
+            return;
         /* Cells with several code spans hold several values. */
         if (!memchr(seg->s, '`', seg->n)) {
             scan_whole(&sc, 0, seg->n);
