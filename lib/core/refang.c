@@ -841,14 +841,39 @@ static int fold_run(const char *s, size_t n, size_t i, struct run *r)
     return r->fold;
 }
 
+/* 1 when the ASCII token that holds s[p] has a "//" before p (a scheme's,
+ * defanged or not: "hxxp[:]//"): s[p] is in a URL's query or fragment
+ * ("?id=1&t=186af1fb。soft@x"), where no host starts. */
+static int after_scheme(const char *s, size_t p)
+{
+    for (size_t q = p; q >= 2 && p - q < 2048; q--) {
+        unsigned char c = (unsigned char)s[q - 1];
+        if (c <= ' ' || c >= 0x80)
+            return 0;
+        if (c == '/' && s[q - 2] == '/')
+            return 1;
+    }
+    return 0;
+}
+
 /* 1 when the ideographic full stop at s[i] ends a sentence after a value
  * that has its dots already: the label before it follows a dot or a
- * closing bracket ("evil[.]com。C2サーバー", "a.exe。Cobalt"), not a
- * Japanese character or the start of the text ("evil。com"). Looks back
- * over label characters, full-width letters and digits and ideographic
- * full stops (at most 256 bytes: a host is shorter). */
+ * closing bracket ("evil[.]com。C2サーバー", "a.exe。Cobalt"), a slash of
+ * a URL path ("https://evil.com/soft。PowerShell") or a '=' '&' '?' '#' of
+ * its query, not a Japanese character or the start of the text
+ * ("evil。com", "//evil。com"); or the label is a whole digest (32, 40, 64
+ * or 128 hex digits: "<md5>。No."). Looks back over label characters,
+ * full-width letters and digits and ideographic full stops (at most 256
+ * bytes: a host is shorter). */
 static int ideo_dot_ends_value(const char *s, size_t i)
 {
+    size_t h = i;
+    while (h > 0 && i - h <= 128 && kz_is_xdigit((unsigned char)s[h - 1]))
+        h--;
+    size_t hl = i - h;
+    if ((hl == 32 || hl == 40 || hl == 64 || hl == 128) &&
+        (h == 0 || !is_host((unsigned char)s[h - 1])))
+        return 1;
     size_t p = i;
     while (p > 0 && i - p < 256) {
         unsigned char c = (unsigned char)s[p - 1];
@@ -857,7 +882,10 @@ static int ideo_dot_ends_value(const char *s, size_t i)
                 p--;
                 continue;
             }
-            return c == '.' || c == ']' || c == ')' || c == '}';
+            return c == '.' || c == ']' || c == ')' || c == '}' ||
+                   (c == '/' && p >= 2 && s[p - 2] != '/') ||
+                   ((c == '=' || c == '&' || c == '?' || c == '#') &&
+                    after_scheme(s, p - 1));
         }
         if (p < 3)
             return 0;

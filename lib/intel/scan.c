@@ -1841,7 +1841,9 @@ static int plausible_tld(const char *dom, size_t n)
     for (size_t k = i; k < n; k++)
         if (!kz_is_alpha((unsigned char)dom[k]))
             return 0;
-    return 1;
+    /* ".onion" is no unknown label: the Public Suffix test already said
+     * the service name is not valid (16 or 56 base32 characters). */
+    return !(n - i == 5 && kz_starts_ci(dom + i, 5, "onion"));
 }
 
 /* A host name candidate: valid, under a public suffix, not a prose
@@ -1959,8 +1961,11 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
         return 0;
     uint8_t ip[16];
     int fam;
+    /* (any dotted name, but a .onion name must be a valid one) */
     if (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
-        !has_ps(sc, h, hn) && !memchr(h, '.', hn))
+        !has_ps(sc, h, hn) &&
+        (!memchr(h, '.', hn) ||
+         (hn > 6 && kz_starts_ci(h + hn - 6, 6, ".onion"))))
         return 0;
     uint16_t port = 0;
     put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
@@ -2422,6 +2427,15 @@ static int version_before(scan *sc, size_t a)
             ws--;
         if (ws == we)
             return 0;
+        /* A sentence ended before the number ("... build version.
+         * 1.2.3.4", "version 1.2.3.4. 5.6.7.8"), not an abbreviation
+         * ("ver. 1.2", "no. 3"). */
+        char last = l[we - 1];
+        if ((last == '.' || last == '!' || last == '?') &&
+            !kz_eq_word_ci(l + ws, we - ws, "no.") &&
+            !kz_eq_word_ci(l + ws, we - ws, "ver.") &&
+            !kz_eq_word_ci(l + ws, we - ws, "v."))
+            return 0;
         if (kz_scan_line_context(l + ws, we - ws) & KZ_CTX_VERSION)
             return 1;
         if (!version_glue(l, ws, we))
@@ -2466,9 +2480,9 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     }
     if (kz_norm_ipv4(s + a, end - a, ip, &port) != KZ_OK)
         return 0;
-    /* A defanged address is never a version: the line's words are looked
-     * at only for addresses written plainly. */
-    if (!was_defanged(sc, a, end) && version_before(sc, a))
+    /* A defanged address, or one with a port, is never a version: the
+     * line's words are looked at only for addresses written plainly. */
+    if (end == e && !was_defanged(sc, a, end) && version_before(sc, a))
         return 1; /* "version 1.2.3.4": consumed, not reported */
     /* The canonical form of the address just parsed (what kz_normalize
      * writes: dotted decimal, no leading zero), without parsing it again. */
