@@ -22,13 +22,35 @@
 # The file is cached in $TMPDIR/kizashi-bench-extract (keyed by size, seed
 # and the generator's hash) and the page cache is warmed before timing.
 #
+# Truth (project rule: recall and false positives against the workload's
+# truth): next to the input, <input>.truth.tsv lists every indicator written
+# into it, canonical as kizashi prints it, and the values that are neither
+# rewarded nor penalised (third column "neutral", fourth the reason). For
+# generated and japanese it is gen_text.py --truth (same cache key as the
+# input; see TRUTH_HEADER in gen_text.py); it holds the truth of the
+# interleaved corpus reports (R.truth.tsv), whose context values
+# (R.context.tsv) and truth omissions (tests/corpus/truth-omissions.tsv)
+# are neutral. For reports it is that union over all the reports
+# (bench/extract_truth.py reports). The un-timed kizashi run (peak RSS) saves
+# its TSV output in the scratch directory, and bench/extract_truth.py score
+# prints after the timing summary: the truth size, recall (truth values
+# printed / truth values), false positives (printed values neither truth
+# nor neutral) per type, and up to 10 misses and 10 false positives, each
+# with the input line that holds it. Matching is that of
+# tests/corpus/test_extract_reports.py (the reference corpus scorer, whose
+# key() it imports): file names, paths, registry keys and mutexes compare
+# case-insensitively, filename and filepath are one family, URLs after light
+# canonicalization, and the host of a truth URL printed as a domain or
+# address is neutral, not credited.
+#
 # Peers: GNU grep -E -o (LC_ALL=C) and rg -o (--no-unicode) with one ERE:
 # dotted quads, hex runs of 64/40/32 digits, dotted host names with a 2-24
 # letter TLD, all between word boundaries. They only find plain candidate
 # tokens; kizashi also refangs, validates, normalizes, classifies and
 # deduplicates, so grep/rg are a lower bound of the work, not equals.
 # hyperfine: --warmup 1 --runs 5; MB/s = 10^6 bytes per second of the median.
-# Budget: generation ~10 s once (cached); then 6 runs of each command.
+# Budget: generation ~10 s once (cached; ~15 s and 250 MiB of memory for
+# 512 MiB with the truth); then 6 runs of each command; scoring ~6 s.
 # Every command writes into a pipe to cat, not straight to /dev/null: GNU
 # grep notices a /dev/null stdout and stops at the first match (as with -q).
 # Nothing is written to bench/RESULTS.md: paste the summary by hand.
@@ -53,7 +75,8 @@ done
 [ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
 
 mkdir -p "$SCRATCH"
-GENHASH=$(python3 -c 'import hashlib,sys;print(hashlib.sha1(open(sys.argv[1],"rb").read()).hexdigest()[:8])' "$ROOT/bench/gen_text.py")
+# (the truth also holds the rows of tests/corpus/truth-omissions.tsv)
+GENHASH=$(python3 -c 'import hashlib,sys,os;print(hashlib.sha1(b"".join(open(p,"rb").read() for p in sys.argv[1:] if os.path.exists(p))).hexdigest()[:8])' "$ROOT/bench/gen_text.py" "$ROOT/tests/corpus/truth-omissions.tsv")
 REPORTS=$SHARED/corpus/intel/reports
 if [ -d "$REPORTS" ]; then
     REPARG="--reports $REPORTS"
@@ -64,11 +87,13 @@ else
     TAG=g
 fi
 INPUT=$SCRATCH/text-${MB}m-s$SEED-$TAG-$GENHASH.txt
+TRUTH=${INPUT%.txt}.truth.tsv
 if [ "${KZ_BENCH_INPUT:-generated}" = reports ]; then
     # The issue's other suggestion: the real corpus reports, concatenated
     # until the size is reached (mostly IoC tables and lists: dense).
     [ -d "$REPORTS" ] || die "KZ_BENCH_INPUT=reports needs $REPORTS"
     INPUT=$SCRATCH/reports-${MB}m.txt
+    TRUTH=$SCRATCH/reports-${MB}m.truth.tsv
     if [ ! -s "$INPUT" ]; then
         : > "$INPUT.tmp"
         while [ "$(wc -c < "$INPUT.tmp")" -lt $((MB * 1048576)) ]; do
@@ -76,21 +101,28 @@ if [ "${KZ_BENCH_INPUT:-generated}" = reports ]; then
         done
         mv "$INPUT.tmp" "$INPUT"
     fi
+    # Every report is in the input at least once: the truth is their union
+    # (made each run: it takes a moment and follows the corpus).
+    python3 "$ROOT/bench/extract_truth.py" reports "$REPORTS" "$TRUTH"
 elif [ "${KZ_BENCH_INPUT:-generated}" = japanese ]; then
     # Japanese prose with the indicators glued to it (no corpus report is
     # interleaved: they are English).
     INPUT=$SCRATCH/text-ja-${MB}m-s$SEED-$GENHASH.txt
-    if [ ! -s "$INPUT" ]; then
+    TRUTH=${INPUT%.txt}.truth.tsv
+    if [ ! -s "$INPUT" ] || [ ! -s "$TRUTH" ]; then
         echo "generating $INPUT ..."
         python3 "$ROOT/bench/gen_text.py" "$INPUT.tmp" --mb "$MB" \
-            --seed "$SEED" --lang ja
+            --seed "$SEED" --lang ja --truth "$TRUTH.tmp"
+        mv "$TRUTH.tmp" "$TRUTH"
         mv "$INPUT.tmp" "$INPUT"
     fi
-elif [ ! -s "$INPUT" ]; then
-    rm -f "$SCRATCH"/text-*.txt
+elif [ ! -s "$INPUT" ] || [ ! -s "$TRUTH" ]; then
+    rm -f "$SCRATCH"/text-*.txt "$SCRATCH"/text-*.truth.tsv
     echo "generating $INPUT ..."
     # shellcheck disable=SC2086
-    python3 "$ROOT/bench/gen_text.py" "$INPUT.tmp" --mb "$MB" --seed "$SEED" $REPARG
+    python3 "$ROOT/bench/gen_text.py" "$INPUT.tmp" --mb "$MB" --seed "$SEED" \
+        --truth "$TRUTH.tmp" $REPARG
+    mv "$TRUTH.tmp" "$TRUTH"
     mv "$INPUT.tmp" "$INPUT"
 fi
 BYTES=$(wc -c < "$INPUT")
@@ -103,15 +135,19 @@ EOF
 cat "$INPUT" > /dev/null   # warm the page cache
 
 echo "input: $INPUT ($BYTES bytes)"
+echo "truth: $TRUTH"
 echo "kizashi: $KZ ($("$KZ" version 2>/dev/null | sed -n 1p))"
 echo "grep: $(grep --version | sed -n 1p); rg: $(rg --version | sed -n 1p); $(hyperfine --version)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') x $(nproc)"
 
-# Peak RSS and value count of one kizashi run.
+# Peak RSS, value count and output (scored against the truth below) of one
+# kizashi run.
 RSSLOG=$SCRATCH/time-v.txt
+KZOUT=$SCRATCH/extract-out.tsv
 set +e
-NVAL=$( { /usr/bin/time -v "$KZ" extract --format tsv "$INPUT" 2>"$RSSLOG"; } | wc -l)
+/usr/bin/time -v "$KZ" extract --format tsv "$INPUT" >"$KZOUT" 2>"$RSSLOG"
 set -e
+NVAL=$(wc -l < "$KZOUT")
 RSS=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$RSSLOG")
 KZRC=$(sed -n 's/.*Exit status: //p' "$RSSLOG")
 NRG=$(rg -o -N --no-unicode -f "$PAT" "$INPUT" | wc -l)
@@ -158,3 +194,7 @@ if ka and "grep" in mbs:
 print(f"kizashi peak RSS: {int(rss) / 1024:.1f} MiB on a {size / 2**20:.0f} MiB input")
 EOF
 echo "hyperfine JSON: $JSON"
+
+# Recall and false positives against the truth (not timed).
+python3 "$ROOT/bench/extract_truth.py" score "$TRUTH" "$KZOUT" "$INPUT"
+echo "kizashi output: $KZOUT"
