@@ -154,6 +154,9 @@ int kz_scan_has_hash_words_ref(const char *s, size_t n);
  * character or word that may start an indicator, or the 32nd digit of a
  * hex run), n when there is none. _ref is the scalar definition. */
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
+/* Test hook: 0 keeps kz_scan_next_interesting to sixteen bytes at a time,
+ * 1 (the default) lets it use AVX2 where the CPU has it. Not thread-safe. */
+void kz_scan_vector_avx2(int on);
 size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
 
 /* The end of the chunk (a run of bytes without a delimiter: white space,

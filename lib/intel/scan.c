@@ -300,12 +300,182 @@ static inline unsigned ni_block(const char *q, unsigned *run, unsigned *hx)
 }
 #endif
 
+#if KZ_HAVE_V16 && defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KZ_NI_AVX2 1
+/* The same search 32 bytes at a time with AVX2, where the CPU has it: the
+ * bytes are classified by their two halves through lookup tables (one
+ * class bit per set below), the rest as ni_block does. */
+enum {
+    NI_AT = 1,       /* '@' */
+    NI_LT_BS = 2,    /* '<' '\\' */
+    NI_SL_PCT = 4,   /* '/' '%' */
+    NI_TILDE = 8,    /* '~' */
+    NI_DOT = 16,     /* '.' */
+    NI_COLON = 32,   /* ':' */
+    NC_DIGIT = 1,    /* 0-9 */
+    NC_COLON = 2,    /* ':' */
+    NC_AO = 4,       /* A-O a-o */
+    NC_PZ = 8,       /* P-Z p-z */
+    NC_DOTDASH = 16, /* '.' '-' */
+    NC_UNDER = 32,   /* '_' */
+    NC_HEXL = 64     /* A-F a-f */
+};
+
+__attribute__((target("avx2"))) static inline __m256i
+ni_table(const unsigned char t[16])
+{
+    return _mm256_broadcastsi128_si256(
+        _mm_loadu_si128((const __m128i *)(const void *)t));
+}
+
+/* Where a hex run reaches 32 digits in a block of 32 whose hex digits are
+ * hm (32: not in it); *run carries the digits before it over. */
+static inline unsigned hex_run_step32(uint32_t hm, unsigned *run)
+{
+    if (hm == 0xFFFFFFFFu)
+        return 31 - *run;
+    if (*run + (unsigned)__builtin_ctz(~hm) >= 32)
+        return 31 - *run;
+    *run = (unsigned)__builtin_clz(~hm);
+    return 32;
+}
+
+/* From i while 35 bytes are left; *p where it stopped, 1 when found. */
+__attribute__((target("avx2"))) static int
+next_interesting_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
+{
+    static const unsigned char a_lo[16] = {
+        [0x0] = NI_AT,    [0x5] = NI_SL_PCT,         [0xA] = NI_COLON,
+        [0xC] = NI_LT_BS, [0xE] = NI_TILDE | NI_DOT, [0xF] = NI_SL_PCT};
+    static const unsigned char a_hi[16] = {[0x2] = NI_SL_PCT | NI_DOT,
+                                           [0x3] = NI_LT_BS | NI_COLON,
+                                           [0x4] = NI_AT,
+                                           [0x5] = NI_LT_BS,
+                                           [0x7] = NI_TILDE};
+    static const unsigned char c_lo[16] = {
+        [0x0] = NC_DIGIT | NC_PZ,
+        [0x1] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x2] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x3] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x4] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x5] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x6] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x7] = NC_DIGIT | NC_AO | NC_PZ,
+        [0x8] = NC_DIGIT | NC_AO | NC_PZ,
+        [0x9] = NC_DIGIT | NC_AO | NC_PZ,
+        [0xA] = NC_COLON | NC_AO | NC_PZ,
+        [0xB] = NC_AO,
+        [0xC] = NC_AO,
+        [0xD] = NC_AO | NC_DOTDASH,
+        [0xE] = NC_AO | NC_DOTDASH,
+        [0xF] = NC_AO | NC_UNDER};
+    static const unsigned char c_hi[16] = {
+        [0x2] = NC_DOTDASH,      [0x3] = NC_DIGIT | NC_COLON,
+        [0x4] = NC_AO | NC_HEXL, [0x5] = NC_PZ | NC_UNDER,
+        [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
+    const __m256i al = ni_table(a_lo), ah = ni_table(a_hi);
+    const __m256i cl = ni_table(c_lo), ch = ni_table(c_hi);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m256i lc = _mm256_set1_epi8(0x20);
+    size_t p = *pp;
+    for (; n - p >= 35 && p < n; p += 32) {
+        const char *q = s + p;
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)q);
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 1));
+        __m256i l0 = _mm256_and_si256(v0, low4);
+        __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
+        __m256i l1 = _mm256_and_si256(v1, low4);
+        __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), low4);
+        __m256i a0 = _mm256_and_si256(_mm256_shuffle_epi8(al, l0),
+                                      _mm256_shuffle_epi8(ah, h0));
+        __m256i c0 = _mm256_and_si256(_mm256_shuffle_epi8(cl, l0),
+                                      _mm256_shuffle_epi8(ch, h0));
+        __m256i c1 = _mm256_and_si256(_mm256_shuffle_epi8(cl, l1),
+                                      _mm256_shuffle_epi8(ch, h1));
+        /* bytes >= 0x80 and the single-byte set */
+        uint32_t m =
+            (uint32_t)_mm256_movemask_epi8(v0) |
+            ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+                _mm256_and_si256(a0, _mm256_set1_epi8(NI_AT | NI_LT_BS |
+                                                      NI_SL_PCT | NI_TILDE)),
+                zero));
+        /* a dot or colon, then what may follow it inside a value */
+        uint32_t dc = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+            _mm256_and_si256(a0, _mm256_set1_epi8(NI_DOT | NI_COLON)), zero));
+        if (dc) {
+            uint32_t cont =
+                (uint32_t)_mm256_movemask_epi8(v1) |
+                ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+                    _mm256_and_si256(
+                        c1, _mm256_set1_epi8(NC_DIGIT | NC_COLON | NC_AO |
+                                             NC_PZ | NC_DOTDASH | NC_UNDER)),
+                    zero));
+            m |= dc & cont;
+        }
+        /* "as", "cv", "aH" first; the whole words only when one is there */
+        __m256i w0 = _mm256_or_si256(v0, lc), w1 = _mm256_or_si256(v1, lc);
+        __m256i pair = _mm256_or_si256(
+            _mm256_or_si256(
+                _mm256_and_si256(_mm256_cmpeq_epi8(w0, _mm256_set1_epi8('a')),
+                                 _mm256_cmpeq_epi8(w1, _mm256_set1_epi8('s'))),
+                _mm256_and_si256(_mm256_cmpeq_epi8(w0, _mm256_set1_epi8('c')),
+                                 _mm256_cmpeq_epi8(w1, _mm256_set1_epi8('v')))),
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('a')),
+                             _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('H'))));
+        if (!_mm256_testz_si256(pair, pair)) {
+            /* the sixteen-byte definition, twice */
+            unsigned r16 = 0, hx16;
+            m |= ni_block(q, &r16, &hx16) |
+                 (ni_block(q + 16, &r16, &hx16) << 16);
+        }
+        uint32_t hm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
+            _mm256_and_si256(c0, _mm256_set1_epi8(NC_DIGIT | NC_HEXL)), zero));
+        unsigned hx = hex_run_step32(hm, run);
+        if (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            *pp = p + (hx < k ? hx : k);
+            return 1;
+        }
+        if (hx < 32) {
+            *pp = p + hx;
+            return 1;
+        }
+    }
+    *pp = p;
+    return 0;
+}
+
+static int ni_use_avx2;
+
+__attribute__((constructor)) static void ni_init(void)
+{
+    __builtin_cpu_init();
+    ni_use_avx2 = __builtin_cpu_supports("avx2");
+}
+
+void kz_scan_vector_avx2(int on)
+{
+    ni_use_avx2 = on && __builtin_cpu_supports("avx2");
+}
+#else
+void kz_scan_vector_avx2(int on)
+{
+    (void)on;
+}
+#endif
+
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = i;
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
+#if KZ_NI_AVX2
+    if (ni_use_avx2 && n - p >= 35 && p < n &&
+        next_interesting_avx2(s, n, &p, &run))
+        return p;
+#endif
     while (n - p >= 19 && p < n) {
         unsigned m = ni_block(s + p, &run, &hx);
         if (m) {
