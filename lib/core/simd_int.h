@@ -5,7 +5,9 @@
  * "where is the next possible indicator?"). SSE2 is part of every x86-64
  * CPU, so no run-time dispatch is needed; elsewhere KZ_HAVE_V16 is 0 and
  * callers use their scalar loop, which is also the reference the unit
- * tests compare the vector code with.
+ * tests compare the vector code with. The two prefilters that run over
+ * most bytes (refang's triggers, the chunk prefilter) also have an AVX2
+ * path in their own file, chosen at run time.
  *
  * Every predicate answers a mask vector (0xFF where true); kz_v16_bits
  * turns it into 16 bits, bit k for byte k.
