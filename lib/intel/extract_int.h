@@ -154,9 +154,12 @@ int kz_scan_has_hash_words_ref(const char *s, size_t n);
  * character or word that may start an indicator, or the 32nd digit of a
  * hex run), n when there is none. _ref is the scalar definition. */
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
-/* Test hook: 0 keeps kz_scan_next_interesting to sixteen bytes at a time,
- * 1 (the default) lets it use AVX2 where the CPU has it. Not thread-safe. */
+/* Test hook: 0 keeps kz_scan_next_interesting and kz_extract_line_boring
+ * to sixteen bytes at a time, 1 (the default) lets them use AVX2 where the
+ * CPU has it. Not thread-safe. */
 void kz_scan_vector_avx2(int on);
+/* Whether they may (set once at start-up from the CPU's features). */
+extern int kz_scan_avx2;
 size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
 
 /* The end of the chunk (a run of bytes without a delimiter: white space,

@@ -446,19 +446,21 @@ next_interesting_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
     return 0;
 }
 
-static int ni_use_avx2;
+int kz_scan_avx2;
 
 __attribute__((constructor)) static void ni_init(void)
 {
     __builtin_cpu_init();
-    ni_use_avx2 = __builtin_cpu_supports("avx2");
+    kz_scan_avx2 = __builtin_cpu_supports("avx2");
 }
 
 void kz_scan_vector_avx2(int on)
 {
-    ni_use_avx2 = on && __builtin_cpu_supports("avx2");
+    kz_scan_avx2 = on && __builtin_cpu_supports("avx2");
 }
 #else
+int kz_scan_avx2;
+
 void kz_scan_vector_avx2(int on)
 {
     (void)on;
@@ -472,7 +474,7 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
 #if KZ_NI_AVX2
-    if (ni_use_avx2 && n - p >= 35 && p < n &&
+    if (kz_scan_avx2 && n - p >= 35 && p < n &&
         next_interesting_avx2(s, n, &p, &run))
         return p;
 #endif

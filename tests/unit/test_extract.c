@@ -637,16 +637,125 @@ static void test_prefilter__boring_lines_equal_definition(void **state)
     static char buf[300];
     uint32_t seed = 31;
     int boring = 0;
-    for (int t = 0; t < 200000; t++) {
+    for (int t = 0; t < 400000; t++) {
+        kz_scan_vector_avx2(t & 1); /* AVX2 (where there is) and SSE2 */
         size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
-                                 buf, (t & 1) ? 60 : sizeof buf);
+                                 buf, (t & 2) ? 60 : sizeof buf);
         int a = kz_extract_line_boring(buf, n);
         int b = kz_extract_line_boring_ref(buf, n);
         if (a != b)
             fail_msg("boring(\"%.*s\") = %d, want %d", (int)n, buf, a, b);
         boring += b;
     }
-    assert_true(boring > 1000);
+    kz_scan_vector_avx2(1);
+    assert_true(boring > 2000);
+}
+
+/* Long lines of prose that hold nothing (every byte pair that only looks
+ * like a start: ". ", ".'", ".)", ":\t", "(see", "as ", "do", "mute"),
+ * with one thing that starts an indicator put in half of them: the
+ * 32-byte path must answer what the definition answers. */
+static void test_prefilter__long_quiet_lines_equal_definition(void **state)
+{
+    (void)state;
+    static const char *const quiet[] = {"the loader beacons ",
+                                        "word",
+                                        " ",
+                                        ". ",
+                                        ".\t",
+                                        ".\"",
+                                        ".'",
+                                        ".)",
+                                        ".\r",
+                                        ": ",
+                                        ":\t",
+                                        "( ",
+                                        "(see ",
+                                        "(x",
+                                        "as ",
+                                        "was ",
+                                        "ASx",
+                                        "do",
+                                        "dox",
+                                        "cv",
+                                        "cve ",
+                                        "mute ",
+                                        "mutual",
+                                        "aHR",
+                                        "aH",
+                                        "0123456789abcdef",
+                                        "ABCDEF012",
+                                        "\r",
+                                        "\t",
+                                        ")",
+                                        "]",
+                                        "}",
+                                        ">",
+                                        ",",
+                                        "-",
+                                        "_",
+                                        "^",
+                                        "'",
+                                        "\""};
+    static const char *const loud[] = {"@",
+                                       "\\",
+                                       "/",
+                                       "%",
+                                       "[",
+                                       "{",
+                                       "<",
+                                       "|",
+                                       "`",
+                                       "~",
+                                       ".x",
+                                       ":8",
+                                       "(.",
+                                       "(@",
+                                       "(:",
+                                       "(/",
+                                       "(,",
+                                       "(-",
+                                       "(d",
+                                       "(D",
+                                       "(a",
+                                       "(A",
+                                       "(\xc3",
+                                       "dot",
+                                       "DoT",
+                                       "CVE-",
+                                       "as1",
+                                       "asn",
+                                       "AS 12",
+                                       "aHR0c",
+                                       "mutex",
+                                       "MUTAN",
+                                       "\xe3\x80\x82",
+                                       "0123456789abcdef0123456789abcdef"};
+    static char buf[400];
+    uint32_t seed = 5;
+    int boring = 0, loud_n = 0;
+    for (int t = 0; t < 100000; t++) {
+        kz_scan_vector_avx2(t & 1);
+        size_t n =
+            random_pieces(&seed, quiet, sizeof quiet / sizeof *quiet, buf, 300);
+        if (t & 2) {
+            seed = seed * 1103515245u + 12345u;
+            const char *l = loud[(seed >> 16) % (sizeof loud / sizeof *loud)];
+            size_t ln = strlen(l), at = n ? (seed >> 8) % n : 0;
+            memmove(buf + at + ln, buf + at, n - at);
+            memcpy(buf + at, l, ln);
+            n += ln;
+            loud_n++;
+        }
+        int a = kz_extract_line_boring(buf, n);
+        int b = kz_extract_line_boring_ref(buf, n);
+        if (a != b)
+            fail_msg("boring(\"%.*s\") = %d, want %d (avx2 %d)", (int)n, buf, a,
+                     b, t & 1);
+        boring += b;
+    }
+    kz_scan_vector_avx2(1);
+    assert_true(boring > 10000 && loud_n > 40000);
 }
 
 static void test_prefilter__hash_words_equal_definition(void **state)
@@ -701,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
         cmocka_unit_test(test_prefilter__chunk_end_equals_definition),
         cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
+        cmocka_unit_test(test_prefilter__long_quiet_lines_equal_definition),
         cmocka_unit_test(test_prefilter__hash_words_equal_definition),
         cmocka_unit_test(test_prefilter__every_context_word_is_found),
         cmocka_unit_test(test_extract__single_long_line_is_bounded_and_found),
