@@ -1669,10 +1669,57 @@ static inline int hash_words_block(const char *q)
 }
 #endif
 
+#if KZ_NI_AVX2
+/* hash_words_block on 32 positions (q[0..35) readable), with AVX2. */
+__attribute__((target("avx2"))) static int hash_words_avx2(const char *s,
+                                                           size_t n, size_t *pp)
+{
+    const __m256i lc = _mm256_set1_epi8(0x20);
+    size_t p = *pp;
+    for (; n - p >= 35 && p < n; p += 32) {
+        const char *q = s + p;
+#define HW_LOAD(k) _mm256_loadu_si256((const __m256i *)(const void *)(q + (k)))
+#define HW_EQ(v, c) _mm256_cmpeq_epi8((v), _mm256_set1_epi8(c))
+        __m256i v2 = HW_LOAD(2);
+        __m256i l0 = _mm256_or_si256(HW_LOAD(0), lc);
+        __m256i l1 = _mm256_or_si256(HW_LOAD(1), lc);
+        __m256i l2 = _mm256_or_si256(v2, lc);
+        __m256i l3 = _mm256_or_si256(HW_LOAD(3), lc);
+        __m256i seri =
+            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 's'), HW_EQ(l1, 'e')),
+                             _mm256_and_si256(HW_EQ(l2, 'r'), HW_EQ(l3, 'i')));
+        __m256i hash =
+            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 'h'), HW_EQ(l1, 'a')),
+                             _mm256_and_si256(HW_EQ(l2, 's'), HW_EQ(l3, 'h')));
+        __m256i ja3 = _mm256_and_si256(
+            _mm256_and_si256(HW_EQ(l0, 'j'), HW_EQ(l1, 'a')), HW_EQ(v2, '3'));
+        __m256i ssde =
+            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 's'), HW_EQ(l1, 's')),
+                             _mm256_and_si256(HW_EQ(l2, 'd'), HW_EQ(l3, 'e')));
+        __m256i tlsh =
+            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 't'), HW_EQ(l1, 'l')),
+                             _mm256_and_si256(HW_EQ(l2, 's'), HW_EQ(l3, 'h')));
+#undef HW_LOAD
+#undef HW_EQ
+        __m256i any =
+            _mm256_or_si256(_mm256_or_si256(seri, hash),
+                            _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
+        if (!_mm256_testz_si256(any, any))
+            return 1;
+    }
+    *pp = p;
+    return 0;
+}
+#endif
+
 int kz_scan_has_hash_words(const char *s, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = 0;
+#if KZ_NI_AVX2
+    if (kz_scan_avx2 && n >= 35 && hash_words_avx2(s, n, &p))
+        return 1;
+#endif
     for (; n - p >= 19 && p < n; p += 16)
         if (hash_words_block(s + p))
             return 1;
