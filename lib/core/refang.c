@@ -1125,8 +1125,8 @@ static int use_avx2;
 
 static void fast_init(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    use_avx2 = __builtin_cpu_supports("avx2");
+#if KZ_HAVE_V32
+    use_avx2 = kz_cpu_avx2();
 #endif
     for (int c = 0; c < 256; c++) {
         host_byte[c] = (unsigned char)is_host(c);
@@ -1264,18 +1264,15 @@ static inline unsigned trigger_block(const char *p)
 }
 #endif
 
-#if KZ_HAVE_V16 && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define KZ_TRIGGER_AVX2 1
-/* The trigger bits of the 32 positions at p (p[0..34) readable), with
- * AVX2: the bytes are classified by their two halves (four bits each)
- * through lookup tables. A first byte and the byte after it each get a
- * class bit per pair of bytes a trigger may start with: '/' '/' (S),
- * ' ' '.' (W), ' ' '@' (W2), ':' '_' (C, then '_'), "do" in any case (D,
- * then 't'), 'A' 'T' (A), EF BC/BD (F), E3 80 (E, then 82); a pair is
- * there when both bytes have the same bit. Brackets take one byte and
- * four bits of their own table; a tab before '.' or '@' is compared
- * directly. trigger_at is the definition; the unit tests compare. */
+#if KZ_HAVE_V32
+/* The trigger search 32 bytes at a time with AVX2 (p[0..34) readable):
+ * a first byte and the byte after it each get a class bit per pair of
+ * bytes a trigger may start with: '/' '/' (S), ' ' '.' (W), ' ' '@' (W2),
+ * ':' '_' (C, then '_'), "do" in any case (D, then 't'), 'A' 'T' (A),
+ * EF BC/BD (F), E3 80 (E, then 82); a pair is there when both bytes have
+ * the same bit. Brackets have a table of their own; a tab before '.' or
+ * '@' is compared directly. trigger_at is the definition; the unit tests
+ * compare. Sets *found and returns the trigger, or where it stopped. */
 enum {
     P_S = 1,
     P_W = 2,
@@ -1287,15 +1284,8 @@ enum {
     P_E = 128
 };
 
-__attribute__((target("avx2"))) static inline __m256i
-nib_table(const unsigned char t[16])
-{
-    return _mm256_broadcastsi128_si256(
-        _mm_loadu_si128((const __m128i *)(const void *)t));
-}
-
-__attribute__((target("avx2"))) static size_t
-next_trigger_avx2(const char *s, size_t i, size_t n, int *found)
+KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
+                                        int *found)
 {
     /* first byte: low half, high half */
     static const unsigned char f_lo[16] = {
@@ -1319,58 +1309,45 @@ next_trigger_avx2(const char *s, size_t i, size_t n, int *found)
         [0xC] = 1 | 8, [0xD] = 1 | 4, [0xE] = 1 | 8};
     static const unsigned char b_hi[16] = {
         [0x2] = 2, [0x3] = 8, [0x5] = 1, [0x7] = 4};
-    const __m256i fl = nib_table(f_lo), fh = nib_table(f_hi);
-    const __m256i sl = nib_table(s_lo), sh = nib_table(s_hi);
-    const __m256i bl = nib_table(b_lo), bh = nib_table(b_hi);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m256i two = _mm256_set1_epi8(P_S | P_W | P_W2 | P_A | P_F);
+    const __m256i fl = kz_v32_table(f_lo), fh = kz_v32_table(f_hi);
+    const __m256i sl = kz_v32_table(s_lo), sh = kz_v32_table(s_hi);
+    const __m256i bl = kz_v32_table(b_lo), bh = kz_v32_table(b_hi);
     for (; n - i >= 34 && i < n; i += 32) {
         const char *p = s + i;
-        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)p);
-        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 1));
-        __m256i l0 = _mm256_and_si256(v0, low4);
-        __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
-        __m256i l1 = _mm256_and_si256(v1, low4);
-        __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), low4);
-        __m256i br = _mm256_and_si256(_mm256_shuffle_epi8(bl, l0),
-                                      _mm256_shuffle_epi8(bh, h0));
-        __m256i pair =
-            _mm256_and_si256(_mm256_and_si256(_mm256_shuffle_epi8(fl, l0),
-                                              _mm256_shuffle_epi8(fh, h0)),
-                             _mm256_and_si256(_mm256_shuffle_epi8(sl, l1),
-                                              _mm256_shuffle_epi8(sh, h1)));
-        __m256i hit = _mm256_or_si256(br, _mm256_and_si256(pair, two));
-        uint32_t m =
-            ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, zero));
+        __m256i v0 = kz_v32_load(p);
+        __m256i c1 = kz_v32_classify(kz_v32_load(p + 1), sl, sh);
+        __m256i pair = _mm256_and_si256(kz_v32_classify(v0, fl, fh), c1);
+        uint32_t m = kz_v32_any(
+            _mm256_or_si256(
+                kz_v32_classify(v0, bl, bh),
+                _mm256_and_si256(
+                    pair, _mm256_set1_epi8(P_S | P_W | P_W2 | P_A | P_F))),
+            0xFF);
         /* a tab before '.' or '@' (the second byte's W or W2 bit) */
-        __m256i dotat =
-            _mm256_and_si256(_mm256_and_si256(_mm256_shuffle_epi8(sl, l1),
-                                              _mm256_shuffle_epi8(sh, h1)),
-                             _mm256_set1_epi8(P_W | P_W2));
-        m |= (uint32_t)_mm256_movemask_epi8(
-            _mm256_andnot_si256(_mm256_cmpeq_epi8(dotat, zero),
-                                _mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\t'))));
+        __m256i zero = _mm256_setzero_si256();
+        __m256i tab = _mm256_andnot_si256(
+            _mm256_cmpeq_epi8(
+                _mm256_and_si256(c1, _mm256_set1_epi8(P_W | P_W2)), zero),
+            kz_v32_eq(v0, '\t'));
+        /* ":_", "do", E3 80: then the third byte */
         __m256i three =
             _mm256_and_si256(pair, _mm256_set1_epi8((char)(P_C | P_D | P_E)));
         if (!_mm256_testz_si256(three, three)) {
-            __m256i v2 =
-                _mm256_loadu_si256((const __m256i *)(const void *)(p + 2));
-            __m256i c = _mm256_andnot_si256(
-                _mm256_cmpeq_epi8(
-                    _mm256_and_si256(three, _mm256_set1_epi8((char)P_C)), zero),
-                _mm256_cmpeq_epi8(v2, _mm256_set1_epi8('_')));
-            __m256i d = _mm256_andnot_si256(
-                _mm256_cmpeq_epi8(
-                    _mm256_and_si256(three, _mm256_set1_epi8((char)P_D)), zero),
-                _mm256_cmpeq_epi8(_mm256_or_si256(v2, _mm256_set1_epi8(0x20)),
-                                  _mm256_set1_epi8('t')));
-            __m256i e = _mm256_andnot_si256(
-                _mm256_cmpeq_epi8(
-                    _mm256_and_si256(three, _mm256_set1_epi8((char)P_E)), zero),
-                _mm256_cmpeq_epi8(v2, _mm256_set1_epi8((char)0x82)));
-            m |= (uint32_t)_mm256_movemask_epi8(
-                _mm256_or_si256(_mm256_or_si256(c, d), e));
+            __m256i v2 = kz_v32_load(p + 2);
+            __m256i third = _mm256_or_si256(
+                _mm256_or_si256(
+                    _mm256_and_si256(kz_v32_eq(v2, '_'),
+                                     _mm256_set1_epi8((char)P_C)),
+                    _mm256_and_si256(kz_v32_eq(kz_v32_lower(v2), 't'),
+                                     _mm256_set1_epi8((char)P_D))),
+                _mm256_and_si256(kz_v32_eq(v2, (char)0x82),
+                                 _mm256_set1_epi8((char)P_E)));
+            tab = _mm256_or_si256(
+                tab, _mm256_xor_si256(_mm256_cmpeq_epi8(
+                                          _mm256_and_si256(three, third), zero),
+                                      _mm256_cmpeq_epi8(zero, zero)));
         }
+        m |= kz_v32_bits(tab);
         while (m) {
             size_t k = i + (unsigned)__builtin_ctz(m);
             if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k)) {
@@ -1386,7 +1363,7 @@ next_trigger_avx2(const char *s, size_t i, size_t n, int *found)
 void kz_refang_vector_avx2(int on)
 {
     pthread_once(&fast_once, fast_init);
-    use_avx2 = on && __builtin_cpu_supports("avx2");
+    use_avx2 = on && kz_cpu_avx2();
 }
 #else
 void kz_refang_vector_avx2(int on)
@@ -1397,7 +1374,7 @@ void kz_refang_vector_avx2(int on)
 
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
-#if KZ_TRIGGER_AVX2
+#if KZ_HAVE_V32
     if (use_avx2 && n - i >= 34 && i < n) {
         int found = 0;
         i = next_trigger_avx2(s, i, n, &found);

@@ -81,8 +81,73 @@ static inline kz_v16 kz_v16_le(kz_v16 v, unsigned char c)
 {
     return _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8((char)c)), v);
 }
+
+/* Thirty-two bytes at a time with AVX2, for the prefilters that run over
+ * most bytes of long lines. Functions that use these carry KZ_AVX2 and are
+ * called only when kz_cpu_avx2() says the CPU has it. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KZ_HAVE_V32 1
+#define KZ_AVX2 __attribute__((target("avx2")))
+
+static inline int kz_cpu_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+KZ_AVX2 static inline __m256i kz_v32_load(const char *p)
+{
+    return _mm256_loadu_si256((const __m256i *)(const void *)p);
+}
+KZ_AVX2 static inline __m256i kz_v32_eq(__m256i v, char c)
+{
+    return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
+}
+KZ_AVX2 static inline __m256i kz_v32_lower(__m256i v)
+{
+    return _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+}
+/* '0' <= v <= '9' (bytes >= 0x80 are never inside). */
+KZ_AVX2 static inline __m256i kz_v32_digit(__m256i v)
+{
+    return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
+                            _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
+}
+/* Bit k for byte k of a mask vector. */
+KZ_AVX2 static inline uint32_t kz_v32_bits(__m256i m)
+{
+    return (uint32_t)_mm256_movemask_epi8(m);
+}
+/* Bit k when byte k of x has any of the bits of c. */
+KZ_AVX2 static inline uint32_t kz_v32_any(__m256i x, unsigned char c)
+{
+    return ~kz_v32_bits(
+        _mm256_cmpeq_epi8(_mm256_and_si256(x, _mm256_set1_epi8((char)c)),
+                          _mm256_setzero_si256()));
+}
+/* A table of 16 class bytes, in both lanes (for kz_v32_classify). */
+KZ_AVX2 static inline __m256i kz_v32_table(const unsigned char t[16])
+{
+    return _mm256_broadcastsi128_si256(
+        _mm_loadu_si128((const __m128i *)(const void *)t));
+}
+/* The class bits of each byte of v: those its low half has in lo and its
+ * high half in hi. A set of bytes gets a bit of its own when it is every
+ * pairing of some low halves with some high halves. */
+KZ_AVX2 static inline __m256i kz_v32_classify(__m256i v, __m256i lo, __m256i hi)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(lo, _mm256_and_si256(v, low4)),
+        _mm256_shuffle_epi8(hi,
+                            _mm256_and_si256(_mm256_srli_epi16(v, 4), low4)));
+}
+#else
+#define KZ_HAVE_V32 0
+#endif
 #else
 #define KZ_HAVE_V16 0
+#define KZ_HAVE_V32 0
 #endif
 
 #endif

@@ -1455,13 +1455,12 @@ static inline int lb_block(const char *p, unsigned *run)
 }
 #endif
 
-#if KZ_HAVE_V16 && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define KZ_LB_AVX2 1
-/* lb_block's test on 32 positions at p (p[0..37) readable) with AVX2: the
- * single bytes and the byte after a '.', ':' or '(' are classified by
- * their two halves through lookup tables; the words are compared as
- * lb_block compares them. 1 when something may start there. */
+#if KZ_HAVE_V32
+/* lb_block's test on 32 positions at a time with AVX2 (from *pp while 37
+ * bytes are left; *pp where it stopped): the single bytes, and the byte
+ * after a '.', ':' or '(', are classified by their two halves through
+ * lookup tables; the words are compared as lb_block compares them. 1 when
+ * something may start there. */
 enum {
     LB_BR = 1,      /* '[' '\\' */
     LB_BRACE = 2,   /* '{' '|' '~' */
@@ -1479,26 +1478,8 @@ enum {
     LN_LOWER = 32   /* 'a' 'd' (the same) */
 };
 
-__attribute__((target("avx2"))) static inline __m256i
-lb_table(const unsigned char t[16])
-{
-    return _mm256_broadcastsi128_si256(
-        _mm_loadu_si128((const __m128i *)(const void *)t));
-}
-
-__attribute__((target("avx2"))) static inline __m256i lb_eq(__m256i v, char c)
-{
-    return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
-}
-
-__attribute__((target("avx2"))) static inline __m256i lb_digit(__m256i v)
-{
-    return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
-                            _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
-}
-
-__attribute__((target("avx2"))) static int lb_avx2(const char *s, size_t n,
-                                                   size_t *pp, unsigned *run)
+#define LB_EQ kz_v32_eq
+KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
 {
     static const unsigned char a_lo[16] = {[0x0] = LB_ATBT | LB_NUL,
                                            [0x5] = LB_SLPCT,
@@ -1531,114 +1512,85 @@ __attribute__((target("avx2"))) static int lb_avx2(const char *s, size_t n,
                                            [0x3] = LN_COLON,
                                            [0x4] = LN_UPPER,
                                            [0x6] = LN_LOWER};
-    const __m256i al = lb_table(a_lo), ah = lb_table(a_hi);
-    const __m256i nl = lb_table(n_lo), nh = lb_table(n_hi);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m256i lc = _mm256_set1_epi8(0x20);
+    const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
+    const __m256i nl = kz_v32_table(n_lo), nh = kz_v32_table(n_hi);
     size_t p = *pp;
     for (; n - p >= 37 && p < n; p += 32) {
         const char *q = s + p;
-#define LB_LOAD(k) _mm256_loadu_si256((const __m256i *)(const void *)(q + (k)))
-        __m256i v0 = LB_LOAD(0), v1 = LB_LOAD(1);
-        __m256i lo0 = _mm256_and_si256(v0, low4);
-        __m256i hi0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
-        __m256i c0 = _mm256_and_si256(_mm256_shuffle_epi8(al, lo0),
-                                      _mm256_shuffle_epi8(ah, hi0));
+        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+        __m256i c0 = kz_v32_classify(v0, al, ah);
         /* non-ASCII bytes and the single bytes that start something */
-        __m256i yes = _mm256_or_si256(
-            v0, _mm256_andnot_si256(
-                    _mm256_cmpeq_epi8(
-                        _mm256_and_si256(
-                            c0, _mm256_set1_epi8(LB_BR | LB_BRACE | LB_SLPCT |
-                                                 LB_ATBT | LB_LT | LB_NUL)),
-                        zero),
-                    _mm256_set1_epi8(-128)));
-        if (_mm256_movemask_epi8(yes))
+        if (kz_v32_bits(v0) | kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT |
+                                                 LB_ATBT | LB_LT | LB_NUL))
             return 1;
         /* '.' and ':' unless a word ends after them; '(' before a form */
-        __m256i dcp = _mm256_and_si256(
-            c0, _mm256_set1_epi8((char)(LB_DOTPAR | LB_COLON)));
-        if (!_mm256_testz_si256(dcp, dcp)) {
-            __m256i lo1 = _mm256_and_si256(v1, low4);
-            __m256i hi1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), low4);
-            __m256i c1 = _mm256_and_si256(_mm256_shuffle_epi8(nl, lo1),
-                                          _mm256_shuffle_epi8(nh, hi1));
-            __m256i op = lb_eq(v0, '(');
-            /* '.' or ':': a class bit, and no '(' */
-            __m256i dc = _mm256_andnot_si256(
-                _mm256_or_si256(_mm256_cmpeq_epi8(dcp, zero), op),
-                _mm256_cmpeq_epi8(zero, zero));
-            __m256i ends = _mm256_cmpgt_epi8(
-                _mm256_and_si256(c1, _mm256_set1_epi8(LN_END | LN_ENDC)), zero);
-            __m256i form = _mm256_or_si256(
-                _mm256_cmpgt_epi8(
-                    _mm256_and_si256(c1, _mm256_set1_epi8(LN_PUNCT | LN_COLON |
-                                                          LN_UPPER | LN_LOWER)),
-                    zero),
-                _mm256_cmpgt_epi8(zero, v1));
-            if (_mm256_movemask_epi8(_mm256_or_si256(
-                    _mm256_andnot_si256(ends, dc), _mm256_and_si256(op, form))))
+        uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
+        if (dcp) {
+            __m256i c1 = kz_v32_classify(v1, nl, nh);
+            uint32_t op = kz_v32_bits(LB_EQ(v0, '('));
+            uint32_t form =
+                kz_v32_bits(v1) |
+                kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
+            if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
                 return 1;
         }
         /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan" */
-        __m256i l0 = _mm256_or_si256(v0, lc), l1 = _mm256_or_si256(v1, lc);
+        __m256i l0 = kz_v32_lower(v0), l1 = kz_v32_lower(v1);
         __m256i pair = _mm256_or_si256(
-            _mm256_or_si256(_mm256_and_si256(lb_eq(l0, 'd'), lb_eq(l1, 'o')),
-                            _mm256_and_si256(lb_eq(l0, 'c'), lb_eq(l1, 'v'))),
+            _mm256_or_si256(_mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
+                            _mm256_and_si256(LB_EQ(l0, 'c'), LB_EQ(l1, 'v'))),
             _mm256_or_si256(
                 _mm256_or_si256(
-                    _mm256_and_si256(lb_eq(l0, 'a'), lb_eq(l1, 's')),
-                    _mm256_and_si256(lb_eq(v0, 'a'), lb_eq(v1, 'H'))),
-                _mm256_and_si256(lb_eq(l0, 'm'), lb_eq(l1, 'u'))));
+                    _mm256_and_si256(LB_EQ(l0, 'a'), LB_EQ(l1, 's')),
+                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H'))),
+                _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u'))));
         if (!_mm256_testz_si256(pair, pair)) {
-            __m256i v2 = LB_LOAD(2), v3 = LB_LOAD(3), v4 = LB_LOAD(4);
-            __m256i l2 = _mm256_or_si256(v2, lc), l3 = _mm256_or_si256(v3, lc);
-            __m256i l4 = _mm256_or_si256(v4, lc);
+            __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
+            __m256i v4 = kz_v32_load(q + 4);
+            __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(v3);
+            __m256i l4 = kz_v32_lower(v4);
             __m256i dot = _mm256_and_si256(
-                _mm256_and_si256(lb_eq(l0, 'd'), lb_eq(l1, 'o')),
-                lb_eq(l2, 't'));
+                _mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
+                LB_EQ(l2, 't'));
             __m256i cve = _mm256_and_si256(
-                _mm256_and_si256(lb_eq(l0, 'c'), lb_eq(l1, 'v')),
-                _mm256_and_si256(lb_eq(l2, 'e'), lb_eq(v3, '-')));
+                _mm256_and_si256(LB_EQ(l0, 'c'), LB_EQ(l1, 'v')),
+                _mm256_and_si256(LB_EQ(l2, 'e'), LB_EQ(v3, '-')));
             __m256i as = _mm256_and_si256(
-                _mm256_and_si256(lb_eq(l0, 'a'), lb_eq(l1, 's')),
+                _mm256_and_si256(LB_EQ(l0, 'a'), LB_EQ(l1, 's')),
                 _mm256_or_si256(
-                    _mm256_or_si256(lb_digit(v2), lb_eq(l2, 'n')),
-                    _mm256_and_si256(lb_eq(v2, ' '), lb_digit(v3))));
+                    _mm256_or_si256(kz_v32_digit(v2), LB_EQ(l2, 'n')),
+                    _mm256_and_si256(LB_EQ(v2, ' '), kz_v32_digit(v3))));
             __m256i b64 = _mm256_and_si256(
                 _mm256_and_si256(
-                    _mm256_and_si256(lb_eq(v0, 'a'), lb_eq(v1, 'H')),
-                    _mm256_and_si256(lb_eq(v2, 'R'), lb_eq(v3, '0'))),
-                lb_eq(v4, 'c'));
+                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H')),
+                    _mm256_and_si256(LB_EQ(v2, 'R'), LB_EQ(v3, '0'))),
+                LB_EQ(v4, 'c'));
             __m256i mut = _mm256_and_si256(
                 _mm256_and_si256(
-                    _mm256_and_si256(lb_eq(l0, 'm'), lb_eq(l1, 'u')),
-                    lb_eq(l2, 't')),
+                    _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u')),
+                    LB_EQ(l2, 't')),
                 _mm256_or_si256(
-                    _mm256_and_si256(lb_eq(l3, 'e'), lb_eq(l4, 'x')),
-                    _mm256_and_si256(lb_eq(l3, 'a'), lb_eq(l4, 'n'))));
-            if (_mm256_movemask_epi8(_mm256_or_si256(
+                    _mm256_and_si256(LB_EQ(l3, 'e'), LB_EQ(l4, 'x')),
+                    _mm256_and_si256(LB_EQ(l3, 'a'), LB_EQ(l4, 'n'))));
+            if (kz_v32_bits(_mm256_or_si256(
                     _mm256_or_si256(dot, cve),
                     _mm256_or_si256(as, _mm256_or_si256(b64, mut)))))
                 return 1;
         }
-#undef LB_LOAD
         /* a hex run of 32 digits */
-        __m256i hex = _mm256_or_si256(
-            _mm256_and_si256(_mm256_cmpgt_epi8(v0, _mm256_set1_epi8('0' - 1)),
-                             _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v0)),
-            _mm256_and_si256(_mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
-                             _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0)));
-        uint32_t hm = (uint32_t)_mm256_movemask_epi8(hex);
-        if (hm == 0xFFFFFFFFu)
-            return 1;
-        if (*run + (unsigned)__builtin_ctz(~hm) >= 32)
+        uint32_t hm = kz_v32_bits(_mm256_or_si256(
+            kz_v32_digit(v0),
+            _mm256_and_si256(
+                _mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
+                _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
+        if (hm == 0xFFFFFFFFu || *run + (unsigned)__builtin_ctz(~hm) >= 32)
             return 1;
         *run = (unsigned)__builtin_clz(~hm);
     }
     *pp = p;
     return 0;
 }
+#undef LB_EQ
 #endif
 
 /* Sixteen bytes at a time (32 with AVX2 where the CPU has it); the last
@@ -1649,7 +1601,7 @@ int kz_extract_line_boring(const char *s, size_t n)
 #if KZ_HAVE_V16
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
-#if KZ_LB_AVX2
+#if KZ_HAVE_V32
     if (kz_scan_avx2 && n >= 37 && lb_avx2(s, n, &p, &run))
         return 0;
 #endif

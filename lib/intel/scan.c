@@ -300,12 +300,10 @@ static inline unsigned ni_block(const char *q, unsigned *run, unsigned *hx)
 }
 #endif
 
-#if KZ_HAVE_V16 && defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define KZ_NI_AVX2 1
+#if KZ_HAVE_V32
 /* The same search 32 bytes at a time with AVX2, where the CPU has it: the
  * bytes are classified by their two halves through lookup tables (one
- * class bit per set below), the rest as ni_block does. */
+ * class bit per set below), the word patterns as ni_block finds them. */
 enum {
     NI_AT = 1,       /* '@' */
     NI_LT_BS = 2,    /* '<' '\\' */
@@ -322,13 +320,6 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
-__attribute__((target("avx2"))) static inline __m256i
-ni_table(const unsigned char t[16])
-{
-    return _mm256_broadcastsi128_si256(
-        _mm_loadu_si128((const __m128i *)(const void *)t));
-}
-
 /* Where a hex run reaches 32 digits in a block of 32 whose hex digits are
  * hm (32: not in it); *run carries the digits before it over. */
 static inline unsigned hex_run_step32(uint32_t hm, unsigned *run)
@@ -341,9 +332,10 @@ static inline unsigned hex_run_step32(uint32_t hm, unsigned *run)
     return 32;
 }
 
-/* From i while 35 bytes are left; *p where it stopped, 1 when found. */
-__attribute__((target("avx2"))) static int
-next_interesting_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
+/* From *pp while 35 bytes are left; *pp where it found a position (1) or
+ * stopped (0). */
+KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
+                                         unsigned *run)
 {
     static const unsigned char a_lo[16] = {
         [0x0] = NI_AT,    [0x5] = NI_SL_PCT,         [0xA] = NI_COLON,
@@ -374,64 +366,38 @@ next_interesting_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
         [0x2] = NC_DOTDASH,      [0x3] = NC_DIGIT | NC_COLON,
         [0x4] = NC_AO | NC_HEXL, [0x5] = NC_PZ | NC_UNDER,
         [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
-    const __m256i al = ni_table(a_lo), ah = ni_table(a_hi);
-    const __m256i cl = ni_table(c_lo), ch = ni_table(c_hi);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m256i lc = _mm256_set1_epi8(0x20);
+    const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
+    const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
     size_t p = *pp;
     for (; n - p >= 35 && p < n; p += 32) {
         const char *q = s + p;
-        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)q);
-        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(q + 1));
-        __m256i l0 = _mm256_and_si256(v0, low4);
-        __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
-        __m256i l1 = _mm256_and_si256(v1, low4);
-        __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(v1, 4), low4);
-        __m256i a0 = _mm256_and_si256(_mm256_shuffle_epi8(al, l0),
-                                      _mm256_shuffle_epi8(ah, h0));
-        __m256i c0 = _mm256_and_si256(_mm256_shuffle_epi8(cl, l0),
-                                      _mm256_shuffle_epi8(ch, h0));
-        __m256i c1 = _mm256_and_si256(_mm256_shuffle_epi8(cl, l1),
-                                      _mm256_shuffle_epi8(ch, h1));
+        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+        __m256i a0 = kz_v32_classify(v0, al, ah);
         /* bytes >= 0x80 and the single-byte set */
-        uint32_t m =
-            (uint32_t)_mm256_movemask_epi8(v0) |
-            ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-                _mm256_and_si256(a0, _mm256_set1_epi8(NI_AT | NI_LT_BS |
-                                                      NI_SL_PCT | NI_TILDE)),
-                zero));
+        uint32_t m = kz_v32_bits(v0) |
+                     kz_v32_any(a0, NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE);
         /* a dot or colon, then what may follow it inside a value */
-        uint32_t dc = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-            _mm256_and_si256(a0, _mm256_set1_epi8(NI_DOT | NI_COLON)), zero));
-        if (dc) {
-            uint32_t cont =
-                (uint32_t)_mm256_movemask_epi8(v1) |
-                ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-                    _mm256_and_si256(
-                        c1, _mm256_set1_epi8(NC_DIGIT | NC_COLON | NC_AO |
-                                             NC_PZ | NC_DOTDASH | NC_UNDER)),
-                    zero));
-            m |= dc & cont;
-        }
+        uint32_t dc = kz_v32_any(a0, NI_DOT | NI_COLON);
+        if (dc)
+            m |= dc & (kz_v32_bits(v1) |
+                       kz_v32_any(kz_v32_classify(v1, cl, ch),
+                                  NC_DIGIT | NC_COLON | NC_AO | NC_PZ |
+                                      NC_DOTDASH | NC_UNDER));
         /* "as", "cv", "aH" first; the whole words only when one is there */
-        __m256i w0 = _mm256_or_si256(v0, lc), w1 = _mm256_or_si256(v1, lc);
+        __m256i w0 = kz_v32_lower(v0), w1 = kz_v32_lower(v1);
         __m256i pair = _mm256_or_si256(
             _mm256_or_si256(
-                _mm256_and_si256(_mm256_cmpeq_epi8(w0, _mm256_set1_epi8('a')),
-                                 _mm256_cmpeq_epi8(w1, _mm256_set1_epi8('s'))),
-                _mm256_and_si256(_mm256_cmpeq_epi8(w0, _mm256_set1_epi8('c')),
-                                 _mm256_cmpeq_epi8(w1, _mm256_set1_epi8('v')))),
-            _mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('a')),
-                             _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('H'))));
+                _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
+                _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
+            _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
         if (!_mm256_testz_si256(pair, pair)) {
             /* the sixteen-byte definition, twice */
             unsigned r16 = 0, hx16;
             m |= ni_block(q, &r16, &hx16) |
                  (ni_block(q + 16, &r16, &hx16) << 16);
         }
-        uint32_t hm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
-            _mm256_and_si256(c0, _mm256_set1_epi8(NC_DIGIT | NC_HEXL)), zero));
-        unsigned hx = hex_run_step32(hm, run);
+        unsigned hx = hex_run_step32(
+            kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL), run);
         if (m) {
             unsigned k = (unsigned)__builtin_ctz(m);
             *pp = p + (hx < k ? hx : k);
@@ -450,13 +416,12 @@ int kz_scan_avx2;
 
 __attribute__((constructor)) static void ni_init(void)
 {
-    __builtin_cpu_init();
-    kz_scan_avx2 = __builtin_cpu_supports("avx2");
+    kz_scan_avx2 = kz_cpu_avx2();
 }
 
 void kz_scan_vector_avx2(int on)
 {
-    kz_scan_avx2 = on && __builtin_cpu_supports("avx2");
+    kz_scan_avx2 = on && kz_cpu_avx2();
 }
 #else
 int kz_scan_avx2;
@@ -473,7 +438,7 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
     size_t p = i;
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
-#if KZ_NI_AVX2
+#if KZ_HAVE_V32
     if (kz_scan_avx2 && n - p >= 35 && p < n &&
         next_interesting_avx2(s, n, &p, &run))
         return p;
@@ -1669,38 +1634,33 @@ static inline int hash_words_block(const char *q)
 }
 #endif
 
-#if KZ_NI_AVX2
-/* hash_words_block on 32 positions (q[0..35) readable), with AVX2. */
-__attribute__((target("avx2"))) static int hash_words_avx2(const char *s,
-                                                           size_t n, size_t *pp)
+#if KZ_HAVE_V32
+/* hash_words_block on 32 positions at a time, with AVX2 (from *pp while
+ * 35 bytes are left; *pp where it stopped). */
+KZ_AVX2 static int hash_words_avx2(const char *s, size_t n, size_t *pp)
 {
-    const __m256i lc = _mm256_set1_epi8(0x20);
     size_t p = *pp;
     for (; n - p >= 35 && p < n; p += 32) {
         const char *q = s + p;
-#define HW_LOAD(k) _mm256_loadu_si256((const __m256i *)(const void *)(q + (k)))
-#define HW_EQ(v, c) _mm256_cmpeq_epi8((v), _mm256_set1_epi8(c))
-        __m256i v2 = HW_LOAD(2);
-        __m256i l0 = _mm256_or_si256(HW_LOAD(0), lc);
-        __m256i l1 = _mm256_or_si256(HW_LOAD(1), lc);
-        __m256i l2 = _mm256_or_si256(v2, lc);
-        __m256i l3 = _mm256_or_si256(HW_LOAD(3), lc);
-        __m256i seri =
-            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 's'), HW_EQ(l1, 'e')),
-                             _mm256_and_si256(HW_EQ(l2, 'r'), HW_EQ(l3, 'i')));
-        __m256i hash =
-            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 'h'), HW_EQ(l1, 'a')),
-                             _mm256_and_si256(HW_EQ(l2, 's'), HW_EQ(l3, 'h')));
+        __m256i v2 = kz_v32_load(q + 2);
+        __m256i l0 = kz_v32_lower(kz_v32_load(q));
+        __m256i l1 = kz_v32_lower(kz_v32_load(q + 1));
+        __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(kz_v32_load(q + 3));
+        __m256i seri = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 'e')),
+            _mm256_and_si256(kz_v32_eq(l2, 'r'), kz_v32_eq(l3, 'i')));
+        __m256i hash = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(l0, 'h'), kz_v32_eq(l1, 'a')),
+            _mm256_and_si256(kz_v32_eq(l2, 's'), kz_v32_eq(l3, 'h')));
         __m256i ja3 = _mm256_and_si256(
-            _mm256_and_si256(HW_EQ(l0, 'j'), HW_EQ(l1, 'a')), HW_EQ(v2, '3'));
-        __m256i ssde =
-            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 's'), HW_EQ(l1, 's')),
-                             _mm256_and_si256(HW_EQ(l2, 'd'), HW_EQ(l3, 'e')));
-        __m256i tlsh =
-            _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, 't'), HW_EQ(l1, 'l')),
-                             _mm256_and_si256(HW_EQ(l2, 's'), HW_EQ(l3, 'h')));
-#undef HW_LOAD
-#undef HW_EQ
+            _mm256_and_si256(kz_v32_eq(l0, 'j'), kz_v32_eq(l1, 'a')),
+            kz_v32_eq(v2, '3'));
+        __m256i ssde = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 's')),
+            _mm256_and_si256(kz_v32_eq(l2, 'd'), kz_v32_eq(l3, 'e')));
+        __m256i tlsh = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(l0, 't'), kz_v32_eq(l1, 'l')),
+            _mm256_and_si256(kz_v32_eq(l2, 's'), kz_v32_eq(l3, 'h')));
         __m256i any =
             _mm256_or_si256(_mm256_or_si256(seri, hash),
                             _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
@@ -1716,7 +1676,7 @@ int kz_scan_has_hash_words(const char *s, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = 0;
-#if KZ_NI_AVX2
+#if KZ_HAVE_V32
     if (kz_scan_avx2 && n >= 35 && hash_words_avx2(s, n, &p))
         return 1;
 #endif
