@@ -5,9 +5,10 @@
  * "where is the next possible indicator?"). SSE2 is part of every x86-64
  * CPU, so no run-time dispatch is needed; elsewhere KZ_HAVE_V16 is 0 and
  * callers use their scalar loop, which is also the reference the unit
- * tests compare the vector code with. The two prefilters that run over
- * most bytes (refang's triggers, the chunk prefilter) also have an AVX2
- * path in their own file, chosen at run time.
+ * tests compare the vector code with. The four prefilters that run over
+ * most bytes (the line prefilter, the hash-word test, refang's triggers,
+ * the chunk prefilter) also have an AVX2 path, chosen at run time, built
+ * on the kz_v32 helpers below.
  *
  * Every predicate answers a mask vector (0xFF where true); kz_v16_bits
  * turns it into 16 bits, bit k for byte k.
