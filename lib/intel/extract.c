@@ -1552,14 +1552,6 @@ KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
             __m256i dot = _mm256_and_si256(
                 _mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
                 LB_EQ(l2, 't'));
-            __m256i cve = _mm256_and_si256(
-                _mm256_and_si256(LB_EQ(l0, 'c'), LB_EQ(l1, 'v')),
-                _mm256_and_si256(LB_EQ(l2, 'e'), LB_EQ(v3, '-')));
-            __m256i as = _mm256_and_si256(
-                _mm256_and_si256(LB_EQ(l0, 'a'), LB_EQ(l1, 's')),
-                _mm256_or_si256(
-                    _mm256_or_si256(kz_v32_digit(v2), LB_EQ(l2, 'n')),
-                    _mm256_and_si256(LB_EQ(v2, ' '), kz_v32_digit(v3))));
             __m256i b64 = _mm256_and_si256(
                 _mm256_and_si256(
                     _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H')),
@@ -1573,8 +1565,8 @@ KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
                     _mm256_and_si256(LB_EQ(l3, 'e'), LB_EQ(l4, 'x')),
                     _mm256_and_si256(LB_EQ(l3, 'a'), LB_EQ(l4, 'n'))));
             if (kz_v32_bits(_mm256_or_si256(
-                    _mm256_or_si256(dot, cve),
-                    _mm256_or_si256(as, _mm256_or_si256(b64, mut)))))
+                    _mm256_or_si256(dot, kz_v32_cve_asn(l0, l1, v2, l2, v3)),
+                    _mm256_or_si256(b64, mut))))
                 return 1;
         }
         /* a hex run of 32 digits */

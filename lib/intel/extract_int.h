@@ -139,6 +139,23 @@ static inline kz_v16 kz_v16_cve_asn(kz_v16 l0, kz_v16 l1, kz_v16 v2, kz_v16 l2,
 }
 #endif
 
+#if KZ_HAVE_V32
+/* The same on 32 positions (the AVX2 prefilters). */
+KZ_AVX2 static inline __m256i kz_v32_cve_asn(__m256i l0, __m256i l1, __m256i v2,
+                                             __m256i l2, __m256i v3)
+{
+    __m256i cve = _mm256_and_si256(
+        _mm256_and_si256(kz_v32_eq(l0, 'c'), kz_v32_eq(l1, 'v')),
+        _mm256_and_si256(kz_v32_eq(l2, 'e'), kz_v32_eq(v3, '-')));
+    __m256i as = _mm256_and_si256(
+        _mm256_and_si256(kz_v32_eq(l0, 'a'), kz_v32_eq(l1, 's')),
+        _mm256_or_si256(
+            _mm256_or_si256(kz_v32_digit(v2), kz_v32_eq(l2, 'n')),
+            _mm256_and_si256(kz_v32_eq(v2, ' '), kz_v32_digit(v3))));
+    return _mm256_or_si256(cve, as);
+}
+#endif
+
 /* 1 when a line can hold no indicator nor defanged form (prose): it is
  * neither refanged nor scanned. _ref is the scalar definition. */
 int kz_extract_line_boring(const char *s, size_t n);

@@ -391,21 +391,13 @@ KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
                 _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
             _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
         if (!_mm256_testz_si256(pair, pair)) {
-            /* "CVE-", "AS" with a number or "N", "aHR0" (kz_v16_cve_asn) */
+            /* "CVE-", "AS" with a number or "N", "aHR0" */
             __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
-            __m256i w2 = kz_v32_lower(v2);
-            __m256i cve = _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v')),
-                _mm256_and_si256(kz_v32_eq(w2, 'e'), kz_v32_eq(v3, '-')));
-            __m256i as = _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
-                _mm256_or_si256(
-                    _mm256_or_si256(kz_v32_digit(v2), kz_v32_eq(w2, 'n')),
-                    _mm256_and_si256(kz_v32_eq(v2, ' '), kz_v32_digit(v3))));
             __m256i b64 = _mm256_and_si256(
                 _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),
                 _mm256_and_si256(kz_v32_eq(v2, 'R'), kz_v32_eq(v3, '0')));
-            m |= kz_v32_bits(_mm256_or_si256(_mm256_or_si256(cve, as), b64));
+            m |= kz_v32_bits(_mm256_or_si256(
+                kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
         }
         unsigned hx = hex_run_step32(
             kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL), run);
