@@ -2330,6 +2330,47 @@ static size_t path_delim_len(const char *s, size_t n, size_t i)
 /* The end of a path starting at a: to the end of the chunk, continuing
  * over single spaces while the next word carries on the path (contains a
  * backslash), as in "C:\Program Files\Vendor\x.exe". */
+/* Japanese glues words to a folder: "C:\\x\\配下。" (under it),
+ * "C:\\x\\に保存" (saved to it). When the last part of a path [a, e)
+ * holds only non-ASCII characters and starts with a particle (に へ を は が
+ * で と の から まで) or with 配下, 以下 or 直下, or is 内 or 下, the path
+ * ends after its last separator. Folders named in Japanese stay
+ * ("C:\\Users\\Public\\ダウンロード"). */
+static size_t jp_glued_end(const char *s, size_t a, size_t e, char sep)
+{
+    size_t c = e;
+    while (c > a && s[c - 1] != sep)
+        c--;
+    if (c == a || c == e)
+        return e;
+    for (size_t q = c; q < e; q++)
+        if ((unsigned char)s[q] < 0x80)
+            return e;
+    static const char *const lead[] = {"\xe3\x81\xab",
+                                       "\xe3\x81\xb8",
+                                       "\xe3\x82\x92", /* に へ を */
+                                       "\xe3\x81\xaf",
+                                       "\xe3\x81\x8c",
+                                       "\xe3\x81\xa7", /* は が で */
+                                       "\xe3\x81\xa8",
+                                       "\xe3\x81\xae",             /* と の */
+                                       "\xe3\x81\x8b\xe3\x82\x89", /* から */
+                                       "\xe3\x81\xbe\xe3\x81\xa7", /* まで */
+                                       "\xe9\x85\x8d\xe4\xb8\x8b", /* 配下 */
+                                       "\xe4\xbb\xa5\xe4\xb8\x8b", /* 以下 */
+                                       "\xe7\x9b\xb4\xe4\xb8\x8b", /* 直下 */
+                                       NULL};
+    for (size_t k = 0; lead[k]; k++) {
+        size_t l = strlen(lead[k]);
+        if (e - c >= l && memcmp(s + c, lead[k], l) == 0)
+            return c;
+    }
+    if ((e - c == 3 && memcmp(s + c, "\xe5\x86\x85", 3) == 0) || /* 内 */
+        (e - c == 3 && memcmp(s + c, "\xe4\xb8\x8b", 3) == 0))   /* 下 */
+        return c;
+    return e;
+}
+
 static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
                        char sep)
 {
@@ -2411,7 +2452,7 @@ static size_t path_end(const char *s, size_t a, size_t n, int allow_spaces,
             break;
         e = found;
     }
-    return e;
+    return jp_glued_end(s, a, e, sep);
 }
 
 static void put_text(scan *sc, kz_type t, size_t a, size_t b)
