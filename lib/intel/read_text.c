@@ -352,11 +352,13 @@ static void text_feed(struct text_state *t, const char *s, size_t n)
             t->line = nb;
             t->line_cap = cap;
         }
-        memcpy(t->line + t->line_n, s, k);
-        t->line_n += k;
+        if (k > 0) { /* (an empty first line: no buffer yet) */
+            memcpy(t->line + t->line_n, s, k);
+            t->line_n += k;
+        }
         if (!nl)
             return;
-        text_line(t, t->line, t->line_n);
+        text_line(t, t->line ? t->line : "", t->line_n);
         t->line_n = 0;
         size_t used = (size_t)(nl - s) + 1;
         s += used;
