@@ -41,9 +41,13 @@ size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
 /* Test hook: 0 turns off refang's shortcut for "host[.]tld" (the general
  * matchers then decide), 1 (the default) turns it on. Not thread-safe. */
 void kz_refang_shortcuts(int on);
-/* Test hook: 0 keeps the search for triggers to sixteen bytes at a time, 1
- * (the default) lets it use AVX2 where the CPU has it. Not thread-safe. */
-void kz_refang_vector_avx2(int on);
+/* Whether the prefilters with an AVX2 path (refang's triggers, the line
+ * and chunk prefilters, the hash-word test) may take it: set at start-up
+ * from the CPU's features (kz_cpu_avx2 in simd_int.h), 0 without AVX2. */
+extern int kz_use_avx2;
+/* Test hook: 0 keeps those prefilters to sixteen bytes at a time, 1 (the
+ * default) lets them use AVX2 where the CPU has it. Not thread-safe. */
+void kz_simd_avx2(int on);
 /* kz_refang_map by a pass over every byte, without the jumps between the
  * places where a form may be (the definition the tests compare with). */
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,

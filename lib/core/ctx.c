@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/core_int.h"
+#include "core/simd_int.h"
 
 struct kz_ctx {
     char errmsg[1024];
@@ -130,3 +131,24 @@ void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
     va_end(ap);
     ctx->diag(ctx->diag_ud, sev, input ? input : "-", line, column, msg);
 }
+
+#if KZ_HAVE_V32
+int kz_use_avx2;
+
+__attribute__((constructor)) static void avx2_init(void)
+{
+    kz_use_avx2 = kz_cpu_avx2();
+}
+
+void kz_simd_avx2(int on)
+{
+    kz_use_avx2 = on && kz_cpu_avx2();
+}
+#else
+int kz_use_avx2;
+
+void kz_simd_avx2(int on)
+{
+    (void)on;
+}
+#endif

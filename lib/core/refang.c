@@ -1119,15 +1119,9 @@ static unsigned char host_byte[256], after_host[256], after_other[256];
 /* Bytes kz_refang_needed looks at more closely. */
 static unsigned char needed_byte[256];
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
-/* next_trigger may use AVX2: the CPU has it (a test hook may turn it off
- * to check the other path). */
-static int use_avx2;
 
 static void fast_init(void)
 {
-#if KZ_HAVE_V32
-    use_avx2 = kz_cpu_avx2();
-#endif
     for (int c = 0; c < 256; c++) {
         host_byte[c] = (unsigned char)is_host(c);
         unsigned char ah = Q_SLOW, ao = Q_SLOW;
@@ -1360,22 +1354,12 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
     return i;
 }
 
-void kz_refang_vector_avx2(int on)
-{
-    pthread_once(&fast_once, fast_init);
-    use_avx2 = on && kz_cpu_avx2();
-}
-#else
-void kz_refang_vector_avx2(int on)
-{
-    (void)on;
-}
 #endif
 
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V32
-    if (use_avx2 && n - i >= 34 && i < n) {
+    if (kz_use_avx2 && n - i >= 34 && i < n) {
         int found = 0;
         i = next_trigger_avx2(s, i, n, &found);
         if (found)

@@ -1575,9 +1575,8 @@ KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
             _mm256_and_si256(
                 _mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
                 _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
-        if (hm == 0xFFFFFFFFu || *run + (unsigned)__builtin_ctz(~hm) >= 32)
+        if (kz_hex_run_step32(hm, run) < 32)
             return 1;
-        *run = (unsigned)__builtin_clz(~hm);
     }
     *pp = p;
     return 0;
@@ -1594,7 +1593,7 @@ int kz_extract_line_boring(const char *s, size_t n)
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
 #if KZ_HAVE_V32
-    if (kz_scan_avx2 && n >= 37 && lb_avx2(s, n, &p, &run))
+    if (kz_use_avx2 && n >= 37 && lb_avx2(s, n, &p, &run))
         return 0;
 #endif
     for (; n - p >= 21 && p < n; p += 16)

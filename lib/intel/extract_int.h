@@ -125,6 +125,16 @@ static inline unsigned kz_hex_run_step(unsigned hm, unsigned *run)
     return 16;
 }
 
+/* The same over a block of 32 (the AVX2 prefilters): the offset where
+ * the run reaches 32 digits, or 32 when it does not. */
+static inline unsigned kz_hex_run_step32(uint32_t hm, unsigned *run)
+{
+    if (hm == 0xFFFFFFFFu || *run + (unsigned)__builtin_ctz(~hm) >= 32)
+        return 31 - *run;
+    *run = (unsigned)__builtin_clz(~hm);
+    return 32;
+}
+
 /* "CVE-" and "AS" followed by a digit, "N", or a space and a digit. */
 static inline kz_v16 kz_v16_cve_asn(kz_v16 l0, kz_v16 l1, kz_v16 v2, kz_v16 l2,
                                     kz_v16 v3)
@@ -171,12 +181,6 @@ int kz_scan_has_hash_words_ref(const char *s, size_t n);
  * character or word that may start an indicator, or the 32nd digit of a
  * hex run), n when there is none. _ref is the scalar definition. */
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
-/* Test hook: 0 keeps kz_scan_next_interesting and kz_extract_line_boring
- * to sixteen bytes at a time, 1 (the default) lets them use AVX2 where the
- * CPU has it. Not thread-safe. */
-void kz_scan_vector_avx2(int on);
-/* Whether they may (set once at start-up from the CPU's features). */
-extern int kz_scan_avx2;
 size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
 
 /* The end of the chunk (a run of bytes without a delimiter: white space,

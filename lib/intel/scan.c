@@ -320,18 +320,6 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
-/* Where a hex run reaches 32 digits in a block of 32 whose hex digits are
- * hm (32: not in it); *run carries the digits before it over. */
-static inline unsigned hex_run_step32(uint32_t hm, unsigned *run)
-{
-    if (hm == 0xFFFFFFFFu)
-        return 31 - *run;
-    if (*run + (unsigned)__builtin_ctz(~hm) >= 32)
-        return 31 - *run;
-    *run = (unsigned)__builtin_clz(~hm);
-    return 32;
-}
-
 /* From *pp while 35 bytes are left; *pp where it found a position (1) or
  * stopped (0). */
 KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
@@ -399,7 +387,7 @@ KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
             m |= kz_v32_bits(_mm256_or_si256(
                 kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
         }
-        unsigned hx = hex_run_step32(
+        unsigned hx = kz_hex_run_step32(
             kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL), run);
         if (m) {
             unsigned k = (unsigned)__builtin_ctz(m);
@@ -415,24 +403,6 @@ KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
     return 0;
 }
 
-int kz_scan_avx2;
-
-__attribute__((constructor)) static void ni_init(void)
-{
-    kz_scan_avx2 = kz_cpu_avx2();
-}
-
-void kz_scan_vector_avx2(int on)
-{
-    kz_scan_avx2 = on && kz_cpu_avx2();
-}
-#else
-int kz_scan_avx2;
-
-void kz_scan_vector_avx2(int on)
-{
-    (void)on;
-}
 #endif
 
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
@@ -442,7 +412,7 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
 #if KZ_HAVE_V32
-    if (kz_scan_avx2 && n - p >= 35 && p < n &&
+    if (kz_use_avx2 && n - p >= 35 && p < n &&
         next_interesting_avx2(s, n, &p, &run))
         return p;
 #endif
@@ -1680,7 +1650,7 @@ int kz_scan_has_hash_words(const char *s, size_t n)
 #if KZ_HAVE_V16
     size_t p = 0;
 #if KZ_HAVE_V32
-    if (kz_scan_avx2 && n >= 35 && hash_words_avx2(s, n, &p))
+    if (kz_use_avx2 && n >= 35 && hash_words_avx2(s, n, &p))
         return 1;
 #endif
     for (; n - p >= 19 && p < n; p += 16)

@@ -475,7 +475,7 @@ static void test_prefilter__next_interesting_equals_definition(void **state)
     int hits = 0;
     /* with AVX2 (where the CPU has it) and sixteen bytes at a time */
     for (int t = 0; t < 200000; t++) {
-        kz_scan_vector_avx2(t & 1);
+        kz_simd_avx2(t & 1);
         size_t n = random_pieces(&seed, piece, npiece, buf, sizeof buf);
         for (size_t i = 0; i <= n; i += 1 + (seed >> 20) % 7) {
             size_t a = kz_scan_next_interesting(buf, i, n);
@@ -487,7 +487,7 @@ static void test_prefilter__next_interesting_equals_definition(void **state)
             hits += b < n;
         }
     }
-    kz_scan_vector_avx2(1);
+    kz_simd_avx2(1);
     assert_true(hits > 20000);
 }
 
@@ -638,7 +638,7 @@ static void test_prefilter__boring_lines_equal_definition(void **state)
     uint32_t seed = 31;
     int boring = 0;
     for (int t = 0; t < 400000; t++) {
-        kz_scan_vector_avx2(t & 1); /* AVX2 (where there is) and SSE2 */
+        kz_simd_avx2(t & 1); /* AVX2 (where there is) and SSE2 */
         size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
                                  buf, (t & 2) ? 60 : sizeof buf);
         int a = kz_extract_line_boring(buf, n);
@@ -647,7 +647,7 @@ static void test_prefilter__boring_lines_equal_definition(void **state)
             fail_msg("boring(\"%.*s\") = %d, want %d", (int)n, buf, a, b);
         boring += b;
     }
-    kz_scan_vector_avx2(1);
+    kz_simd_avx2(1);
     assert_true(boring > 2000);
 }
 
@@ -735,7 +735,7 @@ static void test_prefilter__long_quiet_lines_equal_definition(void **state)
     uint32_t seed = 5;
     int boring = 0, loud_n = 0;
     for (int t = 0; t < 100000; t++) {
-        kz_scan_vector_avx2(t & 1);
+        kz_simd_avx2(t & 1);
         size_t n =
             random_pieces(&seed, quiet, sizeof quiet / sizeof *quiet, buf, 300);
         if (t & 2) {
@@ -754,7 +754,7 @@ static void test_prefilter__long_quiet_lines_equal_definition(void **state)
                      b, t & 1);
         boring += b;
     }
-    kz_scan_vector_avx2(1);
+    kz_simd_avx2(1);
     assert_true(boring > 10000 && loud_n > 40000);
 }
 
@@ -769,7 +769,7 @@ static void test_prefilter__hash_words_equal_definition(void **state)
     uint32_t seed = 7;
     int found = 0;
     for (int t = 0; t < 200000; t++) {
-        kz_scan_vector_avx2(t & 2); /* AVX2 (where there is) and SSE2 */
+        kz_simd_avx2(t & 2); /* AVX2 (where there is) and SSE2 */
         size_t n = random_pieces(&seed, piece, sizeof piece / sizeof *piece,
                                  buf, (t & 1) ? 40 : sizeof buf);
         int a = kz_scan_has_hash_words(buf, n);
@@ -778,7 +778,7 @@ static void test_prefilter__hash_words_equal_definition(void **state)
             fail_msg("hash words of \"%.*s\": %d, want %d", (int)n, buf, a, b);
         found += b;
     }
-    kz_scan_vector_avx2(1);
+    kz_simd_avx2(1);
     assert_true(found > 1000 && found < 199000);
 }
 

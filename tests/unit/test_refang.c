@@ -556,7 +556,7 @@ static void test_refang_first__vector_equals_scalar(void **state)
     uint32_t seed = 4242;
     int found = 0;
     for (int t = 0; t < 400000; t++) {
-        kz_refang_vector_avx2(t & 1);
+        kz_simd_avx2(t & 1);
         size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
                                  sizeof in - 1);
         /* Short texts too: every length of the tail. */
@@ -568,7 +568,7 @@ static void test_refang_first__vector_equals_scalar(void **state)
                      (int)n, in, t & 1);
         found += b < n;
     }
-    kz_refang_vector_avx2(1);
+    kz_simd_avx2(1);
     assert_true(found > 2000);
 }
 
