@@ -982,7 +982,9 @@ static int is_md_separator(const char *s, size_t n)
 }
 
 /* Splits a table line into cells at '|' (a leading pipe opens the first
- * cell). Cells are [a[i], b[i]). Returns the count. */
+ * cell). Cells are [a[i], b[i]). Returns the count. A pipe escaped after a
+ * space ("curl ... \\| sh", as Markdown and AsciiDoc write one in a cell)
+ * is part of the cell; "C:\\Temp\\|" still ends one. */
 static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
 {
     int k = 0;
@@ -992,6 +994,9 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
     size_t start = i;
     while (k < max) {
         const char *bar = start < n ? memchr(s + start, '|', n - start) : NULL;
+        while (bar && bar - s >= 2 && bar[-1] == '\\' &&
+               (bar[-2] == ' ' || bar[-2] == '\t'))
+            bar = memchr(bar + 1, '|', n - (size_t)(bar + 1 - s));
         size_t e = bar ? (size_t)(bar - s) : n;
         if (!bar && e == start)
             break;

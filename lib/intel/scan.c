@@ -1721,6 +1721,67 @@ static int said_legit(const scan *sc, size_t a)
     return 0;
 }
 
+/* 1 when the words right after [..., b) call the value legitimate: a short
+ * note in parentheses ("netscan.exe (legitimate tool)",
+ * "<sha256>　（正規ツール）"), "X, a legitimate ...", "X is a legitimate
+ * ...", "MEGA（mega.nz）自体は正規のサービスです". Not "legitimate-looking". */
+static int said_legit_after(const scan *sc, size_t b)
+{
+    const char *s = sc->seg->s;
+    size_t n = sc->seg->n, p = b;
+    if (p < n && (s[p] == '`' || s[p] == '"' || s[p] == '\'' || s[p] == ')'))
+        p++;
+    else if (n - p >= 3 && (memcmp(s + p, "\xef\xbc\x89", 3) == 0 || /* ） */
+                            memcmp(s + p, "\xe3\x80\x8d", 3) == 0))  /* 」 */
+        p += 3;
+    /* 自体は正規, は正規 */
+    static const char *const jp[] = {
+        "\xe8\x87\xaa\xe4\xbd\x93\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f",
+        "\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f", NULL};
+    for (size_t k = 0; jp[k]; k++)
+        if (n - p >= strlen(jp[k]) && memcmp(s + p, jp[k], strlen(jp[k])) == 0)
+            return 1;
+    static const char *const en[] = {", a legitimate", " is a legitimate",
+                                     " is legitimate", " is benign",
+                                     " is a benign",   NULL};
+    for (size_t k = 0; en[k]; k++) {
+        size_t l = strlen(en[k]);
+        if (n - p >= l && kz_starts_ci(s + p, n - p, en[k]) &&
+            (n - p == l || s[p + l] == ' ' || s[p + l] == '.' ||
+             s[p + l] == ','))
+            return 1;
+    }
+    while (p < n) {
+        if (s[p] == ' ' || s[p] == '\t')
+            p++;
+        else if (n - p >= 3 && memcmp(s + p, "\xe3\x80\x80", 3) == 0)
+            p += 3; /* full-width space */
+        else
+            break;
+    }
+    /* a note closing soon: "(legitimate tool)", "（正規ツール）" */
+    static const char *const notes[] = {
+        "(legitimate ",
+        "(legitimate)",
+        "(a legitimate ",
+        "(legit ",
+        "(benign",
+        "(clean)",
+        "(not malicious",
+        "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
+        "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
+        NULL};
+    for (size_t k = 0; notes[k]; k++)
+        if (kz_starts_ci(s + p, n - p, notes[k])) {
+            size_t q = p + strlen(notes[k]) - 1;
+            while (q < n && q - p < 48 && s[q] != ')' && s[q] != '.' &&
+                   !(n - q >= 3 && memcmp(s + q, "\xef\xbc\x89", 3) == 0))
+                q++;
+            return q < n && q - p < 48 && s[q] != '.';
+        }
+    return 0;
+}
+
 static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
                 kz_ioc_class force_cls, const char *force_why)
 {
@@ -1745,9 +1806,13 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
                                  c.defanged, &c.why);
         if (c.cls == KZ_CLASS_INDICATOR && !c.defanged &&
-            (t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
-             t == KZ_T_URL) &&
-            said_legit(sc, a)) {
+            (((t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
+               t == KZ_T_URL) &&
+              said_legit(sc, a)) ||
+             ((t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
+               t == KZ_T_URL || t == KZ_T_MD5 || t == KZ_T_SHA1 ||
+               t == KZ_T_SHA256 || t == KZ_T_SHA512) &&
+              said_legit_after(sc, b)))) {
             c.cls = KZ_CLASS_REFERENCE;
             c.why = "named as legitimate";
         }
@@ -3931,13 +3996,82 @@ static int mutex_word_after(const char *s, size_t p, size_t b)
  * that says it is one (1), or quoted file name with spaces (2): its value
  * [*va, *vb) and the span with its quotes [*sa, *sb); 0 when none. (Names
  * in 「」 are looked at by scan_prose.) */
-static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
-                      size_t *sb, size_t *va, size_t *vb)
+/* The first kernel object name ("Global\\SkRt#2025", "Local\\{6F1A...}",
+ * "Session\\1\\x") in s[i, b) of a line that speaks of a mutex: the
+ * namespace and the name after it up to a space, a quote, a comma or
+ * semicolon, or a non-ASCII character (CJK text), without the sentence's
+ * closing punctuation. Such names hold characters no token does ('#',
+ * '{', '$'). Its span [*ka, *kb), or 0. */
+static int kobj_name(scan *sc, size_t i, size_t b, size_t *ka, size_t *kb)
+{
+    const char *s = sc->seg->s;
+    int ctx = -1;
+    const char *q;
+    for (; i < b && (q = memchr(s + i, '\\', b - i)) != NULL; i = q - s + 1) {
+        size_t p = (size_t)(q - s), w;
+        if (p >= 6 && kz_starts_ci(s + p - 6, 6, "global"))
+            w = 6;
+        else if (p >= 5 && kz_starts_ci(s + p - 5, 5, "local"))
+            w = 5;
+        else if (p >= 7 && kz_starts_ci(s + p - 7, 7, "session"))
+            w = 7;
+        else
+            continue;
+        size_t st = p - w;
+        if (st > 0 && (kz_is_alnum((unsigned char)s[st - 1]) ||
+                       s[st - 1] == '_' || s[st - 1] == '\\'))
+            continue;
+        if (ctx < 0)
+            ctx = sc->seg->hint == KZ_HINT_MUTEX ||
+                  (line_ctx(sc) & KZ_CTX_MUTEX) != 0;
+        if (!ctx)
+            return 0;
+        size_t e = p + 1;
+        if (w == 7) { /* "Session\\1\\name" */
+            size_t d = e;
+            while (d < b && kz_is_digit((unsigned char)s[d]))
+                d++;
+            if (d > e && d < b && s[d] == '\\')
+                e = d + 1;
+        }
+        size_t n0 = e;
+        int open = 0;
+        for (; e < b; e++) {
+            unsigned char c = (unsigned char)s[e];
+            if (c <= 0x20 || c >= 0x7F || strchr("\"'`<>|\\,;", c))
+                break;
+            open += c == '(' || c == '[' || c == '{';
+        }
+        while (e > n0) {
+            unsigned char c = (unsigned char)s[e - 1];
+            if (c == ')' || c == ']' || c == '}') {
+                if (open > 0) {
+                    open--;
+                    break;
+                }
+            } else if (!strchr(".:!?*", c)) {
+                break;
+            }
+            e--;
+        }
+        if (e == n0)
+            continue;
+        *ka = st;
+        *kb = e;
+        return 1;
+    }
+    return 0;
+}
+
+static int next_mutex(scan *sc, size_t i, size_t b, size_t *sa, size_t *sb,
+                      size_t *va, size_t *vb)
 {
     const char *s = sc->seg->s;
     size_t lo = i;
     const char *q;
-    while (i < b && (q = memchr(s + i, '"', b - i)) != NULL) {
+    size_t ka = b, kb = b;
+    int kobj = kobj_name(sc, i, b, &ka, &kb);
+    while (i < ka && (q = memchr(s + i, '"', ka - i)) != NULL) {
         size_t o = (size_t)(q - s);
         size_t qa, qb, qe = quoted_after(s, o, b, &qa, &qb);
         if (!qe) {
@@ -3972,6 +4106,13 @@ static int next_mutex(const scan *sc, size_t i, size_t b, size_t *sa,
             return 1;
         }
         i = qe;
+    }
+    if (kobj && ka < i)
+        kobj = kobj_name(sc, i, b, &ka, &kb);
+    if (kobj) {
+        *sa = *va = ka;
+        *sb = *vb = kb;
+        return 1;
     }
     return 0;
 }
