@@ -1734,22 +1734,31 @@ static int said_legit_after(const scan *sc, size_t b)
     else if (n - p >= 3 && (memcmp(s + p, "\xef\xbc\x89", 3) == 0 || /* ） */
                             memcmp(s + p, "\xe3\x80\x8d", 3) == 0))  /* 」 */
         p += 3;
-    /* 自体は正規, は正規 */
-    static const char *const jp[] = {
-        "\xe8\x87\xaa\xe4\xbd\x93\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f",
-        "\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f", NULL};
-    for (size_t k = 0; jp[k]; k++)
-        if (n - p >= strlen(jp[k]) && memcmp(s + p, jp[k], strlen(jp[k])) == 0)
+    if (p >= n)
+        return 0;
+    unsigned char c = (unsigned char)s[p];
+    if (c == 0xE8 || c == 0xE3) {
+        /* 自体は正規, は正規 */
+        static const char jp1[] =
+            "\xe8\x87\xaa\xe4\xbd\x93\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f";
+        static const char jp2[] = "\xe3\x81\xaf\xe6\xad\xa3\xe8\xa6\x8f";
+        if ((n - p >= sizeof jp1 - 1 &&
+             memcmp(s + p, jp1, sizeof jp1 - 1) == 0) ||
+            (n - p >= sizeof jp2 - 1 &&
+             memcmp(s + p, jp2, sizeof jp2 - 1) == 0))
             return 1;
-    static const char *const en[] = {", a legitimate", " is a legitimate",
-                                     " is legitimate", " is benign",
-                                     " is a benign",   NULL};
-    for (size_t k = 0; en[k]; k++) {
-        size_t l = strlen(en[k]);
-        if (n - p >= l && kz_starts_ci(s + p, n - p, en[k]) &&
-            (n - p == l || s[p + l] == ' ' || s[p + l] == '.' ||
-             s[p + l] == ','))
-            return 1;
+    } else if (c == ',' ||
+               (c == ' ' && p + 1 < n && (s[p + 1] | 0x20) == 'i')) {
+        static const char *const en[] = {", a legitimate", " is a legitimate",
+                                         " is legitimate", " is benign",
+                                         " is a benign",   NULL};
+        for (size_t k = 0; en[k]; k++) {
+            size_t l = strlen(en[k]);
+            if (n - p >= l && kz_starts_ci(s + p, n - p, en[k]) &&
+                (n - p == l || s[p + l] == ' ' || s[p + l] == '.' ||
+                 s[p + l] == ','))
+                return 1;
+        }
     }
     while (p < n) {
         if (s[p] == ' ' || s[p] == '\t')
@@ -1759,6 +1768,8 @@ static int said_legit_after(const scan *sc, size_t b)
         else
             break;
     }
+    if (p >= n || (s[p] != '(' && (unsigned char)s[p] != 0xEF))
+        return 0;
     /* a note closing soon: "(legitimate tool)", "（正規ツール）" */
     static const char *const notes[] = {
         "(legitimate ",
