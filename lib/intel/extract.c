@@ -1096,31 +1096,15 @@ static int parse_cols_attr(const char *s, size_t n)
 static int cell_says_legit(const char *s, size_t n)
 {
     /* a note in parentheses: "SoftPerfect (legitimate tool)",
-     * "Decoy (clean)", "netscan.exe（正規ツール）" */
-    static const char *const notes[] = {
-        "(legitimate",
-        "(legit ",
-        "(clean)",
-        "(benign",
-        "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
-        "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
-        NULL};
+     * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
+     * soon, about the row's own value: not
+     * "（正規のmsedge.exeから読み込まれる）" */
     for (int o = 0; o < 2; o++) {
         char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
         for (const char *p = memchr(s, open, n); p && p < s + n;
              p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
-            for (size_t k = 0; notes[k]; k++)
-                if (kz_starts_ci(p, (size_t)(s + n - p), notes[k])) {
-                    /* a short label closing soon, about the row's own
-                     * value: not "（正規のmsedge.exeから読み込まれる）" */
-                    const char *q = p + strlen(notes[k]);
-                    while (
-                        q < s + n && q - p < 40 && *q != ')' && *q != '.' &&
-                        !(s + n - q >= 3 && memcmp(q, "\xef\xbc\x89", 3) == 0))
-                        q++;
-                    if (q < s + n && *q != '.' && q - p < 40)
-                        return 1;
-                }
+            if (kz_scan_legit_note(p, (size_t)(s + n - p)))
+                return 1;
     }
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))

@@ -206,6 +206,12 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column);
  * (executables, scripts, documents, archives, drivers). */
 int kz_scan_is_file_ext(const char *ext, size_t n);
 
+/* 1 when s[0, n) starts with a short note in parentheses that calls a value
+ * legitimate and closes within 48 bytes without a full stop: "(legitimate
+ * tool)", "(clean)", "（正規ツール）"; not "(legitimately signed)" nor
+ * "（正規のmsedge.exeから読み込まれる）". */
+int kz_scan_legit_note(const char *s, size_t n);
+
 /* 1 when s starts with a registry hive and a backslash (HKLM\, HKCU:\,
  * HKEY_LOCAL_MACHINE\, ...), in any case. */
 int kz_scan_regkey_hive(const char *s, size_t n);

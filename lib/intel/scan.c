@@ -1721,6 +1721,33 @@ static int said_legit(const scan *sc, size_t a)
     return 0;
 }
 
+/* See extract_int.h. */
+int kz_scan_legit_note(const char *s, size_t n)
+{
+    static const char *const notes[] = {
+        "(legitimate ",
+        "(legitimate)",
+        "(legitimate,",
+        "(a legitimate ",
+        "(legit ",
+        "(benign",
+        "(clean)",
+        "(not malicious",
+        "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
+        "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
+        NULL};
+    for (size_t k = 0; notes[k]; k++)
+        if (kz_starts_ci(s, n, notes[k])) {
+            /* from the note's last byte: the ')' of "(clean)" closes it */
+            size_t q = strlen(notes[k]) - 1;
+            while (q < n && q < 48 && s[q] != ')' && s[q] != '.' &&
+                   !(n - q >= 3 && memcmp(s + q, "\xef\xbc\x89", 3) == 0))
+                q++;
+            return q < n && q < 48 && s[q] != '.';
+        }
+    return 0;
+}
+
 /* 1 when the words right after [..., b) call the value legitimate: a short
  * note in parentheses ("netscan.exe (legitimate tool)",
  * "<sha256>　（正規ツール）"), "X, a legitimate ...", "X is a legitimate
@@ -1770,27 +1797,7 @@ static int said_legit_after(const scan *sc, size_t b)
     }
     if (p >= n || (s[p] != '(' && (unsigned char)s[p] != 0xEF))
         return 0;
-    /* a note closing soon: "(legitimate tool)", "（正規ツール）" */
-    static const char *const notes[] = {
-        "(legitimate ",
-        "(legitimate)",
-        "(a legitimate ",
-        "(legit ",
-        "(benign",
-        "(clean)",
-        "(not malicious",
-        "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
-        "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
-        NULL};
-    for (size_t k = 0; notes[k]; k++)
-        if (kz_starts_ci(s + p, n - p, notes[k])) {
-            size_t q = p + strlen(notes[k]) - 1;
-            while (q < n && q - p < 48 && s[q] != ')' && s[q] != '.' &&
-                   !(n - q >= 3 && memcmp(s + q, "\xef\xbc\x89", 3) == 0))
-                q++;
-            return q < n && q - p < 48 && s[q] != '.';
-        }
-    return 0;
+    return kz_scan_legit_note(s + p, n - p);
 }
 
 static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
