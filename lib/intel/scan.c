@@ -1823,14 +1823,15 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
                                  c.defanged, &c.why);
+        /* Hashes only by the words after them ("<sha256> (legitimate
+         * tool)"): "the legitimate <hash>" is not written. */
+        int named = t == KZ_T_FILENAME || t == KZ_T_FILEPATH ||
+                    t == KZ_T_DOMAIN || t == KZ_T_URL;
+        int hash = t == KZ_T_MD5 || t == KZ_T_SHA1 || t == KZ_T_SHA256 ||
+                   t == KZ_T_SHA512;
         if (c.cls == KZ_CLASS_INDICATOR && !c.defanged &&
-            (((t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
-               t == KZ_T_URL) &&
-              said_legit(sc, a)) ||
-             ((t == KZ_T_FILENAME || t == KZ_T_FILEPATH || t == KZ_T_DOMAIN ||
-               t == KZ_T_URL || t == KZ_T_MD5 || t == KZ_T_SHA1 ||
-               t == KZ_T_SHA256 || t == KZ_T_SHA512) &&
-              said_legit_after(sc, b)))) {
+            ((named && said_legit(sc, a)) ||
+             ((named || hash) && said_legit_after(sc, b)))) {
             c.cls = KZ_CLASS_REFERENCE;
             c.why = "named as legitimate";
         }
@@ -4010,10 +4011,6 @@ static int mutex_word_after(const char *s, size_t p, size_t b)
                           kz_starts_ci(s + p, b - p, "mutant"));
 }
 
-/* The first mutex name in ASCII double quotes in [i, b), next to a word
- * that says it is one (1), or quoted file name with spaces (2): its value
- * [*va, *vb) and the span with its quotes [*sa, *sb); 0 when none. (Names
- * in 「」 are looked at by scan_prose.) */
 /* The first kernel object name ("Global\\SkRt#2025", "Local\\{6F1A...}",
  * "Session\\1\\x") in s[i, b) of a line that speaks of a mutex: the
  * namespace and the name after it up to a space, a quote, a comma or
@@ -4081,6 +4078,11 @@ static int kobj_name(scan *sc, size_t i, size_t b, size_t *ka, size_t *kb)
     return 0;
 }
 
+/* The first mutex name in ASCII double quotes in [i, b), next to a word
+ * that says it is one, or kernel object name (kobj_name), whichever comes
+ * first (1), or quoted file name with spaces (2): its value [*va, *vb) and
+ * the span with its quotes [*sa, *sb); 0 when none. (Names in 「」 are
+ * looked at by scan_prose.) */
 static int next_mutex(scan *sc, size_t i, size_t b, size_t *sa, size_t *sb,
                       size_t *va, size_t *vb)
 {
