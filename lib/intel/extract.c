@@ -88,6 +88,7 @@ struct kz_extractor {
     int col;         /* AsciiDoc: current cell index in the row */
     char prev[1024]; /* previous line, for Markdown table headers */
     size_t prev_n;
+    int prev_csv_only; /* prev is a line without values: a CSV header only */
 
     /* a table row's candidates, held until the row is complete */
     row_item row[ROW_MAX];
@@ -96,6 +97,16 @@ struct kz_extractor {
     size_t row_pool_n;
     int row_clean; /* the row says the file is clean */
     int row_active;
+    /* why a clean row's values are references; NULL: a table row's note */
+    const char *row_why;
+
+    /* comma-separated rows (an IoC export pasted or saved as text) */
+    int csv_table;
+    int csv_nf; /* the header's field count; 0: rows without a header */
+    /* an allowlist written as data ("false_positives": [...], YAML list) */
+    int benign_depth;  /* brackets still open */
+    int benign_indent; /* YAML: the key's indentation + 1, 0: none open */
+    int benign_lines;  /* lines read as part of it (bounded) */
 
     /* YARA rule being collected */
     char *yara;
@@ -401,10 +412,13 @@ static void row_flush(kz_extractor *x)
         row_item *it = &x->row[i];
         it->e.value = x->row_pool + it->value_off;
         it->e.raw = x->row_pool + it->raw_off;
-        if (x->row_clean && it->e.cls == KZ_CLASS_INDICATOR &&
-            (it->e.type == KZ_T_FILENAME || it->e.type == KZ_T_MD5 ||
-             it->e.type == KZ_T_SHA1 || it->e.type == KZ_T_SHA256 ||
-             it->e.type == KZ_T_SHA512 || it->e.type == KZ_T_FILEPATH)) {
+        if (x->row_clean && x->row_why && it->e.cls == KZ_CLASS_INDICATOR) {
+            it->e.cls = KZ_CLASS_REFERENCE;
+            it->e.why = x->row_why;
+        } else if (x->row_clean && it->e.cls == KZ_CLASS_INDICATOR &&
+                   (it->e.type == KZ_T_FILENAME || it->e.type == KZ_T_MD5 ||
+                    it->e.type == KZ_T_SHA1 || it->e.type == KZ_T_SHA256 ||
+                    it->e.type == KZ_T_SHA512 || it->e.type == KZ_T_FILEPATH)) {
             it->e.cls = KZ_CLASS_REFERENCE;
             it->e.why = "legitimate file (the table row says clean)";
         } else if (x->row_clean && it->e.cls == KZ_CLASS_INDICATOR &&
@@ -1089,10 +1103,40 @@ static int parse_cols_attr(const char *s, size_t n)
     return commas + 1 < MAX_COLS ? commas + 1 : MAX_COLS;
 }
 
+/* 1 when a cell says anywhere that its row is not to be blocked: "shared
+ * IP, DO NOT BLOCK", "legit endpoint - not an IOC", "context only". */
+static int cell_says_not_ioc(const char *s, size_t n)
+{
+    static const char *const notes[] = {"do not block", "don't block",
+                                        "not an ioc",   "not an indicator",
+                                        "context only", NULL};
+    /* Each note has a space and an 'o': most cells (a hash, a name) have
+     * no space, and 'o' is looked for only from a space on. */
+    const char *sp = n >= 10 ? memchr(s, ' ', n) : NULL;
+    if (!sp || (!memchr(sp, 'o', (size_t)(s + n - sp)) &&
+                !memchr(sp, 'O', (size_t)(s + n - sp))))
+        return 0;
+    for (size_t i = 0; i + 10 <= n; i++) {
+        unsigned char c = (unsigned char)(s[i] | 0x20);
+        if (c != 'd' && c != 'n' && c != 'c')
+            continue;
+        if (i > 0 && kz_is_alnum((unsigned char)s[i - 1]))
+            continue;
+        for (size_t k = 0; notes[k]; k++) {
+            size_t l = strlen(notes[k]);
+            if (notes[k][0] == c && kz_starts_ci(s + i, n - i, notes[k]) &&
+                (i + l == n || !kz_is_alnum((unsigned char)s[i + l])))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* A cell that starts by calling its row's value legitimate:
  * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
- * Edge実行ファイル", "Benign", "Windows標準のコマンド". ("Loader side-loaded
- * by a legitimate executable" speaks of something else.) */
+ * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
+ * ("Loader side-loaded by a legitimate executable" speaks of something
+ * else, and "Legitimately signed" is what a stolen certificate gives.) */
 static int cell_says_legit(const char *s, size_t n)
 {
     /* a note in parentheses: "SoftPerfect (legitimate tool)",
@@ -1128,6 +1172,10 @@ static int cell_says_legit(const char *s, size_t n)
         break;
     case 'w':
         w1 = "windows\xe6\xa8\x99\xe6\xba\x96"; /* Windows標準 */
+        w2 = "whitelisted";
+        break;
+    case 'a':
+        w1 = "allowlisted";
         break;
     case 0xE6:
         w1 = "\xe6\xad\xa3\xe8\xa6\x8f"; /* 正規 */
@@ -1138,8 +1186,19 @@ static int cell_says_legit(const char *s, size_t n)
     default:
         return 0;
     }
-    return kz_starts_ci(s + i, n - i, w1) ||
+    size_t l1 = strlen(w1);
+    return (kz_starts_ci(s + i, n - i, w1) &&
+            (i + l1 == n || !kz_is_alpha((unsigned char)s[i + l1]))) ||
            (w2 && kz_starts_ci(s + i, n - i, w2));
+}
+
+/* After a cell other than a row's first: a row with values whose cell says
+ * not to block them is clean. (Asked only of rows with values: most table
+ * rows are descriptions.) */
+static void note_not_ioc(kz_extractor *x, const char *s, size_t n)
+{
+    if (!x->row_clean && x->row_n > 0 && cell_says_not_ioc(s, n))
+        x->row_clean = 1;
 }
 
 static int cell_says_clean(const char *s, size_t n)
@@ -1196,6 +1255,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
             cell_says_legit(rf, rn))
             x->row_clean = 1;
         scan_span(x, rf, map, rn, 0, rn, h, 0);
+        note_not_ioc(x, rf, rn);
         return;
     }
     size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
@@ -1211,6 +1271,8 @@ static void scan_table_line(kz_extractor *x, const char *rf,
             if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
             scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+            if (j > 0)
+                note_not_ioc(x, rf + a[j], b[j] - a[j]);
         }
         row_flush(x);
         x->row_active = 0;
@@ -1230,8 +1292,343 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
         scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+        if (x->ncols && x->col % x->ncols > 0)
+            note_not_ioc(x, rf + a[j], b[j] - a[j]);
         x->col++;
     }
+}
+
+/* ---- comma-separated rows --------------------------------------------------
+ * An IoC export saved or pasted as text ("type","value","comment") is read
+ * as a table: each field is a cell, and a note in a later field ("legit
+ * CDN - context only", "shared IP, DO NOT BLOCK") makes the row's values
+ * references, as in a Markdown table. */
+
+/* The fields of s[0, n) split at commas outside double quotes; a quoted
+ * field's range holds its quotes (the scanner reads "a b.html" whole).
+ * Returns the count, 0 when a quote is left open or a field has text
+ * after its closing quote. */
+static int split_csv(const char *s, size_t n, size_t *a, size_t *b, int max)
+{
+    int k = 0;
+    size_t i = 0;
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (k == max)
+            return 0;
+        if (i < n && s[i] == '"') {
+            size_t j = ++i;
+            for (;;) {
+                if (j >= n)
+                    return 0;
+                if (s[j] == '"' && j + 1 < n && s[j + 1] == '"')
+                    j += 2; /* an escaped quote */
+                else if (s[j] == '"')
+                    break;
+                else
+                    j++;
+            }
+            a[k] = i - 1;
+            b[k++] = j + 1;
+            i = j + 1;
+            while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+            if (i < n && s[i] != ',')
+                return 0;
+        } else {
+            size_t j = i;
+            while (j < n && s[j] != ',')
+                j++;
+            size_t e = j;
+            while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+                e--;
+            a[k] = i;
+            b[k++] = e;
+            i = j;
+        }
+        if (i >= n)
+            return k;
+        i++; /* the comma */
+    }
+}
+
+static void unquote(const char *s, size_t *a, size_t *b)
+{
+    if (*b - *a >= 2 && s[*a] == '"' && s[*b - 1] == '"') {
+        (*a)++;
+        (*b)--;
+    }
+}
+
+/* A header of comma-separated rows: two fields or more, each a short name
+ * ("type", "value", "first seen"), one of them naming what rows of IoCs
+ * have. */
+static int csv_header(const char *s, size_t n)
+{
+    size_t a[MAX_COLS], b[MAX_COLS];
+    if (n == 0 || n > 256)
+        return 0;
+    int commas = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ',')
+            commas++;
+        else if (!kz_is_alpha(c) && c != ' ' && c != '_' && c != '-' &&
+                 c != '"')
+            return 0; /* most lines stop here, early */
+    }
+    if (commas == 0)
+        return 0;
+    int k = split_csv(s, n, a, b, MAX_COLS);
+    if (k < 2)
+        return 0;
+    int known = 0;
+    for (int i = 0; i < k; i++) {
+        unquote(s, &a[i], &b[i]);
+        if (b[i] == a[i] || b[i] - a[i] > 32)
+            return 0;
+        for (size_t j = a[i]; j < b[i]; j++) {
+            unsigned char c = (unsigned char)s[j];
+            if (!kz_is_alpha(c) && c != ' ' && c != '_' && c != '-')
+                return 0;
+        }
+        static const char *const names[] = {
+            "type",       "value",       "indicator",      "ioc",
+            "observable", "comment",     "note",           "notes",
+            "context",    "description", "indicator_type", NULL};
+        for (size_t w = 0; names[w]; w++)
+            known |= kz_eq_word_ci(s + a[i], b[i] - a[i], names[w]);
+    }
+    return known ? k : 0;
+}
+
+/* The fields of a comma-separated row, or 0: a row whose fields are all
+ * quoted, or (after a header) a row with the header's field count. */
+static int csv_line(kz_extractor *x, const char *s, size_t n, size_t *a,
+                    size_t *b)
+{
+    size_t i = trim_left(s, n);
+    if (i >= n)
+        return 0;
+    /* Cheap tests first: most lines are prose, whose commas have a space
+     * after them. */
+    int quoted = 0, hk = 0;
+    if (s[i] == '"' || x->csv_table) {
+        for (size_t j = i + 1; s[i] == '"' && j + 2 < n && !quoted; j++)
+            quoted = s[j] == '"' && s[j + 1] == ',' &&
+                     (s[j + 2] == '"' ||
+                      (s[j + 2] == ' ' && j + 3 < n && s[j + 3] == '"'));
+        if (!quoted && !x->csv_table)
+            return 0;
+    } else {
+        /* after a header (a line without values, see process_line) */
+        if (!x->prev_csv_only)
+            return 0;
+        const char *c = memchr(s + i, ',', n - i);
+        if (!c || c + 1 == s + n || c[1] == ' ' ||
+            (hk = csv_header(x->prev, x->prev_n)) == 0)
+            return 0;
+    }
+    int k = split_csv(s + i, n - i, a, b, MAX_COLS);
+    if (k < 2)
+        return 0;
+    for (int j = 0; j < k; j++) {
+        a[j] += i;
+        b[j] += i;
+    }
+    if (x->csv_table)
+        return (x->csv_nf && k == x->csv_nf) || quoted ? k : 0;
+    if (hk == 0 && x->prev_csv_only)
+        hk = csv_header(x->prev, x->prev_n);
+    if (hk == k) {
+        size_t ha[MAX_COLS], hb[MAX_COLS];
+        split_csv(x->prev, x->prev_n, ha, hb, MAX_COLS);
+        for (int j = 0; j < hk; j++) {
+            unquote(x->prev, &ha[j], &hb[j]);
+            x->cols[j] = title_hint(x, x->prev, ha[j], hb[j]);
+        }
+        x->ncols = hk;
+        x->csv_nf = hk;
+    } else if (quoted) {
+        x->ncols = 0;
+        x->csv_nf = 0;
+    } else {
+        return 0;
+    }
+    x->csv_table = 1;
+    return k;
+}
+
+static void scan_csv_line(kz_extractor *x, const char *rf, const uint32_t *map,
+                          size_t rn, const size_t *a, const size_t *b, int k)
+{
+    x->row_active = 1;
+    /* A first field naming the type ("filename", "user-agent", "mutex")
+     * is the hint of the value after it. */
+    size_t ta = a[0], tb = b[0];
+    unquote(rf, &ta, &tb);
+    kz_hint th = tb - ta <= 24 ? title_hint(x, rf, ta, tb) : KZ_HINT_NONE;
+    for (int j = 0; j < k; j++) {
+        kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
+        size_t na = a[j], nb = b[j];
+        unquote(rf, &na, &nb);
+        if (j > 0 && cell_says_legit(rf + na, nb - na))
+            x->row_clean = 1;
+        if (h == KZ_HINT_NONE && j == 1 &&
+            (th == KZ_HINT_FILENAME || th == KZ_HINT_UA ||
+             th == KZ_HINT_MUTEX || th == KZ_HINT_REGKEY ||
+             th == KZ_HINT_FILEPATH))
+            h = th;
+        if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
+            h = x->section;
+        /* Without a hint a field reads as prose, quotes included:
+         * "Remittance Advice 0419.html" in a comment is a name with
+         * spaces. */
+        if (h == KZ_HINT_NONE)
+            scan_span(x, rf, map, rn, a[j], b[j], h, 0);
+        else
+            scan_span(x, rf, map, rn, na, nb, h, 1);
+        if (j > 0)
+            note_not_ioc(x, rf + na, nb - na);
+    }
+    row_flush(x);
+    x->row_active = 0;
+}
+
+/* ---- allowlists written as data -------------------------------------------
+ * "false_positives": ["8.8.8.8", ...] in a JSON report, "whitelist: ..." or
+ * a YAML list under "benign:": the advisory says these are not indicators. */
+
+/* 1 when s[i, n) (i: past the indentation) may start with such a key (a
+ * test of its first three letters: fal, ben, whi, all, saf, kno, not). */
+static inline int may_be_benign_key(const char *s, size_t n, size_t i)
+{
+    if (i < n && (s[i] == '"' || s[i] == '\''))
+        i++;
+    if (n - i < 6 || n < i)
+        return 0;
+    unsigned char c = (unsigned char)(s[i] | 0x20);
+    if (c != 'f' && c != 'b' && c != 'w' && c != 'a' && c != 's' && c != 'k' &&
+        c != 'n')
+        return 0;
+    uint32_t w = ((uint32_t)c << 16) |
+                 ((uint32_t)(unsigned char)(s[i + 1] | 0x20) << 8) |
+                 (uint32_t)(unsigned char)(s[i + 2] | 0x20);
+#define W3(a, b, c) (((uint32_t)(a) << 16) | ((uint32_t)(b) << 8) | (c))
+    return w == W3('f', 'a', 'l') || w == W3('b', 'e', 'n') ||
+           w == W3('w', 'h', 'i') || w == W3('a', 'l', 'l') ||
+           w == W3('s', 'a', 'f') || w == W3('k', 'n', 'o') ||
+           w == W3('n', 'o', 't');
+#undef W3
+}
+
+/* 1 when s[0, n) starts with such a key; *v is where its value starts. */
+static int benign_key(const char *s, size_t n, size_t *v)
+{
+    size_t i = trim_left(s, n);
+    int q = i < n && (s[i] == '"' || s[i] == '\'') ? s[i++] : 0;
+    char key[32];
+    size_t kn = 0;
+    for (; i < n && kn < sizeof key; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '-' || c == ' ')
+            c = '_';
+        else if (!kz_is_alnum(c) && c != '_')
+            break;
+        key[kn++] = (char)kz_lower(c);
+    }
+    while (kn > 0 && key[kn - 1] == '_')
+        kn--; /* "whitelist :" */
+    if (kn == 0 || kn == sizeof key)
+        return 0;
+    if (q && (i >= n || s[i++] != q))
+        return 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i >= n || (s[i] != ':' && s[i] != '='))
+        return 0;
+    static const char *const keys[] = {"false_positives",
+                                       "false_positive",
+                                       "falsepositives",
+                                       "benign",
+                                       "benign_indicators",
+                                       "whitelist",
+                                       "whitelisted",
+                                       "allowlist",
+                                       "allowlisted",
+                                       "safelist",
+                                       "known_good",
+                                       "not_malicious",
+                                       NULL};
+    for (size_t k = 0; keys[k]; k++)
+        if (strlen(keys[k]) == kn && memcmp(keys[k], key, kn) == 0) {
+            *v = i + 1;
+            return 1;
+        }
+    return 0;
+}
+
+/* The brackets [ { opened minus those closed in s[0, n), outside strings. */
+static int bracket_balance(const char *s, size_t n)
+{
+    int d = 0, q = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (q) {
+            if (c == '\\')
+                i++;
+            else if (c == q)
+                q = 0;
+        } else if (c == '"' || c == '\'') {
+            q = c;
+        } else if (c == '[' || c == '{') {
+            d++;
+        } else if (c == ']' || c == '}') {
+            d--;
+        }
+    }
+    return d;
+}
+
+/* 1 when the line belongs to an allowlist (its key line or a line of its
+ * value), keeping track of where the value ends. */
+static int benign_line(kz_extractor *x, const char *s, size_t n)
+{
+    size_t i = trim_left(s, n), v;
+    if (x->benign_depth > 0 || x->benign_indent > 0) {
+        if (++x->benign_lines > 10000) {
+            x->benign_depth = x->benign_indent = 0;
+            return 0;
+        }
+        if (x->benign_depth > 0) {
+            x->benign_depth += bracket_balance(s, n);
+            if (x->benign_depth < 0)
+                x->benign_depth = 0;
+            return 1;
+        }
+        if (i < n && (int)i + 1 > x->benign_indent)
+            return 1; /* a YAML list item under the key */
+        if (i >= n)
+            return 0; /* a blank line inside */
+        x->benign_indent = 0;
+    }
+    if (i >= n || !benign_key(s, n, &v))
+        return 0;
+    x->benign_lines = 0;
+    size_t e = n;
+    while (e > v && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    size_t t = v;
+    while (t < e && (s[t] == ' ' || s[t] == '\t'))
+        t++;
+    if (t == e)
+        x->benign_indent = (int)i + 1; /* the value follows, indented */
+    else
+        x->benign_depth = bracket_balance(s + v, n - v) > 0
+                              ? bracket_balance(s + v, n - v)
+                              : 0;
+    return 1;
 }
 
 /* Replaces NUL bytes and invalid UTF-8 with spaces in a copy (only when
@@ -1708,7 +2105,18 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         size_t ta, tb;
         if (!x->in_fence && heading(s, n, &ta, &tb))
             x->section = cached_hint(x, s + ta, tb - ta, 0);
-        x->prev_n = 0;
+        /* An allowlist's key ("whitelist": [) opens it; a header of
+         * comma-separated rows is kept for the row after it. */
+        if (x->benign_depth > 0 || x->benign_indent > 0 ||
+            may_be_benign_key(s, n, i))
+            benign_line(x, s, n);
+        if (n < 128 && memchr(s, ',', n)) {
+            memcpy(x->prev, s, n);
+            x->prev_n = n;
+            x->prev_csv_only = 1;
+        } else {
+            x->prev_n = 0;
+        }
         return;
     }
     /* Refang with an offset map, unless nothing on the line can be a
@@ -1753,7 +2161,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         scan_table_line(x, rf, map, rn, 1);
         return;
     }
-    if (is_md_separator(rf, rn) && x->prev_n > 0) {
+    if (is_md_separator(rf, rn) && x->prev_n > 0 && !x->prev_csv_only) {
         set_columns(x, x->prev, x->prev_n);
         x->md_table = 1;
         return;
@@ -1767,9 +2175,34 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         x->md_table = 0;
         x->ncols = 0;
     }
+    if ((x->benign_depth > 0 || x->benign_indent > 0 ||
+         may_be_benign_key(s, n, i)) &&
+        benign_line(x, rf, rn)) {
+        x->row_active = 1;
+        x->row_clean = 1;
+        x->row_why = "listed by the advisory as a false positive or allowed";
+        scan_span(x, rf, map, rn, 0, rn, x->section, 0);
+        row_flush(x);
+        x->row_active = 0;
+        x->row_why = NULL;
+        x->prev_n = 0;
+        return;
+    }
+    size_t ca[MAX_COLS], cb[MAX_COLS];
+    int ck = csv_line(x, rf, rn, ca, cb);
+    if (ck > 0) {
+        scan_csv_line(x, rf, map, rn, ca, cb, ck);
+        x->prev_n = 0;
+        return;
+    }
+    if (x->csv_table) {
+        x->csv_table = 0;
+        x->ncols = 0;
+    }
     if (rn < sizeof x->prev) {
         memcpy(x->prev, rf, rn);
         x->prev_n = rn;
+        x->prev_csv_only = 0;
     } else {
         x->prev_n = 0;
     }
