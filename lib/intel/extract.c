@@ -24,6 +24,7 @@
 #define SNIFF_BYTES 1024
 /* Candidates buffered for one table row (a row decides their class). */
 #define ROW_MAX 64
+#define HELD_MAX 4096 /* longest line held for a wrapped digest */
 #define ROW_POOL (64u * 1024u)
 /* Table columns we track. */
 #define MAX_COLS 32
@@ -89,6 +90,15 @@ struct kz_extractor {
     char prev[1024]; /* previous line, for Markdown table headers */
     size_t prev_n;
     int prev_csv_only; /* prev is a line without values: a CSV header only */
+
+    /* A line ending with part of a hash, held until the next line says
+     * whether it goes on there (a digest wrapped by a PDF export). */
+    char held[HELD_MAX + 128];
+    size_t held_n;
+    size_t held_end; /* where its hex run ends (white space may follow) */
+    size_t held_hex; /* length of that run; 0: it ends with a URL */
+    uint64_t held_line, held_off;
+    int held_cr, held_on;
 
     /* a table row's candidates, held until the row is complete */
     row_item row[ROW_MAX];
@@ -2212,13 +2222,247 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 /* ---- text input: lines ----------------------------------------------------
  */
 
+/* ---- digests wrapped over two lines --------------------------------------
+ * A PDF export cuts a long digest where the column ends:
+ *     87251fff80d7c3b06c9a93076d1f8d6612acecef
+ *     b587d8cc9311b35b70dd4db6
+ * A line that ends with a hex run is held; when the next line is only a
+ * hex run, whose length is no digest's but whose sum with the first is, the
+ * two are read as one digest on the first line. (Two MD5s on two lines stay
+ * two: 32 is a digest's length.) */
+
+static int digest_len(size_t n)
+{
+    return n == 32 || n == 40 || n == 64 || n == 128;
+}
+
+/* Full-width space (U+3000) at s[i]. */
+static int ideo_space(const char *s, size_t n, size_t i)
+{
+    return n - i >= 3 && memcmp(s + i, "\xe3\x80\x80", 3) == 0;
+}
+
+/* The number of hex digits s[0, e) ends with, sixteen bytes at a time. */
+static size_t hex_span_back(const char *s, size_t e)
+{
+    size_t k = 0;
+#if KZ_HAVE_V16
+    while (e - k >= 16) {
+        kz_v16 v = kz_v16_load(s + e - k - 16);
+        unsigned zero = ~kz_v16_hex_bits(v, kz_v16_lower(v)) & 0xFFFFu;
+        if (zero)
+            return k + 15 - (unsigned)(31 - __builtin_clz(zero));
+        k += 16;
+    }
+#endif
+    while (k < e && kz_is_xdigit((unsigned char)s[e - k - 1]))
+        k++;
+    return k;
+}
+
+/* The length of the hex run s[0, n) ends with (before white space), when
+ * it stands on its own (after white space, a separator or a non-ASCII
+ * character) and holds a digit (a run of 16 or more is taken to); else 0.
+ * *end: where the run ends. */
+static size_t trailing_hex(const char *s, size_t n, size_t *end)
+{
+    size_t e = n;
+    for (;;) {
+        if (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+            e--;
+        else if (e >= 3 && (unsigned char)s[e - 1] == 0x80 &&
+                 ideo_space(s, n, e - 3))
+            e -= 3;
+        else
+            break;
+    }
+    if (e == 0 || !kz_is_xdigit((unsigned char)s[e - 1]))
+        return 0;
+    size_t k = hex_span_back(s, e), a = e - k;
+    if (a > 0) {
+        unsigned char c = (unsigned char)s[a - 1];
+        if (c < 0x80 && (kz_is_alnum(c) || c == '_' || c == '-' || c == '.' ||
+                         c == '/' || c == '\\' || c == '%' || c == '$'))
+            return 0;
+    }
+    int digit = k >= 16;
+    for (size_t i = a; i < e && !digit; i++)
+        digit = kz_is_digit((unsigned char)s[i]);
+    *end = e;
+    return digit ? k : 0;
+}
+
+/* 1 when s[0, n) is only a hex run between white space: [*a, *b). */
+static int hex_only_line(const char *s, size_t n, size_t *a, size_t *b)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (ideo_space(s, n, i))
+            i += 3;
+        else
+            break;
+    }
+    size_t j = i + kz_hex_span(s + i, n - i);
+    if (j == i)
+        return 0;
+    for (size_t k = j; k < n;) {
+        if (s[k] == ' ' || s[k] == '\t')
+            k++;
+        else if (ideo_space(s, n, k))
+            k += 3;
+        else
+            return 0; /* text after the run */
+    }
+    *a = i;
+    *b = j;
+    return 1;
+}
+
+/* A URL cut by the same export after a '/' of its path:
+ *     hxxps://cdn-analytics-jp[.]com/wp-content/themes/x/assets/js/
+ *     jquery.ui.min.js?ver=3.7.1
+ * 1 when s[0, n) is a long line that ends with a URL (a scheme, a host and
+ * a path) ending with '/'; *end: where it ends. */
+static int trailing_url(const char *s, size_t n, size_t *end)
+{
+    size_t e = n;
+    while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e < 50 || s[e - 1] != '/')
+        return 0;
+    size_t a = e;
+    while (a > 0 && (unsigned char)s[a - 1] > 0x20 &&
+           (unsigned char)s[a - 1] < 0x7F && s[a - 1] != '"' &&
+           s[a - 1] != '\'' && s[a - 1] != '<' && s[a - 1] != '`')
+        a--;
+    /* "://" or a defanged "[:]//", then a host, then a path */
+    size_t k = a, slashes = 0;
+    while (k + 1 < e && !(s[k] == '/' && s[k + 1] == '/'))
+        k++;
+    if (k + 1 >= e || k == a || (s[k - 1] != ':' && s[k - 1] != ']'))
+        return 0;
+    for (k += 2; k < e; k++)
+        slashes += s[k] == '/';
+    if (slashes < 2)
+        return 0; /* "http://host/" alone is a whole URL */
+    *end = e;
+    return 1;
+}
+
+/* 1 when s[0, n) is one token that can go on a URL's path: [*a, *b). */
+static int url_rest_line(const char *s, size_t n, size_t *a, size_t *b)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (ideo_space(s, n, i))
+            i += 3;
+        else
+            break;
+    }
+    size_t j = i;
+    while (j < n && (kz_is_alnum((unsigned char)s[j]) ||
+                     strchr("-._~/?#[]@!$&()*+,;=%:", s[j])))
+        j++;
+    size_t e = j;
+    while (e < n && (s[e] == ' ' || s[e] == '\t'))
+        e++;
+    if (j - i < 2 || e != n)
+        return 0;
+    for (size_t k = i; k + 2 < j; k++)
+        if (s[k] == ':' && s[k + 1] == '/' && s[k + 2] == '/')
+            return 0; /* a URL of its own */
+    *a = i;
+    *b = j;
+    return 1;
+}
+
+static void flush_held(kz_extractor *x)
+{
+    if (!x->held_on)
+        return;
+    x->held_on = 0;
+    process_line(x, x->held, x->held_n, x->held_line, x->held_off, x->held_cr);
+}
+
+/* text_line for a line that may end with part of a digest or URL, or
+ * that follows a held line. */
+static void text_line_held(kz_extractor *x, const char *s, size_t n, int had_cr)
+{
+    size_t a = 0, b = 0;
+    int hexline = -1; /* whether s is only a hex run [a, b): not known yet */
+    if (x->held_on) {
+        int goes_on;
+        if (x->held_hex) {
+            hexline = hex_only_line(s, n, &a, &b);
+            goes_on = hexline && !digest_len(b - a) &&
+                      digest_len(x->held_hex + (b - a));
+        } else {
+            goes_on = url_rest_line(s, n, &a, &b);
+        }
+        if (goes_on) {
+            /* one value on the held line */
+            memcpy(x->held + x->held_end, s + a, b - a);
+            x->held_n = x->held_end + (b - a);
+            flush_held(x);
+            x->st.lines++;
+            return;
+        }
+        flush_held(x);
+    }
+    size_t end = 0, hx = 0;
+    if (n > HELD_MAX) {
+        hx = 0;
+    } else if (hexline == 1) {
+        /* a line of hex alone (a list of digests): its run, as
+         * trailing_hex would measure it */
+        int digit = b - a >= 16;
+        for (size_t i = a; i < b && !digit; i++)
+            digit = kz_is_digit((unsigned char)s[i]);
+        hx = digit ? b - a : 0;
+        end = b;
+    } else {
+        hx = trailing_hex(s, n, &end);
+    }
+    if ((hx >= 8 && hx < 128) ||
+        (n <= HELD_MAX && hexline != 1 && (hx = 0, trailing_url(s, n, &end)))) {
+        memcpy(x->held, s, n);
+        x->held_n = n;
+        x->held_end = end;
+        x->held_hex = hx;
+        x->held_line = x->line_no;
+        x->held_off = x->line_off;
+        x->held_cr = had_cr;
+        x->held_on = 1;
+        return;
+    }
+    process_line(x, s, n, x->line_no, x->line_off, had_cr);
+}
+
 /* A complete line at s (n bytes, without '\n'). */
-static void text_line(kz_extractor *x, const char *s, size_t n)
+static inline void text_line(kz_extractor *x, const char *s, size_t n)
 {
     int had_cr = n > 0 && s[n - 1] == '\r';
     if (had_cr)
         n--;
-    process_line(x, s, n, x->line_no, x->line_off, had_cr);
+    /* Most lines follow no held line and end neither with eight hex
+     * digits, nor with a '/' after 50 bytes, nor with white space. */
+    unsigned char last = n ? (unsigned char)s[n - 1] : 0;
+    int plain = !x->held_on && last != ' ' && last != '\t' && last != 0x80 &&
+                (last != '/' || n < 50);
+    if (plain && n >= 8 && kz_is_xdigit(last)) {
+        size_t k = 2;
+        while (k <= 8 && kz_is_xdigit((unsigned char)s[n - k]))
+            k++;
+        plain = k <= 8;
+    }
+    if (plain)
+        process_line(x, s, n, x->line_no, x->line_off, had_cr);
+    else
+        text_line_held(x, s, n, had_cr);
 }
 
 /* The line being assembled grew past KZ_MAX_LINE: scan what we have up to
@@ -2256,6 +2500,7 @@ static void text_cut_long_line(kz_extractor *x)
     }
     if (cut == 0)
         cut = x->line_n;
+    flush_held(x);
     process_line(x, x->line, cut, x->line_no, x->line_off, 0);
     memmove(x->line, x->line + cut, x->line_n - cut);
     x->line_n -= cut;
@@ -2706,6 +2951,7 @@ kz_status kz_extractor_finish(kz_extractor *x)
         text_line(x, x->line, x->line_n);
         x->line_n = 0;
     }
+    flush_held(x);
     if (x->yara_on && x->yara_seen_brace)
         warn(x, W_YARA, x->yara_line, x->yara_col, "%s",
              "embedded YARA rule not closed at the end of the input");
