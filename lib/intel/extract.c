@@ -1239,14 +1239,22 @@ static void scan_table_line(kz_extractor *x, const char *rf,
 static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 {
     size_t i = 0;
-    /* Fast path: ASCII without NUL. */
+    /* Fast path: ASCII without NUL, sixteen bytes at a time, the last
+     * block overlapping the one before it (whose bytes passed). */
 #if KZ_HAVE_V16
-    for (; n - i >= 16 && i < n; i += 16) {
-        kz_v16 v = kz_v16_load(s + i);
-        unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
-        if (m) {
-            i += (unsigned)__builtin_ctz(m);
-            break;
+    if (n >= 16) {
+        for (;;) {
+            if (n - i < 16)
+                i = n - 16;
+            kz_v16 v = kz_v16_load(s + i);
+            unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
+            if (m) {
+                i += (unsigned)__builtin_ctz(m);
+                break;
+            }
+            i += 16;
+            if (i == n)
+                break;
         }
     }
 #endif
