@@ -781,6 +781,47 @@ static size_t trim_left(const char *s, size_t n)
  * line ending with ':' (plain-text advisories). Returns the title span. */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
 
+/* 0 when heading_form cannot accept the line, by the first and last bytes
+ * of its trimmed text alone (a quick answer for lines of prose, asked
+ * before heading): every heading form starts with one of these bytes or
+ * ends with ':' or a full-width colon; the words start with these
+ * letters. */
+static inline int may_be_heading(const char *s, size_t n)
+{
+    size_t i = trim_left(s, n), e = n;
+    while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e <= i || e - i > 160)
+        return 0;
+    unsigned char a = (unsigned char)s[i], z = (unsigned char)s[e - 1];
+    if (z == ':' || z == 0x9A || a >= 0xE2 || kz_is_digit(a))
+        return 1;
+    switch (a) {
+    case '#':
+    case '=':
+    case '*':
+    case '.':
+    case '(':
+    case 'I':
+    case 'V':
+    case 'X':
+    case '\0':
+        return 1;
+    case 'i': /* "iocs", "references", "Sources", "bibliography", ... */
+    case 'r':
+    case 'R':
+    case 's':
+    case 'S':
+    case 'b':
+    case 'B':
+    case 'f':
+    case 'F':
+        return e - i <= 40;
+    default:
+        return 0;
+    }
+}
+
 static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     if (!heading_form(s, n, ta, tb))
@@ -817,6 +858,8 @@ static int title_initial(char c)
     }
 }
 
+/* (may_be_heading answers for it first: a new form that starts with
+ * another byte must be added there.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -1714,7 +1757,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
-        if (!x->in_fence && heading(s, n, &ta, &tb))
+        if (!x->in_fence && may_be_heading(s, n) && heading(s, n, &ta, &tb))
             x->section = cached_hint(x, s + ta, tb - ta, 0);
         x->prev_n = 0;
         return;
@@ -1738,7 +1781,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn) && heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
