@@ -702,11 +702,19 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     x->yara_pre[x->yara_pre_n++] = '\n';
 }
 
-/* Feeds one line (as written) to the YARA collector. */
-static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
+/* Feeds one line (as written; its text starts at lead, after blanks) to
+ * the YARA collector. */
+static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
+                      int had_cr)
 {
     size_t from = 0;
     if (!x->yara_on) {
+        /* Without a prelude, only "rule", "private", "global", "import" or
+         * "include" starts something: other lines leave all as it is. */
+        if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
+            (lead == n || (s[lead] != 'r' && s[lead] != 'p' && s[lead] != 'g' &&
+                           s[lead] != 'i')))
+            return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
             yara_prelude(x, s, n, had_cr);
@@ -1731,9 +1739,9 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->col_cps = 0;
     x->st.lines++;
 
-    yara_line(x, s, n, had_cr);
-
     size_t i = trim_left(s, n);
+    yara_line(x, s, n, i, had_cr);
+
     /* Code fences: still scanned (rules and IoC lists live there). */
     if (n - i >= 3 &&
         (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
