@@ -30,7 +30,7 @@
 
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define H_LINKS 32   /* link texts tracked on one line of an HTML page */
-#define TCACHE 64    /* titles whose hints are remembered */
+#define TCACHE 512   /* titles whose hints are remembered */
 #define RECENT 16384 /* values reported lately, for the early check */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
@@ -172,7 +172,7 @@ struct kz_extractor {
 
     unsigned warned[W_COUNT];
     struct title_memo {
-        char key[60];
+        char key[124];
         unsigned char len; /* key length + 1; 0: empty */
         unsigned char col; /* a column title (else a heading) */
         unsigned char hint;
@@ -1062,7 +1062,9 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
 }
 
 /* kz_scan_title_hint through a small cache: a document repeats its
- * tables' headers and its section titles. */
+ * tables' headers and its section titles (and reports of one source, read
+ * as one input, repeat them from report to report). Two ways per set, the
+ * one used last first. */
 static kz_hint cached_hint(kz_extractor *x, const char *s, size_t n,
                            int is_column)
 {
@@ -1071,14 +1073,24 @@ static kz_hint cached_hint(kz_extractor *x, const char *s, size_t n,
     uint32_t h = is_column ? 0x811C9DC5u : 0x01000193u;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
-    struct title_memo *t = &x->tcache[(h ^ (h >> 16)) % TCACHE];
-    if (t->len == n + 1 && t->col == is_column && memcmp(t->key, s, n) == 0)
-        return (kz_hint)t->hint;
+    struct title_memo *t = &x->tcache[2 * ((h ^ (h >> 16)) % (TCACHE / 2))];
+    for (int w = 0; w < 2; w++)
+        if (t[w].len == n + 1 && t[w].col == is_column &&
+            memcmp(t[w].key, s, n) == 0) {
+            kz_hint r = (kz_hint)t[w].hint;
+            if (w == 1) {
+                struct title_memo m = t[0];
+                t[0] = t[1];
+                t[1] = m;
+            }
+            return r;
+        }
     kz_hint r = kz_scan_title_hint(s, n, is_column);
-    memcpy(t->key, s, n);
-    t->len = (unsigned char)(n + 1);
-    t->col = (unsigned char)is_column;
-    t->hint = (unsigned char)r;
+    t[1] = t[0];
+    memcpy(t[0].key, s, n);
+    t[0].len = (unsigned char)(n + 1);
+    t[0].col = (unsigned char)is_column;
+    t[0].hint = (unsigned char)r;
     return r;
 }
 
