@@ -31,7 +31,7 @@
 
 #define HREF_SEEN 64 /* link targets remembered on an HTML page */
 #define H_LINKS 32   /* link texts tracked on one line of an HTML page */
-#define TCACHE 64    /* titles whose hints are remembered */
+#define TCACHE 512   /* titles whose hints are remembered */
 #define RECENT 16384 /* values reported lately, for the early check */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
@@ -193,7 +193,7 @@ struct kz_extractor {
 
     unsigned warned[W_COUNT];
     struct title_memo {
-        char key[60];
+        char key[124];
         unsigned char len; /* key length + 1; 0: empty */
         unsigned char col; /* a column title (else a heading) */
         unsigned char hint;
@@ -726,11 +726,19 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     x->yara_pre[x->yara_pre_n++] = '\n';
 }
 
-/* Feeds one line (as written) to the YARA collector. */
-static void yara_line(kz_extractor *x, const char *s, size_t n, int had_cr)
+/* Feeds one line (as written; its text starts at lead, after blanks) to
+ * the YARA collector. */
+static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
+                      int had_cr)
 {
     size_t from = 0;
     if (!x->yara_on) {
+        /* Without a prelude, only "rule", "private", "global", "import" or
+         * "include" starts something: other lines leave all as it is. */
+        if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
+            (lead == n || (s[lead] != 'r' && s[lead] != 'p' && s[lead] != 'g' &&
+                           s[lead] != 'i')))
+            return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
             yara_prelude(x, s, n, had_cr);
@@ -805,6 +813,47 @@ static size_t trim_left(const char *s, size_t n)
  * line ending with ':' (plain-text advisories). Returns the title span. */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
 
+/* 0 when heading_form cannot accept the line, by the first and last bytes
+ * of its trimmed text alone (a quick answer for lines of prose, asked
+ * before heading): every heading form starts with one of these bytes or
+ * ends with ':' or a full-width colon; the words start with these
+ * letters. */
+static inline int may_be_heading(const char *s, size_t n)
+{
+    size_t i = trim_left(s, n), e = n;
+    while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (e <= i || e - i > 160)
+        return 0;
+    unsigned char a = (unsigned char)s[i], z = (unsigned char)s[e - 1];
+    if (z == ':' || z == 0x9A || a >= 0xE2 || kz_is_digit(a))
+        return 1;
+    switch (a) {
+    case '#':
+    case '=':
+    case '*':
+    case '.':
+    case '(':
+    case 'I':
+    case 'V':
+    case 'X':
+    case '\0':
+        return 1;
+    case 'i': /* "iocs", "references", "Sources", "bibliography", ... */
+    case 'r':
+    case 'R':
+    case 's':
+    case 'S':
+    case 'b':
+    case 'B':
+    case 'f':
+    case 'F':
+        return e - i <= 40;
+    default:
+        return 0;
+    }
+}
+
 static int heading(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     if (!heading_form(s, n, ta, tb))
@@ -841,6 +890,8 @@ static int title_initial(char c)
     }
 }
 
+/* (may_be_heading answers for it first: a new form that starts with
+ * another byte must be added there.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -1035,7 +1086,9 @@ static int split_cells(const char *s, size_t n, size_t *a, size_t *b, int max)
 }
 
 /* kz_scan_title_hint through a small cache: a document repeats its
- * tables' headers and its section titles. */
+ * tables' headers and its section titles (and reports of one source, read
+ * as one input, repeat them from report to report). Two ways per set, the
+ * one used last first. */
 static kz_hint cached_hint(kz_extractor *x, const char *s, size_t n,
                            int is_column)
 {
@@ -1044,14 +1097,24 @@ static kz_hint cached_hint(kz_extractor *x, const char *s, size_t n,
     uint32_t h = is_column ? 0x811C9DC5u : 0x01000193u;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
-    struct title_memo *t = &x->tcache[(h ^ (h >> 16)) % TCACHE];
-    if (t->len == n + 1 && t->col == is_column && memcmp(t->key, s, n) == 0)
-        return (kz_hint)t->hint;
+    struct title_memo *t = &x->tcache[2 * ((h ^ (h >> 16)) % (TCACHE / 2))];
+    for (int w = 0; w < 2; w++)
+        if (t[w].len == n + 1 && t[w].col == is_column &&
+            memcmp(t[w].key, s, n) == 0) {
+            kz_hint r = (kz_hint)t[w].hint;
+            if (w == 1) {
+                struct title_memo m = t[0];
+                t[0] = t[1];
+                t[1] = m;
+            }
+            return r;
+        }
     kz_hint r = kz_scan_title_hint(s, n, is_column);
-    memcpy(t->key, s, n);
-    t->len = (unsigned char)(n + 1);
-    t->col = (unsigned char)is_column;
-    t->hint = (unsigned char)r;
+    t[1] = t[0];
+    memcpy(t[0].key, s, n);
+    t[0].len = (unsigned char)(n + 1);
+    t[0].col = (unsigned char)is_column;
+    t[0].hint = (unsigned char)r;
     return r;
 }
 
@@ -1646,14 +1709,22 @@ static int benign_line(kz_extractor *x, const char *s, size_t n)
 static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 {
     size_t i = 0;
-    /* Fast path: ASCII without NUL. */
+    /* Fast path: ASCII without NUL, sixteen bytes at a time, the last
+     * block overlapping the one before it (whose bytes passed). */
 #if KZ_HAVE_V16
-    for (; n - i >= 16 && i < n; i += 16) {
-        kz_v16 v = kz_v16_load(s + i);
-        unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
-        if (m) {
-            i += (unsigned)__builtin_ctz(m);
-            break;
+    if (n >= 16) {
+        for (;;) {
+            if (n - i < 16)
+                i = n - 16;
+            kz_v16 v = kz_v16_load(s + i);
+            unsigned m = kz_v16_bits(kz_v16_or(v, kz_v16_eq(v, 0)));
+            if (m) {
+                i += (unsigned)__builtin_ctz(m);
+                break;
+            }
+            i += 16;
+            if (i == n)
+                break;
         }
     }
 #endif
@@ -2087,9 +2158,9 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->col_cps = 0;
     x->st.lines++;
 
-    yara_line(x, s, n, had_cr);
-
     size_t i = trim_left(s, n);
+    yara_line(x, s, n, i, had_cr);
+
     /* Code fences: still scanned (rules and IoC lists live there). */
     if (n - i >= 3 &&
         (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
@@ -2113,7 +2184,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
-        if (!x->in_fence && heading(s, n, &ta, &tb))
+        if (!x->in_fence && may_be_heading(s, n) && heading(s, n, &ta, &tb))
             x->section = cached_hint(x, s + ta, tb - ta, 0);
         /* An allowlist's key ("whitelist": [) opens it; a header of
          * comma-separated rows is kept for the row after it. */
@@ -2148,7 +2219,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn) && heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 

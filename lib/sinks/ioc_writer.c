@@ -311,6 +311,38 @@ static kz_status shown_value(kz_ioc_writer *w, const kz_extracted *e,
 
 /* ---- TSV --------------------------------------------------------------- */
 
+/* 1 when s[0, n) is all printable ASCII (0x20 to 0x7E): written as it is,
+ * with no escaping. Sixteen bytes at a time where SIMD is available, the
+ * last block overlapping the one before it. */
+static int printable_ascii(const char *s, size_t n)
+{
+#if KZ_HAVE_V16
+    if (n >= 8) {
+        size_t i = 0;
+        for (; n - i >= 16; i += 16)
+            if (kz_v16_bits(kz_v16_range(kz_v16_load(s + i), ' ', '~')) !=
+                0xFFFF)
+                return 0;
+        if (i == n)
+            return 1;
+        kz_v16 v;
+        if (n >= 16) {
+            v = kz_v16_load(s + n - 16);
+        } else { /* 8 to 15 bytes: two halves that may overlap */
+            uint64_t a, b;
+            memcpy(&a, s, 8);
+            memcpy(&b, s + n - 8, 8);
+            v = _mm_set_epi64x((long long)b, (long long)a);
+        }
+        return kz_v16_bits(kz_v16_range(v, ' ', '~')) == 0xFFFF;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F)
+            return 0;
+    return 1;
+}
+
 static kz_status tsv_put(kz_ioc_writer *w, const char *input,
                          const kz_extracted *e)
 {
@@ -329,9 +361,7 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
     const char *tn = kz_type_name(e->type);
     size_t tl = strlen(tn);
     char line[512];
-    int plain = tl + vn + 24 <= sizeof line;
-    for (size_t i = 0; plain && i < vn; i++)
-        plain = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] < 0x7F;
+    int plain = tl + vn + 24 <= sizeof line && printable_ascii(v, vn);
     char num[24];
     size_t k = sizeof num;
     uint64_t ln = e->line;
