@@ -116,6 +116,11 @@ static unsigned char tok_class[256];
 enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
 
+/* What a code span or whole cell holds, for scan_whole (filled once by
+ * sets_init): the bytes it looks for, found in one pass. */
+enum { WH_SLASH = 1, WH_BSLASH = 2, WH_SPACE = 4, WH_COLON = 8, WH_WIDE = 16 };
+static unsigned char whole_class[256];
+
 /* Word classes for the line context scan (filled once by sets_init). */
 enum { WC_ALPHA = 1, WC_ALNUM = 2 };
 static unsigned char word_class[256];
@@ -153,6 +158,12 @@ static void byte_class_init(void)
             k |= BC_SLASH;
         byte_class[c] = k;
     }
+    whole_class['/'] = WH_SLASH;
+    whole_class['\\'] = WH_BSLASH;
+    whole_class[' '] = WH_SPACE;
+    whole_class[':'] = WH_COLON;
+    for (unsigned c = 0x80; c < 256; c++)
+        whole_class[c] = WH_WIDE;
 }
 
 /* Length of the delimiter at s[i] (ASCII delimiters, or a code point the
@@ -3662,6 +3673,15 @@ static int may_say_mutex(const kz_segment *g)
     return r;
 }
 
+/* The WH_ bytes s[a, b) holds. */
+static unsigned whole_bytes(const char *s, size_t a, size_t b)
+{
+    unsigned f = 0;
+    for (size_t p = a; p < b; p++)
+        f |= whole_class[(unsigned char)s[p]];
+    return f;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -3701,56 +3721,62 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         put_text(sc, KZ_T_MUTEX, a, b);
         return;
     }
-    /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" */
+    unsigned f = whole_bytes(s, a, b);
+    /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" (a user
+     * agent has a slash) */
     size_t ue;
-    if (find_ua(s, a, b, &ue, sc) == a) {
+    if ((f & WH_SLASH) && find_ua(s, a, b, &ue, sc) == a) {
         put_text(sc, KZ_T_USER_AGENT, a, ue);
         return;
     }
     /* Any program's "Name/1.2 (...)" as a whole span or cell on a line
      * that speaks of user agents ("| User-Agent | `FakeShield/2.3` |"). */
-    if (memchr(s + a, '/', b - a)) {
+    if (f & WH_SLASH) {
         size_t k = a;
         while (k < b && k - a < 32 &&
                (kz_is_alnum((unsigned char)s[k]) || s[k] == '-' ||
                 s[k] == '_' || s[k] == '.'))
             k++;
         if (k > a + 2 && k + 1 < b && s[k] == '/' && k - a < 32 &&
-            kz_is_digit((unsigned char)s[k + 1]) &&
-            !memchr(s + a, ':', b - a) && ua_line(sc)) {
+            kz_is_digit((unsigned char)s[k + 1]) && !(f & WH_COLON) &&
+            ua_line(sc)) {
             put_text(sc, KZ_T_USER_AGENT, a, b);
             return;
         }
     }
-    if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
+    if (g->hint == KZ_HINT_REGKEY && (f & WH_BSLASH)) {
         put_text(sc, KZ_T_REGKEY, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_UA && b - a >= 8 && memchr(s + a, '/', b - a)) {
+    if (g->hint == KZ_HINT_UA && b - a >= 8 && (f & WH_SLASH)) {
         put_text(sc, KZ_T_USER_AGENT, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_FILEPATH && !memchr(s + a, '/', b - a) &&
+    if (g->hint == KZ_HINT_FILEPATH && !(f & WH_SLASH) &&
         !all_hex(s + a, b - a)) {
         /* A paths section lists bare names too ("wgl.dat"). */
         put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_FILEPATH && memchr(s + a, '\\', b - a)) {
+    if (g->hint == KZ_HINT_FILEPATH && (f & WH_BSLASH)) {
         put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
-    int spaces = memchr(s + a, ' ', b - a) != NULL;
+    int spaces = (f & WH_SPACE) != 0;
     int has_url = 0;
-    for (const char *p = memchr(s + a, ':', b - a); p && p + 3 <= s + b;
-         p = memchr(p + 1, ':', (size_t)(s + b - p - 1)))
-        if (p[1] == '/' && p[2] == '/') {
-            has_url = 1;
-            break;
-        }
+    if ((f & (WH_COLON | WH_SLASH)) == (WH_COLON | WH_SLASH))
+        for (const char *p = memchr(s + a, ':', b - a); p && p + 3 <= s + b;
+             p = memchr(p + 1, ':', (size_t)(s + b - p - 1)))
+            if (p[1] == '/' && p[2] == '/') {
+                has_url = 1;
+                break;
+            }
     if (g->hint == KZ_HINT_FILENAME && !has_url) {
         /* A note in parentheses after the name is no part of it. */
+        size_t b0 = b;
         b = strip_note(s, a, b);
+        if (b != b0)
+            f = whole_bytes(s, a, b); /* spaces and has_url stay */
         /* A file name column: the cell is the name, spaces and all. */
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
@@ -3773,7 +3799,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
         if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el) &&
-            !memchr(s + a, '/', b - a)) {
+            !(f & WH_SLASH)) {
             /* "`Usermode COM Manager.exe`": one name. */
             int ok = 1;
             for (size_t p = dot + 1; p < b; p++)
@@ -3785,16 +3811,12 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             }
         }
     }
-    if (!spaces && !has_url && !memchr(s + a, '/', b - a) &&
-        !memchr(s + a, '\\', b - a)) {
+    if (!spaces && !has_url && (f & WH_WIDE) && !(f & (WH_SLASH | WH_BSLASH))) {
         /* A whole cell or span naming a file in non-ASCII letters
          * ("資料（1）.docx.exe"): CJK text would otherwise cut it. */
-        int wide = 0;
-        for (size_t p = a; p < b; p++)
-            wide |= (unsigned char)s[p] >= 0x80;
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
-        if (wide && el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el)) {
+        if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el)) {
             put_filename(sc, a, b, 1);
             return;
         }
