@@ -1228,18 +1228,34 @@ static uint64_t title_pairs(const char *s, size_t n)
     return m;
 }
 
+#define TITLE_WORDS (sizeof title_words / sizeof *title_words)
+
+/* The title words that apply to headings (0) and to columns (1), in
+ * order: their pairs, and their indices in title_words (set by
+ * sets_init). */
+static uint64_t title_use_pairs[2][TITLE_WORDS];
+static unsigned char title_use[2][TITLE_WORDS];
+static size_t title_nuse[2];
+
 static void title_words_init(void)
 {
-    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++)
-        title_words[k].pairs =
-            title_pairs(title_words[k].w, strlen(title_words[k].w));
+    for (size_t k = 0; k < TITLE_WORDS; k++) {
+        struct title_word *t = &title_words[k];
+        t->pairs = title_pairs(t->w, strlen(t->w));
+        for (int col = 0; col < 2; col++)
+            if (!(t->when == 'c' && !col) && !(t->when == 'h' && col)) {
+                title_use_pairs[col][title_nuse[col]] = t->pairs;
+                title_use[col][title_nuse[col]++] = (unsigned char)k;
+            }
+    }
 }
 
 kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
 {
     pthread_once(&sets_once, sets_init);
     /* Titles are short: lower-cased once, then only the words whose byte
-     * pairs are all there are searched for (with strstr). */
+     * pairs are all there are searched for (with strstr). A title that is
+     * a word ('e') has the word's pairs too. */
     char low[256];
     int fast = n < sizeof low && !memchr(s, '\0', n);
     uint64_t tp = 0;
@@ -1249,15 +1265,16 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
         low[n] = '\0';
         tp = title_pairs(low, n);
     }
-    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++) {
-        const struct title_word *t = &title_words[k];
-        if ((t->when == 'c' && !is_column) || (t->when == 'h' && is_column))
+    int col = is_column ? 1 : 0;
+    const uint64_t *up = title_use_pairs[col];
+    uint64_t absent = fast ? ~tp : 0; /* pairs the title has not */
+    for (size_t j = 0; j < title_nuse[col]; j++) {
+        if (up[j] & absent)
             continue;
+        const struct title_word *t = &title_words[title_use[col][j]];
         int hit;
         if (t->how == 'e')
             hit = kz_eq_word_ci(s, n, t->w);
-        else if (fast && (t->pairs & ~tp))
-            hit = 0;
         else if (t->how == 'c')
             hit = fast ? strstr(low, t->w) != NULL : contains_ci(s, n, t->w);
         else
