@@ -121,6 +121,18 @@ static unsigned char byte_class[128]; /* filled once by sets_init */
 enum { WH_SLASH = 1, WH_BSLASH = 2, WH_SPACE = 4, WH_COLON = 8, WH_WIDE = 16 };
 static unsigned char whole_class[256];
 
+/* Bytes the text scan searches a segment for (filled once by sets_init);
+ * SEG_ALL: not known. */
+enum {
+    SEG_SLASH = 1,
+    SEG_BSLASH = 2,
+    SEG_QUOTE = 4, /* '"' */
+    SEG_TICK = 8,  /* '`' */
+    SEG_E3 = 16,   /* first byte of kana and CJK brackets */
+    SEG_ALL = 31
+};
+static unsigned char seg_class[256];
+
 /* Word classes for the line context scan (filled once by sets_init). */
 enum { WC_ALPHA = 1, WC_ALNUM = 2 };
 static unsigned char word_class[256];
@@ -164,6 +176,11 @@ static void byte_class_init(void)
     whole_class[':'] = WH_COLON;
     for (unsigned c = 0x80; c < 256; c++)
         whole_class[c] = WH_WIDE;
+    seg_class['/'] = SEG_SLASH;
+    seg_class['\\'] = SEG_BSLASH;
+    seg_class['"'] = SEG_QUOTE;
+    seg_class['`'] = SEG_TICK;
+    seg_class[0xE3] = SEG_E3;
 }
 
 /* Length of the delimiter at s[i] (ASCII delimiters, or a code point the
@@ -1530,7 +1547,41 @@ typedef struct scan {
     int in_code; /* the text at hand is a whole code span or cell */
     int in_cmd;  /* ... holding several words: a command or description */
     int span;    /* the text at hand is a code span (not a table cell) */
+    /* SEG_* bytes the segment may hold: seg_bytes of a segment scanned as
+     * text, SEG_ALL otherwise. */
+    unsigned has;
 } scan;
+
+/* The SEG_* bytes s[0, n) holds, sixteen at a time (the last sixteen
+ * overlap the ones before when n is no multiple of sixteen). */
+static unsigned seg_bytes(const char *s, size_t n)
+{
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        kz_v16 v = kz_v16_load(s);
+        kz_v16 sl = kz_v16_eq(v, '/'), bs = kz_v16_eq(v, '\\');
+        kz_v16 qu = kz_v16_eq(v, '"'), ti = kz_v16_eq(v, '`');
+        kz_v16 e3 = kz_v16_eq(v, (char)0xE3);
+        for (size_t p = 16; p < n; p += 16) {
+            v = kz_v16_load(s + (n - p < 16 ? n - 16 : p));
+            sl = kz_v16_or(sl, kz_v16_eq(v, '/'));
+            bs = kz_v16_or(bs, kz_v16_eq(v, '\\'));
+            qu = kz_v16_or(qu, kz_v16_eq(v, '"'));
+            ti = kz_v16_or(ti, kz_v16_eq(v, '`'));
+            e3 = kz_v16_or(e3, kz_v16_eq(v, (char)0xE3));
+        }
+        return (kz_v16_bits(sl) ? SEG_SLASH : 0) |
+               (kz_v16_bits(bs) ? SEG_BSLASH : 0) |
+               (kz_v16_bits(qu) ? SEG_QUOTE : 0) |
+               (kz_v16_bits(ti) ? SEG_TICK : 0) |
+               (kz_v16_bits(e3) ? SEG_E3 : 0);
+    }
+#endif
+    unsigned f = 0;
+    for (size_t p = 0; p < n; p++)
+        f |= seg_class[(unsigned char)s[p]];
+    return f;
+}
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
  * the Public Suffix List costs thousands of instructions, and advisories
@@ -4061,6 +4112,8 @@ static int kobj_name(scan *sc, size_t i, size_t b, size_t *ka, size_t *kb)
     const char *s = sc->seg->s;
     int ctx = -1;
     const char *q;
+    if (!(sc->has & SEG_BSLASH))
+        return 0;
     for (; i < b && (q = memchr(s + i, '\\', b - i)) != NULL; i = q - s + 1) {
         size_t p = (size_t)(q - s), w;
         if (p >= 6 && kz_starts_ci(s + p - 6, 6, "global"))
@@ -4130,7 +4183,8 @@ static int next_mutex(scan *sc, size_t i, size_t b, size_t *sa, size_t *sb,
     const char *q;
     size_t ka = b, kb = b;
     int kobj = kobj_name(sc, i, b, &ka, &kb);
-    while (i < ka && (q = memchr(s + i, '"', ka - i)) != NULL) {
+    while ((sc->has & SEG_QUOTE) && i < ka &&
+           (q = memchr(s + i, '"', ka - i)) != NULL) {
         size_t o = (size_t)(q - s);
         size_t qa, qb, qe = quoted_after(s, o, b, &qa, &qb);
         if (!qe) {
@@ -4234,7 +4288,7 @@ static void scan_prose(scan *sc, size_t a, size_t b)
     size_t ma = 0, mb = 0, mva = 0, mvb = 0;
     int have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
     while (i < b) {
-        const char *o = find3(s, i, b, JP_OPEN);
+        const char *o = sc->has & SEG_E3 ? find3(s, i, b, JP_OPEN) : NULL;
         size_t qs = o ? (size_t)(o - s) : b;
         if (have && ma < qs + (o ? 3 : 0) && ma >= a) {
             /* A mutex name comes first. */
@@ -4287,7 +4341,8 @@ static void scan_text(scan *sc, size_t a, size_t b)
 {
     while (a < b) {
         size_t e;
-        size_t u = find_ua(sc->seg->s, a, b, &e, sc);
+        size_t u = sc->has & SEG_SLASH ? find_ua(sc->seg->s, a, b, &e, sc)
+                                       : (size_t)-1; /* a UA has a slash */
         if (u == (size_t)-1) {
             scan_prose(sc, a, b);
             return;
@@ -4409,6 +4464,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.in_code = 0;
     sc.in_cmd = 0;
     sc.span = 0;
+    sc.has = SEG_ALL;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;
@@ -4448,7 +4504,8 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     /* Code spans first, then the text between them. */
     const char *s = seg->s;
     size_t i = 0, last = 0;
-    while (i < seg->n) {
+    sc.has = seg_bytes(s, seg->n);
+    while ((sc.has & SEG_TICK) && i < seg->n) {
         const char *open = memchr(s + i, '`', seg->n - i);
         if (!open)
             break;
