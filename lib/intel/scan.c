@@ -3741,9 +3741,30 @@ static int may_say_mutex(const kz_segment *g)
     return r;
 }
 
-/* The WH_ bytes s[a, b) holds. */
+/* The WH_ bytes s[a, b) holds; sixteen at a time when there are as many
+ * (the last sixteen overlap the ones before). */
 static unsigned whole_bytes(const char *s, size_t a, size_t b)
 {
+#if KZ_HAVE_V16
+    if (b - a >= 16) {
+        kz_v16 v = kz_v16_load(s + a), hi = v;
+        kz_v16 sl = kz_v16_eq(v, '/'), bs = kz_v16_eq(v, '\\');
+        kz_v16 sp = kz_v16_eq(v, ' '), co = kz_v16_eq(v, ':');
+        for (size_t p = a + 16; p < b; p += 16) {
+            v = kz_v16_load(s + (b - p < 16 ? b - 16 : p));
+            hi = kz_v16_or(hi, v);
+            sl = kz_v16_or(sl, kz_v16_eq(v, '/'));
+            bs = kz_v16_or(bs, kz_v16_eq(v, '\\'));
+            sp = kz_v16_or(sp, kz_v16_eq(v, ' '));
+            co = kz_v16_or(co, kz_v16_eq(v, ':'));
+        }
+        return (kz_v16_bits(sl) ? WH_SLASH : 0) |
+               (kz_v16_bits(bs) ? WH_BSLASH : 0) |
+               (kz_v16_bits(sp) ? WH_SPACE : 0) |
+               (kz_v16_bits(co) ? WH_COLON : 0) |
+               (kz_v16_bits(hi) ? WH_WIDE : 0);
+    }
+#endif
     unsigned f = 0;
     for (size_t p = a; p < b; p++)
         f |= whole_class[(unsigned char)s[p]];
