@@ -3362,17 +3362,25 @@ static size_t chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
     return j;
 }
 
+#if KZ_HAVE_V16
+/* The ASCII delimiters (ascii_is_delim) among the sixteen bytes of v. */
+static inline unsigned delim_bits(kz_v16 v)
+{
+    return kz_v16_bits(kz_v16_or(
+        kz_v16_or(kz_v16_or(kz_v16_le(v, 0x20), kz_v16_eq(v, 0x7F)),
+                  kz_v16_or(kz_v16_eq(v, '"'), kz_v16_eq(v, '\''))),
+        kz_v16_or(kz_v16_or(kz_v16_eq(v, '`'), kz_v16_eq(v, '<')),
+                  kz_v16_or(kz_v16_or(kz_v16_eq(v, '>'), kz_v16_eq(v, '|')),
+                            kz_v16_eq(v, '^')))));
+}
+#endif
+
 static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
 {
 #if KZ_HAVE_V16
     while (b - j >= 16 && j < b) {
         kz_v16 v = kz_v16_load(s + j);
-        unsigned del = kz_v16_bits(kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_le(v, 0x20), kz_v16_eq(v, 0x7F)),
-                      kz_v16_or(kz_v16_eq(v, '"'), kz_v16_eq(v, '\''))),
-            kz_v16_or(kz_v16_or(kz_v16_eq(v, '`'), kz_v16_eq(v, '<')),
-                      kz_v16_or(kz_v16_or(kz_v16_eq(v, '>'), kz_v16_eq(v, '|')),
-                                kz_v16_eq(v, '^')))));
+        unsigned del = delim_bits(v);
         unsigned high = kz_v16_bits(kz_v16_high(v));
         unsigned stop = del | high;
         unsigned before = stop ? (1u << __builtin_ctz(stop)) - 1 : 0xFFFFu;
@@ -3400,6 +3408,37 @@ static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
     }
 #endif
     return chunk_end_ref(s, j, b, cls);
+}
+
+/* Where the chunk that holds s[p] starts, not before i: right after the
+ * last delimiter in s[i, p), whose bytes are all ASCII (s[i, b) is
+ * readable). Sixteen bytes at a time back from p; the last sixteen or
+ * fewer through one load that ends at p or starts at i, other bytes
+ * masked off. */
+static inline size_t chunk_start(const char *s, size_t i, size_t p, size_t b)
+{
+#if KZ_HAVE_V16
+    while (p - i > 16) {
+        unsigned del = delim_bits(kz_v16_load(s + p - 16));
+        if (del)
+            return p - 16 + (unsigned)(32 - __builtin_clz(del));
+        p -= 16;
+    }
+    if (p > i && p >= 16) {
+        unsigned del =
+            delim_bits(kz_v16_load(s + p - 16)) & (0xFFFFu << (16 - (p - i)));
+        return del ? p - 16 + (unsigned)(32 - __builtin_clz(del)) : i;
+    }
+    if (p > i && b - i >= 16) {
+        unsigned del = delim_bits(kz_v16_load(s + i)) & ((1u << (p - i)) - 1);
+        return del ? i + (unsigned)(32 - __builtin_clz(del)) : i;
+    }
+#else
+    (void)b;
+#endif
+    while (p > i && !(byte_class[(unsigned char)s[p - 1]] & BC_DELIM))
+        p--;
+    return p;
 }
 
 size_t kz_scan_chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
@@ -3439,9 +3478,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             size_t p = kz_scan_next_interesting(s, i, b);
             if (p >= b)
                 break;
-            while (p > i && !(byte_class[(unsigned char)s[p - 1]] & BC_DELIM))
-                p--; /* bytes before p are ASCII: none is interesting */
-            i = p;
+            /* bytes before p are ASCII: none is interesting */
+            i = chunk_start(s, i, p, b);
         }
         size_t dl;
         while (i < b && (dl = delim_len(s, b, i)) > 0)
