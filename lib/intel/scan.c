@@ -1897,9 +1897,12 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         c.cls = force_cls;
         c.why = force_why;
     } else {
-        /* Only URLs and e-mail addresses are classified by the line's
-         * words: the line context is not computed for the others. */
-        int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
+        /* Only URLs and e-mail addresses written as they are (not
+         * defanged) are classified by the line's words: the line context
+         * is not computed for the others. */
+        int ctx = (t == KZ_T_URL || t == KZ_T_EMAIL) && !c.defanged
+                      ? line_ctx(sc)
+                      : 0;
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
                                  c.defanged, &c.why);
         /* Hashes only by the words after them ("<sha256> (legitimate
