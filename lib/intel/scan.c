@@ -2360,16 +2360,11 @@ kz_type kz_scan_digest_type(const char *s, size_t n)
     }
 }
 
-static int path_start(const char *s, size_t i, size_t n, kz_type *t)
+/* path_start past its first test: the left (3 or more) bytes at p start
+ * with a drive's colon, '\\', '%', 'H', 'h' or '$'. */
+static int path_start_at(const char *p, size_t left, kz_type *t)
 {
-    size_t left = n - i;
-    const char *p = s + i;
-    if (left < 3)
-        return 0;
     unsigned char c0 = (unsigned char)p[0];
-    if (!(p[1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' || c0 == 'h' ||
-          c0 == '$'))
-        return 0;
     /* PowerShell: "$env:APPDATA\\x.dll" */
     if (c0 == '$') {
         if (left < 8 || !kz_starts_ci(p, left, "$env:"))
@@ -2426,6 +2421,20 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
         return 1;
     }
     return 0;
+}
+
+/* Whether a Windows path, PowerShell path or registry key starts at s[i]
+ * (of n bytes), and which (*t). Most chunks fail the first test, made
+ * here without a call. */
+static inline int path_start(const char *s, size_t i, size_t n, kz_type *t)
+{
+    if (n - i < 3)
+        return 0;
+    unsigned char c0 = (unsigned char)s[i];
+    if (!(s[i + 1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' ||
+          c0 == 'h' || c0 == '$'))
+        return 0;
+    return path_start_at(s + i, n - i, t);
 }
 
 /* Unix paths: only under the usual top-level folders, so URL paths
