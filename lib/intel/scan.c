@@ -3756,22 +3756,34 @@ static int mutex_bytes_ref(const char *s, size_t from, size_t n)
     return 0;
 }
 
+#if KZ_HAVE_V16
+/* 1 when "mut" (any case) or ミ starts in the sixteen positions at q
+ * (q[0..18) readable). */
+static inline int mutex_block(const char *q)
+{
+    kz_v16 v0 = kz_v16_load(q), v1 = kz_v16_load(q + 1);
+    kz_v16 v2 = kz_v16_load(q + 2);
+    kz_v16 mut = kz_v16_and(kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'm'),
+                                       kz_v16_eq(kz_v16_lower(v1), 'u')),
+                            kz_v16_eq(kz_v16_lower(v2), 't'));
+    kz_v16 mi = kz_v16_and(
+        kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x83)),
+        kz_v16_eq(v2, (char)0x9F));
+    return kz_v16_bits(kz_v16_or(mut, mi)) != 0;
+}
+#endif
+
 static int mutex_bytes(const char *s, size_t n)
 {
     size_t p = 0;
 #if KZ_HAVE_V16
-    for (; n - p >= 18 && p < n; p += 16) {
-        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 v2 = kz_v16_load(s + p + 2);
-        kz_v16 mut = kz_v16_and(kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'm'),
-                                           kz_v16_eq(kz_v16_lower(v1), 'u')),
-                                kz_v16_eq(kz_v16_lower(v2), 't'));
-        kz_v16 mi = kz_v16_and(
-            kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x83)),
-            kz_v16_eq(v2, (char)0x9F));
-        if (kz_v16_bits(kz_v16_or(mut, mi)))
+    for (; n - p >= 18 && p < n; p += 16)
+        if (mutex_block(s + p))
             return 1;
-    }
+    /* The last positions through the block that ends at n, overlapping
+     * the ones looked at (a word may start up to n - 3). */
+    if (n >= 18)
+        return p + 3 <= n && mutex_block(s + n - 18);
 #endif
     return mutex_bytes_ref(s, p, n);
 }
