@@ -133,6 +133,11 @@ enum {
 };
 static unsigned char seg_class[256];
 
+/* Bytes no file name holds (filled once by sets_init): FN_BAD_PART only
+ * when the name is not a whole cell or span. */
+enum { FN_BAD = 1, FN_BAD_PART = 2 };
+static unsigned char fname_class[256];
+
 /* Word classes for the line context scan (filled once by sets_init). */
 enum { WC_ALPHA = 1, WC_ALNUM = 2 };
 static unsigned char word_class[256];
@@ -181,6 +186,12 @@ static void byte_class_init(void)
     seg_class['"'] = SEG_QUOTE;
     seg_class['`'] = SEG_TICK;
     seg_class[0xE3] = SEG_E3;
+    for (unsigned c = 0; c < 0x20; c++)
+        fname_class[c] = FN_BAD;
+    for (const char *p = "/:*?\"|"; *p; p++)
+        fname_class[(unsigned char)*p] = FN_BAD;
+    for (const char *p = "\\<>"; *p; p++)
+        fname_class[(unsigned char)*p] = FN_BAD_PART;
 }
 
 /* Length of the delimiter at s[i] (ASCII delimiters, or a code point the
@@ -2076,16 +2087,12 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
 {
     if (n == 0 || n > 255)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* A whole cell may name an archive member ("PART_01\x.exe") and
-         * keep the advisory's redactions ("<redacted>"). */
-        if ((c == '\\' || c == '<' || c == '>') && whole)
-            continue;
-        if (c < 0x20 || c == '/' || c == '\\' || c == ':' || c == '*' ||
-            c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
+    /* A whole cell may name an archive member ("PART_01\x.exe") and
+     * keep the advisory's redactions ("<redacted>"). */
+    unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
+    for (size_t i = 0; i < n; i++)
+        if (fname_class[(unsigned char)s[i]] & bad)
             return 0;
-    }
     return 1;
 }
 
