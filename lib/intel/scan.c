@@ -116,6 +116,28 @@ static unsigned char tok_class[256];
 enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8 };
 static unsigned char byte_class[128]; /* filled once by sets_init */
 
+/* What a code span or whole cell holds, for scan_whole (filled once by
+ * sets_init): the bytes it looks for, found in one pass. */
+enum { WH_SLASH = 1, WH_BSLASH = 2, WH_SPACE = 4, WH_COLON = 8, WH_WIDE = 16 };
+static unsigned char whole_class[256];
+
+/* Bytes the text scan searches a segment for (filled once by sets_init);
+ * SEG_ALL: not known. */
+enum {
+    SEG_SLASH = 1,
+    SEG_BSLASH = 2,
+    SEG_QUOTE = 4, /* '"' */
+    SEG_TICK = 8,  /* '`' */
+    SEG_E3 = 16,   /* first byte of kana and CJK brackets */
+    SEG_ALL = 31
+};
+static unsigned char seg_class[256];
+
+/* Bytes no file name holds (filled once by sets_init): FN_BAD_PART only
+ * when the name is not a whole cell or span. */
+enum { FN_BAD = 1, FN_BAD_PART = 2 };
+static unsigned char fname_class[256];
+
 /* Word classes for the line context scan (filled once by sets_init). */
 enum { WC_ALPHA = 1, WC_ALNUM = 2 };
 static unsigned char word_class[256];
@@ -153,6 +175,23 @@ static void byte_class_init(void)
             k |= BC_SLASH;
         byte_class[c] = k;
     }
+    whole_class['/'] = WH_SLASH;
+    whole_class['\\'] = WH_BSLASH;
+    whole_class[' '] = WH_SPACE;
+    whole_class[':'] = WH_COLON;
+    for (unsigned c = 0x80; c < 256; c++)
+        whole_class[c] = WH_WIDE;
+    seg_class['/'] = SEG_SLASH;
+    seg_class['\\'] = SEG_BSLASH;
+    seg_class['"'] = SEG_QUOTE;
+    seg_class['`'] = SEG_TICK;
+    seg_class[0xE3] = SEG_E3;
+    for (unsigned c = 0; c < 0x20; c++)
+        fname_class[c] = FN_BAD;
+    for (const char *p = "/:*?\"|"; *p; p++)
+        fname_class[(unsigned char)*p] = FN_BAD;
+    for (const char *p = "\\<>"; *p; p++)
+        fname_class[(unsigned char)*p] = FN_BAD_PART;
 }
 
 /* Length of the delimiter at s[i] (ASCII delimiters, or a code point the
@@ -1217,18 +1256,34 @@ static uint64_t title_pairs(const char *s, size_t n)
     return m;
 }
 
+#define TITLE_WORDS (sizeof title_words / sizeof *title_words)
+
+/* The title words that apply to headings (0) and to columns (1), in
+ * order: their pairs, and their indices in title_words (set by
+ * sets_init). */
+static uint64_t title_use_pairs[2][TITLE_WORDS];
+static unsigned char title_use[2][TITLE_WORDS];
+static size_t title_nuse[2];
+
 static void title_words_init(void)
 {
-    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++)
-        title_words[k].pairs =
-            title_pairs(title_words[k].w, strlen(title_words[k].w));
+    for (size_t k = 0; k < TITLE_WORDS; k++) {
+        struct title_word *t = &title_words[k];
+        t->pairs = title_pairs(t->w, strlen(t->w));
+        for (int col = 0; col < 2; col++)
+            if (!(t->when == 'c' && !col) && !(t->when == 'h' && col)) {
+                title_use_pairs[col][title_nuse[col]] = t->pairs;
+                title_use[col][title_nuse[col]++] = (unsigned char)k;
+            }
+    }
 }
 
 kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
 {
     pthread_once(&sets_once, sets_init);
     /* Titles are short: lower-cased once, then only the words whose byte
-     * pairs are all there are searched for (with strstr). */
+     * pairs are all there are searched for (with strstr). A title that is
+     * a word ('e') has the word's pairs too. */
     char low[256];
     int fast = n < sizeof low && !memchr(s, '\0', n);
     uint64_t tp = 0;
@@ -1238,15 +1293,16 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
         low[n] = '\0';
         tp = title_pairs(low, n);
     }
-    for (size_t k = 0; k < sizeof title_words / sizeof *title_words; k++) {
-        const struct title_word *t = &title_words[k];
-        if ((t->when == 'c' && !is_column) || (t->when == 'h' && is_column))
+    int col = is_column ? 1 : 0;
+    const uint64_t *up = title_use_pairs[col];
+    uint64_t absent = fast ? ~tp : 0; /* pairs the title has not */
+    for (size_t j = 0; j < title_nuse[col]; j++) {
+        if (up[j] & absent)
             continue;
+        const struct title_word *t = &title_words[title_use[col][j]];
         int hit;
         if (t->how == 'e')
             hit = kz_eq_word_ci(s, n, t->w);
-        else if (fast && (t->pairs & ~tp))
-            hit = 0;
         else if (t->how == 'c')
             hit = fast ? strstr(low, t->w) != NULL : contains_ci(s, n, t->w);
         else
@@ -1502,7 +1558,41 @@ typedef struct scan {
     int in_code; /* the text at hand is a whole code span or cell */
     int in_cmd;  /* ... holding several words: a command or description */
     int span;    /* the text at hand is a code span (not a table cell) */
+    /* SEG_* bytes the segment may hold: seg_bytes of a segment scanned as
+     * text, SEG_ALL otherwise. */
+    unsigned has;
 } scan;
+
+/* The SEG_* bytes s[0, n) holds, sixteen at a time (the last sixteen
+ * overlap the ones before when n is no multiple of sixteen). */
+static unsigned seg_bytes(const char *s, size_t n)
+{
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        kz_v16 v = kz_v16_load(s);
+        kz_v16 sl = kz_v16_eq(v, '/'), bs = kz_v16_eq(v, '\\');
+        kz_v16 qu = kz_v16_eq(v, '"'), ti = kz_v16_eq(v, '`');
+        kz_v16 e3 = kz_v16_eq(v, (char)0xE3);
+        for (size_t p = 16; p < n; p += 16) {
+            v = kz_v16_load(s + (n - p < 16 ? n - 16 : p));
+            sl = kz_v16_or(sl, kz_v16_eq(v, '/'));
+            bs = kz_v16_or(bs, kz_v16_eq(v, '\\'));
+            qu = kz_v16_or(qu, kz_v16_eq(v, '"'));
+            ti = kz_v16_or(ti, kz_v16_eq(v, '`'));
+            e3 = kz_v16_or(e3, kz_v16_eq(v, (char)0xE3));
+        }
+        return (kz_v16_bits(sl) ? SEG_SLASH : 0) |
+               (kz_v16_bits(bs) ? SEG_BSLASH : 0) |
+               (kz_v16_bits(qu) ? SEG_QUOTE : 0) |
+               (kz_v16_bits(ti) ? SEG_TICK : 0) |
+               (kz_v16_bits(e3) ? SEG_E3 : 0);
+    }
+#endif
+    unsigned f = 0;
+    for (size_t p = 0; p < n; p++)
+        f |= seg_class[(unsigned char)s[p]];
+    return f;
+}
 
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
  * the Public Suffix List costs thousands of instructions, and advisories
@@ -1818,9 +1908,12 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
         c.cls = force_cls;
         c.why = force_why;
     } else {
-        /* Only URLs and e-mail addresses are classified by the line's
-         * words: the line context is not computed for the others. */
-        int ctx = t == KZ_T_URL || t == KZ_T_EMAIL ? line_ctx(sc) : 0;
+        /* Only URLs and e-mail addresses written as they are (not
+         * defanged) are classified by the line's words: the line context
+         * is not computed for the others. */
+        int ctx = (t == KZ_T_URL || t == KZ_T_EMAIL) && !c.defanged
+                      ? line_ctx(sc)
+                      : 0;
         c.cls = kz_scan_classify(t, sc->buf, c.value_len, sc->seg->hint, ctx,
                                  c.defanged, &c.why);
         /* Hashes only by the words after them ("<sha256> (legitimate
@@ -1994,16 +2087,12 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
 {
     if (n == 0 || n > 255)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* A whole cell may name an archive member ("PART_01\x.exe") and
-         * keep the advisory's redactions ("<redacted>"). */
-        if ((c == '\\' || c == '<' || c == '>') && whole)
-            continue;
-        if (c < 0x20 || c == '/' || c == '\\' || c == ':' || c == '*' ||
-            c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
+    /* A whole cell may name an archive member ("PART_01\x.exe") and
+     * keep the advisory's redactions ("<redacted>"). */
+    unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
+    for (size_t i = 0; i < n; i++)
+        if (fname_class[(unsigned char)s[i]] & bad)
             return 0;
-    }
     return 1;
 }
 
@@ -2278,16 +2367,11 @@ kz_type kz_scan_digest_type(const char *s, size_t n)
     }
 }
 
-static int path_start(const char *s, size_t i, size_t n, kz_type *t)
+/* path_start past its first test: the left (3 or more) bytes at p start
+ * with a drive's colon, '\\', '%', 'H', 'h' or '$'. */
+static int path_start_at(const char *p, size_t left, kz_type *t)
 {
-    size_t left = n - i;
-    const char *p = s + i;
-    if (left < 3)
-        return 0;
     unsigned char c0 = (unsigned char)p[0];
-    if (!(p[1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' || c0 == 'h' ||
-          c0 == '$'))
-        return 0;
     /* PowerShell: "$env:APPDATA\\x.dll" */
     if (c0 == '$') {
         if (left < 8 || !kz_starts_ci(p, left, "$env:"))
@@ -2344,6 +2428,20 @@ static int path_start(const char *s, size_t i, size_t n, kz_type *t)
         return 1;
     }
     return 0;
+}
+
+/* Whether a Windows path, PowerShell path or registry key starts at s[i]
+ * (of n bytes), and which (*t). Most chunks fail the first test, made
+ * here without a call. */
+static inline int path_start(const char *s, size_t i, size_t n, kz_type *t)
+{
+    if (n - i < 3)
+        return 0;
+    unsigned char c0 = (unsigned char)s[i];
+    if (!(s[i + 1] == ':' || c0 == '\\' || c0 == '%' || c0 == 'H' ||
+          c0 == 'h' || c0 == '$'))
+        return 0;
+    return path_start_at(s + i, n - i, t);
 }
 
 /* Unix paths: only under the usual top-level folders, so URL paths
@@ -3283,17 +3381,25 @@ static size_t chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
     return j;
 }
 
+#if KZ_HAVE_V16
+/* The ASCII delimiters (ascii_is_delim) among the sixteen bytes of v. */
+static inline unsigned delim_bits(kz_v16 v)
+{
+    return kz_v16_bits(kz_v16_or(
+        kz_v16_or(kz_v16_or(kz_v16_le(v, 0x20), kz_v16_eq(v, 0x7F)),
+                  kz_v16_or(kz_v16_eq(v, '"'), kz_v16_eq(v, '\''))),
+        kz_v16_or(kz_v16_or(kz_v16_eq(v, '`'), kz_v16_eq(v, '<')),
+                  kz_v16_or(kz_v16_or(kz_v16_eq(v, '>'), kz_v16_eq(v, '|')),
+                            kz_v16_eq(v, '^')))));
+}
+#endif
+
 static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
 {
 #if KZ_HAVE_V16
     while (b - j >= 16 && j < b) {
         kz_v16 v = kz_v16_load(s + j);
-        unsigned del = kz_v16_bits(kz_v16_or(
-            kz_v16_or(kz_v16_or(kz_v16_le(v, 0x20), kz_v16_eq(v, 0x7F)),
-                      kz_v16_or(kz_v16_eq(v, '"'), kz_v16_eq(v, '\''))),
-            kz_v16_or(kz_v16_or(kz_v16_eq(v, '`'), kz_v16_eq(v, '<')),
-                      kz_v16_or(kz_v16_or(kz_v16_eq(v, '>'), kz_v16_eq(v, '|')),
-                                kz_v16_eq(v, '^')))));
+        unsigned del = delim_bits(v);
         unsigned high = kz_v16_bits(kz_v16_high(v));
         unsigned stop = del | high;
         unsigned before = stop ? (1u << __builtin_ctz(stop)) - 1 : 0xFFFFu;
@@ -3321,6 +3427,37 @@ static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
     }
 #endif
     return chunk_end_ref(s, j, b, cls);
+}
+
+/* Where the chunk that holds s[p] starts, not before i: right after the
+ * last delimiter in s[i, p), whose bytes are all ASCII (s[i, b) is
+ * readable). Sixteen bytes at a time back from p; the last sixteen or
+ * fewer through one load that ends at p or starts at i, other bytes
+ * masked off. */
+static inline size_t chunk_start(const char *s, size_t i, size_t p, size_t b)
+{
+#if KZ_HAVE_V16
+    while (p - i > 16) {
+        unsigned del = delim_bits(kz_v16_load(s + p - 16));
+        if (del)
+            return p - 16 + (unsigned)(32 - __builtin_clz(del));
+        p -= 16;
+    }
+    if (p > i && p >= 16) {
+        unsigned del =
+            delim_bits(kz_v16_load(s + p - 16)) & (0xFFFFu << (16 - (p - i)));
+        return del ? p - 16 + (unsigned)(32 - __builtin_clz(del)) : i;
+    }
+    if (p > i && b - i >= 16) {
+        unsigned del = delim_bits(kz_v16_load(s + i)) & ((1u << (p - i)) - 1);
+        return del ? i + (unsigned)(32 - __builtin_clz(del)) : i;
+    }
+#else
+    (void)b;
+#endif
+    while (p > i && !(byte_class[(unsigned char)s[p - 1]] & BC_DELIM))
+        p--;
+    return p;
 }
 
 size_t kz_scan_chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
@@ -3360,9 +3497,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             size_t p = kz_scan_next_interesting(s, i, b);
             if (p >= b)
                 break;
-            while (p > i && !(byte_class[(unsigned char)s[p - 1]] & BC_DELIM))
-                p--; /* bytes before p are ASCII: none is interesting */
-            i = p;
+            /* bytes before p are ASCII: none is interesting */
+            i = chunk_start(s, i, p, b);
         }
         size_t dl;
         while (i < b && (dl = delim_len(s, b, i)) > 0)
@@ -3627,22 +3763,34 @@ static int mutex_bytes_ref(const char *s, size_t from, size_t n)
     return 0;
 }
 
+#if KZ_HAVE_V16
+/* 1 when "mut" (any case) or ミ starts in the sixteen positions at q
+ * (q[0..18) readable). */
+static inline int mutex_block(const char *q)
+{
+    kz_v16 v0 = kz_v16_load(q), v1 = kz_v16_load(q + 1);
+    kz_v16 v2 = kz_v16_load(q + 2);
+    kz_v16 mut = kz_v16_and(kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'm'),
+                                       kz_v16_eq(kz_v16_lower(v1), 'u')),
+                            kz_v16_eq(kz_v16_lower(v2), 't'));
+    kz_v16 mi = kz_v16_and(
+        kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x83)),
+        kz_v16_eq(v2, (char)0x9F));
+    return kz_v16_bits(kz_v16_or(mut, mi)) != 0;
+}
+#endif
+
 static int mutex_bytes(const char *s, size_t n)
 {
     size_t p = 0;
 #if KZ_HAVE_V16
-    for (; n - p >= 18 && p < n; p += 16) {
-        kz_v16 v0 = kz_v16_load(s + p), v1 = kz_v16_load(s + p + 1);
-        kz_v16 v2 = kz_v16_load(s + p + 2);
-        kz_v16 mut = kz_v16_and(kz_v16_and(kz_v16_eq(kz_v16_lower(v0), 'm'),
-                                           kz_v16_eq(kz_v16_lower(v1), 'u')),
-                                kz_v16_eq(kz_v16_lower(v2), 't'));
-        kz_v16 mi = kz_v16_and(
-            kz_v16_and(kz_v16_eq(v0, (char)0xE3), kz_v16_eq(v1, (char)0x83)),
-            kz_v16_eq(v2, (char)0x9F));
-        if (kz_v16_bits(kz_v16_or(mut, mi)))
+    for (; n - p >= 18 && p < n; p += 16)
+        if (mutex_block(s + p))
             return 1;
-    }
+    /* The last positions through the block that ends at n, overlapping
+     * the ones looked at (a word may start up to n - 3). */
+    if (n >= 18)
+        return p + 3 <= n && mutex_block(s + n - 18);
 #endif
     return mutex_bytes_ref(s, p, n);
 }
@@ -3660,6 +3808,36 @@ static int may_say_mutex(const kz_segment *g)
     if (c)
         *c = r;
     return r;
+}
+
+/* The WH_ bytes s[a, b) holds; sixteen at a time when there are as many
+ * (the last sixteen overlap the ones before). */
+static unsigned whole_bytes(const char *s, size_t a, size_t b)
+{
+#if KZ_HAVE_V16
+    if (b - a >= 16) {
+        kz_v16 v = kz_v16_load(s + a), hi = v;
+        kz_v16 sl = kz_v16_eq(v, '/'), bs = kz_v16_eq(v, '\\');
+        kz_v16 sp = kz_v16_eq(v, ' '), co = kz_v16_eq(v, ':');
+        for (size_t p = a + 16; p < b; p += 16) {
+            v = kz_v16_load(s + (b - p < 16 ? b - 16 : p));
+            hi = kz_v16_or(hi, v);
+            sl = kz_v16_or(sl, kz_v16_eq(v, '/'));
+            bs = kz_v16_or(bs, kz_v16_eq(v, '\\'));
+            sp = kz_v16_or(sp, kz_v16_eq(v, ' '));
+            co = kz_v16_or(co, kz_v16_eq(v, ':'));
+        }
+        return (kz_v16_bits(sl) ? WH_SLASH : 0) |
+               (kz_v16_bits(bs) ? WH_BSLASH : 0) |
+               (kz_v16_bits(sp) ? WH_SPACE : 0) |
+               (kz_v16_bits(co) ? WH_COLON : 0) |
+               (kz_v16_bits(hi) ? WH_WIDE : 0);
+    }
+#endif
+    unsigned f = 0;
+    for (size_t p = a; p < b; p++)
+        f |= whole_class[(unsigned char)s[p]];
+    return f;
 }
 
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
@@ -3701,56 +3879,62 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         put_text(sc, KZ_T_MUTEX, a, b);
         return;
     }
-    /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" */
+    unsigned f = whole_bytes(s, a, b);
+    /* "`Mozilla/5.0 (Windows NT 10.0; Win64; x64) Loader/1.2`" (a user
+     * agent has a slash) */
     size_t ue;
-    if (find_ua(s, a, b, &ue, sc) == a) {
+    if ((f & WH_SLASH) && find_ua(s, a, b, &ue, sc) == a) {
         put_text(sc, KZ_T_USER_AGENT, a, ue);
         return;
     }
     /* Any program's "Name/1.2 (...)" as a whole span or cell on a line
      * that speaks of user agents ("| User-Agent | `FakeShield/2.3` |"). */
-    if (memchr(s + a, '/', b - a)) {
+    if (f & WH_SLASH) {
         size_t k = a;
         while (k < b && k - a < 32 &&
                (kz_is_alnum((unsigned char)s[k]) || s[k] == '-' ||
                 s[k] == '_' || s[k] == '.'))
             k++;
         if (k > a + 2 && k + 1 < b && s[k] == '/' && k - a < 32 &&
-            kz_is_digit((unsigned char)s[k + 1]) &&
-            !memchr(s + a, ':', b - a) && ua_line(sc)) {
+            kz_is_digit((unsigned char)s[k + 1]) && !(f & WH_COLON) &&
+            ua_line(sc)) {
             put_text(sc, KZ_T_USER_AGENT, a, b);
             return;
         }
     }
-    if (g->hint == KZ_HINT_REGKEY && memchr(s + a, '\\', b - a)) {
+    if (g->hint == KZ_HINT_REGKEY && (f & WH_BSLASH)) {
         put_text(sc, KZ_T_REGKEY, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_UA && b - a >= 8 && memchr(s + a, '/', b - a)) {
+    if (g->hint == KZ_HINT_UA && b - a >= 8 && (f & WH_SLASH)) {
         put_text(sc, KZ_T_USER_AGENT, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_FILEPATH && !memchr(s + a, '/', b - a) &&
+    if (g->hint == KZ_HINT_FILEPATH && !(f & WH_SLASH) &&
         !all_hex(s + a, b - a)) {
         /* A paths section lists bare names too ("wgl.dat"). */
         put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
-    if (g->hint == KZ_HINT_FILEPATH && memchr(s + a, '\\', b - a)) {
+    if (g->hint == KZ_HINT_FILEPATH && (f & WH_BSLASH)) {
         put_text(sc, KZ_T_FILEPATH, a, b);
         return;
     }
-    int spaces = memchr(s + a, ' ', b - a) != NULL;
+    int spaces = (f & WH_SPACE) != 0;
     int has_url = 0;
-    for (const char *p = memchr(s + a, ':', b - a); p && p + 3 <= s + b;
-         p = memchr(p + 1, ':', (size_t)(s + b - p - 1)))
-        if (p[1] == '/' && p[2] == '/') {
-            has_url = 1;
-            break;
-        }
+    if ((f & (WH_COLON | WH_SLASH)) == (WH_COLON | WH_SLASH))
+        for (const char *p = memchr(s + a, ':', b - a); p && p + 3 <= s + b;
+             p = memchr(p + 1, ':', (size_t)(s + b - p - 1)))
+            if (p[1] == '/' && p[2] == '/') {
+                has_url = 1;
+                break;
+            }
     if (g->hint == KZ_HINT_FILENAME && !has_url) {
         /* A note in parentheses after the name is no part of it. */
+        size_t b0 = b;
         b = strip_note(s, a, b);
+        if (b != b0)
+            f = whole_bytes(s, a, b); /* spaces and has_url stay */
         /* A file name column: the cell is the name, spaces and all. */
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
@@ -3773,7 +3957,7 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
         if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el) &&
-            !memchr(s + a, '/', b - a)) {
+            !(f & WH_SLASH)) {
             /* "`Usermode COM Manager.exe`": one name. */
             int ok = 1;
             for (size_t p = dot + 1; p < b; p++)
@@ -3785,16 +3969,12 @@ static void scan_whole(scan *sc, size_t a, size_t b)
             }
         }
     }
-    if (!spaces && !has_url && !memchr(s + a, '/', b - a) &&
-        !memchr(s + a, '\\', b - a)) {
+    if (!spaces && !has_url && (f & WH_WIDE) && !(f & (WH_SLASH | WH_BSLASH))) {
         /* A whole cell or span naming a file in non-ASCII letters
          * ("資料（1）.docx.exe"): CJK text would otherwise cut it. */
-        int wide = 0;
-        for (size_t p = a; p < b; p++)
-            wide |= (unsigned char)s[p] >= 0x80;
         size_t dot;
         size_t el = last_label(s, a, b, &dot);
-        if (wide && el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el)) {
+        if (el > 0 && dot > a && kz_scan_is_file_ext(s + dot + 1, el)) {
             put_filename(sc, a, b, 1);
             return;
         }
@@ -4022,6 +4202,8 @@ static int kobj_name(scan *sc, size_t i, size_t b, size_t *ka, size_t *kb)
     const char *s = sc->seg->s;
     int ctx = -1;
     const char *q;
+    if (!(sc->has & SEG_BSLASH))
+        return 0;
     for (; i < b && (q = memchr(s + i, '\\', b - i)) != NULL; i = q - s + 1) {
         size_t p = (size_t)(q - s), w;
         if (p >= 6 && kz_starts_ci(s + p - 6, 6, "global"))
@@ -4091,7 +4273,8 @@ static int next_mutex(scan *sc, size_t i, size_t b, size_t *sa, size_t *sb,
     const char *q;
     size_t ka = b, kb = b;
     int kobj = kobj_name(sc, i, b, &ka, &kb);
-    while (i < ka && (q = memchr(s + i, '"', ka - i)) != NULL) {
+    while ((sc->has & SEG_QUOTE) && i < ka &&
+           (q = memchr(s + i, '"', ka - i)) != NULL) {
         size_t o = (size_t)(q - s);
         size_t qa, qb, qe = quoted_after(s, o, b, &qa, &qb);
         if (!qe) {
@@ -4195,7 +4378,7 @@ static void scan_prose(scan *sc, size_t a, size_t b)
     size_t ma = 0, mb = 0, mva = 0, mvb = 0;
     int have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
     while (i < b) {
-        const char *o = find3(s, i, b, JP_OPEN);
+        const char *o = sc->has & SEG_E3 ? find3(s, i, b, JP_OPEN) : NULL;
         size_t qs = o ? (size_t)(o - s) : b;
         if (have && ma < qs + (o ? 3 : 0) && ma >= a) {
             /* A mutex name comes first. */
@@ -4248,7 +4431,8 @@ static void scan_text(scan *sc, size_t a, size_t b)
 {
     while (a < b) {
         size_t e;
-        size_t u = find_ua(sc->seg->s, a, b, &e, sc);
+        size_t u = sc->has & SEG_SLASH ? find_ua(sc->seg->s, a, b, &e, sc)
+                                       : (size_t)-1; /* a UA has a slash */
         if (u == (size_t)-1) {
             scan_prose(sc, a, b);
             return;
@@ -4370,6 +4554,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.in_code = 0;
     sc.in_cmd = 0;
     sc.span = 0;
+    sc.has = SEG_ALL;
     pthread_once(&sets_once, sets_init);
     if (seg->n == 0)
         return;
@@ -4409,7 +4594,8 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     /* Code spans first, then the text between them. */
     const char *s = seg->s;
     size_t i = 0, last = 0;
-    while (i < seg->n) {
+    sc.has = seg_bytes(s, seg->n);
+    while ((sc.has & SEG_TICK) && i < seg->n) {
         const char *open = memchr(s + i, '`', seg->n - i);
         if (!open)
             break;
