@@ -970,7 +970,9 @@ static int ctx_of_word(const char *w, size_t n)
                : STARTS("blog") ? KZ_CTX_SOURCE
                                 : 0;
     case 'c':
-        return IS("contact") || STARTS("credit") ? KZ_CTX_AUTHOR : 0;
+        return IS("contact") || STARTS("credit") ? KZ_CTX_AUTHOR
+               : IS("copyright")                 ? KZ_CTX_SOURCE
+                                                 : 0;
     case 'f':
         return IS("firmware") ? KZ_CTX_VERSION : 0;
     case 'i':
@@ -1025,10 +1027,10 @@ static unsigned tri_index(const char *w)
 
 static void ctx_prefix_init(void)
 {
-    static const char *const pfx[] = {"ava", "adv", "aut", "bui", "blo", "con",
-                                      "cre", "fir", "imp", "ja3", "mut", "pub",
-                                      "peh", "rel", "ref", "rep", "sou", "see",
-                                      "ser", "ssd", "tls", "ver", "whi", NULL};
+    static const char *const pfx[] = {
+        "ava", "adv", "aut", "bui", "blo", "con", "cop", "cre", "fir",
+        "imp", "ja3", "mut", "pub", "peh", "rel", "ref", "rep", "sou",
+        "see", "ser", "ssd", "tls", "ver", "whi", NULL};
     for (size_t k = 0; pfx[k]; k++) {
         unsigned t = tri_index(pfx[k]);
         ctx_prefix[t >> 3] |= (uint8_t)(1u << (t & 7));
@@ -1313,6 +1315,24 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
     return KZ_HINT_NONE;
 }
 
+/* 1 when the rest of a URL after its host asks a site for a file to
+ * download ("docs.google.com/uc?export=download&id=...",
+ * "github.com/x/y/releases/download/v1/a.exe", ".../raw/..."): a payload
+ * kept on a reference site is still an indicator. */
+static int download_link(const char *r, size_t n)
+{
+    static const char *const marks[] = {"export=download",
+                                        "/releases/download/",
+                                        "/raw/",
+                                        "/file/d/",
+                                        "/uc?",
+                                        NULL};
+    for (size_t k = 0; marks[k]; k++)
+        if (contains_ci(r, n, marks[k]))
+            return 1;
+    return 0;
+}
+
 /* ---- classification -------------------------------------------------------
  */
 
@@ -1481,13 +1501,28 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
             *why = "reserved example or local name";
             return KZ_CLASS_REFERENCE;
         }
-        if (hn && !defanged && host_in_set(&set_refs, h, hn)) {
+        if (hn && !defanged && host_in_set(&set_refs, h, hn) &&
+            !download_link(h + hn, (size_t)(v + n - (h + hn)))) {
             *why = "link to a security vendor or reference site";
             return KZ_CLASS_REFERENCE;
         }
         if (hn && !defanged && in_list(public_doh, h, hn)) {
             *why = "well-known public DNS resolver";
             return KZ_CLASS_REFERENCE;
+        }
+        if (hn && !defanged) {
+            /* "https://www.office.com/": a well-known site's home page
+             * (where a kit sends its victims afterwards) is nothing to
+             * block; a path on it may be ("docs.google.com/uc?id=..."). */
+            const char *r = h + hn, *e = v + n;
+            if (r < e && *r == ':')
+                while (r < e && *r != '/')
+                    r++;
+            if ((r == e || (r + 1 == e && *r == '/')) &&
+                host_in_set(&set_benign, h, hn)) {
+                *why = "home page of a well-known benign site";
+                return KZ_CLASS_REFERENCE;
+            }
         }
         if (!defanged && hint == KZ_HINT_REFERENCE) {
             *why = "listed under a references heading";

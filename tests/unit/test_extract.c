@@ -518,48 +518,22 @@ static void test_prefilter__chunk_end_equals_definition(void **state)
 static void test_prefilter__line_context_equals_definition(void **state)
 {
     (void)state;
-    static const char *const piece[] = {"version",
-                                        "Version ",
-                                        "ver",
-                                        "build",
-                                        "blogpost",
-                                        "contact",
-                                        "credits",
-                                        "firmware",
-                                        "imphash",
-                                        "ja3",
-                                        "JA3S",
-                                        "published",
-                                        "pehash",
-                                        "release",
-                                        "references",
-                                        "report",
-                                        "sources",
-                                        "see",
-                                        "serial",
-                                        "ssdeep",
-                                        "tlsh",
-                                        "whitepaper",
-                                        "available",
-                                        "advisory",
-                                        "author",
-                                        "authentihash",
-                                        "3version",
-                                        "_source",
-                                        " ",
-                                        ", ",
-                                        ".",
-                                        "x",
-                                        "re",
-                                        "se",
-                                        "the",
-                                        "reporting",
-                                        "seen",
-                                        "a1",
-                                        "9",
-                                        "-",
-                                        "verysuperlongwordhere",
-                                        "\xc3\xa9"};
+    static const char *const piece[] = {
+        "version",    "Version ",   "ver",
+        "build",      "blogpost",   "contact",
+        "copyright",  "credits",    "firmware",
+        "imphash",    "ja3",        "JA3S",
+        "published",  "pehash",     "release",
+        "references", "report",     "sources",
+        "see",        "serial",     "ssdeep",
+        "tlsh",       "whitepaper", "available",
+        "advisory",   "author",     "authentihash",
+        "3version",   "_source",    " ",
+        ", ",         ".",          "x",
+        "re",         "se",         "the",
+        "reporting",  "seen",       "a1",
+        "9",          "-",          "verysuperlongwordhere",
+        "\xc3\xa9"};
     static char buf[300];
     uint32_t seed = 5;
     int flagged = 0;
@@ -789,11 +763,11 @@ static void test_prefilter__every_context_word_is_found(void **state)
     (void)state;
     static const char *const words[] = {
         "available", "Advisory", "AUTHOR",    "authentihash", "build",
-        "blogpost",  "contact",  "credits",   "firmware",     "imphash",
-        "ja3",       "JA3S",     "mutex",     "Mutants",      "published",
-        "pehash",    "release",  "reference", "references",   "report",
-        "source",    "sources",  "see",       "serial",       "ssdeep",
-        "tlsh",      "version",  "ver",       "whitepaper"};
+        "blogpost",  "contact",  "Copyright", "credits",      "firmware",
+        "imphash",   "ja3",      "JA3S",      "mutex",        "Mutants",
+        "published", "pehash",   "release",   "reference",    "references",
+        "report",    "source",   "sources",   "see",          "serial",
+        "ssdeep",    "tlsh",     "version",   "ver",          "whitepaper"};
     char line[64];
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         int n = snprintf(line, sizeof line, "the %s is here", words[i]);
