@@ -532,13 +532,58 @@ static int domain_ok(const char *d, size_t n)
     return labels >= 2 && !alldigit;
 }
 
+/* What a byte of a name is in domain_fast: itself lower-cased when it may
+ * stand in a label ([a-z0-9-_], upper case folded) or is a dot, else 0. */
+#define DOM_LETTER(c) [c] = c, [c - 'a' + 'A'] = c
+static const unsigned char dom_char[256] = {
+    ['-'] = '-',     ['.'] = '.',     ['_'] = '_',     ['0'] = '0',
+    ['1'] = '1',     ['2'] = '2',     ['3'] = '3',     ['4'] = '4',
+    ['5'] = '5',     ['6'] = '6',     ['7'] = '7',     ['8'] = '8',
+    ['9'] = '9',     DOM_LETTER('a'), DOM_LETTER('b'), DOM_LETTER('c'),
+    DOM_LETTER('d'), DOM_LETTER('e'), DOM_LETTER('f'), DOM_LETTER('g'),
+    DOM_LETTER('h'), DOM_LETTER('i'), DOM_LETTER('j'), DOM_LETTER('k'),
+    DOM_LETTER('l'), DOM_LETTER('m'), DOM_LETTER('n'), DOM_LETTER('o'),
+    DOM_LETTER('p'), DOM_LETTER('q'), DOM_LETTER('r'), DOM_LETTER('s'),
+    DOM_LETTER('t'), DOM_LETTER('u'), DOM_LETTER('v'), DOM_LETTER('w'),
+    DOM_LETTER('x'), DOM_LETTER('y'), DOM_LETTER('z'),
+};
+
+/* kz_norm_domain's ASCII path in one pass for a name (trailing dot already
+ * stripped, 1..KZ_MAX_DOMAIN bytes) of label characters and dots only: the
+ * name lower-cased into buf and checked as domain_ok checks it. 1: valid,
+ * 0: not a domain, -1: some other byte (a NUL, non-ASCII, punctuation), for
+ * the general path to decide. */
+static int domain_fast(const char *s, size_t n, char *buf)
+{
+    size_t st = 0; /* where the current label starts */
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = dom_char[(unsigned char)s[i]];
+        if (c == 0)
+            return -1;
+        buf[i] = (char)c;
+        if (c == '.') {
+            if (i == st || i - st > 63 || buf[st] == '-' || buf[i - 1] == '-')
+                bad = 1;
+            st = i + 1;
+        }
+    }
+    if (bad || st == 0 || st == n || n - st > 63 || buf[st] == '-' ||
+        buf[n - 1] == '-')
+        return 0;
+    for (size_t i = st; i < n; i++)
+        if (!kz_is_digit((unsigned char)buf[i]))
+            return 1;
+    return 0; /* an all-digit last label */
+}
+
 kz_status kz_norm_domain(const char *s, size_t n, char *out, size_t cap,
                          size_t *outlen)
 {
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
     clear_out(out, cap, outlen);
-    if (n == 0 || has_nul(s, n))
+    if (n == 0)
         return KZ_ERR_PARSE;
     int stripped = 0;
     if (s[n - 1] == '.') {
@@ -546,6 +591,25 @@ kz_status kz_norm_domain(const char *s, size_t n, char *out, size_t cap,
         stripped = 1;
     }
     if (n == 0)
+        return KZ_ERR_PARSE;
+    if (n <= KZ_MAX_DOMAIN) {
+        /* Nearly every name: lower-cased straight into out when it fits. */
+        char tmp[KZ_MAX_DOMAIN + 1];
+        char *dst = cap > n ? out : tmp;
+        int r = domain_fast(s, n, dst);
+        if (r >= 0) {
+            if (r == 0 || cap <= n) {
+                out[0] = '\0';
+                return r == 0 ? KZ_ERR_PARSE : KZ_ERR_LIMIT;
+            }
+            out[n] = '\0';
+            if (outlen)
+                *outlen = n;
+            return KZ_OK;
+        }
+        out[0] = '\0';
+    }
+    if (has_nul(s, n))
         return KZ_ERR_PARSE;
 
     int ascii = 1;
