@@ -786,11 +786,32 @@ static void sb_putc(struct sbuf *b, char c)
         b->over = 1;
 }
 
+/* As many of the n bytes as fit, as sb_putc would put them one by one. */
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sb_putc(b, s[i]);
+    size_t room = b->cap - b->len;
+    if (n > room) {
+        n = room;
+        b->over = 1;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
 }
+
+/* Classes of URL bytes, ORed: U_PLAIN, kept as it is by pct_norm (printable
+ * ASCII other than '%' and what must_encode names); U_QF, '?' or '#'; U_SLASH,
+ * '/'. Bytes from 0x80 are none of them. */
+enum { U_PLAIN = 1, U_QF = 2, U_SLASH = 4 };
+static const unsigned char url_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 3, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, /*  !"#$%&'()*+,-./ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 3, /* 0123456789:;<=>? */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* @ABCDEFGHIJKLMNO */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, /* PQRSTUVWXYZ[\]^_ */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* `abcdefghijklmno */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, /* pqrstuvwxyz{|}~ DEL */
+};
 
 static int is_unreserved(unsigned char c)
 {
@@ -813,10 +834,18 @@ static void put_pct(struct sbuf *b, unsigned char v)
 }
 
 /* Percent-normalization: %xx of unreserved characters decoded, other %xx
- * upper-cased, a stray '%' and bytes outside printable ASCII encoded. */
+ * upper-cased, a stray '%' and bytes outside printable ASCII encoded. Runs
+ * of bytes kept as they are go in one copy. */
 static void pct_norm(struct sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j < n && (url_class[(unsigned char)s[j]] & U_PLAIN))
+            j++;
+        sb_put(b, s + i, j - i);
+        if (j == n)
+            break;
+        i = j;
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < n && kz_is_xdigit((unsigned char)s[i + 1]) &&
             kz_is_xdigit((unsigned char)s[i + 2])) {
@@ -836,9 +865,30 @@ static void pct_norm(struct sbuf *b, const char *s, size_t n)
     }
 }
 
-/* RFC 3986 5.2.4 for an absolute path p[0..n) (p[0] == '/'). */
+/* 1 when the path p[0..n) (p[0] == '/') has a segment "." or "..". */
+static int has_dot_segment(const char *p, size_t n)
+{
+    for (const char *d = memchr(p, '.', n); d;
+         d = memchr(d + 1, '.', n - (size_t)(d + 1 - p))) {
+        size_t k = (size_t)(d - p); /* >= 1: p[0] is the '/' */
+        if (p[k - 1] != '/')
+            continue;
+        if (k + 1 == n || p[k + 1] == '/')
+            return 1;
+        if (p[k + 1] == '.' && (k + 2 == n || p[k + 2] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* RFC 3986 5.2.4 for an absolute path p[0..n) (p[0] == '/'). A path
+ * without dot-segments is copied as it is. */
 static void remove_dots(struct sbuf *b, const char *p, size_t n)
 {
+    if (!has_dot_segment(p, n)) {
+        sb_put(b, p, n);
+        return;
+    }
     size_t base = b->len, i = 1;
     for (;;) {
         size_t j = i;
@@ -928,10 +978,11 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
 /* The first '?' or '#' at or after from, or '/' too when slash is set. */
 static size_t find_any(const char *s, size_t from, size_t n, int slash)
 {
-    for (size_t i = from; i < n; i++)
-        if (s[i] == '?' || s[i] == '#' || (slash && s[i] == '/'))
-            return i;
-    return n;
+    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
+    size_t i = from;
+    while (i < n && !(url_class[(unsigned char)s[i]] & stop))
+        i++;
+    return i;
 }
 
 kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
@@ -958,9 +1009,12 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
 
     size_t a = i + 3;
     size_t e = find_any(s, a, n, 1);
-    size_t at = e;
-    while (at > a && s[at - 1] != '@')
-        at--;
+    size_t at = e; /* after the last '@' of the authority, if any */
+    if (memchr(s + a, '@', e - a))
+        while (s[at - 1] != '@')
+            at--;
+    else
+        at = a;
     size_t h = at; /* host and port start */
     int has_user = at > a;
 
