@@ -1283,11 +1283,43 @@ static size_t verbatim_max(kz_type t)
     }
 }
 
-kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
-                       size_t cap, size_t *outlen)
+/* Lower-cases s[0..n) (n >= 16) into out when every byte is a hex digit
+ * (digests are 32 to 128 of them: sixteen at a time, the last sixteen
+ * overlapping the ones before); 0 when one is not, out then holding part
+ * of the digits. */
+static int hex_lower(const char *s, size_t n, char *out)
 {
-    if ((!s && n) || !out)
-        return KZ_ERR_INVALID;
+#if KZ_HAVE_V16
+    for (size_t i = 0;; i += 16) {
+        if (i > n - 16)
+            i = n - 16;
+        kz_v16 v = kz_v16_load(s + i);
+        kz_v16 l = kz_v16_lower(v);
+        kz_v16 dig = kz_v16_range(v, '0', '9');
+        kz_v16 hex = kz_v16_or(dig, kz_v16_range(l, 'a', 'f'));
+        if (kz_v16_bits(hex) != 0xFFFF)
+            return 0;
+        /* digits stay, letters are lower-cased */
+        kz_v16_store(out + i,
+                     kz_v16_or(kz_v16_and(dig, v), kz_v16_andnot(l, dig)));
+        if (i == n - 16)
+            return 1;
+    }
+#else
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!kz_is_xdigit(c))
+            return 0;
+        out[i] = (char)kz_lower(c);
+    }
+    return 1;
+#endif
+}
+
+/* kz_normalize for every other value (a digest not in plain hex too). */
+static kz_status normalize_any(kz_type t, const char *s, size_t n, char *out,
+                               size_t cap, size_t *outlen)
+{
     clear_out(out, cap, outlen);
     if (n == 0 || has_nul(s, n))
         return KZ_ERR_PARSE;
@@ -1334,37 +1366,6 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
         break;
     }
     size_t dl = digest_len_of(t);
-    if (dl && n == 2 * dl && cap > n) {
-        /* Plain hex, as nearly every digest is written: lower-cased
-         * (digests are 32 to 128 digits: sixteen at a time). */
-        size_t i = 0;
-#if KZ_HAVE_V16
-        for (; i + 16 <= n; i += 16) {
-            kz_v16 v = kz_v16_load(s + i);
-            kz_v16 l = kz_v16_lower(v);
-            kz_v16 dig = kz_v16_range(v, '0', '9');
-            kz_v16 hex = kz_v16_or(dig, kz_v16_range(l, 'a', 'f'));
-            if (kz_v16_bits(hex) != 0xFFFF)
-                break;
-            /* digits stay, letters are lower-cased */
-            kz_v16_store(out + i,
-                         kz_v16_or(kz_v16_and(dig, v), kz_v16_andnot(l, dig)));
-        }
-#endif
-        for (; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (!kz_is_xdigit(c))
-                break;
-            out[i] = (char)kz_lower(c);
-        }
-        if (i == n) {
-            out[n] = '\0';
-            if (outlen)
-                *outlen = n;
-            return KZ_OK;
-        }
-        out[0] = '\0'; /* a failure leaves the output empty */
-    }
     if (dl) {
         uint8_t d[64];
         size_t len;
@@ -1386,4 +1387,21 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
     if (n > max)
         return KZ_ERR_LIMIT;
     return put_text(s, n, out, cap, outlen);
+}
+
+kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
+                       size_t cap, size_t *outlen)
+{
+    if ((!s && n) || !out)
+        return KZ_ERR_INVALID;
+    /* Plain hex, as nearly every digest is written: lower-cased (a NUL is
+     * not a hex digit, so no search for one first). */
+    size_t dl = digest_len_of(t);
+    if (dl && n == 2 * dl && cap > n && hex_lower(s, n, out)) {
+        out[n] = '\0';
+        if (outlen)
+            *outlen = n;
+        return KZ_OK;
+    }
+    return normalize_any(t, s, n, out, cap, outlen);
 }
