@@ -94,21 +94,33 @@ static int is_label_char(unsigned char c)
 
 /* ---- IP addresses ------------------------------------------------------- */
 
+/* The value of s[i] as a decimal digit when i < n and it is one, else 10. */
+static unsigned digit_at(const char *s, size_t i, size_t n)
+{
+    unsigned d = i < n ? (unsigned)(unsigned char)s[i] - '0' : 10;
+    return d <= 9 ? d : 10;
+}
+
 /* Scans a strict dotted quad at the start of s[0..n). Returns the bytes it
- * used, 0 when there is none. A fifth digit or a leading zero fails. */
+ * used, 0 when there is none. Each number is 1 to 3 digits up to 255 and
+ * followed by no digit; a leading zero fails. */
 static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
 {
     size_t i = 0;
     for (int k = 0; k < 4; k++) {
-        size_t st = i;
-        unsigned v = 0;
-        while (i < n && kz_is_digit((unsigned char)s[i]) && i - st < 4) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            i++;
-        }
-        size_t len = i - st;
-        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[st] == '0'))
+        unsigned v = digit_at(s, i, n), d;
+        if (v > 9)
             return 0;
+        if ((d = digit_at(s, ++i, n)) <= 9) {
+            if (v == 0)
+                return 0; /* a leading zero */
+            v = v * 10 + d;
+            if ((d = digit_at(s, ++i, n)) <= 9) {
+                v = v * 10 + d;
+                if (v > 255 || digit_at(s, ++i, n) <= 9)
+                    return 0;
+            }
+        }
         out[k] = (uint8_t)v;
         if (k < 3) {
             if (i >= n || s[i] != '.')
@@ -116,8 +128,6 @@ static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
             i++;
         }
     }
-    if (i < n && kz_is_digit((unsigned char)s[i]))
-        return 0;
     return i;
 }
 
@@ -272,6 +282,19 @@ kz_status kz_norm_ip(const char *s, size_t n, uint8_t out[16], int *family,
 {
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
+    /* A host name, as callers often try first: in both forms the first
+     * byte after the leading hex digits is ':', '.' or '%' (or an
+     * opening '[' in place of any), so any other byte there rules both
+     * out ("example.com": the 'x'). */
+    size_t k = 0;
+    while (k < n && kz_is_xdigit((unsigned char)s[k]))
+        k++;
+    if (k < n && s[k] != ':' && s[k] != '.' && s[k] != '%' &&
+        (k > 0 || s[k] != '[')) {
+        if (port)
+            *port = 0; /* as kz_norm_ipv4 and kz_norm_ipv6 leave it */
+        return KZ_ERR_PARSE;
+    }
     uint8_t b4[4], b16[16];
     kz_status st = kz_norm_ipv4(s, n, b4, port);
     if (st == KZ_OK) {
@@ -368,14 +391,26 @@ static size_t put_octet(char *p, unsigned v)
     return 1;
 }
 
+/* Every octet's text for fmt_v4: its digits, its length in the last byte. */
+static char octet_text[256][4];
+
+__attribute__((constructor)) static void octet_text_init(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        octet_text[v][3] = (char)put_octet(octet_text[v], v);
+}
+
+/* Writes the dotted quad at p, which has room for 16 bytes (the bytes
+ * after the text are overwritten too); returns its length. */
 static size_t fmt_v4(char *p, const uint8_t b[4])
 {
-    size_t k = put_octet(p, b[0]);
-    for (int i = 1; i < 4; i++) {
+    size_t k = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(p + k, octet_text[b[i]], 4);
+        k += (size_t)octet_text[b[i]][3];
         p[k++] = '.';
-        k += put_octet(p + k, b[i]);
     }
-    return k;
+    return k - 1;
 }
 
 size_t kz_ipv4_format(const uint8_t b[4], char out[16])
