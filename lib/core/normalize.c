@@ -94,21 +94,33 @@ static int is_label_char(unsigned char c)
 
 /* ---- IP addresses ------------------------------------------------------- */
 
+/* The value of s[i] as a decimal digit when i < n and it is one, else 10. */
+static unsigned digit_at(const char *s, size_t i, size_t n)
+{
+    unsigned d = i < n ? (unsigned)(unsigned char)s[i] - '0' : 10;
+    return d <= 9 ? d : 10;
+}
+
 /* Scans a strict dotted quad at the start of s[0..n). Returns the bytes it
- * used, 0 when there is none. A fifth digit or a leading zero fails. */
+ * used, 0 when there is none. Each number is 1 to 3 digits up to 255 and
+ * followed by no digit; a leading zero fails. */
 static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
 {
     size_t i = 0;
     for (int k = 0; k < 4; k++) {
-        size_t st = i;
-        unsigned v = 0;
-        while (i < n && kz_is_digit((unsigned char)s[i]) && i - st < 4) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            i++;
-        }
-        size_t len = i - st;
-        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[st] == '0'))
+        unsigned v = digit_at(s, i, n), d;
+        if (v > 9)
             return 0;
+        if ((d = digit_at(s, ++i, n)) <= 9) {
+            if (v == 0)
+                return 0; /* a leading zero */
+            v = v * 10 + d;
+            if ((d = digit_at(s, ++i, n)) <= 9) {
+                v = v * 10 + d;
+                if (v > 255 || digit_at(s, ++i, n) <= 9)
+                    return 0;
+            }
+        }
         out[k] = (uint8_t)v;
         if (k < 3) {
             if (i >= n || s[i] != '.')
@@ -116,8 +128,6 @@ static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
             i++;
         }
     }
-    if (i < n && kz_is_digit((unsigned char)s[i]))
-        return 0;
     return i;
 }
 
@@ -272,6 +282,19 @@ kz_status kz_norm_ip(const char *s, size_t n, uint8_t out[16], int *family,
 {
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
+    /* A host name, as callers often try first: in both forms the first
+     * byte after the leading hex digits is ':', '.' or '%' (or an
+     * opening '[' in place of any), so any other byte there rules both
+     * out ("example.com": the 'x'). */
+    size_t k = 0;
+    while (k < n && kz_is_xdigit((unsigned char)s[k]))
+        k++;
+    if (k < n && s[k] != ':' && s[k] != '.' && s[k] != '%' &&
+        (k > 0 || s[k] != '[')) {
+        if (port)
+            *port = 0; /* as kz_norm_ipv4 and kz_norm_ipv6 leave it */
+        return KZ_ERR_PARSE;
+    }
     uint8_t b4[4], b16[16];
     kz_status st = kz_norm_ipv4(s, n, b4, port);
     if (st == KZ_OK) {
@@ -368,14 +391,26 @@ static size_t put_octet(char *p, unsigned v)
     return 1;
 }
 
+/* Every octet's text for fmt_v4: its digits, its length in the last byte. */
+static char octet_text[256][4];
+
+__attribute__((constructor)) static void octet_text_init(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        octet_text[v][3] = (char)put_octet(octet_text[v], v);
+}
+
+/* Writes the dotted quad at p, which has room for 16 bytes (the bytes
+ * after the text are overwritten too); returns its length. */
 static size_t fmt_v4(char *p, const uint8_t b[4])
 {
-    size_t k = put_octet(p, b[0]);
-    for (int i = 1; i < 4; i++) {
+    size_t k = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(p + k, octet_text[b[i]], 4);
+        k += (size_t)octet_text[b[i]][3];
         p[k++] = '.';
-        k += put_octet(p + k, b[i]);
     }
-    return k;
+    return k - 1;
 }
 
 size_t kz_ipv4_format(const uint8_t b[4], char out[16])
@@ -532,13 +567,58 @@ static int domain_ok(const char *d, size_t n)
     return labels >= 2 && !alldigit;
 }
 
+/* What a byte of a name is in domain_fast: itself lower-cased when it may
+ * stand in a label ([a-z0-9-_], upper case folded) or is a dot, else 0. */
+#define DOM_LETTER(c) [c] = c, [c - 'a' + 'A'] = c
+static const unsigned char dom_char[256] = {
+    ['-'] = '-',     ['.'] = '.',     ['_'] = '_',     ['0'] = '0',
+    ['1'] = '1',     ['2'] = '2',     ['3'] = '3',     ['4'] = '4',
+    ['5'] = '5',     ['6'] = '6',     ['7'] = '7',     ['8'] = '8',
+    ['9'] = '9',     DOM_LETTER('a'), DOM_LETTER('b'), DOM_LETTER('c'),
+    DOM_LETTER('d'), DOM_LETTER('e'), DOM_LETTER('f'), DOM_LETTER('g'),
+    DOM_LETTER('h'), DOM_LETTER('i'), DOM_LETTER('j'), DOM_LETTER('k'),
+    DOM_LETTER('l'), DOM_LETTER('m'), DOM_LETTER('n'), DOM_LETTER('o'),
+    DOM_LETTER('p'), DOM_LETTER('q'), DOM_LETTER('r'), DOM_LETTER('s'),
+    DOM_LETTER('t'), DOM_LETTER('u'), DOM_LETTER('v'), DOM_LETTER('w'),
+    DOM_LETTER('x'), DOM_LETTER('y'), DOM_LETTER('z'),
+};
+
+/* kz_norm_domain's ASCII path in one pass for a name (trailing dot already
+ * stripped, 1..KZ_MAX_DOMAIN bytes) of label characters and dots only: the
+ * name lower-cased into buf and checked as domain_ok checks it. 1: valid,
+ * 0: not a domain, -1: some other byte (a NUL, non-ASCII, punctuation), for
+ * the general path to decide. */
+static int domain_fast(const char *s, size_t n, char *buf)
+{
+    size_t st = 0; /* where the current label starts */
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = dom_char[(unsigned char)s[i]];
+        if (c == 0)
+            return -1;
+        buf[i] = (char)c;
+        if (c == '.') {
+            if (i == st || i - st > 63 || buf[st] == '-' || buf[i - 1] == '-')
+                bad = 1;
+            st = i + 1;
+        }
+    }
+    if (bad || st == 0 || st == n || n - st > 63 || buf[st] == '-' ||
+        buf[n - 1] == '-')
+        return 0;
+    for (size_t i = st; i < n; i++)
+        if (!kz_is_digit((unsigned char)buf[i]))
+            return 1;
+    return 0; /* an all-digit last label */
+}
+
 kz_status kz_norm_domain(const char *s, size_t n, char *out, size_t cap,
                          size_t *outlen)
 {
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
     clear_out(out, cap, outlen);
-    if (n == 0 || has_nul(s, n))
+    if (n == 0)
         return KZ_ERR_PARSE;
     int stripped = 0;
     if (s[n - 1] == '.') {
@@ -546,6 +626,25 @@ kz_status kz_norm_domain(const char *s, size_t n, char *out, size_t cap,
         stripped = 1;
     }
     if (n == 0)
+        return KZ_ERR_PARSE;
+    if (n <= KZ_MAX_DOMAIN) {
+        /* Nearly every name: lower-cased straight into out when it fits. */
+        char tmp[KZ_MAX_DOMAIN + 1];
+        char *dst = cap > n ? out : tmp;
+        int r = domain_fast(s, n, dst);
+        if (r >= 0) {
+            if (r == 0 || cap <= n) {
+                out[0] = '\0';
+                return r == 0 ? KZ_ERR_PARSE : KZ_ERR_LIMIT;
+            }
+            out[n] = '\0';
+            if (outlen)
+                *outlen = n;
+            return KZ_OK;
+        }
+        out[0] = '\0';
+    }
+    if (has_nul(s, n))
         return KZ_ERR_PARSE;
 
     int ascii = 1;
@@ -722,11 +821,32 @@ static void sb_putc(struct sbuf *b, char c)
         b->over = 1;
 }
 
+/* As many of the n bytes as fit, as sb_putc would put them one by one. */
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sb_putc(b, s[i]);
+    size_t room = b->cap - b->len;
+    if (n > room) {
+        n = room;
+        b->over = 1;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
 }
+
+/* Classes of URL bytes, ORed: U_PLAIN, kept as it is by pct_norm (printable
+ * ASCII other than '%' and what must_encode names); U_QF, '?' or '#'; U_SLASH,
+ * '/'. Bytes from 0x80 are none of them. */
+enum { U_PLAIN = 1, U_QF = 2, U_SLASH = 4 };
+static const unsigned char url_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* controls */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 3, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, /*  !"#$%&'()*+,-./ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 3, /* 0123456789:;<=>? */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* @ABCDEFGHIJKLMNO */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, /* PQRSTUVWXYZ[\]^_ */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* `abcdefghijklmno */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, /* pqrstuvwxyz{|}~ DEL */
+};
 
 static int is_unreserved(unsigned char c)
 {
@@ -749,10 +869,18 @@ static void put_pct(struct sbuf *b, unsigned char v)
 }
 
 /* Percent-normalization: %xx of unreserved characters decoded, other %xx
- * upper-cased, a stray '%' and bytes outside printable ASCII encoded. */
+ * upper-cased, a stray '%' and bytes outside printable ASCII encoded. Runs
+ * of bytes kept as they are go in one copy. */
 static void pct_norm(struct sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j < n && (url_class[(unsigned char)s[j]] & U_PLAIN))
+            j++;
+        sb_put(b, s + i, j - i);
+        if (j == n)
+            break;
+        i = j;
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < n && kz_is_xdigit((unsigned char)s[i + 1]) &&
             kz_is_xdigit((unsigned char)s[i + 2])) {
@@ -772,9 +900,30 @@ static void pct_norm(struct sbuf *b, const char *s, size_t n)
     }
 }
 
-/* RFC 3986 5.2.4 for an absolute path p[0..n) (p[0] == '/'). */
+/* 1 when the path p[0..n) (p[0] == '/') has a segment "." or "..". */
+static int has_dot_segment(const char *p, size_t n)
+{
+    for (const char *d = memchr(p, '.', n); d;
+         d = memchr(d + 1, '.', n - (size_t)(d + 1 - p))) {
+        size_t k = (size_t)(d - p); /* >= 1: p[0] is the '/' */
+        if (p[k - 1] != '/')
+            continue;
+        if (k + 1 == n || p[k + 1] == '/')
+            return 1;
+        if (p[k + 1] == '.' && (k + 2 == n || p[k + 2] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* RFC 3986 5.2.4 for an absolute path p[0..n) (p[0] == '/'). A path
+ * without dot-segments is copied as it is. */
 static void remove_dots(struct sbuf *b, const char *p, size_t n)
 {
+    if (!has_dot_segment(p, n)) {
+        sb_put(b, p, n);
+        return;
+    }
     size_t base = b->len, i = 1;
     for (;;) {
         size_t j = i;
@@ -864,10 +1013,11 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
 /* The first '?' or '#' at or after from, or '/' too when slash is set. */
 static size_t find_any(const char *s, size_t from, size_t n, int slash)
 {
-    for (size_t i = from; i < n; i++)
-        if (s[i] == '?' || s[i] == '#' || (slash && s[i] == '/'))
-            return i;
-    return n;
+    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
+    size_t i = from;
+    while (i < n && !(url_class[(unsigned char)s[i]] & stop))
+        i++;
+    return i;
 }
 
 kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
@@ -894,9 +1044,12 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
 
     size_t a = i + 3;
     size_t e = find_any(s, a, n, 1);
-    size_t at = e;
-    while (at > a && s[at - 1] != '@')
-        at--;
+    size_t at = e; /* after the last '@' of the authority, if any */
+    if (memchr(s + a, '@', e - a))
+        while (s[at - 1] != '@')
+            at--;
+    else
+        at = a;
     size_t h = at; /* host and port start */
     int has_user = at > a;
 
@@ -1165,11 +1318,43 @@ static size_t verbatim_max(kz_type t)
     }
 }
 
-kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
-                       size_t cap, size_t *outlen)
+/* Lower-cases s[0..n) (n >= 16) into out when every byte is a hex digit
+ * (digests are 32 to 128 of them: sixteen at a time, the last sixteen
+ * overlapping the ones before); 0 when one is not, out then holding part
+ * of the digits. */
+static int hex_lower(const char *s, size_t n, char *out)
 {
-    if ((!s && n) || !out)
-        return KZ_ERR_INVALID;
+#if KZ_HAVE_V16
+    for (size_t i = 0;; i += 16) {
+        if (i > n - 16)
+            i = n - 16;
+        kz_v16 v = kz_v16_load(s + i);
+        kz_v16 l = kz_v16_lower(v);
+        kz_v16 dig = kz_v16_range(v, '0', '9');
+        kz_v16 hex = kz_v16_or(dig, kz_v16_range(l, 'a', 'f'));
+        if (kz_v16_bits(hex) != 0xFFFF)
+            return 0;
+        /* digits stay, letters are lower-cased */
+        kz_v16_store(out + i,
+                     kz_v16_or(kz_v16_and(dig, v), kz_v16_andnot(l, dig)));
+        if (i == n - 16)
+            return 1;
+    }
+#else
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!kz_is_xdigit(c))
+            return 0;
+        out[i] = (char)kz_lower(c);
+    }
+    return 1;
+#endif
+}
+
+/* kz_normalize for every other value (a digest not in plain hex too). */
+static kz_status normalize_any(kz_type t, const char *s, size_t n, char *out,
+                               size_t cap, size_t *outlen)
+{
     clear_out(out, cap, outlen);
     if (n == 0 || has_nul(s, n))
         return KZ_ERR_PARSE;
@@ -1216,37 +1401,6 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
         break;
     }
     size_t dl = digest_len_of(t);
-    if (dl && n == 2 * dl && cap > n) {
-        /* Plain hex, as nearly every digest is written: lower-cased
-         * (digests are 32 to 128 digits: sixteen at a time). */
-        size_t i = 0;
-#if KZ_HAVE_V16
-        for (; i + 16 <= n; i += 16) {
-            kz_v16 v = kz_v16_load(s + i);
-            kz_v16 l = kz_v16_lower(v);
-            kz_v16 dig = kz_v16_range(v, '0', '9');
-            kz_v16 hex = kz_v16_or(dig, kz_v16_range(l, 'a', 'f'));
-            if (kz_v16_bits(hex) != 0xFFFF)
-                break;
-            /* digits stay, letters are lower-cased */
-            kz_v16_store(out + i,
-                         kz_v16_or(kz_v16_and(dig, v), kz_v16_andnot(l, dig)));
-        }
-#endif
-        for (; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (!kz_is_xdigit(c))
-                break;
-            out[i] = (char)kz_lower(c);
-        }
-        if (i == n) {
-            out[n] = '\0';
-            if (outlen)
-                *outlen = n;
-            return KZ_OK;
-        }
-        out[0] = '\0'; /* a failure leaves the output empty */
-    }
     if (dl) {
         uint8_t d[64];
         size_t len;
@@ -1268,4 +1422,21 @@ kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
     if (n > max)
         return KZ_ERR_LIMIT;
     return put_text(s, n, out, cap, outlen);
+}
+
+kz_status kz_normalize(kz_type t, const char *s, size_t n, char *out,
+                       size_t cap, size_t *outlen)
+{
+    if ((!s && n) || !out)
+        return KZ_ERR_INVALID;
+    /* Plain hex, as nearly every digest is written: lower-cased (a NUL is
+     * not a hex digit, so no search for one first). */
+    size_t dl = digest_len_of(t);
+    if (dl && n == 2 * dl && cap > n && hex_lower(s, n, out)) {
+        out[n] = '\0';
+        if (outlen)
+            *outlen = n;
+        return KZ_OK;
+    }
+    return normalize_any(t, s, n, out, cap, outlen);
 }

@@ -14,21 +14,44 @@
 
 #include "core/core_int.h"
 
+static uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint64_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
 /* Eight bytes per step, each word multiplied in, then murmur3's
- * finalizer; never 0 (a free slot). */
+ * finalizer; never 0 (a free slot). The last partial word is read without
+ * a copy: the last eight bytes of the key (overlapping the step before),
+ * or for a key under eight bytes its first and last four, or its first,
+ * middle and last byte; with the length in the seed, keys of one length
+ * still give distinct word sequences. */
 uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, k + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h = (h ^ load64(k + i)) * 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
     if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, k + i, n - i);
+        uint64_t w;
+        if (n >= 8)
+            w = load64(k + n - 8);
+        else if (n >= 4)
+            w = load32(k) | load32(k + n - 4) << 32;
+        else
+            w = (uint64_t)(unsigned char)k[0] |
+                (uint64_t)(unsigned char)k[n / 2] << 8 |
+                (uint64_t)(unsigned char)k[n - 1] << 16;
         h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
         h ^= h >> 29;
     }
