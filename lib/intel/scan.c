@@ -1684,20 +1684,24 @@ static int bracket_defanged(const scan *sc, size_t a, size_t b)
 
 /* The context flags a digest's type depends on (serial numbers,
  * imphashes, JA3, authentihashes): 0 at once when the line holds none of
- * "seri", "hash", "ja3", "ssde", "tlsh" in any case, which every word
- * setting them contains; the whole line context otherwise. */
+ * "seri", "phash", "ehash", "ihash", "ja3", "ssde", "tlsh" in any case,
+ * which every word setting them contains (imphash, pehash, authentihash:
+ * not "hash" alone, which most lines of digests say); the whole line
+ * context otherwise. */
 #define HASH_CTX                                                               \
     (KZ_CTX_SERIAL | KZ_CTX_IMPHASH | KZ_CTX_JA3 | KZ_CTX_JA3S |               \
      KZ_CTX_AUTHENTIHASH)
 
 static int hash_words_ref(const char *s, size_t from, size_t n)
 {
-    static const char *const w[] = {"seri", "hash", "ja3", "ssde", "tlsh"};
+    static const char *const w[] = {"seri", "phash", "ehash", "ihash",
+                                    "ja3",  "ssde",  "tlsh"};
     for (size_t p = from; p < n; p++) {
         unsigned char c = (unsigned char)s[p] | 0x20;
-        if (c != 's' && c != 'h' && c != 'j' && c != 't')
+        if (c != 's' && c != 'p' && c != 'e' && c != 'i' && c != 'j' &&
+            c != 't')
             continue;
-        for (size_t k = 0; k < 5; k++)
+        for (size_t k = 0; k < 7; k++)
             if ((unsigned char)w[k][0] == c && kz_starts_ci(s + p, n - p, w[k]))
                 return 1;
     }
@@ -1705,7 +1709,7 @@ static int hash_words_ref(const char *s, size_t from, size_t n)
 }
 
 #if KZ_HAVE_V16
-/* 1 when a word starts in the sixteen positions at q (q[0..19) readable). */
+/* 1 when a word starts in the sixteen positions at q (q[0..20) readable). */
 static inline int hash_words_block(const char *q)
 {
     kz_v16 l0 = kz_v16_lower(kz_v16_load(q));
@@ -1713,12 +1717,15 @@ static inline int hash_words_block(const char *q)
     kz_v16 v2 = kz_v16_load(q + 2);
     kz_v16 l2 = kz_v16_lower(v2);
     kz_v16 l3 = kz_v16_lower(kz_v16_load(q + 3));
+    kz_v16 l4 = kz_v16_lower(kz_v16_load(q + 4));
     kz_v16 seri =
         kz_v16_and(kz_v16_and(kz_v16_eq(l0, 's'), kz_v16_eq(l1, 'e')),
                    kz_v16_and(kz_v16_eq(l2, 'r'), kz_v16_eq(l3, 'i')));
-    kz_v16 hash =
-        kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'h'), kz_v16_eq(l1, 'a')),
-                   kz_v16_and(kz_v16_eq(l2, 's'), kz_v16_eq(l3, 'h')));
+    kz_v16 hash = kz_v16_and(
+        kz_v16_or(kz_v16_or(kz_v16_eq(l0, 'p'), kz_v16_eq(l0, 'e')),
+                  kz_v16_eq(l0, 'i')),
+        kz_v16_and(kz_v16_and(kz_v16_eq(l1, 'h'), kz_v16_eq(l2, 'a')),
+                   kz_v16_and(kz_v16_eq(l3, 's'), kz_v16_eq(l4, 'h'))));
     kz_v16 ja3 = kz_v16_and(kz_v16_and(kz_v16_eq(l0, 'j'), kz_v16_eq(l1, 'a')),
                             kz_v16_eq(v2, '3'));
     kz_v16 ssde =
@@ -1734,22 +1741,27 @@ static inline int hash_words_block(const char *q)
 
 #if KZ_HAVE_V32
 /* hash_words_block on 32 positions at a time, with AVX2 (from *pp while
- * 35 bytes are left; *pp where it stopped). */
+ * 36 bytes are left; *pp where it stopped). */
 KZ_AVX2 static int hash_words_avx2(const char *s, size_t n, size_t *pp)
 {
     size_t p = *pp;
-    for (; n - p >= 35 && p < n; p += 32) {
+    for (; n - p >= 36 && p < n; p += 32) {
         const char *q = s + p;
         __m256i v2 = kz_v32_load(q + 2);
         __m256i l0 = kz_v32_lower(kz_v32_load(q));
         __m256i l1 = kz_v32_lower(kz_v32_load(q + 1));
         __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(kz_v32_load(q + 3));
+        __m256i l4 = kz_v32_lower(kz_v32_load(q + 4));
         __m256i seri = _mm256_and_si256(
             _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 'e')),
             _mm256_and_si256(kz_v32_eq(l2, 'r'), kz_v32_eq(l3, 'i')));
         __m256i hash = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 'h'), kz_v32_eq(l1, 'a')),
-            _mm256_and_si256(kz_v32_eq(l2, 's'), kz_v32_eq(l3, 'h')));
+            _mm256_or_si256(
+                _mm256_or_si256(kz_v32_eq(l0, 'p'), kz_v32_eq(l0, 'e')),
+                kz_v32_eq(l0, 'i')),
+            _mm256_and_si256(
+                _mm256_and_si256(kz_v32_eq(l1, 'h'), kz_v32_eq(l2, 'a')),
+                _mm256_and_si256(kz_v32_eq(l3, 's'), kz_v32_eq(l4, 'h'))));
         __m256i ja3 = _mm256_and_si256(
             _mm256_and_si256(kz_v32_eq(l0, 'j'), kz_v32_eq(l1, 'a')),
             kz_v32_eq(v2, '3'));
@@ -1775,10 +1787,10 @@ int kz_scan_has_hash_words(const char *s, size_t n)
 #if KZ_HAVE_V16
     size_t p = 0;
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n >= 35 && hash_words_avx2(s, n, &p))
+    if (kz_use_avx2 && n >= 36 && hash_words_avx2(s, n, &p))
         return 1;
 #endif
-    for (; n - p >= 19 && p < n; p += 16)
+    for (; n - p >= 20 && p < n; p += 16)
         if (hash_words_block(s + p))
             return 1;
     if (p >= n)
@@ -1787,7 +1799,7 @@ int kz_scan_has_hash_words(const char *s, size_t n)
      * holds (as the end of the line). */
     char pad[48];
     memset(pad, ' ', sizeof pad);
-    memcpy(pad, s + p, n - p); /* at most 18 bytes */
+    memcpy(pad, s + p, n - p); /* at most 19 bytes */
     return hash_words_block(pad) || (n - p > 16 && hash_words_block(pad + 16));
 #else
     return hash_words_ref(s, 0, n);

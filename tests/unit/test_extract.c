@@ -736,9 +736,10 @@ static void test_prefilter__hash_words_equal_definition(void **state)
 {
     (void)state;
     static const char *const piece[] = {
-        "seri", "SERIAL", "ser",  "hash", "HAs",     "h",   "ja3",
-        "JA",   "3",      "ssde", "ssd",  "tlsh",    "TLS", " ",
-        "e",    "s",      "a",    "word", "\xc3\xa9"};
+        "seri",     "SERIAL", "ser", "hash",    "HAs",    "h",
+        "ja3",      "JA",     "3",   "ssde",    "ssd",    "tlsh",
+        "TLS",      " ",      "e",   "s",       "a",      "word",
+        "\xc3\xa9", "p",      "I",   "imphash", "PEHASH", "ehas"};
     static char buf[200];
     uint32_t seed = 7;
     int found = 0;
@@ -754,6 +755,18 @@ static void test_prefilter__hash_words_equal_definition(void **state)
     }
     kz_simd_avx2(1);
     assert_true(found > 1000 && found < 199000);
+    /* Every word that sets a digest's context passes the test; "hash"
+     * alone does not. */
+    static const char *const words[] = {"Imphash", "pehash", "AUTHENTIHASH",
+                                        "serial",  "ja3",    "JA3S",
+                                        "ssdeep",  "TLSH"};
+    char line[64];
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        int n = snprintf(line, sizeof line, "the %s is here", words[i]);
+        if (!kz_scan_has_hash_words(line, (size_t)n))
+            fail_msg("digest context word \"%s\" not found", words[i]);
+    }
+    assert_false(kz_scan_has_hash_words("SHA-256 hash of the sample", 26));
 }
 
 /* Every context word is found, whatever its case, and a longer word that
