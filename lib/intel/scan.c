@@ -9,6 +9,7 @@
  * type; nothing is matched as a substring of a longer token.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -896,6 +897,7 @@ static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
 static void ctx_prefix_init(void);
 static void title_words_init(void);
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
+static atomic_int sets_ready; /* set last by sets_init */
 
 static void sets_init(void)
 {
@@ -909,6 +911,15 @@ static void sets_init(void)
     set_build(&set_sysfiles, system_files);
     set_build(&set_reserved, reserved_names);
     set_build(&set_software, software_names);
+    atomic_store_explicit(&sets_ready, 1, memory_order_release);
+}
+
+/* The tables above, built once: after the first call, one load (the hot
+ * paths ask for every token). */
+static inline void sets_need(void)
+{
+    if (!atomic_load_explicit(&sets_ready, memory_order_acquire))
+        pthread_once(&sets_once, sets_init);
 }
 
 /* Small lists are searched in order; the large ones are wordsets. */
@@ -922,7 +933,7 @@ static int in_list(const char *const *list, const char *s, size_t n)
 
 static int in_set(const wordset *ws, const char *s, size_t n)
 {
-    pthread_once(&sets_once, sets_init);
+    sets_need();
     return set_has(ws, s, n);
 }
 
@@ -1107,7 +1118,7 @@ static int line_words(const char *s, size_t n, int *nonascii)
 int kz_scan_line_context_ref(const char *s, size_t n)
 {
     int nonascii = 0;
-    pthread_once(&sets_once, sets_init);
+    sets_need();
     int f = line_words_ref(s, 0, n, &nonascii);
     return f & KZ_CTX_JA3S ? f & ~KZ_CTX_JA3 : f;
 }
@@ -1131,7 +1142,7 @@ static int find_bytes(const char *s, size_t n, const char *w)
 int kz_scan_line_context(const char *s, size_t n)
 {
     int nonascii = 0;
-    pthread_once(&sets_once, sets_init);
+    sets_need();
     int f = line_words(s, n, &nonascii);
     if (f & KZ_CTX_JA3S)
         f &= ~KZ_CTX_JA3;
@@ -1282,7 +1293,7 @@ static void title_words_init(void)
 
 kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
 {
-    pthread_once(&sets_once, sets_init);
+    sets_need();
     /* Titles are short: lower-cased once, then only the words whose byte
      * pairs are all there are searched for (with strstr). A title that is
      * a word ('e') has the word's pairs too. */
@@ -4602,7 +4613,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.in_cmd = 0;
     sc.span = 0;
     sc.has = SEG_ALL;
-    pthread_once(&sets_once, sets_init);
+    sets_need();
     if (seg->n == 0)
         return;
     if (seg->whole_cell) {
