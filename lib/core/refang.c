@@ -944,6 +944,18 @@ void kz_refang_shortcuts(int on)
 
 static int escaped_dot(const char *s, size_t n, size_t i);
 
+/* 1 when s[i] starts "[.]", "(.)" or "{.}" before an ASCII label
+ * character: after a label character, the commonest form. */
+static int dot_pair_at(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    return (c == '[' || c == '(' || c == '{') && i + 3 < n && s[i + 1] == '.' &&
+           s[i + 2] == (c == '['   ? ']'
+                        : c == '(' ? ')'
+                                   : '}') &&
+           is_host((unsigned char)s[i + 3]);
+}
+
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -971,12 +983,7 @@ static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
         /* The commonest form, "host[.]tld" (also "(.)", "{.}"), without
          * parsing: what try_form answers for a bracket pair around a dot
          * between two ASCII label characters. */
-        if (shortcuts && (c == '[' || c == '(' || c == '{') && i + 3 < n &&
-            s[i + 1] == '.' &&
-            s[i + 2] == (c == '['   ? ']'
-                         : c == '(' ? ')'
-                                    : '}') &&
-            is_host((unsigned char)s[i + 3])) {
+        if (shortcuts && dot_pair_at(s, n, i)) {
             set_one(m, ".", i, i + 3);
             return 1;
         }
@@ -1507,6 +1514,19 @@ static size_t window_start(const char *s, size_t i, size_t t)
     return r;
 }
 
+/* Writes the len bytes at s + i as they are, with the identity map. */
+static void copy_same(struct writer *w, size_t i, size_t len)
+{
+    memcpy(w->o + w->k, w->s + i, len);
+    if (w->map) {
+        /* the identity: a loop the compiler vectorizes */
+        uint32_t *m = w->map + w->k, base = (uint32_t)i;
+        for (uint32_t j = 0; j < (uint32_t)len; j++)
+            m[j] = base + j;
+    }
+    w->k += len;
+}
+
 static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map, int windowed, size_t first)
 {
@@ -1531,6 +1551,25 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
     while (i < n && w.k < w.room && !done) {
         size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
         first = (size_t)-1;
+        /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
+         * over the window (the word before t) would copy it unchanged and
+         * then take the shortcut in match_at at t, so that is done here
+         * without it. It would: the window holds no white space, and no
+         * trigger (so no bracket, no form of its own), and no form starting
+         * in it reaches t. try_scheme needs ':' or '/' after the bracket,
+         * and a form try_form parses there has its core before t and only
+         * the opener at t after it (a '.' follows), which form_repl never
+         * accepts: a lone opener after the core, no digit after it. */
+        if (shortcuts && t < n && t - i < w.room - w.k &&
+            dot_pair_at(s, n, t) &&
+            is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
+            copy_same(&w, i, t - i);
+            if (map)
+                map[w.k] = (uint32_t)t;
+            out[w.k++] = '.';
+            i = t + 3;
+            continue;
+        }
         size_t r = t < n ? window_start(s, i, t) : n;
         size_t len = r - i;
         if (len > w.room - w.k) {
@@ -1545,14 +1584,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                     break;
                 }
         }
-        memcpy(out + w.k, s + i, len);
-        if (map) {
-            /* the identity: a loop the compiler vectorizes */
-            uint32_t *m = map + w.k, base = (uint32_t)i;
-            for (uint32_t j = 0; j < (uint32_t)len; j++)
-                m[j] = base + j;
-        }
-        w.k += len;
+        copy_same(&w, i, len);
         i += len;
         if (i < r || t >= n)
             break;
