@@ -1266,14 +1266,15 @@ static inline unsigned trigger_block(const char *p)
 #endif
 
 #if KZ_HAVE_V32
-/* The trigger search 32 bytes at a time with AVX2 (p[0..34) readable):
+/* The trigger search 32 bytes at a time with AVX2 (p[0..34) read, the
+ * text's end through a zero-padded copy):
  * a first byte and the byte after it each get a class bit per pair of
  * bytes a trigger may start with: '/' '/' (S), ' ' '.' (W), ' ' '@' (W2),
  * ':' '_' (C, then '_'), "do" in any case (D, then 't'), 'A' 'T' (A),
  * EF BC/BD (F), E3 80 (E, then 82); a pair is there when both bytes have
  * the same bit. Brackets have a table of their own; a tab before '.' or
  * '@' is compared directly. trigger_at is the definition; the unit tests
- * compare. Sets *found and returns the trigger, or where it stopped. */
+ * compare. Returns the first trigger from i, or n. */
 enum {
     P_S = 1,
     P_W = 2,
@@ -1285,8 +1286,7 @@ enum {
     P_E = 128
 };
 
-KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
-                                        int *found)
+KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
 {
     /* first byte: low half, high half */
     static const unsigned char f_lo[16] = {
@@ -1313,8 +1313,16 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
     const __m256i fl = kz_v32_table(f_lo), fh = kz_v32_table(f_hi);
     const __m256i sl = kz_v32_table(s_lo), sh = kz_v32_table(s_hi);
     const __m256i bl = kz_v32_table(b_lo), bh = kz_v32_table(b_hi);
-    for (; n - i >= 34 && i < n; i += 32) {
+    for (; i < n; i += 32) {
+        /* The last 33 bytes or fewer: through a copy padded with zero
+         * bytes, which start no trigger and complete none. */
+        char pad[64];
         const char *p = s + i;
+        if (n - i < 34) {
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p, n - i);
+            p = pad;
+        }
         __m256i v0 = kz_v32_load(p);
         __m256i c1 = kz_v32_classify(kz_v32_load(p + 1), sl, sh);
         __m256i pair = _mm256_and_si256(kz_v32_classify(v0, fl, fh), c1);
@@ -1351,14 +1359,12 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
         m |= kz_v32_bits(tab);
         while (m) {
             size_t k = i + (unsigned)__builtin_ctz(m);
-            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k)) {
-                *found = 1;
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
                 return k;
-            }
             m &= m - 1; /* the end of a Japanese sentence */
         }
     }
-    return i;
+    return n;
 }
 
 #endif
@@ -1366,12 +1372,8 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n - i >= 34 && i < n) {
-        int found = 0;
-        i = next_trigger_avx2(s, i, n, &found);
-        if (found)
-            return i;
-    }
+    if (kz_use_avx2)
+        return next_trigger_avx2(s, i, n);
 #endif
 #if KZ_HAVE_V16
     for (; n - i >= 18 && i < n; i += 16) {
