@@ -1516,6 +1516,73 @@ static size_t window_start(const char *s, size_t i, size_t t)
     return r;
 }
 
+/* 1 when the ASCII bracket character at the trigger t is in no form, so
+ * the pass over its window would copy the window and the bracket as they
+ * are and stop right after it. No form lies inside the window (it holds
+ * no trigger, so no bracket either), and none reaches t:
+ * - no JSON escape ("\\/", "\\\\") starts at t;
+ * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
+ *   core after the run and white space; here a letter or digit starting
+ *   no core word comes, which also no scheme separator after a token's
+ *   closer ("hxxp]://") starts with;
+ * - a form whose closing run starts at t has its core just before it
+ *   (white space may come between): form_repl takes a closing run without an
+ *   opening one only after a dot or a core word;
+ * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
+ *   a closer after a token of letters, digits, '-' or '*', and then a dot
+ *   or (past up to two spaces) a separator.
+ * Nothing before i (the window's start at the earliest) is looked at.
+ * Any other character in these places answers 0. */
+static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
+{
+    unsigned char c = (unsigned char)s[t];
+    if (c >= 0x80 || !bracket_flag(c) || t + 1 >= n ||
+        (c == '\\' && (s[t + 1] == '/' || s[t + 1] == '\\')))
+        return 0;
+    size_t p = t;
+    while (p < n && p - t < MAX_RUN && bracket_flag((unsigned char)s[p]))
+        p++;
+    for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
+        p++;
+    if (p >= n || !kz_is_alnum((unsigned char)s[p]) || core_word_at(s, n, p))
+        return 0;
+    size_t q = t;
+    for (int k = 0; k < MAX_RUN && q > i && is_ws((unsigned char)s[q - 1]); k++)
+        q--;
+    if (q > i) {
+        unsigned char b = (unsigned char)s[q - 1];
+        if (b == '.' || b >= 0x80)
+            return 0;
+        if (q >= 2) {
+            unsigned char a = (unsigned char)kz_lower((unsigned char)s[q - 2]);
+            b = (unsigned char)kz_lower(b);
+            if ((b == 't' && (a == 'a' || a == 'e' || a == 'k' || a == 'o')) ||
+                (b == 'a' && a == 'b') || (b == 'o' && a == 't'))
+                return 0; /* at et punkt dot arroba punto */
+        }
+    }
+    if (c == '[' || c == '(') {
+        size_t e = t + 1;
+        while (e < n && e - t < 80 &&
+               (kz_is_alnum((unsigned char)s[e]) || s[e] == '-' || s[e] == '*'))
+            e++;
+        if (e < n && (unsigned char)s[e] >= 0x80)
+            return 0;
+        if (e < n && (s[e] == ']' || s[e] == ')')) {
+            size_t f = e + 1;
+            if (f < n && s[f] == '.')
+                return 0; /* a label */
+            for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
+                f++;
+            unsigned char d = f < n ? (unsigned char)s[f] : 0;
+            if (d >= 0x80 || d == ':' || d == '/' || d == '\\' || d == '[' ||
+                d == '(' || d == '{')
+                return 0; /* a scheme's separator */
+        }
+    }
+    return 1;
+}
+
 /* Writes the len bytes at s + i as they are, with the identity map. */
 static void copy_same(struct writer *w, size_t i, size_t len)
 {
@@ -1570,6 +1637,12 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                 map[w.k] = (uint32_t)t;
             out[w.k++] = '.';
             i = t + 3;
+            continue;
+        }
+        if (shortcuts && t < n && t - i < w.room - w.k &&
+            lone_bracket(s, n, i, t)) {
+            copy_same(&w, i, t + 1 - i);
+            i = t + 1;
             continue;
         }
         size_t r = t < n ? window_start(s, i, t) : n;

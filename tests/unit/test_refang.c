@@ -618,6 +618,96 @@ static void test_refang_map__glued_dot_pairs_equal_the_full_pass(void **state)
     assert_true(changed > 1000);
 }
 
+/* A bracket that no form can hold is copied without the pass over the
+ * word before it: texts of brackets, the words forms are made of, scheme
+ * and label look-alikes and full-width closers give what the pass over
+ * every byte gives. */
+static void test_refang_map__lone_brackets_equal_the_full_pass(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"[www\xef\xbc\xbd.example.com",
+                                        "x [h**p]://evil.com",
+                                        "see (h*xp)://evil.com",
+                                        "a [www].example.com",
+                                        "C:\\Users\\x",
+                                        "evil.]com",
+                                        "evil at]example.com",
+                                        "evil punto)com",
+                                        "\xe9\x80\x9a\xe3\x80\x82]com",
+                                        "10.\\10",
+                                        "hxxp](://)x",
+                                        "[hxxp](:)//evil.com",
+                                        "[hxxp]{://}evil.com",
+                                        "(hxxp)  ://evil.com",
+                                        "[hxxp]\\/\\/evil.com"};
+    static const char *const pieces[] = {"[",
+                                         "(",
+                                         "]",
+                                         ")",
+                                         "{",
+                                         "}",
+                                         "<",
+                                         ">",
+                                         "\\",
+                                         "^",
+                                         "www",
+                                         "h**p",
+                                         "hxxp",
+                                         "h*xp",
+                                         "://",
+                                         ":",
+                                         "//",
+                                         ".",
+                                         "at",
+                                         "et",
+                                         "arroba",
+                                         "punto",
+                                         "punkt",
+                                         "dot",
+                                         "AT",
+                                         " ",
+                                         "\t",
+                                         "1",
+                                         "9",
+                                         "a",
+                                         "x",
+                                         "com",
+                                         "@",
+                                         "-",
+                                         ",",
+                                         "/",
+                                         "\\/",
+                                         "\\\\",
+                                         "_",
+                                         "Users",
+                                         "evil",
+                                         "\xef\xbc\xbd",
+                                         "\xef\xbc\x89",
+                                         "\xe9\x80\x9a\xe3\x80\x82"};
+    static char in[200], a[200], b[200];
+    static uint32_t ma[200], mb[200];
+    uint32_t seed = 4711;
+    int changed = 0;
+    for (size_t t = 0; t < 200000 + LEN(cases); t++) {
+        size_t n;
+        if (t < LEN(cases)) {
+            n = strlen(cases[t]);
+            memcpy(in, cases[t], n);
+        } else {
+            n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
+        }
+        size_t ka = kz_refang_map(in, n, a, sizeof a, ma);
+        size_t kb = kz_refang_map_ref(in, n, b, sizeof b, mb);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("windowed refang differs on \"%.*s\":\n"
+                     "  got  \"%.*s\"\n  want \"%.*s\"",
+                     (int)n, in, (int)ka, a, (int)kb, b);
+        changed += ka != n || memcmp(a, in, n) != 0;
+    }
+    assert_true(changed > 1000);
+}
+
 /* The vector search for the first trigger, its zero-padded tail
  * included, answers what the byte-at-a-time definition answers: with
  * AVX2 (where the CPU has it) and sixteen bytes at a time. */
@@ -723,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_refang_map__offsets),
         cmocka_unit_test(test_refang_map__windows_equal_the_full_pass),
         cmocka_unit_test(test_refang_map__glued_dot_pairs_equal_the_full_pass),
+        cmocka_unit_test(test_refang_map__lone_brackets_equal_the_full_pass),
         cmocka_unit_test(test_refang__bounds),
         cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
         cmocka_unit_test(test_refang__undoes_defang),
