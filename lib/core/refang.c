@@ -1516,23 +1516,22 @@ static size_t window_start(const char *s, size_t i, size_t t)
     return r;
 }
 
-/* 1 when the ASCII bracket character at the trigger t is in no form, so
- * the pass over its window would copy the window and the bracket as they
- * are and stop right after it. No form lies inside the window (it holds
- * no trigger, so no bracket either), and none reaches t:
+/* 1 when the ASCII bracket character at the trigger t (no text before i
+ * is looked at) is in no form: then the pass over its window would copy
+ * the window and the bracket unchanged and stop right after it, since no
+ * form lies in the window (it holds no trigger) and none reaches t:
  * - no JSON escape ("\\/", "\\\\") starts at t;
- * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
- *   core after the run and white space; here a letter or digit starting
- *   no core word comes, which also no scheme separator after a token's
- *   closer ("hxxp]://") starts with;
- * - a form whose closing run starts at t has its core just before it
- *   (white space may come between): form_repl takes a closing run without an
- *   opening one only after a dot or a core word;
+ * - a form with its opening brackets at t ("[.]", "(at)", " \\.") needs a
+ *   core after them and white space (the window holds no bracket, so the
+ *   run starts at t): here a letter or digit that starts no core word
+ *   follows, as it does the closers of a scheme's token ("hxxp]://");
+ * - a form with its closing brackets at t has its core before them and
+ *   white space: with a core other than a dot or a word ("at]", "punto)")
+ *   and no opener before it, form_repl accepts none;
  * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
- *   a closer after a token of letters, digits, '-' or '*', and then a dot
- *   or (past up to two spaces) a separator.
- * Nothing before i (the window's start at the earliest) is looked at.
- * Any other character in these places answers 0. */
+ *   a closer after a token of letters, digits, '-' or '*', and after it
+ *   a dot or (past up to two spaces) a separator.
+ * Conservative: any other character in these places answers 0. */
 static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
 {
     unsigned char c = (unsigned char)s[t];
@@ -1580,6 +1579,43 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
                 return 0; /* a scheme's separator */
         }
     }
+    return 1;
+}
+
+/* The scheme before the "//" at the trigger t, when the pass over its
+ * window would write it as try_scheme writes "http://x", "hxxps://x",
+ * "h**p://x" and stop after the slashes: a token of letters and '*' that
+ * scheme_of reads right before ":", and a host character or '[' right
+ * after "//" (so no further slashes or spaces are taken, and "file" is
+ * like the others). The token starts in the window (at i the earliest)
+ * after a character that is no label character (prev before i: the pass
+ * tries schemes only there; '*' would be in the token), and
+ * no form reaches it from the window (none holds a letter or ':' but a
+ * core word, and a form ends in brackets and white space). Sets *ts to
+ * the token's start and *canon to its canonical name (NULL when it is one
+ * already, and written as it is); 0 when the pass must decide. */
+static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
+                        size_t *ts, const char **canon)
+{
+    if (t < i + 3 || s[t - 1] != ':' || t + 2 >= n ||
+        !(is_host((unsigned char)s[t + 2]) || s[t + 2] == '['))
+        return 0;
+    size_t p = t - 1;
+    while (p > i && t - 1 - p < 8 &&
+           (kz_is_alpha((unsigned char)s[p - 1]) || s[p - 1] == '*'))
+        p--;
+    size_t tn = t - 1 - p;
+    if (tn < 2 || tn > 7 || is_host(p > i ? (unsigned char)s[p - 1] : prev))
+        return 0;
+    char tok[8];
+    for (size_t k = 0; k < tn; k++)
+        tok[k] = (char)kz_lower((unsigned char)s[p + k]);
+    int real;
+    const char *c = scheme_of(tok, tn, &real);
+    if (!c || strlen(c) > tn)
+        return 0;
+    *ts = p;
+    *canon = real ? NULL : c;
     return 1;
 }
 
@@ -1643,6 +1679,24 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
             lone_bracket(s, n, i, t)) {
             copy_same(&w, i, t + 1 - i);
             i = t + 1;
+            continue;
+        }
+        size_t ts;
+        const char *canon;
+        if (shortcuts && t < n && t + 2 - i <= w.room - w.k && s[t] == '/' &&
+            plain_scheme(s, n, i, t, prev_byte(&w), &ts, &canon)) {
+            copy_same(&w, i, ts - i);
+            if (canon) {
+                for (size_t k = 0; canon[k]; k++) {
+                    if (map)
+                        map[w.k] = (uint32_t)ts;
+                    out[w.k++] = canon[k];
+                }
+            } else {
+                copy_same(&w, ts, t - 1 - ts);
+            }
+            copy_same(&w, t - 1, 3);
+            i = t + 2;
             continue;
         }
         size_t r = t < n ? window_start(s, i, t) : n;

@@ -618,11 +618,11 @@ static void test_refang_map__glued_dot_pairs_equal_the_full_pass(void **state)
     assert_true(changed > 1000);
 }
 
-/* A bracket that no form can hold is copied without the pass over the
- * word before it: texts of brackets, the words forms are made of, scheme
- * and label look-alikes and full-width closers give what the pass over
- * every byte gives. */
-static void test_refang_map__lone_brackets_equal_the_full_pass(void **state)
+/* A bracket that no form can hold, and a scheme before "//", are written
+ * without the pass over the words before them: texts of brackets, the
+ * words forms are made of, schemes, scheme and label look-alikes and
+ * full-width closers give what the pass over every byte gives. */
+static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
 {
     (void)state;
     static const char *const cases[] = {"[www\xef\xbc\xbd.example.com",
@@ -639,7 +639,18 @@ static void test_refang_map__lone_brackets_equal_the_full_pass(void **state)
                                         "[hxxp](:)//evil.com",
                                         "[hxxp]{://}evil.com",
                                         "(hxxp)  ://evil.com",
-                                        "[hxxp]\\/\\/evil.com"};
+                                        "[hxxp]\\/\\/evil.com",
+                                        "file://x/y",
+                                        "file:///C:/x",
+                                        "x*http://evil.com",
+                                        "1http://evil.com",
+                                        "a-hxxps://evil.com",
+                                        "(hXXp://[evil].com)",
+                                        "see http:///evil.com",
+                                        "see http:// evil.com",
+                                        "http://\xef\xbd\x85vil.com",
+                                        "meows://x",
+                                        "xxxxs://x"};
     static const char *const pieces[] = {"[",
                                          "(",
                                          "]",
@@ -680,6 +691,11 @@ static void test_refang_map__lone_brackets_equal_the_full_pass(void **state)
                                          "\\\\",
                                          "_",
                                          "Users",
+                                         "file",
+                                         "https",
+                                         "meow",
+                                         "+",
+                                         "*",
                                          "evil",
                                          "\xef\xbc\xbd",
                                          "\xef\xbc\x89",
@@ -813,7 +829,8 @@ int main(void)
         cmocka_unit_test(test_refang_map__offsets),
         cmocka_unit_test(test_refang_map__windows_equal_the_full_pass),
         cmocka_unit_test(test_refang_map__glued_dot_pairs_equal_the_full_pass),
-        cmocka_unit_test(test_refang_map__lone_brackets_equal_the_full_pass),
+        cmocka_unit_test(
+            test_refang_map__trigger_shortcuts_equal_the_full_pass),
         cmocka_unit_test(test_refang__bounds),
         cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
         cmocka_unit_test(test_refang__undoes_defang),
