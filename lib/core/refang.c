@@ -1516,35 +1516,41 @@ static size_t window_start(const char *s, size_t i, size_t t)
     return r;
 }
 
-/* 1 when the ASCII bracket character at the trigger t (no text before i
- * is looked at) is in no form: then the pass over its window would copy
- * the window and the bracket unchanged and stop right after it, since no
- * form lies in the window (it holds no trigger) and none reaches t:
+/* 1 when the ASCII bracket character at the trigger t is in no form, so
+ * the pass over its window would copy the window and the bracket as they
+ * are and stop right after it. No form lies inside the window (it holds
+ * no trigger, so no bracket either), and none reaches t:
  * - no JSON escape ("\\/", "\\\\") starts at t;
- * - a form with its opening brackets at t ("[.]", "(at)", " \\.") needs a
- *   core after them and white space (the window holds no bracket, so the
- *   run starts at t): here a letter or digit that starts no core word
- *   follows, as it does the closers of a scheme's token ("hxxp]://");
- * - a form with its closing brackets at t has its core before them and
- *   white space: with a core other than a dot or a word ("at]", "punto)")
- *   and no opener before it, form_repl accepts none;
+ * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
+ *   core after the run and white space; here no core character, no core
+ *   word and no further bracket comes, with which a scheme's separator
+ *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start;
+ * - a form whose closing run starts at t has its core just before it
+ *   (white space may come between): form_repl takes a closing run
+ *   without an opening one only after a dot or a core word;
  * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
- *   a closer after a token of letters, digits, '-' or '*', and after it
- *   a dot or (past up to two spaces) a separator.
- * Conservative: any other character in these places answers 0. */
+ *   a closer after a token of letters, digits, '-' or '*', and then a dot
+ *   or (past up to two spaces) a separator.
+ * Nothing before i (the window's start at the earliest) is looked at.
+ * Any other character in these places answers 0. */
 static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
 {
     unsigned char c = (unsigned char)s[t];
-    if (c >= 0x80 || !bracket_flag(c) || t + 1 >= n ||
-        (c == '\\' && (s[t + 1] == '/' || s[t + 1] == '\\')))
+    if (c >= 0x80 || !bracket_flag(c) ||
+        (c == '\\' && t + 1 < n && (s[t + 1] == '/' || s[t + 1] == '\\')))
         return 0;
     size_t p = t;
     while (p < n && p - t < MAX_RUN && bracket_flag((unsigned char)s[p]))
         p++;
     for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
         p++;
-    if (p >= n || !kz_is_alnum((unsigned char)s[p]) || core_word_at(s, n, p))
-        return 0;
+    if (p < n) {
+        unsigned char d = (unsigned char)s[p];
+        if (d >= 0x80 || bracket_flag(d) || d == '.' || d == ',' || d == '@' ||
+            d == ':' || d == '/' || d == '-' ||
+            (kz_is_alpha(d) && core_word_at(s, n, p)))
+            return 0;
+    }
     size_t q = t;
     for (int k = 0; k < MAX_RUN && q > i && is_ws((unsigned char)s[q - 1]); k++)
         q--;
@@ -1588,11 +1594,11 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
  * scheme_of reads right before ":", and a host character or '[' right
  * after "//" (so no further slashes or spaces are taken, and "file" is
  * like the others). The token starts in the window (at i the earliest)
- * after a character that is no label character (prev before i: the pass
- * tries schemes only there; '*' would be in the token), and
- * no form reaches it from the window (none holds a letter or ':' but a
- * core word, and a form ends in brackets and white space). Sets *ts to
- * the token's start and *canon to its canonical name (NULL when it is one
+ * after a character that is no label character (prev before i): the pass
+ * tries schemes only there ('*' would be in the token). No form reaches
+ * the token from the window: none holds a letter or ':' but in a core
+ * word, and a form ends in brackets and white space. Sets *ts to the
+ * token's start and *canon to its canonical name (NULL when it is one
  * already, and written as it is); 0 when the pass must decide. */
 static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
                         size_t *ts, const char **canon)

@@ -650,7 +650,10 @@ static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
                                         "see http:// evil.com",
                                         "http://\xef\xbd\x85vil.com",
                                         "meows://x",
-                                        "xxxxs://x"};
+                                        "xxxxs://x",
+                                        "hxxp] [:]//evil.com",
+                                        "<USER>\\x [a]",
+                                        "[options=\"header\"]"};
     static const char *const pieces[] = {"[",
                                          "(",
                                          "]",
