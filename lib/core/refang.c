@@ -956,6 +956,23 @@ static int dot_pair_at(const char *s, size_t n, size_t i)
            is_host((unsigned char)s[i + 3]);
 }
 
+/* 5 when s[i] starts "[dot]", "(dot)" or "{dot}" ("dot" in any case)
+ * before an ASCII label character, else 0. */
+static size_t dot_word_pair_at(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    return (c == '[' || c == '(' || c == '{') && i + 5 < n &&
+                   kz_lower((unsigned char)s[i + 1]) == 'd' &&
+                   kz_lower((unsigned char)s[i + 2]) == 'o' &&
+                   kz_lower((unsigned char)s[i + 3]) == 't' &&
+                   s[i + 4] == (c == '['   ? ']'
+                                : c == '(' ? ')'
+                                           : '}') &&
+                   is_host((unsigned char)s[i + 5])
+               ? 5
+               : 0;
+}
+
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -1588,6 +1605,30 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
     return 1;
 }
 
+/* 1 when the "AT" at the trigger t is in no form (prev: the character
+ * written before i), so the pass over its window would copy the window
+ * and the 'A' as they are and stop right after it. A form holding t has
+ * the core word "at" at t (no other core word, scheme or label holds
+ * "AT" after a character that starts no trigger), and form_repl takes it
+ * only with a closing run after it (white space between) or, without
+ * one, after a lower-case letter or a digit (the character before t, or
+ * before the white space the form starts with). */
+static int lone_at(const char *s, size_t n, size_t i, size_t t, int prev)
+{
+    if (s[t] != 'A' || t + 1 >= n || s[t + 1] != 'T')
+        return 0;
+    size_t p = t + 2;
+    for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
+        p++;
+    if (p < n &&
+        ((unsigned char)s[p] >= 0x80 || bracket_flag((unsigned char)s[p])))
+        return 0;
+    size_t q = t;
+    for (int k = 0; k < MAX_RUN && q > i && is_ws((unsigned char)s[q - 1]); k++)
+        q--;
+    return !is_lowdig(q > i ? (unsigned char)s[q - 1] : prev);
+}
+
 /* The scheme before the "//" at the trigger t, when the pass over its
  * window would write it as try_scheme writes "http://x", "hxxps://x",
  * "h**p://x" and stop after the slashes: a token of letters and '*' that
@@ -1665,24 +1706,33 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
          * over the window (the word before t) would copy it unchanged and
          * then take the shortcut in match_at at t, so that is done here
-         * without it. It would: the window holds no white space, and no
-         * trigger (so no bracket, no form of its own), and no form starting
-         * in it reaches t. try_scheme needs ':' or '/' after the bracket,
-         * and a form try_form parses there has its core before t and only
-         * the opener at t after it (a '.' follows), which form_repl never
-         * accepts: a lone opener after the core, no digit after it. */
-        if (shortcuts && t < n && t - i < w.room - w.k &&
-            dot_pair_at(s, n, t) &&
+         * without it; "host[dot]tld" likewise, where try_form at t reads
+         * a proper pair around "dot" between label characters, which
+         * form_repl turns into a dot. The window holds no white space and
+         * no trigger (so no bracket, no form of its own), and no form
+         * starting in it reaches t: try_scheme needs ':' or '/' after the
+         * bracket, and a form try_form parses there has its core before t
+         * and only the opener at t after it (a '.' or 'd' follows), which
+         * form_repl never accepts: a lone opener, no digit after it. */
+        size_t pl =
+            t < n ? (dot_pair_at(s, n, t) ? 3 : dot_word_pair_at(s, n, t)) : 0;
+        if (shortcuts && pl && t - i < w.room - w.k &&
             is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
             copy_same(&w, i, t - i);
             if (map)
                 map[w.k] = (uint32_t)t;
             out[w.k++] = '.';
-            i = t + 3;
+            i = t + pl;
             continue;
         }
         if (shortcuts && t < n && t - i < w.room - w.k &&
             lone_bracket(s, n, i, t)) {
+            copy_same(&w, i, t + 1 - i);
+            i = t + 1;
+            continue;
+        }
+        if (shortcuts && t < n && t - i < w.room - w.k &&
+            lone_at(s, n, i, t, prev_byte(&w))) {
             copy_same(&w, i, t + 1 - i);
             i = t + 1;
             continue;
