@@ -1575,7 +1575,7 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
         unsigned char b = (unsigned char)s[q - 1];
         if (b == '.' || b >= 0x80)
             return 0;
-        if (q >= 2) {
+        if (q - i >= 2) { /* a core word of two letters or more */
             unsigned char a = (unsigned char)kz_lower((unsigned char)s[q - 2]);
             b = (unsigned char)kz_lower(b);
             if ((b == 't' && (a == 'a' || a == 'e' || a == 'k' || a == 'o')) ||
@@ -1607,12 +1607,14 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
 
 /* 1 when the "AT" at the trigger t is in no form (prev: the character
  * written before i), so the pass over its window would copy the window
- * and the 'A' as they are and stop right after it. A form holding t has
- * the core word "at" at t (no other core word, scheme or label holds
- * "AT" after a character that starts no trigger), and form_repl takes it
- * only with a closing run after it (white space between) or, without
- * one, after a lower-case letter or a digit (the character before t, or
- * before the white space the form starts with). */
+ * and the 'A' as they are and stop right after it. No form lies inside
+ * the window (it holds no trigger); one from there reaching t would hold
+ * it in a core word ending there ("arrobA"), which needs a bracket at
+ * t + 1; no token scheme_of reads holds "at", and a label starts at a
+ * bracket. That leaves the core word "at" at t, which form_repl takes
+ * only with a closing run after it (white space may come between) or,
+ * without one, after a lower-case letter or a digit: the character
+ * before t, or before the white space a form may start with. */
 static int lone_at(const char *s, size_t n, size_t i, size_t t, int prev)
 {
     if (s[t] != 'A' || t + 1 >= n || s[t + 1] != 'T')
@@ -1699,7 +1701,9 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         return w.k;
     }
     /* Away from the triggers the text is its own refanged form: copy it,
-     * and run the pass from the word before each trigger to past it. */
+     * and run the pass from the word before each trigger to past it, or,
+     * where what the pass would write is plain from the trigger and its
+     * neighbours (below), write that. */
     while (i < n && w.k < w.room && !done) {
         size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
         first = (size_t)-1;
