@@ -944,6 +944,35 @@ void kz_refang_shortcuts(int on)
 
 static int escaped_dot(const char *s, size_t n, size_t i);
 
+/* 1 when s[i] starts "[.]", "(.)" or "{.}" before an ASCII label
+ * character: after a label character, the commonest form. */
+static int dot_pair_at(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    return (c == '[' || c == '(' || c == '{') && i + 3 < n && s[i + 1] == '.' &&
+           s[i + 2] == (c == '['   ? ']'
+                        : c == '(' ? ')'
+                                   : '}') &&
+           is_host((unsigned char)s[i + 3]);
+}
+
+/* 5 when s[i] starts "[dot]", "(dot)" or "{dot}" ("dot" in any case)
+ * before an ASCII label character, else 0. */
+static size_t dot_word_pair_at(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    return (c == '[' || c == '(' || c == '{') && i + 5 < n &&
+                   kz_lower((unsigned char)s[i + 1]) == 'd' &&
+                   kz_lower((unsigned char)s[i + 2]) == 'o' &&
+                   kz_lower((unsigned char)s[i + 3]) == 't' &&
+                   s[i + 4] == (c == '['   ? ']'
+                                : c == '(' ? ')'
+                                           : '}') &&
+                   is_host((unsigned char)s[i + 5])
+               ? 5
+               : 0;
+}
+
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -971,12 +1000,7 @@ static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
         /* The commonest form, "host[.]tld" (also "(.)", "{.}"), without
          * parsing: what try_form answers for a bracket pair around a dot
          * between two ASCII label characters. */
-        if (shortcuts && (c == '[' || c == '(' || c == '{') && i + 3 < n &&
-            s[i + 1] == '.' &&
-            s[i + 2] == (c == '['   ? ']'
-                         : c == '(' ? ')'
-                                    : '}') &&
-            is_host((unsigned char)s[i + 3])) {
+        if (shortcuts && dot_pair_at(s, n, i)) {
             set_one(m, ".", i, i + 3);
             return 1;
         }
@@ -1259,14 +1283,15 @@ static inline unsigned trigger_block(const char *p)
 #endif
 
 #if KZ_HAVE_V32
-/* The trigger search 32 bytes at a time with AVX2 (p[0..34) readable):
+/* The trigger search 32 bytes at a time with AVX2 (p[0..34) read, the
+ * text's end through a zero-padded copy):
  * a first byte and the byte after it each get a class bit per pair of
  * bytes a trigger may start with: '/' '/' (S), ' ' '.' (W), ' ' '@' (W2),
  * ':' '_' (C, then '_'), "do" in any case (D, then 't'), 'A' 'T' (A),
  * EF BC/BD (F), E3 80 (E, then 82); a pair is there when both bytes have
  * the same bit. Brackets have a table of their own; a tab before '.' or
  * '@' is compared directly. trigger_at is the definition; the unit tests
- * compare. Sets *found and returns the trigger, or where it stopped. */
+ * compare. Returns the first trigger from i, or n. */
 enum {
     P_S = 1,
     P_W = 2,
@@ -1278,8 +1303,7 @@ enum {
     P_E = 128
 };
 
-KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
-                                        int *found)
+KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
 {
     /* first byte: low half, high half */
     static const unsigned char f_lo[16] = {
@@ -1306,8 +1330,16 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
     const __m256i fl = kz_v32_table(f_lo), fh = kz_v32_table(f_hi);
     const __m256i sl = kz_v32_table(s_lo), sh = kz_v32_table(s_hi);
     const __m256i bl = kz_v32_table(b_lo), bh = kz_v32_table(b_hi);
-    for (; n - i >= 34 && i < n; i += 32) {
+    for (; i < n; i += 32) {
+        /* The last 33 bytes or fewer: through a copy padded with zero
+         * bytes, which start no trigger and complete none. */
+        char pad[64];
         const char *p = s + i;
+        if (n - i < 34) {
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p, n - i);
+            p = pad;
+        }
         __m256i v0 = kz_v32_load(p);
         __m256i c1 = kz_v32_classify(kz_v32_load(p + 1), sl, sh);
         __m256i pair = _mm256_and_si256(kz_v32_classify(v0, fl, fh), c1);
@@ -1344,14 +1376,12 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
         m |= kz_v32_bits(tab);
         while (m) {
             size_t k = i + (unsigned)__builtin_ctz(m);
-            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k)) {
-                *found = 1;
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
                 return k;
-            }
             m &= m - 1; /* the end of a Japanese sentence */
         }
     }
-    return i;
+    return n;
 }
 
 #endif
@@ -1359,12 +1389,8 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n,
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n - i >= 34 && i < n) {
-        int found = 0;
-        i = next_trigger_avx2(s, i, n, &found);
-        if (found)
-            return i;
-    }
+    if (kz_use_avx2)
+        return next_trigger_avx2(s, i, n);
 #endif
 #if KZ_HAVE_V16
     for (; n - i >= 18 && i < n; i += 16) {
@@ -1507,6 +1533,154 @@ static size_t window_start(const char *s, size_t i, size_t t)
     return r;
 }
 
+/* 1 when the ASCII bracket character at the trigger t is in no form, so
+ * the pass over its window would copy the window and the bracket as they
+ * are and stop right after it. No form lies inside the window (it holds
+ * no trigger, so no bracket either), and none reaches t:
+ * - no JSON escape ("\\/", "\\\\") starts at t;
+ * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
+ *   core after the run and white space; here no core character, no core
+ *   word and no further bracket comes, with which a scheme's separator
+ *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start;
+ * - a form whose closing run starts at t has its core just before it
+ *   (white space may come between): form_repl takes a closing run
+ *   without an opening one only after a dot or a core word;
+ * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
+ *   a closer after a token of letters, digits, '-' or '*', and then a dot
+ *   or (past up to two spaces) a separator.
+ * Nothing before i (the window's start at the earliest) is looked at.
+ * Any other character in these places answers 0. */
+static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
+{
+    unsigned char c = (unsigned char)s[t];
+    if (c >= 0x80 || !bracket_flag(c) ||
+        (c == '\\' && t + 1 < n && (s[t + 1] == '/' || s[t + 1] == '\\')))
+        return 0;
+    size_t p = t;
+    while (p < n && p - t < MAX_RUN && bracket_flag((unsigned char)s[p]))
+        p++;
+    for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
+        p++;
+    if (p < n) {
+        unsigned char d = (unsigned char)s[p];
+        if (d >= 0x80 || bracket_flag(d) || d == '.' || d == ',' || d == '@' ||
+            d == ':' || d == '/' || d == '-' ||
+            (kz_is_alpha(d) && core_word_at(s, n, p)))
+            return 0;
+    }
+    size_t q = t;
+    for (int k = 0; k < MAX_RUN && q > i && is_ws((unsigned char)s[q - 1]); k++)
+        q--;
+    if (q > i) {
+        unsigned char b = (unsigned char)s[q - 1];
+        if (b == '.' || b >= 0x80)
+            return 0;
+        if (q - i >= 2) { /* a core word of two letters or more */
+            unsigned char a = (unsigned char)kz_lower((unsigned char)s[q - 2]);
+            b = (unsigned char)kz_lower(b);
+            if ((b == 't' && (a == 'a' || a == 'e' || a == 'k' || a == 'o')) ||
+                (b == 'a' && a == 'b') || (b == 'o' && a == 't'))
+                return 0; /* at et punkt dot arroba punto */
+        }
+    }
+    if (c == '[' || c == '(') {
+        size_t e = t + 1;
+        while (e < n && e - t < 80 &&
+               (kz_is_alnum((unsigned char)s[e]) || s[e] == '-' || s[e] == '*'))
+            e++;
+        if (e < n && (unsigned char)s[e] >= 0x80)
+            return 0;
+        if (e < n && (s[e] == ']' || s[e] == ')')) {
+            size_t f = e + 1;
+            if (f < n && s[f] == '.')
+                return 0; /* a label */
+            for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
+                f++;
+            unsigned char d = f < n ? (unsigned char)s[f] : 0;
+            if (d >= 0x80 || d == ':' || d == '/' || d == '\\' || d == '[' ||
+                d == '(' || d == '{')
+                return 0; /* a scheme's separator */
+        }
+    }
+    return 1;
+}
+
+/* 1 when the "AT" at the trigger t is in no form (prev: the character
+ * written before i), so the pass over its window would copy the window
+ * and the 'A' as they are and stop right after it. No form lies inside
+ * the window (it holds no trigger); one from there reaching t would hold
+ * it in a core word ending there ("arrobA"), which needs a bracket at
+ * t + 1; no token scheme_of reads holds "at", and a label starts at a
+ * bracket. That leaves the core word "at" at t, which form_repl takes
+ * only with a closing run after it (white space may come between) or,
+ * without one, after a lower-case letter or a digit: the character
+ * before t, or before the white space a form may start with. */
+static int lone_at(const char *s, size_t n, size_t i, size_t t, int prev)
+{
+    if (s[t] != 'A' || t + 1 >= n || s[t + 1] != 'T')
+        return 0;
+    size_t p = t + 2;
+    for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
+        p++;
+    if (p < n &&
+        ((unsigned char)s[p] >= 0x80 || bracket_flag((unsigned char)s[p])))
+        return 0;
+    size_t q = t;
+    for (int k = 0; k < MAX_RUN && q > i && is_ws((unsigned char)s[q - 1]); k++)
+        q--;
+    return !is_lowdig(q > i ? (unsigned char)s[q - 1] : prev);
+}
+
+/* The scheme before the "//" at the trigger t, when the pass over its
+ * window would write it as try_scheme writes "http://x", "hxxps://x",
+ * "h**p://x" and stop after the slashes: a token of letters and '*' that
+ * scheme_of reads right before ":", and a host character or '[' right
+ * after "//" (so no further slashes or spaces are taken, and "file" is
+ * like the others). The token starts in the window (at i the earliest)
+ * after a character that is no label character (prev before i): the pass
+ * tries schemes only there ('*' would be in the token). No form reaches
+ * the token from the window: none holds a letter or ':' but in a core
+ * word, and a form ends in brackets and white space. Sets *ts to the
+ * token's start and *canon to its canonical name (NULL when it is one
+ * already, and written as it is); 0 when the pass must decide. */
+static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
+                        size_t *ts, const char **canon)
+{
+    if (t < i + 3 || s[t - 1] != ':' || t + 2 >= n ||
+        !(is_host((unsigned char)s[t + 2]) || s[t + 2] == '['))
+        return 0;
+    size_t p = t - 1;
+    while (p > i && t - 1 - p < 8 &&
+           (kz_is_alpha((unsigned char)s[p - 1]) || s[p - 1] == '*'))
+        p--;
+    size_t tn = t - 1 - p;
+    if (tn < 2 || tn > 7 || is_host(p > i ? (unsigned char)s[p - 1] : prev))
+        return 0;
+    char tok[8];
+    for (size_t k = 0; k < tn; k++)
+        tok[k] = (char)kz_lower((unsigned char)s[p + k]);
+    int real;
+    const char *c = scheme_of(tok, tn, &real);
+    if (!c || strlen(c) > tn)
+        return 0;
+    *ts = p;
+    *canon = real ? NULL : c;
+    return 1;
+}
+
+/* Writes the len bytes at s + i as they are, with the identity map. */
+static void copy_same(struct writer *w, size_t i, size_t len)
+{
+    memcpy(w->o + w->k, w->s + i, len);
+    if (w->map) {
+        /* the identity: a loop the compiler vectorizes */
+        uint32_t *m = w->map + w->k, base = (uint32_t)i;
+        for (uint32_t j = 0; j < (uint32_t)len; j++)
+            m[j] = base + j;
+    }
+    w->k += len;
+}
+
 static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map, int windowed, size_t first)
 {
@@ -1527,10 +1701,64 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         return w.k;
     }
     /* Away from the triggers the text is its own refanged form: copy it,
-     * and run the pass from the word before each trigger to past it. */
+     * and run the pass from the word before each trigger to past it, or,
+     * where what the pass would write is plain from the trigger and its
+     * neighbours (below), write that. */
     while (i < n && w.k < w.room && !done) {
         size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
         first = (size_t)-1;
+        /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
+         * over the window (the word before t) would copy it unchanged and
+         * then take the shortcut in match_at at t, so that is done here
+         * without it; "host[dot]tld" likewise, where try_form at t reads
+         * a proper pair around "dot" between label characters, which
+         * form_repl turns into a dot. The window holds no white space and
+         * no trigger (so no bracket, no form of its own), and no form
+         * starting in it reaches t: try_scheme needs ':' or '/' after the
+         * bracket, and a form try_form parses there has its core before t
+         * and only the opener at t after it (a '.' or 'd' follows), which
+         * form_repl never accepts: a lone opener, no digit after it. */
+        size_t pl =
+            t < n ? (dot_pair_at(s, n, t) ? 3 : dot_word_pair_at(s, n, t)) : 0;
+        if (shortcuts && pl && t - i < w.room - w.k &&
+            is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
+            copy_same(&w, i, t - i);
+            if (map)
+                map[w.k] = (uint32_t)t;
+            out[w.k++] = '.';
+            i = t + pl;
+            continue;
+        }
+        if (shortcuts && t < n && t - i < w.room - w.k &&
+            lone_bracket(s, n, i, t)) {
+            copy_same(&w, i, t + 1 - i);
+            i = t + 1;
+            continue;
+        }
+        if (shortcuts && t < n && t - i < w.room - w.k &&
+            lone_at(s, n, i, t, prev_byte(&w))) {
+            copy_same(&w, i, t + 1 - i);
+            i = t + 1;
+            continue;
+        }
+        size_t ts;
+        const char *canon;
+        if (shortcuts && t < n && t + 2 - i <= w.room - w.k && s[t] == '/' &&
+            plain_scheme(s, n, i, t, prev_byte(&w), &ts, &canon)) {
+            copy_same(&w, i, ts - i);
+            if (canon) {
+                for (size_t k = 0; canon[k]; k++) {
+                    if (map)
+                        map[w.k] = (uint32_t)ts;
+                    out[w.k++] = canon[k];
+                }
+            } else {
+                copy_same(&w, ts, t - 1 - ts);
+            }
+            copy_same(&w, t - 1, 3);
+            i = t + 2;
+            continue;
+        }
         size_t r = t < n ? window_start(s, i, t) : n;
         size_t len = r - i;
         if (len > w.room - w.k) {
@@ -1545,14 +1773,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                     break;
                 }
         }
-        memcpy(out + w.k, s + i, len);
-        if (map) {
-            /* the identity: a loop the compiler vectorizes */
-            uint32_t *m = map + w.k, base = (uint32_t)i;
-            for (uint32_t j = 0; j < (uint32_t)len; j++)
-                m[j] = base + j;
-        }
-        w.k += len;
+        copy_same(&w, i, len);
         i += len;
         if (i < r || t >= n)
             break;

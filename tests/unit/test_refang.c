@@ -546,6 +546,201 @@ static void test_refang_map__windows_equal_the_full_pass(void **state)
     assert_true(changed > 1000); /* the pieces do make forms */
 }
 
+/* "host[.]tld" glued to the word before it is written without running
+ * the pass over that word: texts where that word ends in what other forms
+ * are made of (core characters and words, scheme letters, digits) give
+ * what the pass over every byte gives. */
+static void test_refang_map__glued_dot_pairs_equal_the_full_pass(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"[.]",
+                                         "(.)",
+                                         "{.}",
+                                         "[.",
+                                         ".]",
+                                         "[",
+                                         "]",
+                                         "(",
+                                         ")",
+                                         "{",
+                                         "}",
+                                         ".",
+                                         ",",
+                                         "@",
+                                         ":",
+                                         "/",
+                                         "-",
+                                         "_",
+                                         "1",
+                                         "9",
+                                         "a",
+                                         "e",
+                                         "p",
+                                         "x",
+                                         "at",
+                                         "AT",
+                                         "et",
+                                         "dot",
+                                         "DOT",
+                                         "punto",
+                                         "punkt",
+                                         "arroba",
+                                         "://",
+                                         "//",
+                                         "\\",
+                                         "hxxp",
+                                         "http",
+                                         "fxp",
+                                         "evil",
+                                         "com",
+                                         " ",
+                                         "\t",
+                                         "*",
+                                         "\xe3\x80\x82",
+                                         "\xe9\x80\x9a",
+                                         "\xef\xbc\x8e"};
+    static char in[200], a[200], b[200];
+    static uint32_t ma[200], mb[200];
+    uint32_t seed = 2024;
+    int changed = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
+        size_t cap = (t % 5 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof a;
+        size_t ka = kz_refang_map(in, n, a, cap, ma);
+        size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
+                     "  got  \"%.*s\"\n  want \"%.*s\"",
+                     (int)n, in, cap, (int)ka, a, (int)kb, b);
+        changed += ka != n || memcmp(a, in, n) != 0;
+    }
+    assert_true(changed > 1000);
+}
+
+/* A bracket that no form can hold, and a scheme before "//", are written
+ * without the pass over the words before them: texts of brackets, the
+ * words forms are made of, schemes, scheme and label look-alikes and
+ * full-width closers give what the pass over every byte gives. */
+static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"[www\xef\xbc\xbd.example.com",
+                                        "x [h**p]://evil.com",
+                                        "see (h*xp)://evil.com",
+                                        "a [www].example.com",
+                                        "C:\\Users\\x",
+                                        "evil.]com",
+                                        "evil at]example.com",
+                                        "evil punto)com",
+                                        "\xe9\x80\x9a\xe3\x80\x82]com",
+                                        "10.\\10",
+                                        "hxxp](://)x",
+                                        "[hxxp](:)//evil.com",
+                                        "[hxxp]{://}evil.com",
+                                        "(hxxp)  ://evil.com",
+                                        "[hxxp]\\/\\/evil.com",
+                                        "file://x/y",
+                                        "file:///C:/x",
+                                        "x*http://evil.com",
+                                        "1http://evil.com",
+                                        "a-hxxps://evil.com",
+                                        "(hXXp://[evil].com)",
+                                        "see http:///evil.com",
+                                        "see http:// evil.com",
+                                        "http://\xef\xbd\x85vil.com",
+                                        "meows://x",
+                                        "xxxxs://x",
+                                        "hxxp] [:]//evil.com",
+                                        "<USER>\\x [a]",
+                                        "[options=\"header\"]",
+                                        "fooATbar.com",
+                                        "FOO AT bar.com",
+                                        "foo AT bar.com",
+                                        "foo  AT [bar].com",
+                                        "%APPDATA%\\x AT] y",
+                                        "userAT(example.com)",
+                                        "a\tAT\tb.com",
+                                        "evil[DOT]com",
+                                        "evil(dot)com evil{Dot}com",
+                                        "evil[dox]com evil(do)com"};
+    static const char *const pieces[] = {"[",
+                                         "(",
+                                         "]",
+                                         ")",
+                                         "{",
+                                         "}",
+                                         "<",
+                                         ">",
+                                         "\\",
+                                         "^",
+                                         "www",
+                                         "h**p",
+                                         "hxxp",
+                                         "h*xp",
+                                         "://",
+                                         ":",
+                                         "//",
+                                         ".",
+                                         "at",
+                                         "et",
+                                         "arroba",
+                                         "punto",
+                                         "punkt",
+                                         "dot",
+                                         "AT",
+                                         " ",
+                                         "\t",
+                                         "1",
+                                         "9",
+                                         "a",
+                                         "x",
+                                         "com",
+                                         "@",
+                                         "-",
+                                         ",",
+                                         "/",
+                                         "\\/",
+                                         "\\\\",
+                                         "_",
+                                         "Users",
+                                         "A",
+                                         "T",
+                                         "[dot]",
+                                         "(DOT)",
+                                         "file",
+                                         "https",
+                                         "meow",
+                                         "+",
+                                         "*",
+                                         "evil",
+                                         "\xef\xbc\xbd",
+                                         "\xef\xbc\x89",
+                                         "\xe9\x80\x9a\xe3\x80\x82"};
+    static char in[200], a[200], b[200];
+    static uint32_t ma[200], mb[200];
+    uint32_t seed = 4711;
+    int changed = 0;
+    for (size_t t = 0; t < 200000 + LEN(cases); t++) {
+        size_t n;
+        if (t < LEN(cases)) {
+            n = strlen(cases[t]);
+            memcpy(in, cases[t], n);
+        } else {
+            n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
+        }
+        size_t ka = kz_refang_map(in, n, a, sizeof a, ma);
+        size_t kb = kz_refang_map_ref(in, n, b, sizeof b, mb);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("windowed refang differs on \"%.*s\":\n"
+                     "  got  \"%.*s\"\n  want \"%.*s\"",
+                     (int)n, in, (int)ka, a, (int)kb, b);
+        changed += ka != n || memcmp(a, in, n) != 0;
+    }
+    assert_true(changed > 1000);
+}
+
 /* The vector search for the first trigger, its zero-padded tail
  * included, answers what the byte-at-a-time definition answers: with
  * AVX2 (where the CPU has it) and sixteen bytes at a time. */
@@ -650,6 +845,9 @@ int main(void)
         cmocka_unit_test(test_refang__leaves_prose_alone),
         cmocka_unit_test(test_refang_map__offsets),
         cmocka_unit_test(test_refang_map__windows_equal_the_full_pass),
+        cmocka_unit_test(test_refang_map__glued_dot_pairs_equal_the_full_pass),
+        cmocka_unit_test(
+            test_refang_map__trigger_shortcuts_equal_the_full_pass),
         cmocka_unit_test(test_refang__bounds),
         cmocka_unit_test(test_refang__long_hostile_input_is_bounded),
         cmocka_unit_test(test_refang__undoes_defang),
