@@ -583,13 +583,93 @@ static const unsigned char dom_char[256] = {
     DOM_LETTER('x'), DOM_LETTER('y'), DOM_LETTER('z'),
 };
 
+#if KZ_HAVE_V16
+/* One block of domain_fast_v16: v lower-cased into *low, and the bits of
+ * its dots, hyphens and digits; answers the bits of its label characters
+ * and dots (0xFFFF: every byte is one). */
+static unsigned dom_block(kz_v16 v, kz_v16 *low, unsigned *dot, unsigned *hy,
+                          unsigned *dg)
+{
+    kz_v16 up = kz_v16_range(v, 'A', 'Z');
+    kz_v16 l = kz_v16_or(v, kz_v16_and(up, _mm_set1_epi8(0x20)));
+    kz_v16 d = kz_v16_range(v, '0', '9');
+    kz_v16 dt = kz_v16_eq(v, '.');
+    kz_v16 h = kz_v16_eq(v, '-');
+    kz_v16 ok = kz_v16_or(kz_v16_or(kz_v16_range(l, 'a', 'z'), d),
+                          kz_v16_or(kz_v16_or(dt, h), kz_v16_eq(v, '_')));
+    *low = l;
+    *dot = kz_v16_bits(dt);
+    *hy = kz_v16_bits(h);
+    *dg = kz_v16_bits(d);
+    return kz_v16_bits(ok);
+}
+
+/* domain_fast for 8 <= n <= 64, sixteen bytes at a time: a name under
+ * sixteen bytes as its first and last eight, a longer one in blocks whose
+ * last one overlaps the one before. The dots, hyphens and digits become
+ * bit masks of the name (bit i for s[i]), and the labels are checked on
+ * them: a dot neither first nor last nor next to another (no empty
+ * label), no hyphen after a dot or at the start nor before a dot or at the
+ * end, at least one dot, and a non-digit after the last dot. Labels are
+ * short enough: with a dot, none of a name of at most 64 bytes is over
+ * 62. */
+static int domain_fast_v16(const char *s, size_t n, char *buf)
+{
+    uint64_t dots, hys, dgs;
+    kz_v16 low;
+    unsigned d, h, g;
+    if (n < 16) {
+        kz_v16 v = _mm_unpacklo_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)s),
+            _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8)));
+        if (dom_block(v, &low, &d, &h, &g) != 0xFFFF)
+            return -1;
+        _mm_storel_epi64((__m128i *)(void *)buf, low);
+        _mm_storel_epi64((__m128i *)(void *)(buf + n - 8),
+                         _mm_unpackhi_epi64(low, low));
+        /* bits 8..15 are s[n - 8 .. n) */
+        dots = (d & 0xFF) | (uint64_t)(d >> 8) << (n - 8);
+        hys = (h & 0xFF) | (uint64_t)(h >> 8) << (n - 8);
+        dgs = (g & 0xFF) | (uint64_t)(g >> 8) << (n - 8);
+    } else {
+        dots = hys = dgs = 0;
+        for (size_t i = 0;; i += 16) {
+            if (i > n - 16)
+                i = n - 16;
+            if (dom_block(kz_v16_load(s + i), &low, &d, &h, &g) != 0xFFFF)
+                return -1;
+            kz_v16_store(buf + i, low);
+            dots |= (uint64_t)d << i;
+            hys |= (uint64_t)h << i;
+            dgs |= (uint64_t)g << i;
+            if (i == n - 16)
+                break;
+        }
+    }
+    uint64_t first = 1, last = (uint64_t)1 << (n - 1);
+    if (dots == 0 || (dots & (first | last | dots >> 1)) != 0 ||
+        (hys & (dots << 1 | first | dots >> 1 | last)) != 0)
+        return 0;
+    /* the bytes after the last dot (at most n - 2: the shift fits) */
+    uint64_t tld = ~(((uint64_t)2 << (63 - __builtin_clzll(dots))) - 1);
+    if (n < 64)
+        tld &= ((uint64_t)1 << n) - 1;
+    return (tld & ~dgs) != 0;
+}
+#endif
+
 /* kz_norm_domain's ASCII path in one pass for a name (trailing dot already
  * stripped, 1..KZ_MAX_DOMAIN bytes) of label characters and dots only: the
  * name lower-cased into buf and checked as domain_ok checks it. 1: valid,
  * 0: not a domain, -1: some other byte (a NUL, non-ASCII, punctuation), for
- * the general path to decide. */
+ * the general path to decide. Names of 8 to 64 bytes (nearly all)
+ * go sixteen bytes at a time (domain_fast_v16), the same answers. */
 static int domain_fast(const char *s, size_t n, char *buf)
 {
+#if KZ_HAVE_V16
+    if (n >= 8 && n <= 64)
+        return domain_fast_v16(s, n, buf);
+#endif
     size_t st = 0; /* where the current label starts */
     int bad = 0;
     for (size_t i = 0; i < n; i++) {

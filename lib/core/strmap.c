@@ -28,33 +28,49 @@ static uint64_t load32(const char *p)
     return w;
 }
 
-/* Eight bytes per step, each word multiplied in, then murmur3's
- * finalizer; never 0 (a free slot). The last partial word is read without
- * a copy: the last eight bytes of the key (overlapping the step before),
- * or for a key under eight bytes its first and last four, or its first,
- * middle and last byte; with the length in the seed, keys of one length
- * still give distinct word sequences. */
+static uint64_t rotl32(uint64_t x)
+{
+    return x << 32 | x >> 32;
+}
+
+/* One step over sixteen bytes (words a and b): the state and a multiplied,
+ * its halves swapped (so that a's and the state's upper bits reach the
+ * lower ones, which a product's lower bits do not depend on), b
+ * multiplied in by another constant. */
+static uint64_t step16(uint64_t h, uint64_t a, uint64_t b)
+{
+    return rotl32((h ^ a) * 0xff51afd7ed558ccdULL) ^ b * 0xc4ceb9fe1a85ec53ULL;
+}
+
+/* Sixteen bytes per step (two words), then murmur3's finalizer; never 0
+ * (a free slot). The last step takes the key's last sixteen bytes
+ * (overlapping the step before), or for a shorter key its first and last
+ * eight, or first and last four, or its first, middle and last byte, read
+ * in place; with the length in the seed, keys of one length still give
+ * distinct word sequences. */
 uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        h = (h ^ load64(k + i)) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
+    uint64_t a, b;
+    if (n > 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            h = step16(h, load64(k + i), load64(k + i + 8));
+        a = load64(k + n - 16);
+        b = load64(k + n - 8);
+    } else if (n >= 8) {
+        a = load64(k);
+        b = load64(k + n - 8);
+    } else if (n >= 4) {
+        a = load32(k);
+        b = load32(k + n - 4);
+    } else {
+        a = n ? (uint64_t)(unsigned char)k[0] |
+                    (uint64_t)(unsigned char)k[n / 2] << 8 |
+                    (uint64_t)(unsigned char)k[n - 1] << 16
+              : 0;
+        b = 0;
     }
-    if (i < n) {
-        uint64_t w;
-        if (n >= 8)
-            w = load64(k + n - 8);
-        else if (n >= 4)
-            w = load32(k) | load32(k + n - 4) << 32;
-        else
-            w = (uint64_t)(unsigned char)k[0] |
-                (uint64_t)(unsigned char)k[n / 2] << 8 |
-                (uint64_t)(unsigned char)k[n - 1] << 16;
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-    }
+    h = step16(h, a, b);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;

@@ -136,11 +136,10 @@ struct kz_extractor {
 
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
-    /* values reported as indicators lately, by hash (seen_value) */
-    struct recent {
-        uint64_t h;
-        uint32_t idx; /* record in dd */
-    } recent[RECENT];
+    /* values reported as indicators lately (seen_value): the upper half
+     * of the hash and the index of the record in dd; sets of two, the one
+     * noted last first (see recent_set) */
+    uint64_t recent[RECENT];
     /* the last value seen_value looked up, and its hash */
     const char *seen_v;
     size_t seen_n;
@@ -262,17 +261,30 @@ static uint64_t hash_value(kz_type t, const char *v, size_t n)
     return kz_strmap_hash((unsigned)t, v, n);
 }
 
-/* 1: new (or upgraded from reference to indicator), 0: seen. On memory
- * exhaustion or past the ceiling, every value counts as new. */
-/* Remembers that the value of record e was reported as an indicator, in
- * the small table the scanner's early check looks at. */
-static void recent_note(kz_extractor *x, const kz_strmap_rec *e)
+/* The set of two entries of the recent table a value of hash h may be in:
+ * the hash's low bits, but for the lowest (always set). Two ways, so that
+ * two values whose hashes share those bits do not evict each other in
+ * turn. */
+static uint64_t *recent_set(kz_extractor *x, uint64_t h)
 {
-    struct recent *r = &x->recent[e->h & (RECENT - 1)];
-    r->h = e->h;
-    r->idx = (uint32_t)(e - x->dd.rec);
+    return &x->recent[h & (RECENT - 2)];
 }
 
+/* Remembers that the value of record e was reported as an indicator, in
+ * the small table the scanner's early check looks at: first in its set,
+ * the other entry the one noted before (the one noted least lately goes). */
+static void recent_note(kz_extractor *x, const kz_strmap_rec *e)
+{
+    uint64_t *r = recent_set(x, e->h);
+    uint64_t w = (e->h & 0xFFFFFFFF00000000ULL) | (uint32_t)(e - x->dd.rec);
+    if (r[0] != w) {
+        r[1] = r[0];
+        r[0] = w;
+    }
+}
+
+/* 1: new (or upgraded from reference to indicator), 0: seen. On memory
+ * exhaustion or past the ceiling, every value counts as new. */
 static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
                     kz_ioc_class cls, uint64_t h)
 {
@@ -317,10 +329,11 @@ static int seen_value(void *ud, kz_type t, const char *v, size_t n)
     /* Only the values reported lately, in a table small enough to stay in
      * the cache: a probe of the whole de-duplication table would be a
      * cache miss the prefetch queue is there to hide. */
-    const struct recent *r = &x->recent[h & (RECENT - 1)];
+    const uint64_t *r = recent_set(x, h);
+    uint64_t w = (r[0] ^ h) >> 32 == 0 ? r[0] : r[1];
     const kz_strmap_rec *e = NULL;
-    if (r->h == h && r->idx < x->dd.n) {
-        e = &x->dd.rec[r->idx];
+    if ((w ^ h) >> 32 == 0 && (uint32_t)w < x->dd.n) {
+        e = &x->dd.rec[(uint32_t)w];
         if (e->h != h || e->tag != (unsigned)t || e->len != n ||
             memcmp(x->dd.pool + e->off, v, n) != 0)
             e = NULL;
