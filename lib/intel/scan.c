@@ -2399,6 +2399,10 @@ int kz_scan_regkey_hive(const char *s, size_t n)
                                         "hklm:\\",
                                         "hkcu:\\",
                                         NULL};
+    /* Every hive starts with "hk" (most callers ask about any word that
+     * starts with an 'h'). */
+    if (n < 4 || (s[0] | 0x20) != 'h' || (s[1] | 0x20) != 'k')
+        return 0;
     for (size_t k = 0; hives[k]; k++)
         if (kz_starts_ci(s, n, hives[k]))
             return 1;
