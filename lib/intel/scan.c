@@ -550,11 +550,26 @@ static int word_ci(const char *s, size_t n, const char *w)
  * are static and the sets are never written after pthread_once). */
 #define SET_SLOTS 1024
 
+/* Bits of the filter in front of a set: most words looked up are in no
+ * set, and the filter turns most of them away before their hash. */
+#define SET_FILTER_BITS 4096
+
 typedef struct wordset {
     const char *const *list;
     uint16_t slot[SET_SLOTS]; /* index + 1 into list, 0: empty */
     uint8_t len[SET_SLOTS];   /* length of the word in that slot */
+    /* filter_key of every word in the set */
+    uint64_t filter[SET_FILTER_BITS / 64];
 } wordset;
+
+/* The filter bit of a word of n > 0 bytes: its length and its first and
+ * last bytes lower-cased (the same for every spelling a lookup matches). */
+static inline uint32_t filter_key(const char *s, size_t n)
+{
+    uint32_t k = (uint32_t)n * 31u + kz_lower((unsigned char)s[0]);
+    return (k * 31u + kz_lower((unsigned char)s[n - 1])) &
+           (SET_FILTER_BITS - 1);
+}
 
 static uint32_t word_hash(const char *s, size_t n)
 {
@@ -575,11 +590,20 @@ static void set_build(wordset *ws, const char *const *list)
             j = (j + 1) & (SET_SLOTS - 1);
         ws->slot[j] = (uint16_t)(i + 1);
         ws->len[j] = (uint8_t)strlen(list[i]);
+        if (ws->len[j]) {
+            uint32_t f = filter_key(list[i], ws->len[j]);
+            ws->filter[f / 64] |= (uint64_t)1 << (f % 64);
+        }
     }
 }
 
 static int set_has(const wordset *ws, const char *s, size_t n)
 {
+    if (n) {
+        uint32_t f = filter_key(s, n);
+        if (!(ws->filter[f / 64] & ((uint64_t)1 << (f % 64))))
+            return 0; /* no word of the set has this key */
+    }
     uint32_t j = word_hash(s, n) & (SET_SLOTS - 1);
     while (ws->slot[j]) {
         if (ws->len[j] == n && kz_starts_ci(s, n, ws->list[ws->slot[j] - 1]))
