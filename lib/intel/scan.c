@@ -113,9 +113,10 @@ enum {
 };
 static unsigned char tok_class[256];
 
-/* Byte classes of ASCII for the chunk loop. */
-enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8 };
-static unsigned char byte_class[128]; /* filled once by sets_init */
+/* Byte classes for the chunk loop: of ASCII, and BC_HIGH alone for the
+ * other bytes. */
+enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8, BC_HIGH = 16 };
+static unsigned char byte_class[256]; /* filled once by sets_init */
 
 /* What a code span or whole cell holds, for scan_whole (filled once by
  * sets_init): the bytes it looks for, found in one pass. */
@@ -176,6 +177,8 @@ static void byte_class_init(void)
             k |= BC_SLASH;
         byte_class[c] = k;
     }
+    for (unsigned c = 0x80; c < 256; c++)
+        byte_class[c] = BC_HIGH;
     whole_class['/'] = WH_SLASH;
     whole_class['\\'] = WH_BSLASH;
     whole_class[' '] = WH_SPACE;
@@ -3450,20 +3453,18 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
  * BC_SPECIAL: look closer. */
 static size_t chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
 {
+    unsigned acc = 0; /* OR-ed into *cls once: a store could alias s */
     while (j < b) {
-        unsigned char c = (unsigned char)s[j];
-        if (c < 0x80) {
-            unsigned k = byte_class[c];
-            if (k & BC_DELIM)
+        unsigned k = byte_class[(unsigned char)s[j]];
+        if (k & (BC_DELIM | BC_HIGH)) {
+            if (!(k & BC_HIGH) || delim_len(s, b, j))
                 break;
-            *cls |= k;
-        } else {
-            if (delim_len(s, b, j))
-                break;
-            *cls |= BC_SPECIAL;
+            k = BC_SPECIAL;
         }
+        acc |= k;
         j++;
     }
+    *cls |= acc;
     return j;
 }
 
