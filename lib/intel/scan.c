@@ -1359,15 +1359,24 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
  * kept on a reference site is still an indicator. */
 static int download_link(const char *r, size_t n)
 {
-    static const char *const marks[] = {"export=download",
-                                        "/releases/download/",
-                                        "/raw/",
-                                        "/file/d/",
-                                        "/uc?",
-                                        NULL};
-    for (size_t k = 0; marks[k]; k++)
-        if (contains_ci(r, n, marks[k]))
+    /* One pass for the marks "export=download", "/releases/download/",
+     * "/raw/", "/file/d/" and "/uc?" (any case): each is looked for only
+     * where its first byte is. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)r[i];
+        if (c == '/') {
+            const char *p = r + i;
+            size_t left = n - i;
+            if (kz_starts_ci(p, left, "/releases/download/") ||
+                kz_starts_ci(p, left, "/raw/") ||
+                kz_starts_ci(p, left, "/file/d/") ||
+                kz_starts_ci(p, left, "/uc?"))
+                return 1;
+        } else if ((c | 0x20) == 'e' &&
+                   kz_starts_ci(r + i, n - i, "export=download")) {
             return 1;
+        }
+    }
     return 0;
 }
 
