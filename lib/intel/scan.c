@@ -109,7 +109,10 @@ enum {
     TC_AT = 8,
     TC_SLASH = 16,
     TC_BSLASH = 32,
-    TC_PCT = 64
+    TC_PCT = 64,
+    /* ASCII but no letter, digit, '-', '_', '.' or ':': no byte of a
+     * dotted name (scan_token has taken ':' off by then) */
+    TC_ODD = 128
 };
 static unsigned char tok_class[256];
 
@@ -164,6 +167,10 @@ static void byte_class_init(void)
     tok_class['/'] |= TC_SLASH;
     tok_class['\\'] |= TC_BSLASH;
     tok_class['%'] |= TC_PCT;
+    for (unsigned c = 0; c < 128; c++)
+        if (!kz_is_alnum((unsigned char)c) && c != '-' && c != '_' &&
+            c != '.' && c != ':')
+            tok_class[c] |= TC_ODD;
     for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
         if (ascii_is_delim((unsigned char)c))
@@ -3024,11 +3031,6 @@ static void scan_glued_ipv4(scan *sc, size_t a, size_t b)
     }
 }
 
-static int is_token_char(unsigned char c)
-{
-    return kz_is_alnum(c) || c == '-' || c == '_' || c >= 0x80;
-}
-
 /* Whether code point c may be part of a Japanese file name's stem: kanji,
  * katakana, the long vowel mark, full-width letters and digits, and
  * hiragana other than the particles that end a phrase before a name
@@ -3268,15 +3270,18 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (el == 0 || dot == a) {
         /* "見積書.xlsm": the dot came first in the token, the stem is the
          * Japanese before it. */
-        if (a0 < a && s[a - 1] == '.' && !(any & ~(unsigned)TC_HEX) &&
+        if (a0 < a && s[a - 1] == '.' &&
+            !(any & ~(unsigned)(TC_HEX | TC_ODD)) &&
             kz_scan_is_file_ext(s + a, b - a) && jp_stem_start(s, a) < a - 1)
             put_filename(sc, jp_stem_start(s, a), b,
                          sc->in_code || g->whole_cell);
         return;
     }
-    for (size_t i = a; i < b; i++)
-        if (!is_token_char((unsigned char)s[i]) && s[i] != '.')
-            return;
+    /* Only letters, digits, '-', '_', '.' and non-ASCII bytes: no colon
+     * is left (a port was cut off, other colons returned above), so the
+     * bytes' classes say it. */
+    if (any & TC_ODD)
+        return;
     int defanged = was_defanged(sc, a, b);
     if (!defanged && detection_name(s, a, b))
         return; /* "Trojan.Win32.SILKLOAD.ENC" */
