@@ -1991,15 +1991,17 @@ static int said_legit_after(const scan *sc, size_t b)
     return kz_scan_legit_note(s + p, n - p);
 }
 
-static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
-                kz_ioc_class force_cls, const char *force_why)
+/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
+ * caller knows it), found at [a, b) of the segment. */
+static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
+                uint16_t port, kz_ioc_class force_cls, const char *force_why)
 {
     kz_cand c;
     c.type = t;
     c.start = a;
     c.end = b;
     c.value = sc->buf;
-    c.value_len = strlen(sc->buf);
+    c.value_len = len;
     /* Reported already: neither classified nor reported again. */
     if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, c.value_len))
         return;
@@ -2042,7 +2044,7 @@ static int try_put(scan *sc, kz_type t, size_t a, size_t b)
     if (kz_normalize(t, sc->seg->s + a, b - a, sc->buf, sizeof sc->buf, &len) !=
         KZ_OK)
         return 0;
-    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, t, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2228,13 +2230,16 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     memcpy(sc->buf, v, vn);
     sc->buf[vn] = '\0';
+    /* The name as checked holds no control byte (no NUL); the text as
+     * written may differ. */
+    size_t len = v == s ? vn : strlen(sc->buf);
     if (!whole && in_set(&set_software, s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             "software named in prose");
         return;
     }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             sc->in_cmd ? "standard system file in a command or description"
                        : "standard system file named in prose");
         return;
@@ -2247,11 +2252,11 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
          contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             "document that comes with the advisory");
         return;
     }
-    put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A defanged host whose top-level label is not (yet) in the Public Suffix
@@ -2317,7 +2322,7 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
             (sc->seg->s[dot + 1] >= 'A' && sc->seg->s[dot + 1] <= 'Z'))
             return 0;
     }
-    put(sc, KZ_T_DOMAIN, a, b, port, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_DOMAIN, a, b, len, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2394,7 +2399,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
          (hn > 6 && kz_starts_ci(h + hn - 6, 6, ".onion"))))
         return 0;
     uint16_t port = 0;
-    put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_URL, a, e, len, port, KZ_CLASS_INDICATOR, NULL);
     /* A URL carried in the query of another ("...?u=https://evil/x", a
      * redirector or shortener) is reported too: it is where the link
      * leads. */
@@ -2415,7 +2420,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
                 url_host(sc->buf, len, &h, &hn);
                 if (hn && (has_ps(sc, h, hn) ||
                            kz_norm_ip(h, hn, ip, &fam, NULL) == KZ_OK))
-                    put(sc, KZ_T_URL, v, ve, 0, KZ_CLASS_INDICATOR, NULL);
+                    put(sc, KZ_T_URL, v, ve, len, 0, KZ_CLASS_INDICATOR, NULL);
             }
             break;
         }
@@ -2730,7 +2735,7 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b)
     if (vn == 0 ||
         kz_normalize(t, v, vn, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
-    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, t, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
@@ -2779,7 +2784,9 @@ static int scan_bracketed_hive(scan *sc, size_t i, size_t b, size_t *next)
     memcpy(sc->buf, s + i, hl);
     memcpy(sc->buf + hl, s + h + 1, rl);
     sc->buf[hl + rl] = '\0';
-    put(sc, KZ_T_REGKEY, i - 1, e, 0, KZ_CLASS_INDICATOR, NULL);
+    /* (a "<placeholder>" in the path may hold any byte but '\n') */
+    put(sc, KZ_T_REGKEY, i - 1, e, strlen(sc->buf), 0, KZ_CLASS_INDICATOR,
+        NULL);
     *next = e;
     return 1;
 }
@@ -2852,7 +2859,7 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
     if (!dom || (!has_ps(sc, dom + 1, dl) &&
                  !(was_defanged(sc, l, r) && plausible_tld(dom + 1, dl))))
         return 0;
-    put(sc, KZ_T_EMAIL, l, r, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_EMAIL, l, r, len, 0, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2965,9 +2972,11 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     if (end == e && !was_defanged(sc, a, end) && version_before(sc, a))
         return 1; /* "version 1.2.3.4": consumed, not reported */
     /* The canonical form of the address just parsed (what kz_normalize
-     * writes: dotted decimal, no leading zero), without parsing it again. */
-    kz_ipv4_format(ip, sc->buf);
-    put(sc, KZ_T_IPV4, a, end, port, KZ_CLASS_INDICATOR, NULL);
+     * writes: dotted decimal, no leading zero) is the text itself: the
+     * parse takes no other (no leading zero, no octet over 255). */
+    memcpy(sc->buf, s + a, e - a);
+    sc->buf[e - a] = '\0';
+    put(sc, KZ_T_IPV4, a, end, e - a, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -3413,7 +3422,7 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     if (hn == 0 || (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
                     !has_ps(sc, h, hn)))
         return 0;
-    put(sc, KZ_T_URL, a, e, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_URL, a, e, len, 0, KZ_CLASS_INDICATOR, NULL);
     return e;
 }
 
@@ -3455,7 +3464,7 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
     memcpy(u + 7, s + a, b - a);
     if (kz_norm_url(u, b - a + 7, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
-    put(sc, KZ_T_URL, a, b, 0, KZ_CLASS_REFERENCE,
+    put(sc, KZ_T_URL, a, b, len, 0, KZ_CLASS_REFERENCE,
         "URL written without a scheme (http:// assumed)");
 }
 
