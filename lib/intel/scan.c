@@ -1436,25 +1436,30 @@ static void url_host(const char *u, size_t n, const char **h, size_t *hn)
     if (!p || (size_t)(p - u) + 3 > n || p[1] != '/' || p[2] != '/')
         return;
     const char *s = p + 3, *e = u + n;
-    const char *q = s;
-    while (q < e && *q != '/' && *q != '?' && *q != '#')
-        q++;
-    const char *at = NULL;
-    for (const char *r = s; r < q; r++)
-        if (*r == '@')
-            at = r;
+    /* One pass to the end of the authority (q): the last '@' and the
+     * first ':' after it. */
+    const char *q = s, *at = NULL, *colon = NULL;
+    for (; q < e; q++) {
+        char ch = *q;
+        if ((unsigned char)ch > '@')
+            continue; /* letters and the like: none of the bytes below */
+        if (ch == '/' || ch == '?' || ch == '#')
+            break;
+        if (ch == '@') {
+            at = q;
+            colon = NULL;
+        } else if (ch == ':' && !colon) {
+            colon = q;
+        }
+    }
     if (at)
         s = at + 1;
     const char *c = q;
     if (s < q && *s == '[') {
         const char *rb = memchr(s, ']', (size_t)(q - s));
         c = rb ? rb + 1 : q;
-    } else {
-        for (const char *r = s; r < q; r++)
-            if (*r == ':') {
-                c = r;
-                break;
-            }
+    } else if (colon) {
+        c = colon;
     }
     *h = s;
     *hn = (size_t)(c - s);
