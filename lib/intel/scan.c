@@ -520,13 +520,37 @@ static int word_pattern_in(const char *s, size_t a, size_t b, size_t n)
     return 0;
 }
 
-/* Finds needle (lower-case ASCII) in s case-insensitively. */
+/* Finds needle (lower-case ASCII) in s case-insensitively. Sixteen
+ * positions at a time first: those where the needle's first two bytes
+ * are (a superset: letters compared with 0x20 set) are checked in full. */
 static int contains_ci(const char *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
     if (m == 0 || m > n)
         return 0;
-    for (size_t i = 0; i + m <= n; i++) {
+    size_t i = 0;
+#if KZ_HAVE_V16
+    if (m >= 2) {
+        char c0 = needle[0], c1 = needle[1];
+        int l0 = c0 >= 'a' && c0 <= 'z', l1 = c1 >= 'a' && c1 <= 'z';
+        for (; n - i >= 17; i += 16) {
+            kz_v16 v0 = kz_v16_load(s + i), v1 = kz_v16_load(s + i + 1);
+            kz_v16 e0 = kz_v16_eq(l0 ? kz_v16_lower(v0) : v0, c0);
+            kz_v16 e1 = kz_v16_eq(l1 ? kz_v16_lower(v1) : v1, c1);
+            for (unsigned cand = kz_v16_bits(kz_v16_and(e0, e1)); cand;
+                 cand &= cand - 1) {
+                size_t p = i + (unsigned)__builtin_ctz(cand), k = 0;
+                while (k < m && p + k < n &&
+                       kz_lower((unsigned char)s[p + k]) ==
+                           (unsigned char)needle[k])
+                    k++;
+                if (k == m)
+                    return 1;
+            }
+        }
+    }
+#endif
+    for (; i + m <= n; i++) {
         if (kz_lower((unsigned char)s[i]) != (unsigned char)needle[0])
             continue;
         size_t k = 1;
