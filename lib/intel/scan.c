@@ -109,13 +109,17 @@ enum {
     TC_AT = 8,
     TC_SLASH = 16,
     TC_BSLASH = 32,
-    TC_PCT = 64
+    TC_PCT = 64,
+    /* ASCII but no letter, digit, '-', '_', '.' or ':': no byte of a
+     * dotted name (scan_token has taken ':' off by then) */
+    TC_ODD = 128
 };
 static unsigned char tok_class[256];
 
-/* Byte classes of ASCII for the chunk loop. */
-enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8 };
-static unsigned char byte_class[128]; /* filled once by sets_init */
+/* Byte classes for the chunk loop: of ASCII, and BC_HIGH alone for the
+ * other bytes. */
+enum { BC_DELIM = 1, BC_SPECIAL = 2, BC_COLON = 4, BC_SLASH = 8, BC_HIGH = 16 };
+static unsigned char byte_class[256]; /* filled once by sets_init */
 
 /* What a code span or whole cell holds, for scan_whole (filled once by
  * sets_init): the bytes it looks for, found in one pass. */
@@ -163,6 +167,10 @@ static void byte_class_init(void)
     tok_class['/'] |= TC_SLASH;
     tok_class['\\'] |= TC_BSLASH;
     tok_class['%'] |= TC_PCT;
+    for (unsigned c = 0; c < 128; c++)
+        if (!kz_is_alnum((unsigned char)c) && c != '-' && c != '_' &&
+            c != '.' && c != ':')
+            tok_class[c] |= TC_ODD;
     for (unsigned c = 0; c < 128; c++) {
         unsigned char k = 0;
         if (ascii_is_delim((unsigned char)c))
@@ -176,6 +184,8 @@ static void byte_class_init(void)
             k |= BC_SLASH;
         byte_class[c] = k;
     }
+    for (unsigned c = 0x80; c < 256; c++)
+        byte_class[c] = BC_HIGH;
     whole_class['/'] = WH_SLASH;
     whole_class['\\'] = WH_BSLASH;
     whole_class[' '] = WH_SPACE;
@@ -510,13 +520,37 @@ static int word_pattern_in(const char *s, size_t a, size_t b, size_t n)
     return 0;
 }
 
-/* Finds needle (lower-case ASCII) in s case-insensitively. */
+/* Finds needle (lower-case ASCII) in s case-insensitively. Sixteen
+ * positions at a time first: those where the needle's first two bytes
+ * are (a superset: letters compared with 0x20 set) are checked in full. */
 static int contains_ci(const char *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
     if (m == 0 || m > n)
         return 0;
-    for (size_t i = 0; i + m <= n; i++) {
+    size_t i = 0;
+#if KZ_HAVE_V16
+    if (m >= 2) {
+        char c0 = needle[0], c1 = needle[1];
+        int l0 = c0 >= 'a' && c0 <= 'z', l1 = c1 >= 'a' && c1 <= 'z';
+        for (; n - i >= 17; i += 16) {
+            kz_v16 v0 = kz_v16_load(s + i), v1 = kz_v16_load(s + i + 1);
+            kz_v16 e0 = kz_v16_eq(l0 ? kz_v16_lower(v0) : v0, c0);
+            kz_v16 e1 = kz_v16_eq(l1 ? kz_v16_lower(v1) : v1, c1);
+            for (unsigned cand = kz_v16_bits(kz_v16_and(e0, e1)); cand;
+                 cand &= cand - 1) {
+                size_t p = i + (unsigned)__builtin_ctz(cand), k = 0;
+                while (k < m && p + k < n &&
+                       kz_lower((unsigned char)s[p + k]) ==
+                           (unsigned char)needle[k])
+                    k++;
+                if (k == m)
+                    return 1;
+            }
+        }
+    }
+#endif
+    for (; i + m <= n; i++) {
         if (kz_lower((unsigned char)s[i]) != (unsigned char)needle[0])
             continue;
         size_t k = 1;
@@ -550,11 +584,26 @@ static int word_ci(const char *s, size_t n, const char *w)
  * are static and the sets are never written after pthread_once). */
 #define SET_SLOTS 1024
 
+/* Bits of the filter in front of a set: most words looked up are in no
+ * set, and the filter turns most of them away before their hash. */
+#define SET_FILTER_BITS 4096
+
 typedef struct wordset {
     const char *const *list;
     uint16_t slot[SET_SLOTS]; /* index + 1 into list, 0: empty */
     uint8_t len[SET_SLOTS];   /* length of the word in that slot */
+    /* filter_key of every word in the set */
+    uint64_t filter[SET_FILTER_BITS / 64];
 } wordset;
+
+/* The filter bit of a word of n > 0 bytes: its length and its first and
+ * last bytes lower-cased (the same for every spelling a lookup matches). */
+static inline uint32_t filter_key(const char *s, size_t n)
+{
+    uint32_t k = (uint32_t)n * 31u + kz_lower((unsigned char)s[0]);
+    return (k * 31u + kz_lower((unsigned char)s[n - 1])) &
+           (SET_FILTER_BITS - 1);
+}
 
 static uint32_t word_hash(const char *s, size_t n)
 {
@@ -575,11 +624,20 @@ static void set_build(wordset *ws, const char *const *list)
             j = (j + 1) & (SET_SLOTS - 1);
         ws->slot[j] = (uint16_t)(i + 1);
         ws->len[j] = (uint8_t)strlen(list[i]);
+        if (ws->len[j]) {
+            uint32_t f = filter_key(list[i], ws->len[j]);
+            ws->filter[f / 64] |= (uint64_t)1 << (f % 64);
+        }
     }
 }
 
 static int set_has(const wordset *ws, const char *s, size_t n)
 {
+    if (n) {
+        uint32_t f = filter_key(s, n);
+        if (!(ws->filter[f / 64] & ((uint64_t)1 << (f % 64))))
+            return 0; /* no word of the set has this key */
+    }
     uint32_t j = word_hash(s, n) & (SET_SLOTS - 1);
     while (ws->slot[j]) {
         if (ws->len[j] == n && kz_starts_ci(s, n, ws->list[ws->slot[j] - 1]))
@@ -1332,15 +1390,24 @@ kz_hint kz_scan_title_hint(const char *s, size_t n, int is_column)
  * kept on a reference site is still an indicator. */
 static int download_link(const char *r, size_t n)
 {
-    static const char *const marks[] = {"export=download",
-                                        "/releases/download/",
-                                        "/raw/",
-                                        "/file/d/",
-                                        "/uc?",
-                                        NULL};
-    for (size_t k = 0; marks[k]; k++)
-        if (contains_ci(r, n, marks[k]))
+    /* One pass for the marks "export=download", "/releases/download/",
+     * "/raw/", "/file/d/" and "/uc?" (any case): each is looked for only
+     * where its first byte is. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)r[i];
+        if (c == '/') {
+            const char *p = r + i;
+            size_t left = n - i;
+            if (kz_starts_ci(p, left, "/releases/download/") ||
+                kz_starts_ci(p, left, "/raw/") ||
+                kz_starts_ci(p, left, "/file/d/") ||
+                kz_starts_ci(p, left, "/uc?"))
+                return 1;
+        } else if ((c | 0x20) == 'e' &&
+                   kz_starts_ci(r + i, n - i, "export=download")) {
             return 1;
+        }
+    }
     return 0;
 }
 
@@ -1393,25 +1460,30 @@ static void url_host(const char *u, size_t n, const char **h, size_t *hn)
     if (!p || (size_t)(p - u) + 3 > n || p[1] != '/' || p[2] != '/')
         return;
     const char *s = p + 3, *e = u + n;
-    const char *q = s;
-    while (q < e && *q != '/' && *q != '?' && *q != '#')
-        q++;
-    const char *at = NULL;
-    for (const char *r = s; r < q; r++)
-        if (*r == '@')
-            at = r;
+    /* One pass to the end of the authority (q): the last '@' and the
+     * first ':' after it. */
+    const char *q = s, *at = NULL, *colon = NULL;
+    for (; q < e; q++) {
+        char ch = *q;
+        if ((unsigned char)ch > '@')
+            continue; /* letters and the like: none of the bytes below */
+        if (ch == '/' || ch == '?' || ch == '#')
+            break;
+        if (ch == '@') {
+            at = q;
+            colon = NULL;
+        } else if (ch == ':' && !colon) {
+            colon = q;
+        }
+    }
     if (at)
         s = at + 1;
     const char *c = q;
     if (s < q && *s == '[') {
         const char *rb = memchr(s, ']', (size_t)(q - s));
         c = rb ? rb + 1 : q;
-    } else {
-        for (const char *r = s; r < q; r++)
-            if (*r == ':') {
-                c = r;
-                break;
-            }
+    } else if (colon) {
+        c = colon;
     }
     *h = s;
     *hn = (size_t)(c - s);
@@ -1948,15 +2020,17 @@ static int said_legit_after(const scan *sc, size_t b)
     return kz_scan_legit_note(s + p, n - p);
 }
 
-static void put(scan *sc, kz_type t, size_t a, size_t b, uint16_t port,
-                kz_ioc_class force_cls, const char *force_why)
+/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
+ * caller knows it), found at [a, b) of the segment. */
+static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
+                uint16_t port, kz_ioc_class force_cls, const char *force_why)
 {
     kz_cand c;
     c.type = t;
     c.start = a;
     c.end = b;
     c.value = sc->buf;
-    c.value_len = strlen(sc->buf);
+    c.value_len = len;
     /* Reported already: neither classified nor reported again. */
     if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, c.value_len))
         return;
@@ -1999,7 +2073,7 @@ static int try_put(scan *sc, kz_type t, size_t a, size_t b)
     if (kz_normalize(t, sc->seg->s + a, b - a, sc->buf, sizeof sc->buf, &len) !=
         KZ_OK)
         return 0;
-    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, t, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2185,13 +2259,16 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     memcpy(sc->buf, v, vn);
     sc->buf[vn] = '\0';
+    /* The name as checked holds no control byte (no NUL); the text as
+     * written may differ. */
+    size_t len = v == s ? vn : strlen(sc->buf);
     if (!whole && in_set(&set_software, s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             "software named in prose");
         return;
     }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             sc->in_cmd ? "standard system file in a command or description"
                        : "standard system file named in prose");
         return;
@@ -2204,11 +2281,11 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
          contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
-        put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_REFERENCE,
+        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
             "document that comes with the advisory");
         return;
     }
-    put(sc, KZ_T_FILENAME, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A defanged host whose top-level label is not (yet) in the Public Suffix
@@ -2274,7 +2351,7 @@ static int put_domain(scan *sc, size_t a, size_t b, int defanged, uint16_t port)
             (sc->seg->s[dot + 1] >= 'A' && sc->seg->s[dot + 1] <= 'Z'))
             return 0;
     }
-    put(sc, KZ_T_DOMAIN, a, b, port, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_DOMAIN, a, b, len, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2351,7 +2428,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
          (hn > 6 && kz_starts_ci(h + hn - 6, 6, ".onion"))))
         return 0;
     uint16_t port = 0;
-    put(sc, KZ_T_URL, a, e, port, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_URL, a, e, len, port, KZ_CLASS_INDICATOR, NULL);
     /* A URL carried in the query of another ("...?u=https://evil/x", a
      * redirector or shortener) is reported too: it is where the link
      * leads. */
@@ -2372,7 +2449,7 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
                 url_host(sc->buf, len, &h, &hn);
                 if (hn && (has_ps(sc, h, hn) ||
                            kz_norm_ip(h, hn, ip, &fam, NULL) == KZ_OK))
-                    put(sc, KZ_T_URL, v, ve, 0, KZ_CLASS_INDICATOR, NULL);
+                    put(sc, KZ_T_URL, v, ve, len, 0, KZ_CLASS_INDICATOR, NULL);
             }
             break;
         }
@@ -2399,6 +2476,10 @@ int kz_scan_regkey_hive(const char *s, size_t n)
                                         "hklm:\\",
                                         "hkcu:\\",
                                         NULL};
+    /* Every hive starts with "hk" (most callers ask about any word that
+     * starts with an 'h'). */
+    if (n < 4 || (s[0] | 0x20) != 'h' || (s[1] | 0x20) != 'k')
+        return 0;
     for (size_t k = 0; hives[k]; k++)
         if (kz_starts_ci(s, n, hives[k]))
             return 1;
@@ -2683,7 +2764,7 @@ static void put_text(scan *sc, kz_type t, size_t a, size_t b)
     if (vn == 0 ||
         kz_normalize(t, v, vn, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
-    put(sc, t, a, b, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, t, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 static size_t scan_path(scan *sc, size_t a, size_t n, kz_type t, int whole)
@@ -2732,7 +2813,9 @@ static int scan_bracketed_hive(scan *sc, size_t i, size_t b, size_t *next)
     memcpy(sc->buf, s + i, hl);
     memcpy(sc->buf + hl, s + h + 1, rl);
     sc->buf[hl + rl] = '\0';
-    put(sc, KZ_T_REGKEY, i - 1, e, 0, KZ_CLASS_INDICATOR, NULL);
+    /* (a "<placeholder>" in the path may hold any byte but '\n') */
+    put(sc, KZ_T_REGKEY, i - 1, e, strlen(sc->buf), 0, KZ_CLASS_INDICATOR,
+        NULL);
     *next = e;
     return 1;
 }
@@ -2805,7 +2888,7 @@ static int scan_email(scan *sc, size_t a, size_t b, size_t at)
     if (!dom || (!has_ps(sc, dom + 1, dl) &&
                  !(was_defanged(sc, l, r) && plausible_tld(dom + 1, dl))))
         return 0;
-    put(sc, KZ_T_EMAIL, l, r, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_EMAIL, l, r, len, 0, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2918,9 +3001,11 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     if (end == e && !was_defanged(sc, a, end) && version_before(sc, a))
         return 1; /* "version 1.2.3.4": consumed, not reported */
     /* The canonical form of the address just parsed (what kz_normalize
-     * writes: dotted decimal, no leading zero), without parsing it again. */
-    kz_ipv4_format(ip, sc->buf);
-    put(sc, KZ_T_IPV4, a, end, port, KZ_CLASS_INDICATOR, NULL);
+     * writes: dotted decimal, no leading zero) is the text itself: the
+     * parse takes no other (no leading zero, no octet over 255). */
+    memcpy(sc->buf, s + a, e - a);
+    sc->buf[e - a] = '\0';
+    put(sc, KZ_T_IPV4, a, end, e - a, port, KZ_CLASS_INDICATOR, NULL);
     return 1;
 }
 
@@ -2982,11 +3067,6 @@ static void scan_glued_ipv4(scan *sc, size_t a, size_t b)
             try_put(sc, KZ_T_IPV4, i, e);
         i = j;
     }
-}
-
-static int is_token_char(unsigned char c)
-{
-    return kz_is_alnum(c) || c == '-' || c == '_' || c >= 0x80;
 }
 
 /* Whether code point c may be part of a Japanese file name's stem: kanji,
@@ -3228,15 +3308,18 @@ static void scan_token(scan *sc, size_t a, size_t b)
     if (el == 0 || dot == a) {
         /* "見積書.xlsm": the dot came first in the token, the stem is the
          * Japanese before it. */
-        if (a0 < a && s[a - 1] == '.' && !(any & ~(unsigned)TC_HEX) &&
+        if (a0 < a && s[a - 1] == '.' &&
+            !(any & ~(unsigned)(TC_HEX | TC_ODD)) &&
             kz_scan_is_file_ext(s + a, b - a) && jp_stem_start(s, a) < a - 1)
             put_filename(sc, jp_stem_start(s, a), b,
                          sc->in_code || g->whole_cell);
         return;
     }
-    for (size_t i = a; i < b; i++)
-        if (!is_token_char((unsigned char)s[i]) && s[i] != '.')
-            return;
+    /* Only letters, digits, '-', '_', '.' and non-ASCII bytes: no colon
+     * is left (a port was cut off, other colons returned above), so the
+     * bytes' classes say it. */
+    if (any & TC_ODD)
+        return;
     int defanged = was_defanged(sc, a, b);
     if (!defanged && detection_name(s, a, b))
         return; /* "Trojan.Win32.SILKLOAD.ENC" */
@@ -3368,7 +3451,7 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
     if (hn == 0 || (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
                     !has_ps(sc, h, hn)))
         return 0;
-    put(sc, KZ_T_URL, a, e, 0, KZ_CLASS_INDICATOR, NULL);
+    put(sc, KZ_T_URL, a, e, len, 0, KZ_CLASS_INDICATOR, NULL);
     return e;
 }
 
@@ -3410,7 +3493,7 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
     memcpy(u + 7, s + a, b - a);
     if (kz_norm_url(u, b - a + 7, sc->buf, sizeof sc->buf, &len) != KZ_OK)
         return;
-    put(sc, KZ_T_URL, a, b, 0, KZ_CLASS_REFERENCE,
+    put(sc, KZ_T_URL, a, b, len, 0, KZ_CLASS_REFERENCE,
         "URL written without a scheme (http:// assumed)");
 }
 
@@ -3422,20 +3505,18 @@ static void scan_schemeless_url(scan *sc, size_t a, size_t b)
  * BC_SPECIAL: look closer. */
 static size_t chunk_end_ref(const char *s, size_t j, size_t b, unsigned *cls)
 {
+    unsigned acc = 0; /* OR-ed into *cls once: a store could alias s */
     while (j < b) {
-        unsigned char c = (unsigned char)s[j];
-        if (c < 0x80) {
-            unsigned k = byte_class[c];
-            if (k & BC_DELIM)
+        unsigned k = byte_class[(unsigned char)s[j]];
+        if (k & (BC_DELIM | BC_HIGH)) {
+            if (!(k & BC_HIGH) || delim_len(s, b, j))
                 break;
-            *cls |= k;
-        } else {
-            if (delim_len(s, b, j))
-                break;
-            *cls |= BC_SPECIAL;
+            k = BC_SPECIAL;
         }
+        acc |= k;
         j++;
     }
+    *cls |= acc;
     return j;
 }
 
