@@ -1727,10 +1727,20 @@ static void copy_same(struct writer *w, size_t i, size_t len)
 {
     memcpy(w->o + w->k, w->s + i, len);
     if (w->map) {
-        /* the identity: a loop the compiler vectorizes */
+        /* the identity, four entries at a time where SSE2 is there, with
+         * no set-up for alignment (the stretches are mostly short) */
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
-        for (uint32_t j = 0; j < (uint32_t)len; j++)
-            m[j] = base + j;
+        size_t j = 0;
+#if KZ_HAVE_V16
+        __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base),
+                                  _mm_setr_epi32(0, 1, 2, 3));
+        for (; j + 4 <= len; j += 4) {
+            _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+            v = _mm_add_epi32(v, _mm_set1_epi32(4));
+        }
+#endif
+        for (; j < len; j++)
+            m[j] = base + (uint32_t)j;
     }
     w->k += len;
 }
