@@ -1283,15 +1283,17 @@ static inline unsigned trigger_block(const char *p)
 #endif
 
 #if KZ_HAVE_V32
-/* The trigger search 32 bytes at a time with AVX2 (p[0..34) read, the
- * text's end through a zero-padded copy):
- * a first byte and the byte after it each get a class bit per pair of
- * bytes a trigger may start with: '/' '/' (S), ' ' '.' (W), ' ' '@' (W2),
- * ':' '_' (C, then '_'), "do" in any case (D, then 't'), 'A' 'T' (A),
- * EF BC/BD (F), E3 80 (E, then 82); a pair is there when both bytes have
- * the same bit. Brackets have a table of their own; a tab before '.' or
- * '@' is compared directly. trigger_at is the definition; the unit tests
- * compare. Returns the first trigger from i, or n. */
+/* The trigger search 32 bytes at a time with AVX2 (p[0..34) read):
+ * a first byte, the byte after it and the byte after that each get a
+ * class bit per pair of bytes a trigger may start with: '/' '/' (S),
+ * ' ' or '\t' then '.' (W), ' ' or '\t' then '@' (W2), ':' '_' (C, then
+ * '_'), "do" in any case (D, then 't' in any case), 'A' 'T' (A), EF
+ * BC/BD (F), E3 80 (E, then 82); every third byte has the bits of the
+ * pairs without one. A trigger is there when all its bytes have its bit.
+ * The first byte's bits come from two tables: the pairs' (whose halves
+ * cannot tell a tab from a NUL) and the brackets' (which also gives a
+ * tab its W and W2). trigger_at is the definition; the unit tests
+ * compare. */
 enum {
     P_S = 1,
     P_W = 2,
@@ -1300,86 +1302,138 @@ enum {
     P_D = 16,
     P_A = 32,
     P_F = 64,
-    P_E = 128
+    P_E = 128,
+    P_TWO = P_S | P_W | P_W2 | P_A | P_F,
+    /* brackets: [ \ ] ^, ( ), { }, < > (bits no tab has; that pairs have
+     * them too does not matter: a bracket is a trigger by itself) */
+    B_SQ = 1,
+    B_PAR = 8,
+    B_CUR = 16,
+    B_ANG = 32
 };
 
+/* Each table twice, for both lanes of a vpshufb: */
+/* first byte: low half, high half */
+#define F_LO                                                                   \
+    P_W | P_W2, P_A, 0, P_E, P_D, 0, 0, 0, 0, 0, P_C, 0, 0, 0, 0, P_S | P_F
+#define F_HI                                                                   \
+    0, 0, P_S | P_W | P_W2, P_C, P_D | P_A, 0, P_D, 0, 0, 0, 0, 0, 0, 0,       \
+        P_F | P_E, 0
+/* second byte */
+#define S_LO                                                                   \
+    P_W2 | P_E, 0, 0, 0, P_A, 0, 0, 0, 0, 0, 0, 0, P_F, P_F, P_W,              \
+        P_S | P_C | P_D
+#define S_HI                                                                   \
+    0, 0, P_S | P_W, 0, P_W2 | P_D, P_C | P_A, P_D, 0, P_E, 0, 0, P_F, 0, 0,   \
+        0, 0
+/* third byte: '_' 5F (C), 'T' 54 and 't' 74 (D), 82 (E); every byte
+ * has the bits of the pairs that need no third one (T) */
+#define T P_TWO
+#define T_LO T, T, T | P_E, T, T | P_D, T, T, T, T, T, T, T, T, T, T, T | P_C
+#define T_HI                                                                   \
+    T, T, T, T, T, T | P_C | P_D, T, T | P_D, T | P_E, T, T, T, T, T, T, T
+/* brackets and the tab (09) */
+#define B_LO                                                                   \
+    0, 0, 0, 0, 0, 0, 0, 0, B_PAR, B_PAR | P_W | P_W2, 0, B_SQ | B_CUR,        \
+        B_SQ | B_ANG, B_SQ | B_CUR, B_SQ | B_ANG, 0
+#define B_HI                                                                   \
+    P_W | P_W2, 0, B_PAR, B_ANG, 0, B_SQ, 0, B_CUR, 0, 0, 0, 0, 0, 0, 0, 0
+static const unsigned char trig_tab[8][32] __attribute__((aligned(32))) = {
+    {F_LO, F_LO}, {F_HI, F_HI}, {S_LO, S_LO}, {S_HI, S_HI},
+    {T_LO, T_LO}, {T_HI, T_HI}, {B_LO, B_LO}, {B_HI, B_HI}};
+#undef F_LO
+#undef F_HI
+#undef S_LO
+#undef S_HI
+#undef T
+#undef T_LO
+#undef T_HI
+#undef B_LO
+#undef B_HI
+
+/* The trigger bits of the 32 positions at p. */
+KZ_AVX2 static inline uint32_t trig_hits(const char *p)
+{
+#define TAB(k) _mm256_load_si256((const __m256i *)(const void *)trig_tab[k])
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i v0 = kz_v32_load(p);
+    __m256i lo = _mm256_and_si256(v0, low4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
+    __m256i br = _mm256_and_si256(_mm256_shuffle_epi8(TAB(6), lo),
+                                  _mm256_shuffle_epi8(TAB(7), hi));
+    __m256i first =
+        _mm256_or_si256(br, _mm256_and_si256(_mm256_shuffle_epi8(TAB(0), lo),
+                                             _mm256_shuffle_epi8(TAB(1), hi)));
+    __m256i second = kz_v32_classify(kz_v32_load(p + 1), TAB(2), TAB(3));
+    __m256i third = kz_v32_classify(kz_v32_load(p + 2), TAB(4), TAB(5));
+#undef TAB
+    __m256i hit = _mm256_or_si256(
+        _mm256_and_si256(_mm256_and_si256(first, second), third),
+        _mm256_and_si256(br, _mm256_set1_epi8(B_SQ | B_PAR | B_CUR | B_ANG)));
+    return ~kz_v32_bits(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256()));
+}
+
+/* The first trigger from i, or n. Whole blocks of 32 while 34 bytes
+ * are there; then the last positions (fewer than 34): from the 32 bytes
+ * before the last two and, for those two, trigger_at, or, in a text
+ * shorter than 34 bytes, through a zero-padded copy (zero bytes start no
+ * trigger and complete none) and, for a 33rd byte, trigger_at. */
 KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
 {
-    /* first byte: low half, high half */
-    static const unsigned char f_lo[16] = {
-        [0x0] = P_W | P_W2, [0x1] = P_A, [0x3] = P_E,
-        [0x4] = P_D,        [0xA] = P_C, [0xF] = P_S | P_F};
-    static const unsigned char f_hi[16] = {[0x2] = P_S | P_W | P_W2,
-                                           [0x3] = P_C,
-                                           [0x4] = P_D | P_A,
-                                           [0x6] = P_D,
-                                           [0xE] = P_F | P_E};
-    /* second byte */
-    static const unsigned char s_lo[16] = {
-        [0x0] = P_W2 | P_E, [0x4] = P_A, [0xC] = P_F,
-        [0xD] = P_F,        [0xE] = P_W, [0xF] = P_S | P_C | P_D};
-    static const unsigned char s_hi[16] = {
-        [0x2] = P_S | P_W, [0x4] = P_W2 | P_D, [0x5] = P_C | P_A,
-        [0x6] = P_D,       [0x8] = P_E,        [0xB] = P_F};
-    /* brackets: [ \ ] ^ (1), ( ) (2), { } (4), < > (8) */
-    static const unsigned char b_lo[16] = {
-        [0x8] = 2,     [0x9] = 2,     [0xB] = 1 | 4,
-        [0xC] = 1 | 8, [0xD] = 1 | 4, [0xE] = 1 | 8};
-    static const unsigned char b_hi[16] = {
-        [0x2] = 2, [0x3] = 8, [0x5] = 1, [0x7] = 4};
-    const __m256i fl = kz_v32_table(f_lo), fh = kz_v32_table(f_hi);
-    const __m256i sl = kz_v32_table(s_lo), sh = kz_v32_table(s_hi);
-    const __m256i bl = kz_v32_table(b_lo), bh = kz_v32_table(b_hi);
-    for (; i < n; i += 32) {
-        /* The last 33 bytes or fewer: through a copy padded with zero
-         * bytes, which start no trigger and complete none. */
-        char pad[64];
-        const char *p = s + i;
-        if (n - i < 34) {
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, p, n - i);
-            p = pad;
-        }
-        __m256i v0 = kz_v32_load(p);
-        __m256i c1 = kz_v32_classify(kz_v32_load(p + 1), sl, sh);
-        __m256i pair = _mm256_and_si256(kz_v32_classify(v0, fl, fh), c1);
-        uint32_t m = kz_v32_any(
-            _mm256_or_si256(
-                kz_v32_classify(v0, bl, bh),
-                _mm256_and_si256(
-                    pair, _mm256_set1_epi8(P_S | P_W | P_W2 | P_A | P_F))),
-            0xFF);
-        /* a tab before '.' or '@' (the second byte's W or W2 bit) */
-        __m256i zero = _mm256_setzero_si256();
-        __m256i tab = _mm256_andnot_si256(
-            _mm256_cmpeq_epi8(
-                _mm256_and_si256(c1, _mm256_set1_epi8(P_W | P_W2)), zero),
-            kz_v32_eq(v0, '\t'));
-        /* ":_", "do", E3 80: then the third byte */
-        __m256i three =
-            _mm256_and_si256(pair, _mm256_set1_epi8((char)(P_C | P_D | P_E)));
-        if (!_mm256_testz_si256(three, three)) {
-            __m256i v2 = kz_v32_load(p + 2);
-            __m256i third = _mm256_or_si256(
-                _mm256_or_si256(
-                    _mm256_and_si256(kz_v32_eq(v2, '_'),
-                                     _mm256_set1_epi8((char)P_C)),
-                    _mm256_and_si256(kz_v32_eq(kz_v32_lower(v2), 't'),
-                                     _mm256_set1_epi8((char)P_D))),
-                _mm256_and_si256(kz_v32_eq(v2, (char)0x82),
-                                 _mm256_set1_epi8((char)P_E)));
-            tab = _mm256_or_si256(
-                tab, _mm256_xor_si256(_mm256_cmpeq_epi8(
-                                          _mm256_and_si256(three, third), zero),
-                                      _mm256_cmpeq_epi8(zero, zero)));
-        }
-        m |= kz_v32_bits(tab);
-        while (m) {
-            size_t k = i + (unsigned)__builtin_ctz(m);
+    uint64_t m;
+    for (;; i += 32) {
+        if (i >= n)
+            return n;
+        if (n - i < 34)
+            break;
+        m = trig_hits(s + i);
+        for (; m; m &= m - 1) {
+            size_t k = i + (unsigned)__builtin_ctzll(m);
             if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
                 return k;
-            m &= m - 1; /* the end of a Japanese sentence */
+            /* the end of a Japanese sentence */
         }
+    }
+    size_t len = n - i; /* 1..33 */
+    if (n >= 34) {
+        /* s[n - 34 ..] read again: positions n - 34 .. n - 3 */
+        m = (uint64_t)trig_hits(s + n - 34) >> (34 - len);
+        /* the last two (n - 2 may be before i when len is 1) */
+        if (needed_byte[(unsigned char)s[n - 1]] && trigger_at(s, n, n - 1))
+            m |= (uint64_t)1 << (len - 1);
+        if (len >= 2 && needed_byte[(unsigned char)s[n - 2]] &&
+            trigger_at(s, n, n - 2))
+            m |= (uint64_t)1 << (len - 2);
+    } else {
+        char pad[64];
+        memset(pad, 0, sizeof pad);
+        const char *p = s + i;
+        /* len < 34 bytes, by a few copies that may overlap */
+        if (len >= 32) {
+            memcpy(pad, p, 32);
+            pad[len - 1] = p[len - 1];
+        } else if (len >= 16) {
+            memcpy(pad, p, 16);
+            memcpy(pad + len - 16, p + len - 16, 16);
+        } else if (len >= 8) {
+            memcpy(pad, p, 8);
+            memcpy(pad + len - 8, p + len - 8, 8);
+        } else if (len >= 4) {
+            memcpy(pad, p, 4);
+            memcpy(pad + len - 4, p + len - 4, 4);
+        } else {
+            pad[0] = p[0];
+            pad[len / 2] = p[len / 2];
+            pad[len - 1] = p[len - 1];
+        }
+        m = trig_hits(pad);
+        if (len > 32 && trigger_at(s, n, n - 1))
+            m |= (uint64_t)1 << 32;
+    }
+    for (; m; m &= m - 1) {
+        size_t k = i + (unsigned)__builtin_ctzll(m);
+        if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+            return k;
     }
     return n;
 }
@@ -1673,10 +1727,20 @@ static void copy_same(struct writer *w, size_t i, size_t len)
 {
     memcpy(w->o + w->k, w->s + i, len);
     if (w->map) {
-        /* the identity: a loop the compiler vectorizes */
+        /* the identity, four entries at a time where SSE2 is there, with
+         * no set-up for alignment (the stretches are mostly short) */
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
-        for (uint32_t j = 0; j < (uint32_t)len; j++)
-            m[j] = base + j;
+        size_t j = 0;
+#if KZ_HAVE_V16
+        __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base),
+                                  _mm_setr_epi32(0, 1, 2, 3));
+        for (; j + 4 <= len; j += 4) {
+            _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+            v = _mm_add_epi32(v, _mm_set1_epi32(4));
+        }
+#endif
+        for (; j < len; j++)
+            m[j] = base + (uint32_t)j;
     }
     w->k += len;
 }

@@ -767,6 +767,42 @@ static void test_refang_first__vector_equals_scalar(void **state)
     assert_true(found > 2000);
 }
 
+/* Every pair of bytes, with a third byte that completes or spoils a
+ * three-byte trigger, in a full block, across the end of one and in the
+ * last bytes of texts of several lengths (a NUL or a tab before '.' too):
+ * the vector search answers what trigger_at answers. */
+static void test_refang_first__every_byte_pair(void **state)
+{
+    (void)state;
+    static const unsigned char third[] = {'_', 't', 'T', 0x82,
+                                          0,   'x', '.', 0xBC};
+    char in[80];
+    int found = 0;
+    for (int t = 0; t < 2; t++) {
+        kz_simd_avx2(t);
+        for (unsigned b0 = 0; b0 < 256; b0++)
+            for (unsigned b1 = 0; b1 < 256; b1++)
+                for (size_t k = 0; k < sizeof third; k++) {
+                    size_t n = 20 + (b0 + b1 + k) % 60, at = (b1 * 7 + k) % n;
+                    memset(in, 'x', sizeof in);
+                    in[at] = (char)b0;
+                    if (at + 1 < n)
+                        in[at + 1] = (char)b1;
+                    if (at + 2 < n)
+                        in[at + 2] = (char)third[k];
+                    size_t a = kz_refang_first(in, n),
+                           b = kz_refang_first_ref(in, n);
+                    if (a != b)
+                        fail_msg("first trigger %zu, want %zu: %02x %02x %02x "
+                                 "at %zu of %zu (avx2 %d)",
+                                 a, b, b0, b1, third[k], at, n, t);
+                    found += b < n;
+                }
+    }
+    kz_simd_avx2(1);
+    assert_true(found > 10000);
+}
+
 /* Random texts of pieces (at most max bytes), refanged with the shortcuts
  * on and off (full: by the pass over every byte, else around triggers):
  * the outputs and maps must be the same. *changed counts the texts the
@@ -833,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_refang__shortcut_equals_general_matchers),
         cmocka_unit_test(test_refang__other_characters_copied_as_the_slow_path),
         cmocka_unit_test(test_refang_first__vector_equals_scalar),
+        cmocka_unit_test(test_refang_first__every_byte_pair),
         cmocka_unit_test(test_refang__scheme_separators),
         cmocka_unit_test(test_refang__scheme_lookalikes_unchanged),
         cmocka_unit_test(test_refang__bracketed_dots),
