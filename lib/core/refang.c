@@ -8,6 +8,7 @@
  * rewritten between host-like characters, so ordinary prose stays intact.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/core_int.h"
@@ -1143,6 +1144,7 @@ static unsigned char host_byte[256], after_host[256], after_other[256];
 /* Bytes kz_refang_needed looks at more closely. */
 static unsigned char needed_byte[256];
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
+static atomic_int fast_ready; /* set last by fast_init */
 
 static void fast_init(void)
 {
@@ -1175,6 +1177,15 @@ static void fast_init(void)
                             c == ' ' || c == '\t' || c == ':' || c == 'd' ||
                             c == 'D' || c == 'A');
     }
+    atomic_store_explicit(&fast_ready, 1, memory_order_release);
+}
+
+/* The tables above, built once: after the first call, one load (asked
+ * twice per line). */
+static inline void fast_need(void)
+{
+    if (!atomic_load_explicit(&fast_ready, memory_order_acquire))
+        pthread_once(&fast_once, fast_init);
 }
 
 /* 1 when the ideographic full stop at s[i] ends a Japanese sentence: it
@@ -1462,7 +1473,7 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
 
 size_t kz_refang_first_ref(const char *s, size_t n)
 {
-    pthread_once(&fast_once, fast_init);
+    fast_need();
     return s ? next_trigger_ref(s, 0, n) : n;
 }
 
@@ -1473,7 +1484,7 @@ int kz_refang_needed(const char *s, size_t n)
 
 size_t kz_refang_first(const char *s, size_t n)
 {
-    pthread_once(&fast_once, fast_init);
+    fast_need();
     return s ? next_trigger(s, 0, n) : n;
 }
 
@@ -1758,7 +1769,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
     struct run run = {0, 0};
     size_t i = 0;
     int done = 0;
-    pthread_once(&fast_once, fast_init);
+    fast_need();
     if (!windowed) {
         refang_from(&w, &run, 0, n, n, &done);
         out[w.k] = '\0';
