@@ -2361,6 +2361,8 @@ static size_t trim_tail(const char *s, size_t a, size_t b)
 {
     while (b > a) {
         unsigned char c = (unsigned char)s[b - 1];
+        if (kz_is_alnum(c))
+            break; /* most tokens end so */
         if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' ||
             c == '?' || c == '*' || c == '_' || c == '+' || c == '\'' ||
             c == '"' || c == '>' || c == '~') {
