@@ -1923,11 +1923,12 @@ static inline int lb_block(const char *p, unsigned *run)
 #endif
 
 #if KZ_HAVE_V32
-/* lb_block's test on 32 positions at a time with AVX2 (from *pp while 37
- * bytes are left; *pp where it stopped): the single bytes, and the byte
- * after a '.', ':' or '(', are classified by their two halves through
- * lookup tables; the words are compared as lb_block compares them. 1 when
- * something may start there. */
+/* lb_block's test on 32 positions at a time with AVX2. Bytes are
+ * classified by their two halves through lookup tables (kz_v32_classify):
+ * the single bytes and the byte after a '.', ':' or '(' by the LB_ and LN_
+ * classes; the words by the LW_ classes of their five bytes, one table pair
+ * per place in the word, so that a word starts where the classes of the
+ * five bytes from there have a bit in common. */
 enum {
     LB_BR = 1,      /* '[' '\\' */
     LB_BRACE = 2,   /* '{' '|' '~' */
@@ -1942,113 +1943,152 @@ enum {
     LN_PUNCT = 4,   /* ',' '-' '.' '/' (a form after '(') */
     LN_COLON = 8,   /* ':' (the same) */
     LN_UPPER = 16,  /* '@' 'A' 'D' (the same) */
-    LN_LOWER = 32   /* 'a' 'd' (the same) */
+    LN_LOWER = 32,  /* 'a' 'd' (the same) */
+    LW_DOT = 1,     /* "dot" in any case */
+    LW_CVE = 2,     /* "cve-" */
+    LW_AS = 4,      /* "as" and a digit */
+    LW_ASN = 8,     /* "asn" */
+    LW_ASSP = 16,   /* "as", a space and a digit */
+    LW_B64 = 32,    /* "aHR0c" (this case only) */
+    LW_MUTEX = 64,  /* "mutex" */
+    LW_MUTAN = 128  /* "mutan" */
 };
 
-#define LB_EQ kz_v32_eq
-KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
+/* A class table for kz_v32_classify: entry i in both lanes. */
+#define LB2(i, v) [i] = (v), [16 + (i)] = (v)
+/* All sixteen entries, in both lanes. */
+#define LB16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                   \
+    a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a, b, c, d, e, f, g, h, i, \
+        j, k, l, m, n, o, p
+#define LW_ANY3 (LW_DOT | LW_AS | LW_ASN)
+#define LW_ANY4 (LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP)
+#define LW_MUT (LW_MUTEX | LW_MUTAN)
+static const unsigned char lb_tab[14][32] __attribute__((aligned(32))) = {
+    /* 0, 1: the byte at a position (LB_) */
+    {LB2(0x0, LB_ATBT | LB_NUL), LB2(0x5, LB_SLPCT), LB2(0x8, LB_DOTPAR),
+     LB2(0xA, LB_COLON), LB2(0xB, LB_BR | LB_BRACE),
+     LB2(0xC, LB_BR | LB_BRACE | LB_LT), LB2(0xE, LB_BRACE | LB_DOTPAR),
+     LB2(0xF, LB_SLPCT)},
+    {LB2(0x0, LB_NUL), LB2(0x2, LB_SLPCT | LB_DOTPAR),
+     LB2(0x3, LB_LT | LB_COLON), LB2(0x4, LB_ATBT), LB2(0x5, LB_BR),
+     LB2(0x6, LB_ATBT), LB2(0x7, LB_BRACE)},
+    /* 2, 3: the byte after it (LN_) */
+    {LB2(0x0, LN_END | LN_UPPER), LB2(0x1, LN_UPPER | LN_LOWER),
+     LB2(0x2, LN_END), LB2(0x4, LN_UPPER | LN_LOWER), LB2(0x7, LN_END),
+     LB2(0x9, LN_END | LN_ENDC), LB2(0xA, LN_COLON), LB2(0xC, LN_PUNCT),
+     LB2(0xD, LN_PUNCT | LN_ENDC), LB2(0xE, LN_PUNCT), LB2(0xF, LN_PUNCT)},
+    {LB2(0x0, LN_ENDC), LB2(0x2, LN_END | LN_PUNCT), LB2(0x3, LN_COLON),
+     LB2(0x4, LN_UPPER), LB2(0x6, LN_LOWER)},
+    /* 4, 5: a word's first byte: dD cC aA mM ('a' also starts "aHR0c") */
+    {LB2(0x4, LW_DOT), LB2(0x3, LW_CVE),
+     LB2(0x1, LW_AS | LW_ASN | LW_ASSP | LW_B64), LB2(0xD, LW_MUT)},
+    {LB2(0x4, LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT),
+     LB2(0x6, LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_B64 | LW_MUT)},
+    /* 6, 7: its second: oO vV sS H uU */
+    {LB2(0xF, LW_DOT), LB2(0x6, LW_CVE), LB2(0x3, LW_AS | LW_ASN | LW_ASSP),
+     LB2(0x8, LW_B64), LB2(0x5, LW_MUT)},
+    {LB2(0x4, LW_DOT | LW_B64), LB2(0x6, LW_DOT),
+     LB2(0x5, LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT),
+     LB2(0x7, LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT)},
+    /* 8, 9: its third: tT eE, a digit, nN, ' ', R */
+    {LB2(0x0, LW_AS | LW_ASSP), LB2(0x1, LW_AS), LB2(0x2, LW_AS | LW_B64),
+     LB2(0x3, LW_AS), LB2(0x4, LW_AS | LW_DOT | LW_MUT),
+     LB2(0x5, LW_AS | LW_CVE), LB2(0x6, LW_AS), LB2(0x7, LW_AS),
+     LB2(0x8, LW_AS), LB2(0x9, LW_AS), LB2(0xE, LW_ASN)},
+    {LB2(0x2, LW_ASSP), LB2(0x3, LW_AS), LB2(0x4, LW_CVE | LW_ASN),
+     LB2(0x5, LW_DOT | LW_MUT | LW_B64), LB2(0x6, LW_CVE | LW_ASN),
+     LB2(0x7, LW_DOT | LW_MUT)},
+/* 10, 11: its fourth: '-', a digit, '0', eE, aA (any byte for the
+ * words of three: X) */
+#define X LW_ANY3
+    {LB16(X | LW_ASSP | LW_B64, X | LW_ASSP | LW_MUTAN, X | LW_ASSP,
+          X | LW_ASSP, X | LW_ASSP, X | LW_ASSP | LW_MUTEX, X | LW_ASSP,
+          X | LW_ASSP, X | LW_ASSP, X | LW_ASSP, X, X, X, X | LW_CVE, X, X)},
+    {LB16(X, X, X | LW_CVE, X | LW_ASSP | LW_B64, X | LW_MUT, X, X | LW_MUT, X,
+          X, X, X, X, X, X, X, X)},
+#undef X
+/* 12, 13: its fifth: c, xX, nN (any byte for the shorter words: X) */
+#define X LW_ANY4
+    {LB16(X, X, X, X | LW_B64, X, X, X, X, X | LW_MUTEX, X, X, X, X, X,
+          X | LW_MUTAN, X)},
+    {LB16(X, X, X, X, X | LW_MUTAN, X | LW_MUTEX, X | LW_B64 | LW_MUTAN,
+          X | LW_MUTEX, X, X, X, X, X, X, X, X)},
+#undef X
+};
+#undef LW_MUT
+#undef LW_ANY4
+#undef LW_ANY3
+#undef LB16
+#undef LB2
+
+KZ_AVX2 static inline __m256i lb_tab_load(int i)
 {
-    static const unsigned char a_lo[16] = {[0x0] = LB_ATBT | LB_NUL,
-                                           [0x5] = LB_SLPCT,
-                                           [0x8] = LB_DOTPAR,
-                                           [0xA] = LB_COLON,
-                                           [0xB] = LB_BR | LB_BRACE,
-                                           [0xC] = LB_BR | LB_BRACE | LB_LT,
-                                           [0xE] = LB_BRACE | LB_DOTPAR,
-                                           [0xF] = LB_SLPCT};
-    static const unsigned char a_hi[16] = {[0x0] = LB_NUL,
-                                           [0x2] = LB_SLPCT | LB_DOTPAR,
-                                           [0x3] = LB_LT | LB_COLON,
-                                           [0x4] = LB_ATBT,
-                                           [0x5] = LB_BR,
-                                           [0x6] = LB_ATBT,
-                                           [0x7] = LB_BRACE};
-    static const unsigned char n_lo[16] = {[0x0] = LN_END | LN_UPPER,
-                                           [0x1] = LN_UPPER | LN_LOWER,
-                                           [0x2] = LN_END,
-                                           [0x4] = LN_UPPER | LN_LOWER,
-                                           [0x7] = LN_END,
-                                           [0x9] = LN_END | LN_ENDC,
-                                           [0xA] = LN_COLON,
-                                           [0xC] = LN_PUNCT,
-                                           [0xD] = LN_PUNCT | LN_ENDC,
-                                           [0xE] = LN_PUNCT,
-                                           [0xF] = LN_PUNCT};
-    static const unsigned char n_hi[16] = {[0x0] = LN_ENDC,
-                                           [0x2] = LN_END | LN_PUNCT,
-                                           [0x3] = LN_COLON,
-                                           [0x4] = LN_UPPER,
-                                           [0x6] = LN_LOWER};
-    const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
-    const __m256i nl = kz_v32_table(n_lo), nh = kz_v32_table(n_hi);
-    size_t p = *pp;
-    for (; n - p >= 37 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-        __m256i c0 = kz_v32_classify(v0, al, ah);
-        /* non-ASCII bytes and the single bytes that start something */
-        if (kz_v32_bits(v0) | kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT |
-                                                 LB_ATBT | LB_LT | LB_NUL))
-            return 1;
-        /* '.' and ':' unless a word ends after them; '(' before a form */
-        uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
-        if (dcp) {
-            __m256i c1 = kz_v32_classify(v1, nl, nh);
-            uint32_t op = kz_v32_bits(LB_EQ(v0, '('));
-            uint32_t form =
-                kz_v32_bits(v1) |
-                kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
-            if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
-                return 1;
-        }
-        /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan" */
-        __m256i l0 = kz_v32_lower(v0), l1 = kz_v32_lower(v1);
-        __m256i pair = _mm256_or_si256(
-            _mm256_or_si256(_mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
-                            _mm256_and_si256(LB_EQ(l0, 'c'), LB_EQ(l1, 'v'))),
-            _mm256_or_si256(
-                _mm256_or_si256(
-                    _mm256_and_si256(LB_EQ(l0, 'a'), LB_EQ(l1, 's')),
-                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H'))),
-                _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u'))));
-        if (!_mm256_testz_si256(pair, pair)) {
-            __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
-            __m256i v4 = kz_v32_load(q + 4);
-            __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(v3);
-            __m256i l4 = kz_v32_lower(v4);
-            __m256i dot = _mm256_and_si256(
-                _mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
-                LB_EQ(l2, 't'));
-            __m256i b64 = _mm256_and_si256(
-                _mm256_and_si256(
-                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H')),
-                    _mm256_and_si256(LB_EQ(v2, 'R'), LB_EQ(v3, '0'))),
-                LB_EQ(v4, 'c'));
-            __m256i mut = _mm256_and_si256(
-                _mm256_and_si256(
-                    _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u')),
-                    LB_EQ(l2, 't')),
-                _mm256_or_si256(
-                    _mm256_and_si256(LB_EQ(l3, 'e'), LB_EQ(l4, 'x')),
-                    _mm256_and_si256(LB_EQ(l3, 'a'), LB_EQ(l4, 'n'))));
-            if (kz_v32_bits(_mm256_or_si256(
-                    _mm256_or_si256(dot, kz_v32_cve_asn(l0, l1, v2, l2, v3)),
-                    _mm256_or_si256(b64, mut))))
-                return 1;
-        }
-        /* a hex run of 32 digits */
-        uint32_t hm = kz_v32_bits(_mm256_or_si256(
-            kz_v32_digit(v0),
-            _mm256_and_si256(
-                _mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
-                _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
-        if (kz_hex_run_step32(hm, run) < 32)
+    return _mm256_load_si256((const __m256i *)(const void *)lb_tab[i]);
+}
+KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i)
+{
+    return kz_v32_classify(v, lb_tab_load(i), lb_tab_load(i + 1));
+}
+
+/* 1 when something may start in the 32 positions at q (q[0..36)
+ * readable); *run carries the hex digits before q over to the next
+ * block. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
+{
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i c0 = lb_classify(v0, 0);
+    /* non-ASCII bytes and the single bytes that start something */
+    if (kz_v32_bits(v0) |
+        kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT | LB_NUL))
+        return 1;
+    /* '.' and ':' unless a word ends after them; '(' before a form */
+    uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
+    if (dcp) {
+        __m256i c1 = lb_classify(v1, 2);
+        uint32_t op = kz_v32_bits(kz_v32_eq(v0, '('));
+        uint32_t form =
+            kz_v32_bits(v1) |
+            kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
+        if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
             return 1;
     }
-    *pp = p;
-    return 0;
+    /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
+     * bytes first */
+    __m256i w = _mm256_and_si256(lb_classify(v0, 4), lb_classify(v1, 6));
+    if (!_mm256_testz_si256(w, w)) {
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12));
+        if (!_mm256_testz_si256(w, w))
+            return 1;
+    }
+    /* a hex run of 32 digits */
+    __m256i l0 = kz_v32_lower(v0);
+    uint32_t hm = kz_v32_bits(_mm256_or_si256(
+        kz_v32_digit(v0),
+        _mm256_and_si256(_mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
+    return kz_hex_run_step32(hm, run) < 32;
 }
-#undef LB_EQ
+
+/* kz_extract_line_boring with AVX2: 32 positions at a time while 37 bytes
+ * are left, then the last ones (at most 36) through a copy padded with
+ * spaces, one or two blocks. 1 when the line is boring. */
+KZ_AVX2 static int lb_avx2(const char *s, size_t n)
+{
+    unsigned run = 0; /* hex digits right before p */
+    size_t p = 0;
+    for (; n - p >= 37 && p < n; p += 32)
+        if (lb_block32(s + p, &run))
+            return 0;
+    if (p == n)
+        return 1;
+    char pad[72];
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, s + p, n - p); /* at most 36 bytes */
+    return !lb_block32(pad, &run) &&
+           (n - p <= 32 || !lb_block32(pad + 32, &run));
+}
 #endif
 
 /* Sixteen bytes at a time (32 with AVX2 where the CPU has it); the last
@@ -2060,8 +2100,8 @@ int kz_extract_line_boring(const char *s, size_t n)
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n >= 37 && lb_avx2(s, n, &p, &run))
-        return 0;
+    if (kz_use_avx2)
+        return lb_avx2(s, n);
 #endif
     for (; n - p >= 21 && p < n; p += 16)
         if (lb_block(s + p, &run))
