@@ -2071,6 +2071,31 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
     return kz_hex_run_step32(hm, run) < 32;
 }
 
+/* memcpy of n bytes, 1 to 36, as two copies of a fixed size that overlap
+ * (without a call). */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+    if (n >= 16) {
+        if (n > 32) {
+            memcpy(d, s, 32);
+            memcpy(d + n - 4, s + n - 4, 4);
+        } else {
+            memcpy(d, s, 16);
+            memcpy(d + n - 16, s + n - 16, 16);
+        }
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 /* kz_extract_line_boring with AVX2: 32 positions at a time while 37 bytes
  * are left, then the last ones (at most 36) through a copy padded with
  * spaces, one or two blocks. 1 when the line is boring. */
@@ -2085,24 +2110,21 @@ KZ_AVX2 static int lb_avx2(const char *s, size_t n)
         return 1;
     char pad[72];
     memset(pad, ' ', sizeof pad);
-    memcpy(pad, s + p, n - p); /* at most 36 bytes */
+    copy_short(pad, s + p, n - p);
     return !lb_block32(pad, &run) &&
            (n - p <= 32 || !lb_block32(pad + 32, &run));
 }
 #endif
 
-/* Sixteen bytes at a time (32 with AVX2 where the CPU has it); the last
- * ones through a copy padded with spaces, which start and complete nothing
- * (as the end of the line). */
-int kz_extract_line_boring(const char *s, size_t n)
-{
 #if KZ_HAVE_V16
+/* kz_extract_line_boring sixteen bytes at a time; the last ones through a
+ * copy padded with spaces, which start and complete nothing (as the end of
+ * the line). Not inlined: its frame would be set up for the AVX2 path
+ * too. */
+__attribute__((noinline)) static int lb_sse2(const char *s, size_t n)
+{
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
-#if KZ_HAVE_V32
-    if (kz_use_avx2)
-        return lb_avx2(s, n);
-#endif
     for (; n - p >= 21 && p < n; p += 16)
         if (lb_block(s + p, &run))
             return 0;
@@ -2114,6 +2136,19 @@ int kz_extract_line_boring(const char *s, size_t n)
             return 0;
     }
     return 1;
+}
+#endif
+
+/* With SIMD: 32 bytes at a time with AVX2 where the CPU has it, else
+ * sixteen (each its own function: this one only jumps to one). */
+int kz_extract_line_boring(const char *s, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return lb_avx2(s, n);
+#endif
+#if KZ_HAVE_V16
+    return lb_sse2(s, n);
 #else
     return line_is_boring_from(s, 0, n, 0);
 #endif
