@@ -1205,18 +1205,44 @@ static int cell_says_not_ioc(const char *s, size_t n)
     return 0;
 }
 
+/* 1 when s[0, n) holds a '(' or a 0xEF byte (that starts "（"): only then
+ * can a cell of the line hold a note in parentheses (cell_says_legit). */
+static int may_hold_note(const char *s, size_t n)
+{
+    size_t i = 0;
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (;; i += 16) {
+            if (n - i < 16)
+                i = n - 16; /* the last block overlaps the one before */
+            kz_v16 v = kz_v16_load(s + i);
+            if (kz_v16_bits(
+                    kz_v16_or(kz_v16_eq(v, '('), kz_v16_eq(v, (char)0xEF))))
+                return 1;
+            if (i + 16 == n)
+                return 0;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '(' || s[i] == (char)0xEF)
+            return 1;
+    return 0;
+}
+
 /* A cell that starts by calling its row's value legitimate:
  * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
  * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
  * ("Loader side-loaded by a legitimate executable" speaks of something
  * else, and "Legitimately signed" is what a stolen certificate gives.) */
-static int cell_says_legit(const char *s, size_t n)
+static int cell_says_legit(const char *s, size_t n, int notes)
 {
     /* a note in parentheses: "SoftPerfect (legitimate tool)",
      * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
      * soon, about the row's own value: not
-     * "（正規のmsedge.exeから読み込まれる）" */
-    for (int o = 0; o < 2; o++) {
+     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
+     * when the line may hold one, see may_hold_note) */
+    for (int o = 0; notes && o < 2; o++) {
         char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
         for (const char *p = memchr(s, open, n); p && p < s + n;
              p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
@@ -1325,7 +1351,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         int c = x->ncols ? (x->col > 0 ? x->col - 1 : 0) % x->ncols : 0;
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf, rn)) ||
-            cell_says_legit(rf, rn))
+            cell_says_legit(rf, rn, 1))
             x->row_clean = 1;
         scan_span(x, rf, map, rn, 0, rn, h, 0);
         note_not_ioc(x, rf, rn);
@@ -1333,13 +1359,14 @@ static void scan_table_line(kz_extractor *x, const char *rf,
     }
     size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
     int k = split_cells(rf, rn, a, b, MAX_COLS * 4);
+    int notes = may_hold_note(rf, rn);
     if (!adoc) {
         x->row_active = 1;
         for (int j = 0; j < k; j++) {
             kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
             if ((h == KZ_HINT_SKIP &&
                  cell_says_clean(rf + a[j], b[j] - a[j])) ||
-                (j > 0 && cell_says_legit(rf + a[j], b[j] - a[j])))
+                (j > 0 && cell_says_legit(rf + a[j], b[j] - a[j], notes)))
                 x->row_clean = 1;
             if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
@@ -1360,7 +1387,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         x->row_active = 1;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j])) ||
             (x->ncols && x->col % x->ncols > 0 &&
-             cell_says_legit(rf + a[j], b[j] - a[j])))
+             cell_says_legit(rf + a[j], b[j] - a[j], notes)))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
@@ -1546,7 +1573,7 @@ static void scan_csv_line(kz_extractor *x, const char *rf, const uint32_t *map,
         kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
         size_t na = a[j], nb = b[j];
         unquote(rf, &na, &nb);
-        if (j > 0 && cell_says_legit(rf + na, nb - na))
+        if (j > 0 && cell_says_legit(rf + na, nb - na, 1))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && j == 1 &&
             (th == KZ_HINT_FILENAME || th == KZ_HINT_UA ||
