@@ -818,9 +818,9 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
  * before heading): every heading form starts with one of these bytes or
  * ends with ':' or a full-width colon; the words start with these
  * letters. */
-static inline int may_be_heading(const char *s, size_t n)
+static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
-    size_t i = trim_left(s, n), e = n;
+    size_t e = n; /* i: trim_left(s, n), known to the caller */
     while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
         e--;
     if (e <= i || e - i > 160)
@@ -1042,9 +1042,8 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 
 static int is_md_separator(const char *s, size_t n)
 {
-    size_t i = trim_left(s, n);
     int dashes = 0, pipes = 0;
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '-')
             dashes++;
@@ -2285,13 +2284,16 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t i = trim_left(s, n);
     yara_line(x, s, n, i, had_cr);
 
-    /* Code fences: still scanned (rules and IoC lists live there). */
-    if (n - i >= 3 &&
+    /* Code fences: still scanned (rules and IoC lists live there). They
+     * and AsciiDoc table delimiters start with '`', '~' or '|'. */
+    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
+    if ((lc == '`' || lc == '~') && n - i >= 3 &&
         (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
         x->in_fence = !x->in_fence;
         return;
     }
-    if (!x->in_fence && n - i >= 4 && memcmp(s + i, "|===", 4) == 0) {
+    if (lc == '|' && !x->in_fence && n - i >= 4 &&
+        memcmp(s + i, "|===", 4) == 0) {
         row_flush(x);
         x->row_active = 0;
         x->adoc_table = !x->adoc_table;
@@ -2308,7 +2310,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
-        if (!x->in_fence && may_be_heading(s, n) && heading(s, n, &ta, &tb))
+        if (!x->in_fence && may_be_heading(s, n, i) && heading(s, n, &ta, &tb))
             x->section = cached_hint(x, s + ta, tb - ta, 0);
         /* An allowlist's key ("whitelist": [) opens it; a header of
          * comma-separated rows is kept for the row after it. */
@@ -2343,7 +2345,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        may_be_heading(rf, rn) && heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn, rf == s && rn == n ? i : trim_left(rf, rn)) &&
+        heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
@@ -2366,7 +2369,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         scan_table_line(x, rf, map, rn, 1);
         return;
     }
-    if (is_md_separator(rf, rn) && x->prev_n > 0 && !x->prev_csv_only) {
+    if (x->prev_n > 0 && !x->prev_csv_only && is_md_separator(rf, rn)) {
         set_columns(x, x->prev, x->prev_n);
         x->md_table = 1;
         return;
