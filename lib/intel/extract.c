@@ -1338,27 +1338,42 @@ static int cell_says_clean(const char *s, size_t n)
 /* ---- one line -------------------------------------------------------------
  */
 
+/* The fields of a segment of the current line (refanged rf, rn bytes)
+ * that are the same for all its spans. */
+static void seg_line(kz_extractor *x, kz_segment *seg, const char *rf,
+                     const uint32_t *map, size_t rn)
+{
+    seg->orig = x->cur_orig;
+    seg->orig_n = x->cur_orig_n;
+    seg->map = map;
+    seg->line = rf;
+    seg->line_n = rn;
+    seg->ctx_cache = &x->cur_ctx;
+    seg->hash_cache = &x->cur_hashw;
+    seg->mutw_cache = &x->cur_mutw;
+    seg->psl_cache = x->psl;
+    seg->seen = seen_value;
+}
+
+/* Scans [a, b) of the line seg_line set seg up for. */
+static void scan_seg(kz_extractor *x, kz_segment *seg, size_t a, size_t b,
+                     kz_hint hint, int whole_cell)
+{
+    seg->s = seg->line + a;
+    seg->n = b - a;
+    seg->base = a;
+    seg->hint = hint;
+    seg->whole_cell = whole_cell;
+    kz_scan_segment(seg, on_cand, x);
+}
+
 static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
                       size_t rn, size_t a, size_t b, kz_hint hint,
                       int whole_cell)
 {
     kz_segment seg;
-    seg.s = rf + a;
-    seg.n = b - a;
-    seg.orig = x->cur_orig;
-    seg.orig_n = x->cur_orig_n;
-    seg.map = map;
-    seg.base = a;
-    seg.line = rf;
-    seg.line_n = rn;
-    seg.hint = hint;
-    seg.whole_cell = whole_cell;
-    seg.ctx_cache = &x->cur_ctx;
-    seg.hash_cache = &x->cur_hashw;
-    seg.mutw_cache = &x->cur_mutw;
-    seg.psl_cache = x->psl;
-    seg.seen = seen_value;
-    kz_scan_segment(&seg, on_cand, x);
+    seg_line(x, &seg, rf, map, rn);
+    scan_seg(x, &seg, a, b, hint, whole_cell);
 }
 
 /* Scans one refanged table line cell by cell (AsciiDoc rows may span
@@ -1381,6 +1396,8 @@ static void scan_table_line(kz_extractor *x, const char *rf,
     size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
     int k = split_cells(rf, rn, a, b, MAX_COLS * 4);
     int notes = may_hold_note(rf, rn);
+    kz_segment seg; /* the line's, for each cell */
+    seg_line(x, &seg, rf, map, rn);
     if (!adoc) {
         x->row_active = 1;
         for (int j = 0; j < k; j++) {
@@ -1391,7 +1408,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
                 x->row_clean = 1;
             if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
-            scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+            scan_seg(x, &seg, a[j], b[j], h, 1);
             if (j > 0)
                 note_not_ioc(x, rf + a[j], b[j] - a[j]);
         }
@@ -1412,7 +1429,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
-        scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+        scan_seg(x, &seg, a[j], b[j], h, 1);
         if (x->ncols && x->col % x->ncols > 0)
             note_not_ioc(x, rf + a[j], b[j] - a[j]);
         x->col++;
