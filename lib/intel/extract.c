@@ -831,9 +831,9 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
  * before heading): every heading form starts with one of these bytes or
  * ends with ':' or a full-width colon; the words start with these
  * letters. */
-static inline int may_be_heading(const char *s, size_t n)
+static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
-    size_t i = trim_left(s, n), e = n;
+    size_t e = n; /* i: trim_left(s, n), known to the caller */
     while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
         e--;
     if (e <= i || e - i > 160)
@@ -1055,9 +1055,8 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 
 static int is_md_separator(const char *s, size_t n)
 {
-    size_t i = trim_left(s, n);
     int dashes = 0, pipes = 0;
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '-')
             dashes++;
@@ -1218,18 +1217,44 @@ static int cell_says_not_ioc(const char *s, size_t n)
     return 0;
 }
 
+/* 1 when s[0, n) holds a '(' or a 0xEF byte (that starts "（"): only then
+ * can a cell of the line hold a note in parentheses (cell_says_legit). */
+static int may_hold_note(const char *s, size_t n)
+{
+    size_t i = 0;
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (;; i += 16) {
+            if (n - i < 16)
+                i = n - 16; /* the last block overlaps the one before */
+            kz_v16 v = kz_v16_load(s + i);
+            if (kz_v16_bits(
+                    kz_v16_or(kz_v16_eq(v, '('), kz_v16_eq(v, (char)0xEF))))
+                return 1;
+            if (i + 16 == n)
+                return 0;
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '(' || s[i] == (char)0xEF)
+            return 1;
+    return 0;
+}
+
 /* A cell that starts by calling its row's value legitimate:
  * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
  * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
  * ("Loader side-loaded by a legitimate executable" speaks of something
  * else, and "Legitimately signed" is what a stolen certificate gives.) */
-static int cell_says_legit(const char *s, size_t n)
+static int cell_says_legit(const char *s, size_t n, int notes)
 {
     /* a note in parentheses: "SoftPerfect (legitimate tool)",
      * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
      * soon, about the row's own value: not
-     * "（正規のmsedge.exeから読み込まれる）" */
-    for (int o = 0; o < 2; o++) {
+     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
+     * when the line may hold one, see may_hold_note) */
+    for (int o = 0; notes && o < 2; o++) {
         char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
         for (const char *p = memchr(s, open, n); p && p < s + n;
              p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
@@ -1287,44 +1312,81 @@ static void note_not_ioc(kz_extractor *x, const char *s, size_t n)
         x->row_clean = 1;
 }
 
+/* 1 when the cell holds "clean" in any case. (A byte OR 0x20 is a lower
+ * case letter only when the byte is that letter in either case.) */
 static int cell_says_clean(const char *s, size_t n)
 {
-    static const char w[] = "clean";
-    for (size_t i = 0; i + 5 <= n; i++) {
-        size_t k = 0;
-        while (k < 5 &&
-               kz_lower((unsigned char)s[i + k]) == (unsigned char)w[k])
-            k++;
-        if (k == 5)
-            return 1;
+    size_t i = 0;
+#if KZ_HAVE_V16
+    /* sixteen positions at a time while their five bytes are there, the
+     * last block overlapping the one before */
+    if (n >= 20) {
+        for (;; i += 16) {
+            if (n - i < 20)
+                i = n - 20;
+            kz_v16 m = kz_v16_eq(kz_v16_lower(kz_v16_load(s + i)), 'c');
+            m = kz_v16_and(
+                m, kz_v16_eq(kz_v16_lower(kz_v16_load(s + i + 1)), 'l'));
+            m = kz_v16_and(
+                m, kz_v16_eq(kz_v16_lower(kz_v16_load(s + i + 2)), 'e'));
+            m = kz_v16_and(
+                m, kz_v16_eq(kz_v16_lower(kz_v16_load(s + i + 3)), 'a'));
+            m = kz_v16_and(
+                m, kz_v16_eq(kz_v16_lower(kz_v16_load(s + i + 4)), 'n'));
+            if (kz_v16_bits(m))
+                return 1;
+            if (i + 20 == n)
+                return 0;
+        }
     }
+#endif
+    for (; i + 5 <= n; i++)
+        if ((s[i] | 0x20) == 'c' && (s[i + 1] | 0x20) == 'l' &&
+            (s[i + 2] | 0x20) == 'e' && (s[i + 3] | 0x20) == 'a' &&
+            (s[i + 4] | 0x20) == 'n')
+            return 1;
     return 0;
 }
 
 /* ---- one line -------------------------------------------------------------
  */
 
+/* The fields of a segment of the current line (refanged rf, rn bytes)
+ * that are the same for all its spans. */
+static void seg_line(kz_extractor *x, kz_segment *seg, const char *rf,
+                     const uint32_t *map, size_t rn)
+{
+    seg->orig = x->cur_orig;
+    seg->orig_n = x->cur_orig_n;
+    seg->map = map;
+    seg->line = rf;
+    seg->line_n = rn;
+    seg->ctx_cache = &x->cur_ctx;
+    seg->hash_cache = &x->cur_hashw;
+    seg->mutw_cache = &x->cur_mutw;
+    seg->psl_cache = x->psl;
+    seg->seen = seen_value;
+}
+
+/* Scans [a, b) of the line seg_line set seg up for. */
+static void scan_seg(kz_extractor *x, kz_segment *seg, size_t a, size_t b,
+                     kz_hint hint, int whole_cell)
+{
+    seg->s = seg->line + a;
+    seg->n = b - a;
+    seg->base = a;
+    seg->hint = hint;
+    seg->whole_cell = whole_cell;
+    kz_scan_segment(seg, on_cand, x);
+}
+
 static void scan_span(kz_extractor *x, const char *rf, const uint32_t *map,
                       size_t rn, size_t a, size_t b, kz_hint hint,
                       int whole_cell)
 {
     kz_segment seg;
-    seg.s = rf + a;
-    seg.n = b - a;
-    seg.orig = x->cur_orig;
-    seg.orig_n = x->cur_orig_n;
-    seg.map = map;
-    seg.base = a;
-    seg.line = rf;
-    seg.line_n = rn;
-    seg.hint = hint;
-    seg.whole_cell = whole_cell;
-    seg.ctx_cache = &x->cur_ctx;
-    seg.hash_cache = &x->cur_hashw;
-    seg.mutw_cache = &x->cur_mutw;
-    seg.psl_cache = x->psl;
-    seg.seen = seen_value;
-    kz_scan_segment(&seg, on_cand, x);
+    seg_line(x, &seg, rf, map, rn);
+    scan_seg(x, &seg, a, b, hint, whole_cell);
 }
 
 /* Scans one refanged table line cell by cell (AsciiDoc rows may span
@@ -1338,7 +1400,7 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         int c = x->ncols ? (x->col > 0 ? x->col - 1 : 0) % x->ncols : 0;
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf, rn)) ||
-            cell_says_legit(rf, rn))
+            cell_says_legit(rf, rn, 1))
             x->row_clean = 1;
         scan_span(x, rf, map, rn, 0, rn, h, 0);
         note_not_ioc(x, rf, rn);
@@ -1346,17 +1408,20 @@ static void scan_table_line(kz_extractor *x, const char *rf,
     }
     size_t a[MAX_COLS * 4], b[MAX_COLS * 4];
     int k = split_cells(rf, rn, a, b, MAX_COLS * 4);
+    int notes = may_hold_note(rf, rn);
+    kz_segment seg; /* the line's, for each cell */
+    seg_line(x, &seg, rf, map, rn);
     if (!adoc) {
         x->row_active = 1;
         for (int j = 0; j < k; j++) {
             kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
             if ((h == KZ_HINT_SKIP &&
                  cell_says_clean(rf + a[j], b[j] - a[j])) ||
-                (j > 0 && cell_says_legit(rf + a[j], b[j] - a[j])))
+                (j > 0 && cell_says_legit(rf + a[j], b[j] - a[j], notes)))
                 x->row_clean = 1;
             if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
                 h = x->section;
-            scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+            scan_seg(x, &seg, a[j], b[j], h, 1);
             if (j > 0)
                 note_not_ioc(x, rf + a[j], b[j] - a[j]);
         }
@@ -1373,11 +1438,11 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         x->row_active = 1;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j])) ||
             (x->ncols && x->col % x->ncols > 0 &&
-             cell_says_legit(rf + a[j], b[j] - a[j])))
+             cell_says_legit(rf + a[j], b[j] - a[j], notes)))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
-        scan_span(x, rf, map, rn, a[j], b[j], h, 1);
+        scan_seg(x, &seg, a[j], b[j], h, 1);
         if (x->ncols && x->col % x->ncols > 0)
             note_not_ioc(x, rf + a[j], b[j] - a[j]);
         x->col++;
@@ -1559,7 +1624,7 @@ static void scan_csv_line(kz_extractor *x, const char *rf, const uint32_t *map,
         kz_hint h = j < x->ncols ? x->cols[j] : KZ_HINT_NONE;
         size_t na = a[j], nb = b[j];
         unquote(rf, &na, &nb);
-        if (j > 0 && cell_says_legit(rf + na, nb - na))
+        if (j > 0 && cell_says_legit(rf + na, nb - na, 1))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && j == 1 &&
             (th == KZ_HINT_FILENAME || th == KZ_HINT_UA ||
@@ -1936,11 +2001,12 @@ static inline int lb_block(const char *p, unsigned *run)
 #endif
 
 #if KZ_HAVE_V32
-/* lb_block's test on 32 positions at a time with AVX2 (from *pp while 37
- * bytes are left; *pp where it stopped): the single bytes, and the byte
- * after a '.', ':' or '(', are classified by their two halves through
- * lookup tables; the words are compared as lb_block compares them. 1 when
- * something may start there. */
+/* lb_block's test on 32 positions at a time with AVX2. Bytes are
+ * classified by their two halves through lookup tables (kz_v32_classify):
+ * the single bytes and the byte after a '.', ':' or '(' by the LB_ and LN_
+ * classes; the words by the LW_ classes of their five bytes, one table pair
+ * per place in the word, so that a word starts where the classes of the
+ * five bytes from there have a bit in common. */
 enum {
     LB_BR = 1,      /* '[' '\\' */
     LB_BRACE = 2,   /* '{' '|' '~' */
@@ -1955,127 +2021,188 @@ enum {
     LN_PUNCT = 4,   /* ',' '-' '.' '/' (a form after '(') */
     LN_COLON = 8,   /* ':' (the same) */
     LN_UPPER = 16,  /* '@' 'A' 'D' (the same) */
-    LN_LOWER = 32   /* 'a' 'd' (the same) */
+    LN_LOWER = 32,  /* 'a' 'd' (the same) */
+    LW_DOT = 1,     /* "dot" in any case */
+    LW_CVE = 2,     /* "cve-" */
+    LW_AS = 4,      /* "as" and a digit */
+    LW_ASN = 8,     /* "asn" */
+    LW_ASSP = 16,   /* "as", a space and a digit */
+    LW_B64 = 32,    /* "aHR0c" (this case only) */
+    LW_MUTEX = 64,  /* "mutex" */
+    LW_MUTAN = 128  /* "mutan" */
 };
 
-#define LB_EQ kz_v32_eq
-KZ_AVX2 static int lb_avx2(const char *s, size_t n, size_t *pp, unsigned *run)
+/* A class table for kz_v32_classify: entry i in both lanes. */
+#define LB2(i, v) [i] = (v), [16 + (i)] = (v)
+/* All sixteen entries, in both lanes. */
+#define LB16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                   \
+    a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, a, b, c, d, e, f, g, h, i, \
+        j, k, l, m, n, o, p
+#define LW_ANY3 (LW_DOT | LW_AS | LW_ASN)
+#define LW_ANY4 (LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP)
+#define LW_MUT (LW_MUTEX | LW_MUTAN)
+static const unsigned char lb_tab[14][32] __attribute__((aligned(32))) = {
+    /* 0, 1: the byte at a position (LB_) */
+    {LB2(0x0, LB_ATBT | LB_NUL), LB2(0x5, LB_SLPCT), LB2(0x8, LB_DOTPAR),
+     LB2(0xA, LB_COLON), LB2(0xB, LB_BR | LB_BRACE),
+     LB2(0xC, LB_BR | LB_BRACE | LB_LT), LB2(0xE, LB_BRACE | LB_DOTPAR),
+     LB2(0xF, LB_SLPCT)},
+    {LB2(0x0, LB_NUL), LB2(0x2, LB_SLPCT | LB_DOTPAR),
+     LB2(0x3, LB_LT | LB_COLON), LB2(0x4, LB_ATBT), LB2(0x5, LB_BR),
+     LB2(0x6, LB_ATBT), LB2(0x7, LB_BRACE)},
+    /* 2, 3: the byte after it (LN_) */
+    {LB2(0x0, LN_END | LN_UPPER), LB2(0x1, LN_UPPER | LN_LOWER),
+     LB2(0x2, LN_END), LB2(0x4, LN_UPPER | LN_LOWER), LB2(0x7, LN_END),
+     LB2(0x9, LN_END | LN_ENDC), LB2(0xA, LN_COLON), LB2(0xC, LN_PUNCT),
+     LB2(0xD, LN_PUNCT | LN_ENDC), LB2(0xE, LN_PUNCT), LB2(0xF, LN_PUNCT)},
+    {LB2(0x0, LN_ENDC), LB2(0x2, LN_END | LN_PUNCT), LB2(0x3, LN_COLON),
+     LB2(0x4, LN_UPPER), LB2(0x6, LN_LOWER)},
+    /* 4, 5: a word's first byte: dD cC aA mM ('a' also starts "aHR0c") */
+    {LB2(0x4, LW_DOT), LB2(0x3, LW_CVE),
+     LB2(0x1, LW_AS | LW_ASN | LW_ASSP | LW_B64), LB2(0xD, LW_MUT)},
+    {LB2(0x4, LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT),
+     LB2(0x6, LW_DOT | LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_B64 | LW_MUT)},
+    /* 6, 7: its second: oO vV sS H uU */
+    {LB2(0xF, LW_DOT), LB2(0x6, LW_CVE), LB2(0x3, LW_AS | LW_ASN | LW_ASSP),
+     LB2(0x8, LW_B64), LB2(0x5, LW_MUT)},
+    {LB2(0x4, LW_DOT | LW_B64), LB2(0x6, LW_DOT),
+     LB2(0x5, LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT),
+     LB2(0x7, LW_CVE | LW_AS | LW_ASN | LW_ASSP | LW_MUT)},
+    /* 8, 9: its third: tT eE, a digit, nN, ' ', R */
+    {LB2(0x0, LW_AS | LW_ASSP), LB2(0x1, LW_AS), LB2(0x2, LW_AS | LW_B64),
+     LB2(0x3, LW_AS), LB2(0x4, LW_AS | LW_DOT | LW_MUT),
+     LB2(0x5, LW_AS | LW_CVE), LB2(0x6, LW_AS), LB2(0x7, LW_AS),
+     LB2(0x8, LW_AS), LB2(0x9, LW_AS), LB2(0xE, LW_ASN)},
+    {LB2(0x2, LW_ASSP), LB2(0x3, LW_AS), LB2(0x4, LW_CVE | LW_ASN),
+     LB2(0x5, LW_DOT | LW_MUT | LW_B64), LB2(0x6, LW_CVE | LW_ASN),
+     LB2(0x7, LW_DOT | LW_MUT)},
+/* 10, 11: its fourth: '-', a digit, '0', eE, aA (any byte for the
+ * words of three: X) */
+#define X LW_ANY3
+    {LB16(X | LW_ASSP | LW_B64, X | LW_ASSP | LW_MUTAN, X | LW_ASSP,
+          X | LW_ASSP, X | LW_ASSP, X | LW_ASSP | LW_MUTEX, X | LW_ASSP,
+          X | LW_ASSP, X | LW_ASSP, X | LW_ASSP, X, X, X, X | LW_CVE, X, X)},
+    {LB16(X, X, X | LW_CVE, X | LW_ASSP | LW_B64, X | LW_MUT, X, X | LW_MUT, X,
+          X, X, X, X, X, X, X, X)},
+#undef X
+/* 12, 13: its fifth: c, xX, nN (any byte for the shorter words: X) */
+#define X LW_ANY4
+    {LB16(X, X, X, X | LW_B64, X, X, X, X, X | LW_MUTEX, X, X, X, X, X,
+          X | LW_MUTAN, X)},
+    {LB16(X, X, X, X, X | LW_MUTAN, X | LW_MUTEX, X | LW_B64 | LW_MUTAN,
+          X | LW_MUTEX, X, X, X, X, X, X, X, X)},
+#undef X
+};
+#undef LW_MUT
+#undef LW_ANY4
+#undef LW_ANY3
+#undef LB16
+#undef LB2
+
+KZ_AVX2 static inline __m256i lb_tab_load(int i)
 {
-    static const unsigned char a_lo[16] = {[0x0] = LB_ATBT | LB_NUL,
-                                           [0x5] = LB_SLPCT,
-                                           [0x8] = LB_DOTPAR,
-                                           [0xA] = LB_COLON,
-                                           [0xB] = LB_BR | LB_BRACE,
-                                           [0xC] = LB_BR | LB_BRACE | LB_LT,
-                                           [0xE] = LB_BRACE | LB_DOTPAR,
-                                           [0xF] = LB_SLPCT};
-    static const unsigned char a_hi[16] = {[0x0] = LB_NUL,
-                                           [0x2] = LB_SLPCT | LB_DOTPAR,
-                                           [0x3] = LB_LT | LB_COLON,
-                                           [0x4] = LB_ATBT,
-                                           [0x5] = LB_BR,
-                                           [0x6] = LB_ATBT,
-                                           [0x7] = LB_BRACE};
-    static const unsigned char n_lo[16] = {[0x0] = LN_END | LN_UPPER,
-                                           [0x1] = LN_UPPER | LN_LOWER,
-                                           [0x2] = LN_END,
-                                           [0x4] = LN_UPPER | LN_LOWER,
-                                           [0x7] = LN_END,
-                                           [0x9] = LN_END | LN_ENDC,
-                                           [0xA] = LN_COLON,
-                                           [0xC] = LN_PUNCT,
-                                           [0xD] = LN_PUNCT | LN_ENDC,
-                                           [0xE] = LN_PUNCT,
-                                           [0xF] = LN_PUNCT};
-    static const unsigned char n_hi[16] = {[0x0] = LN_ENDC,
-                                           [0x2] = LN_END | LN_PUNCT,
-                                           [0x3] = LN_COLON,
-                                           [0x4] = LN_UPPER,
-                                           [0x6] = LN_LOWER};
-    const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
-    const __m256i nl = kz_v32_table(n_lo), nh = kz_v32_table(n_hi);
-    size_t p = *pp;
-    for (; n - p >= 37 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-        __m256i c0 = kz_v32_classify(v0, al, ah);
-        /* non-ASCII bytes and the single bytes that start something */
-        if (kz_v32_bits(v0) | kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT |
-                                                 LB_ATBT | LB_LT | LB_NUL))
-            return 1;
-        /* '.' and ':' unless a word ends after them; '(' before a form */
-        uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
-        if (dcp) {
-            __m256i c1 = kz_v32_classify(v1, nl, nh);
-            uint32_t op = kz_v32_bits(LB_EQ(v0, '('));
-            uint32_t form =
-                kz_v32_bits(v1) |
-                kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
-            if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
-                return 1;
-        }
-        /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan" */
-        __m256i l0 = kz_v32_lower(v0), l1 = kz_v32_lower(v1);
-        __m256i pair = _mm256_or_si256(
-            _mm256_or_si256(_mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
-                            _mm256_and_si256(LB_EQ(l0, 'c'), LB_EQ(l1, 'v'))),
-            _mm256_or_si256(
-                _mm256_or_si256(
-                    _mm256_and_si256(LB_EQ(l0, 'a'), LB_EQ(l1, 's')),
-                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H'))),
-                _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u'))));
-        if (!_mm256_testz_si256(pair, pair)) {
-            __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
-            __m256i v4 = kz_v32_load(q + 4);
-            __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(v3);
-            __m256i l4 = kz_v32_lower(v4);
-            __m256i dot = _mm256_and_si256(
-                _mm256_and_si256(LB_EQ(l0, 'd'), LB_EQ(l1, 'o')),
-                LB_EQ(l2, 't'));
-            __m256i b64 = _mm256_and_si256(
-                _mm256_and_si256(
-                    _mm256_and_si256(LB_EQ(v0, 'a'), LB_EQ(v1, 'H')),
-                    _mm256_and_si256(LB_EQ(v2, 'R'), LB_EQ(v3, '0'))),
-                LB_EQ(v4, 'c'));
-            __m256i mut = _mm256_and_si256(
-                _mm256_and_si256(
-                    _mm256_and_si256(LB_EQ(l0, 'm'), LB_EQ(l1, 'u')),
-                    LB_EQ(l2, 't')),
-                _mm256_or_si256(
-                    _mm256_and_si256(LB_EQ(l3, 'e'), LB_EQ(l4, 'x')),
-                    _mm256_and_si256(LB_EQ(l3, 'a'), LB_EQ(l4, 'n'))));
-            if (kz_v32_bits(_mm256_or_si256(
-                    _mm256_or_si256(dot, kz_v32_cve_asn(l0, l1, v2, l2, v3)),
-                    _mm256_or_si256(b64, mut))))
-                return 1;
-        }
-        /* a hex run of 32 digits */
-        uint32_t hm = kz_v32_bits(_mm256_or_si256(
-            kz_v32_digit(v0),
-            _mm256_and_si256(
-                _mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
-                _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
-        if (kz_hex_run_step32(hm, run) < 32)
+    return _mm256_load_si256((const __m256i *)(const void *)lb_tab[i]);
+}
+KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i)
+{
+    return kz_v32_classify(v, lb_tab_load(i), lb_tab_load(i + 1));
+}
+
+/* 1 when something may start in the 32 positions at q (q[0..36)
+ * readable); *run carries the hex digits before q over to the next
+ * block. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
+{
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i c0 = lb_classify(v0, 0);
+    /* non-ASCII bytes and the single bytes that start something */
+    if (kz_v32_bits(v0) |
+        kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT | LB_NUL))
+        return 1;
+    /* '.' and ':' unless a word ends after them; '(' before a form */
+    uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
+    if (dcp) {
+        __m256i c1 = lb_classify(v1, 2);
+        uint32_t op = kz_v32_bits(kz_v32_eq(v0, '('));
+        uint32_t form =
+            kz_v32_bits(v1) |
+            kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
+        if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
             return 1;
     }
-    *pp = p;
-    return 0;
+    /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
+     * bytes first */
+    __m256i w = _mm256_and_si256(lb_classify(v0, 4), lb_classify(v1, 6));
+    if (!_mm256_testz_si256(w, w)) {
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12));
+        if (!_mm256_testz_si256(w, w))
+            return 1;
+    }
+    /* a hex run of 32 digits */
+    __m256i l0 = kz_v32_lower(v0);
+    uint32_t hm = kz_v32_bits(_mm256_or_si256(
+        kz_v32_digit(v0),
+        _mm256_and_si256(_mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
+    return kz_hex_run_step32(hm, run) < 32;
 }
-#undef LB_EQ
+
+/* memcpy of n bytes, 1 to 36, as two copies of a fixed size that overlap
+ * (without a call). */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+    if (n >= 16) {
+        if (n > 32) {
+            memcpy(d, s, 32);
+            memcpy(d + n - 4, s + n - 4, 4);
+        } else {
+            memcpy(d, s, 16);
+            memcpy(d + n - 16, s + n - 16, 16);
+        }
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* kz_extract_line_boring with AVX2: 32 positions at a time while 37 bytes
+ * are left, then the last ones (at most 36) through a copy padded with
+ * spaces, one or two blocks. 1 when the line is boring. */
+KZ_AVX2 static int lb_avx2(const char *s, size_t n)
+{
+    unsigned run = 0; /* hex digits right before p */
+    size_t p = 0;
+    for (; n - p >= 37 && p < n; p += 32)
+        if (lb_block32(s + p, &run))
+            return 0;
+    if (p == n)
+        return 1;
+    char pad[72];
+    memset(pad, ' ', sizeof pad);
+    copy_short(pad, s + p, n - p);
+    return !lb_block32(pad, &run) &&
+           (n - p <= 32 || !lb_block32(pad + 32, &run));
+}
 #endif
 
-/* Sixteen bytes at a time (32 with AVX2 where the CPU has it); the last
- * ones through a copy padded with spaces, which start and complete nothing
- * (as the end of the line). */
-int kz_extract_line_boring(const char *s, size_t n)
-{
 #if KZ_HAVE_V16
+/* kz_extract_line_boring sixteen bytes at a time; the last ones through a
+ * copy padded with spaces, which start and complete nothing (as the end of
+ * the line). Not inlined: its frame would be set up for the AVX2 path
+ * too. */
+__attribute__((noinline)) static int lb_sse2(const char *s, size_t n)
+{
     size_t p = 0;
     unsigned run = 0; /* hex digits right before p */
-#if KZ_HAVE_V32
-    if (kz_use_avx2 && n >= 37 && lb_avx2(s, n, &p, &run))
-        return 0;
-#endif
     for (; n - p >= 21 && p < n; p += 16)
         if (lb_block(s + p, &run))
             return 0;
@@ -2087,6 +2214,19 @@ int kz_extract_line_boring(const char *s, size_t n)
             return 0;
     }
     return 1;
+}
+#endif
+
+/* With SIMD: 32 bytes at a time with AVX2 where the CPU has it, else
+ * sixteen (each its own function: this one only jumps to one). */
+int kz_extract_line_boring(const char *s, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return lb_avx2(s, n);
+#endif
+#if KZ_HAVE_V16
+    return lb_sse2(s, n);
 #else
     return line_is_boring_from(s, 0, n, 0);
 #endif
@@ -2174,13 +2314,16 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t i = trim_left(s, n);
     yara_line(x, s, n, i, had_cr);
 
-    /* Code fences: still scanned (rules and IoC lists live there). */
-    if (n - i >= 3 &&
+    /* Code fences: still scanned (rules and IoC lists live there). They
+     * and AsciiDoc table delimiters start with '`', '~' or '|'. */
+    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
+    if ((lc == '`' || lc == '~') && n - i >= 3 &&
         (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
         x->in_fence = !x->in_fence;
         return;
     }
-    if (!x->in_fence && n - i >= 4 && memcmp(s + i, "|===", 4) == 0) {
+    if (lc == '|' && !x->in_fence && n - i >= 4 &&
+        memcmp(s + i, "|===", 4) == 0) {
         row_flush(x);
         x->row_active = 0;
         x->adoc_table = !x->adoc_table;
@@ -2197,7 +2340,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
-        if (!x->in_fence && may_be_heading(s, n) && heading(s, n, &ta, &tb))
+        if (!x->in_fence && may_be_heading(s, n, i) && heading(s, n, &ta, &tb))
             x->section = cached_hint(x, s + ta, tb - ta, 0);
         /* An allowlist's key ("whitelist": [) opens it; a header of
          * comma-separated rows is kept for the row after it. */
@@ -2232,7 +2375,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        may_be_heading(rf, rn) && heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn, rf == s && rn == n ? i : trim_left(rf, rn)) &&
+        heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
@@ -2255,7 +2399,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         scan_table_line(x, rf, map, rn, 1);
         return;
     }
-    if (is_md_separator(rf, rn) && x->prev_n > 0 && !x->prev_csv_only) {
+    if (x->prev_n > 0 && !x->prev_csv_only && is_md_separator(rf, rn)) {
         set_columns(x, x->prev, x->prev_n);
         x->md_table = 1;
         return;
