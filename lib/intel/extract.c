@@ -17,6 +17,7 @@
 
 #include "core/core_int.h"
 #include "core/simd_int.h"
+#include "core/trigger_int.h"
 #include "intel/extract_int.h"
 #include "kizashi/limits.h"
 
@@ -2174,23 +2175,95 @@ static inline void copy_short(char *d, const char *s, size_t n)
     }
 }
 
+/* The first of the trigger bits m of the positions from base (see
+ * trigger_int.h) that refang looks at, or (size_t)-1 when none: an
+ * ideographic full stop that ends a Japanese sentence has its bit but is
+ * passed over, as next_trigger in refang.c passes it. */
+static inline size_t lb_trigger(const char *s, size_t base, uint64_t m)
+{
+    for (; m; m &= m - 1) {
+        size_t k = base + (unsigned)__builtin_ctzll(m);
+        if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+            return k;
+    }
+    return (size_t)-1;
+}
+
+/* kz_refang_first's answer for the n bytes at s (its first trigger, or
+ * n), from the trigger bits of lb_avx2's blocks: the whole blocks before
+ * p (34 bytes are there, so their bits are exact), then the last bytes
+ * from p in pad, padded with spaces, which start no trigger and complete
+ * none, as the end of the line does. */
+KZ_AVX2 static inline size_t lb_first(const char *s, size_t n, size_t p,
+                                      const char *pad)
+{
+    for (size_t q = 0; q < p; q += 32) {
+        size_t k = lb_trigger(s, q, trig_hits(s + q));
+        if (k != (size_t)-1)
+            return k;
+    }
+    uint64_t m = trig_hits(pad);
+    if (n - p > 32)
+        m |= (uint64_t)trig_hits(pad + 32) << 32;
+    size_t k = lb_trigger(s, p, m);
+    return k != (size_t)-1 ? k : n;
+}
+
 /* kz_extract_line_boring with AVX2: 32 positions at a time while 37 bytes
  * are left, then the last ones (at most 36) through a copy padded with
- * spaces, one or two blocks. 1 when the line is boring. */
-KZ_AVX2 static int lb_avx2(const char *s, size_t n)
+ * spaces, one or two blocks. 1 when the line is boring. Else, when first
+ * is not NULL, *first is what kz_refang_first answers for the line, found
+ * through the same blocks (lb_first). Inlined in its two uses below, so
+ * that the one without first does only the test. */
+KZ_AVX2 static inline __attribute__((always_inline)) int
+lb_avx2_body(const char *s, size_t n, size_t *first)
 {
     unsigned run = 0; /* hex digits right before p */
     size_t p = 0;
+    int busy = 0;
     for (; n - p >= 37 && p < n; p += 32)
-        if (lb_block32(s + p, &run))
-            return 0;
+        if (lb_block32(s + p, &run)) {
+            if (!first)
+                return 0;
+            busy = 1;
+            break;
+        }
     if (p == n)
         return 1;
+    if (n - p >= 37) /* to the last bytes, when busy */
+        p += (n - p - 5) / 32 * 32;
     char pad[72];
     memset(pad, ' ', sizeof pad);
     copy_short(pad, s + p, n - p);
-    return !lb_block32(pad, &run) &&
-           (n - p <= 32 || !lb_block32(pad + 32, &run));
+    if (!busy && !lb_block32(pad, &run) &&
+        (n - p <= 32 || !lb_block32(pad + 32, &run)))
+        return 1;
+    if (first)
+        *first = lb_first(s, n, p, pad);
+    return 0;
+}
+
+/* kz_refang_first's answer for a line (of a table) that is not tested
+ * for being boring: lb_first without lb_block32. */
+KZ_AVX2 static size_t lb_first_only(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t p = n >= 37 ? (n - 5) / 32 * 32 : 0;
+    char pad[72];
+    memset(pad, ' ', sizeof pad);
+    copy_short(pad, s + p, n - p);
+    return lb_first(s, n, p, pad);
+}
+
+/* lb_avx2_body for kz_extract_line_boring, and for process_line. */
+KZ_AVX2 static int lb_avx2(const char *s, size_t n)
+{
+    return lb_avx2_body(s, n, NULL);
+}
+KZ_AVX2 static int lb_avx2_first(const char *s, size_t n, size_t *first)
+{
+    return lb_avx2_body(s, n, first);
 }
 #endif
 
@@ -2230,6 +2303,31 @@ int kz_extract_line_boring(const char *s, size_t n)
 #else
     return line_is_boring_from(s, 0, n, 0);
 #endif
+}
+
+/* kz_refang_first for process_line (with AVX2 without a call). */
+static size_t line_first(const char *s, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return lb_first_only(s, n);
+#endif
+    return kz_refang_first(s, n);
+}
+
+/* kz_extract_line_boring for process_line: when the line is not boring,
+ * also kz_refang_first's answer in *first (with AVX2 from the prefilter's
+ * own blocks, without a second search). */
+static int line_boring_first(const char *s, size_t n, size_t *first)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return lb_avx2_first(s, n, first);
+#endif
+    if (kz_extract_line_boring(s, n))
+        return 1;
+    *first = kz_refang_first(s, n);
+    return 0;
 }
 
 static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
@@ -2336,7 +2434,10 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     }
     if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
         x->attr_cols = parse_cols_attr(s + i, n - i);
-    if (!x->adoc_table && !x->md_table && kz_extract_line_boring(s, n)) {
+    size_t first; /* kz_refang_first's answer */
+    if (x->adoc_table || x->md_table)
+        first = line_first(s, n);
+    else if (line_boring_first(s, n, &first)) {
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
@@ -2361,7 +2462,6 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t rn;
     const char *rf;
     const uint32_t *map;
-    size_t first = kz_refang_first(s, n);
     if (first < n) {
         rn = kz_refang_map_first(s, n, x->rf, n + 1, x->map, first);
         x->map[rn] = (uint32_t)n;
