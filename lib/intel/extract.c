@@ -2580,6 +2580,33 @@ static int ideo_space(const char *s, size_t n, size_t i)
     return n - i >= 3 && memcmp(s + i, "\xe3\x80\x80", 3) == 0;
 }
 
+/* Past the blanks (space, tab, full-width space) from s[i] on. */
+static size_t skip_blanks(const char *s, size_t n, size_t i)
+{
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (ideo_space(s, n, i))
+            i += 3;
+        else
+            return i;
+    }
+}
+
+/* Before the blanks that end s[0, e). */
+static size_t skip_blanks_back(const char *s, size_t n, size_t e)
+{
+    for (;;) {
+        if (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+            e--;
+        else if (e >= 3 && (unsigned char)s[e - 1] == 0x80 &&
+                 ideo_space(s, n, e - 3))
+            e -= 3;
+        else
+            return e;
+    }
+}
+
 /* The number of hex digits s[0, e) ends with, sixteen bytes at a time. */
 static size_t hex_span_back(const char *s, size_t e)
 {
@@ -2604,16 +2631,7 @@ static size_t hex_span_back(const char *s, size_t e)
  * *end: where the run ends. */
 static size_t trailing_hex(const char *s, size_t n, size_t *end)
 {
-    size_t e = n;
-    for (;;) {
-        if (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-            e--;
-        else if (e >= 3 && (unsigned char)s[e - 1] == 0x80 &&
-                 ideo_space(s, n, e - 3))
-            e -= 3;
-        else
-            break;
-    }
+    size_t e = skip_blanks_back(s, n, n);
     if (e == 0 || !kz_is_xdigit((unsigned char)s[e - 1]))
         return 0;
     size_t k = hex_span_back(s, e), a = e - k;
@@ -2633,26 +2651,10 @@ static size_t trailing_hex(const char *s, size_t n, size_t *end)
 /* 1 when s[0, n) is only a hex run between white space: [*a, *b). */
 static int hex_only_line(const char *s, size_t n, size_t *a, size_t *b)
 {
-    size_t i = 0;
-    for (;;) {
-        if (i < n && (s[i] == ' ' || s[i] == '\t'))
-            i++;
-        else if (ideo_space(s, n, i))
-            i += 3;
-        else
-            break;
-    }
+    size_t i = skip_blanks(s, n, 0);
     size_t j = i + kz_hex_span(s + i, n - i);
-    if (j == i)
-        return 0;
-    for (size_t k = j; k < n;) {
-        if (s[k] == ' ' || s[k] == '\t')
-            k++;
-        else if (ideo_space(s, n, k))
-            k += 3;
-        else
-            return 0; /* text after the run */
-    }
+    if (j == i || skip_blanks(s, n, j) != n)
+        return 0; /* no run, or text after it */
     *a = i;
     *b = j;
     return 1;
@@ -2692,15 +2694,7 @@ static int trailing_url(const char *s, size_t n, size_t *end)
 /* 1 when s[0, n) is one token that can go on a URL's path: [*a, *b). */
 static int url_rest_line(const char *s, size_t n, size_t *a, size_t *b)
 {
-    size_t i = 0;
-    for (;;) {
-        if (i < n && (s[i] == ' ' || s[i] == '\t'))
-            i++;
-        else if (ideo_space(s, n, i))
-            i += 3;
-        else
-            break;
-    }
+    size_t i = skip_blanks(s, n, 0);
     size_t j = i;
     while (j < n && (kz_is_alnum((unsigned char)s[j]) ||
                      strchr("-._~/?#[]@!$&()*+,;=%:", s[j])))
