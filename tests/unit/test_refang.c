@@ -546,6 +546,25 @@ static void test_refang_map__windows_equal_the_full_pass(void **state)
     assert_true(changed > 1000); /* the pieces do make forms */
 }
 
+/* Refangs in[0, n) into cap bytes with the windowed pass and with the pass
+ * over every byte, and fails the test when the text or the map differ;
+ * 1 when the text changed. */
+static int windowed_equals_full(const char *in, size_t n, size_t cap)
+{
+    static char a[400], b[400];
+    static uint32_t ma[400], mb[400];
+    if (cap > sizeof a)
+        cap = sizeof a;
+    size_t ka = kz_refang_map(in, n, a, cap, ma);
+    size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
+    if (ka != kb || memcmp(a, b, ka) != 0 ||
+        memcmp(ma, mb, ka * sizeof *ma) != 0)
+        fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
+                 "  got  \"%.*s\"\n  want \"%.*s\"",
+                 (int)n, in, cap, (int)ka, a, (int)kb, b);
+    return ka != n || memcmp(a, in, n) != 0;
+}
+
 /* "host[.]tld" glued to the word before it is written without running
  * the pass over that word: texts where that word ends in what other forms
  * are made of (core characters and words, scheme letters, digits) give
@@ -599,21 +618,13 @@ static void test_refang_map__glued_dot_pairs_equal_the_full_pass(void **state)
                                          "\xe3\x80\x82",
                                          "\xe9\x80\x9a",
                                          "\xef\xbc\x8e"};
-    static char in[200], a[200], b[200];
-    static uint32_t ma[200], mb[200];
+    static char in[200];
     uint32_t seed = 2024;
     int changed = 0;
     for (int t = 0; t < 200000; t++) {
         size_t n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
-        size_t cap = (t % 5 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof a;
-        size_t ka = kz_refang_map(in, n, a, cap, ma);
-        size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
-        if (ka != kb || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
-                     "  got  \"%.*s\"\n  want \"%.*s\"",
-                     (int)n, in, cap, (int)ka, a, (int)kb, b);
-        changed += ka != n || memcmp(a, in, n) != 0;
+        size_t cap = (t % 5 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof in;
+        changed += windowed_equals_full(in, n, cap);
     }
     assert_true(changed > 1000);
 }
@@ -717,8 +728,7 @@ static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
                                          "\xef\xbc\xbd",
                                          "\xef\xbc\x89",
                                          "\xe9\x80\x9a\xe3\x80\x82"};
-    static char in[200], a[200], b[200];
-    static uint32_t ma[200], mb[200];
+    static char in[200];
     uint32_t seed = 4711;
     int changed = 0;
     for (size_t t = 0; t < 200000 + LEN(cases); t++) {
@@ -729,14 +739,7 @@ static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
         } else {
             n = random_pieces(&seed, pieces, LEN(pieces), in, sizeof in - 1);
         }
-        size_t ka = kz_refang_map(in, n, a, sizeof a, ma);
-        size_t kb = kz_refang_map_ref(in, n, b, sizeof b, mb);
-        if (ka != kb || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("windowed refang differs on \"%.*s\":\n"
-                     "  got  \"%.*s\"\n  want \"%.*s\"",
-                     (int)n, in, (int)ka, a, (int)kb, b);
-        changed += ka != n || memcmp(a, in, n) != 0;
+        changed += windowed_equals_full(in, n, sizeof in);
     }
     assert_true(changed > 1000);
 }
