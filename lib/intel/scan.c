@@ -241,9 +241,12 @@ static int is_split(unsigned char c)
  * '@', backslash or '%', no long hex run, no "CVE-" or "AS1234", no
  * base64 of "http". Such chunks hold no indicator (the chunk loop's fast
  * path), so the loop jumps over them to the next position where one of
- * those starts. kz_scan_next_interesting finds it sixteen bytes at a time;
+ * those starts. kz_scan_next_interesting finds it 32 bytes at a time
+ * (sixteen without AVX2); kz_scan_next_interesting_from also keeps the
+ * block where it found one, so that the loop's next search, which mostly
+ * starts a few bytes on in that block, does not read it again.
  * interesting_at and kz_scan_next_interesting_ref are the scalar
- * definition (and the tail of the vector loop). */
+ * definition. */
 
 /* What may follow a dot or colon inside a value ("evil.com", "e.g",
  * "10.0", "::1", "a.-b"); anything else after it ends a word ("end. ",
@@ -370,10 +373,9 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
-/* From *pp while 35 bytes are left; *pp where it found a position (1) or
- * stopped (0). */
-KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
-                                         unsigned *run)
+/* The interesting positions of the 32 bytes at q (q[0..35) readable) as
+ * bits, *hex the hex digits among them. */
+KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
 {
     static const unsigned char a_lo[16] = {
         [0x0] = NI_AT,    [0x5] = NI_SL_PCT,         [0xA] = NI_COLON,
@@ -406,66 +408,102 @@ KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
         [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
     const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
     const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
-    size_t p = *pp;
-    for (; n - p >= 35 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-        __m256i a0 = kz_v32_classify(v0, al, ah);
-        /* bytes >= 0x80 and the single-byte set */
-        uint32_t m = kz_v32_bits(v0) |
-                     kz_v32_any(a0, NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE);
-        /* a dot or colon, then what may follow it inside a value */
-        uint32_t dc = kz_v32_any(a0, NI_DOT | NI_COLON);
-        if (dc)
-            m |= dc & (kz_v32_bits(v1) |
-                       kz_v32_any(kz_v32_classify(v1, cl, ch),
-                                  NC_DIGIT | NC_COLON | NC_AO | NC_PZ |
-                                      NC_DOTDASH | NC_UNDER));
-        /* "as", "cv", "aH" first; the whole words only when one is there */
-        __m256i w0 = kz_v32_lower(v0), w1 = kz_v32_lower(v1);
-        __m256i pair = _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
-                _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
-            _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
-        if (!_mm256_testz_si256(pair, pair)) {
-            /* "CVE-", "AS" with a number or "N", "aHR0" */
-            __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
-            __m256i b64 = _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),
-                _mm256_and_si256(kz_v32_eq(v2, 'R'), kz_v32_eq(v3, '0')));
-            m |= kz_v32_bits(_mm256_or_si256(
-                kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
-        }
-        unsigned hx = kz_hex_run_step32(
-            kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL), run);
-        if (m) {
-            unsigned k = (unsigned)__builtin_ctz(m);
-            *pp = p + (hx < k ? hx : k);
-            return 1;
-        }
-        if (hx < 32) {
-            *pp = p + hx;
-            return 1;
-        }
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i a0 = kz_v32_classify(v0, al, ah);
+    /* bytes >= 0x80 and the single-byte set */
+    uint32_t m = kz_v32_bits(v0) |
+                 kz_v32_any(a0, NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE);
+    /* a dot or colon, then what may follow it inside a value */
+    uint32_t dc = kz_v32_any(a0, NI_DOT | NI_COLON);
+    if (dc)
+        m |= dc &
+             (kz_v32_bits(v1) | kz_v32_any(kz_v32_classify(v1, cl, ch),
+                                           NC_DIGIT | NC_COLON | NC_AO | NC_PZ |
+                                               NC_DOTDASH | NC_UNDER));
+    /* "as", "cv", "aH" first; the whole words only when one is there */
+    __m256i w0 = kz_v32_lower(v0), w1 = kz_v32_lower(v1);
+    __m256i pair = _mm256_or_si256(
+        _mm256_or_si256(
+            _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
+            _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
+        _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
+    if (!_mm256_testz_si256(pair, pair)) {
+        /* "CVE-", "AS" with a number or "N", "aHR0" */
+        __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
+        __m256i b64 = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),
+            _mm256_and_si256(kz_v32_eq(v2, 'R'), kz_v32_eq(v3, '0')));
+        m |= kz_v32_bits(_mm256_or_si256(
+            kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
     }
-    *pp = p;
-    return 0;
+    *hex = kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL);
+    return m;
+}
+
+/* kz_scan_next_interesting_from with AVX2: 32 bytes at a time from the
+ * block st holds (when i is inside it) or from i; the last bytes through a
+ * copy padded with spaces. The block where a position is found is kept in
+ * st. */
+KZ_AVX2 static size_t next_interesting_avx2(kz_ni_state *st, const char *s,
+                                            size_t i, size_t n)
+{
+    size_t p = i;
+    unsigned run = 0; /* hex digits from i to p */
+    if (st->s == s && st->n == n && i - st->q < 32) {
+        /* The rest of the block the last search stopped in. A hex run from
+         * i reaches 32 digits inside it only when i starts it and it is
+         * all hex digits. */
+        unsigned d = (unsigned)(i - st->q);
+        uint32_t m = st->m >> d;
+        unsigned t = ~st->hex ? (unsigned)__builtin_clz(~st->hex) : 32;
+        run = t < 32 - d ? t : 32 - d;
+        unsigned k = m ? (unsigned)__builtin_ctz(m) : 32;
+        if (run == 32 && k > 31)
+            k = 31;
+        if (k < 32)
+            return i + k;
+        p = st->q + 32;
+    }
+    while (p < n) {
+        uint32_t m, hex;
+        if (n - p >= 35) {
+            m = ni_block32(s + p, &hex);
+        } else {
+            /* spaces start, continue and complete nothing (as the end of
+             * the text) */
+            char pad[64];
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, s + p, n - p); /* at most 34 bytes */
+            m = ni_block32(pad, &hex);
+        }
+        unsigned hx = kz_hex_run_step32(hex, &run);
+        unsigned k = m ? (unsigned)__builtin_ctz(m) : 32;
+        if (hx < k)
+            k = hx;
+        if (k < 32) {
+            st->s = s;
+            st->n = n;
+            st->q = p;
+            st->m = m;
+            st->hex = hex;
+            return p + k;
+        }
+        p += 32;
+    }
+    return n;
 }
 
 #endif
 
-size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
+/* Sixteen bytes at a time (no AVX2); not inlined, so that the AVX2 path
+ * does not pay for its set-up. */
+__attribute__((noinline)) static size_t next_interesting_v16(const char *s,
+                                                             size_t i, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = i;
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
-#if KZ_HAVE_V32
-    if (kz_use_avx2 && n - p >= 35 && p < n &&
-        next_interesting_avx2(s, n, &p, &run))
-        return p;
-#endif
     while (n - p >= 19 && p < n) {
         unsigned m = ni_block(s + p, &run, &hx);
         if (m) {
@@ -495,6 +533,23 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 #else
     return kz_scan_next_interesting_ref(s, i, n);
 #endif
+}
+
+size_t kz_scan_next_interesting_from(kz_ni_state *st, const char *s, size_t i,
+                                     size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return next_interesting_avx2(st, s, i, n);
+#endif
+    (void)st;
+    return next_interesting_v16(s, i, n);
+}
+
+size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
+{
+    kz_ni_state st = {0};
+    return kz_scan_next_interesting_from(&st, s, i, n);
 }
 
 /* Whether [a, b) holds a run of 32 hex digits or more. */
@@ -1679,6 +1734,7 @@ typedef struct scan {
     /* SEG_* bytes the segment may hold: seg_bytes of a segment scanned as
      * text, SEG_ALL otherwise. */
     unsigned has;
+    kz_ni_state ni; /* the chunk loop's last prefilter block */
 } scan;
 
 /* The SEG_* bytes s[0, n) holds, sixteen at a time (the last sixteen
@@ -3635,7 +3691,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         if (skip) {
             /* Jump over chunks the fast path below would pass over, to
              * the start of the chunk where something may begin. */
-            size_t p = kz_scan_next_interesting(s, i, b);
+            size_t p = kz_scan_next_interesting_from(&sc->ni, s, i, b);
             if (p >= b)
                 break;
             /* bytes before p are ASCII: none is interesting */
@@ -4696,6 +4752,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.in_cmd = 0;
     sc.span = 0;
     sc.has = SEG_ALL;
+    sc.ni.s = NULL;
     sets_need();
     if (seg->n == 0)
         return;
