@@ -373,6 +373,36 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
+/* The constants ni_block32 compares with in every block, 32 bytes each
+ * (row NIK_x at 32 * NIK_x). */
+enum {
+    NIK_SET,   /* NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE */
+    NIK_DC,    /* NI_DOT | NI_COLON */
+    NIK_CONT,  /* what may follow a dot or colon: the NC_* but NC_HEXL */
+    NIK_HEX,   /* NC_DIGIT | NC_HEXL */
+    NIK_LOWER, /* 0x20 */
+    NIK_a,
+    NIK_s,
+    NIK_c,
+    NIK_v,
+    NIK_H,
+    NIK_N
+};
+#define NIK_ROW(c) [0 ... 31] = (c)
+static const unsigned char ni_k[NIK_N][32] __attribute__((aligned(32))) = {
+    [NIK_SET] = {NIK_ROW(NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE)},
+    [NIK_DC] = {NIK_ROW(NI_DOT | NI_COLON)},
+    [NIK_CONT] = {NIK_ROW(NC_DIGIT | NC_COLON | NC_AO | NC_PZ | NC_DOTDASH |
+                          NC_UNDER)},
+    [NIK_HEX] = {NIK_ROW(NC_DIGIT | NC_HEXL)},
+    [NIK_LOWER] = {NIK_ROW(0x20)},
+    [NIK_a] = {NIK_ROW('a')},
+    [NIK_s] = {NIK_ROW('s')},
+    [NIK_c] = {NIK_ROW('c')},
+    [NIK_v] = {NIK_ROW('v')},
+    [NIK_H] = {NIK_ROW('H')}};
+#undef NIK_ROW
+
 /* The interesting positions of the 32 bytes at q (q[0..35) readable) as
  * bits, *hex the hex digits among them. */
 KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
@@ -408,25 +438,34 @@ KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
         [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
     const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
     const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
+    /* GCC builds a vector constant anew in every block, through a general
+     * register (three instructions); hidden from it, ni_k's rows are
+     * operands in memory instead. */
+    const unsigned char(*k)[32] = ni_k;
+    __asm__("" : "+r"(k));
+#define NIK(r) kz_v32_load((const char *)k[r])
+#define NI_ANY(x, r)                                                           \
+    (~kz_v32_bits(_mm256_cmpeq_epi8(_mm256_and_si256(x, NIK(r)),               \
+                                    _mm256_setzero_si256())))
     __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
     __m256i a0 = kz_v32_classify(v0, al, ah);
     /* bytes >= 0x80 and the single-byte set */
-    uint32_t m = kz_v32_bits(v0) |
-                 kz_v32_any(a0, NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE);
+    uint32_t m = kz_v32_bits(v0) | NI_ANY(a0, NIK_SET);
     /* a dot or colon, then what may follow it inside a value */
-    uint32_t dc = kz_v32_any(a0, NI_DOT | NI_COLON);
+    uint32_t dc = NI_ANY(a0, NIK_DC);
     if (dc)
         m |= dc &
-             (kz_v32_bits(v1) | kz_v32_any(kz_v32_classify(v1, cl, ch),
-                                           NC_DIGIT | NC_COLON | NC_AO | NC_PZ |
-                                               NC_DOTDASH | NC_UNDER));
+             (kz_v32_bits(v1) | NI_ANY(kz_v32_classify(v1, cl, ch), NIK_CONT));
     /* "as", "cv", "aH" first; the whole words only when one is there */
-    __m256i w0 = kz_v32_lower(v0), w1 = kz_v32_lower(v1);
+    __m256i w0 = _mm256_or_si256(v0, NIK(NIK_LOWER));
+    __m256i w1 = _mm256_or_si256(v1, NIK(NIK_LOWER));
     __m256i pair = _mm256_or_si256(
-        _mm256_or_si256(
-            _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
-            _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
-        _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
+        _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_a)),
+                                         _mm256_cmpeq_epi8(w1, NIK(NIK_s))),
+                        _mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_c)),
+                                         _mm256_cmpeq_epi8(w1, NIK(NIK_v)))),
+        _mm256_and_si256(_mm256_cmpeq_epi8(v0, NIK(NIK_a)),
+                         _mm256_cmpeq_epi8(v1, NIK(NIK_H))));
     if (!_mm256_testz_si256(pair, pair)) {
         /* "CVE-", "AS" with a number or "N", "aHR0" */
         __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
@@ -436,7 +475,9 @@ KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
         m |= kz_v32_bits(_mm256_or_si256(
             kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
     }
-    *hex = kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL);
+    *hex = NI_ANY(kz_v32_classify(v0, cl, ch), NIK_HEX);
+#undef NI_ANY
+#undef NIK
     return m;
 }
 
