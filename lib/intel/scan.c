@@ -373,8 +373,17 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
-/* The constants ni_block32 compares with in every block, 32 bytes each
- * (row NIK_x at 32 * NIK_x). */
+/* p, hidden from the compiler. GCC builds a vector constant anew in every
+ * iteration of a loop through a general register (mov, vmovd, vpbroadcastb:
+ * three instructions); the rows of a table of constants read through a
+ * hidden pointer are operands in memory instead. */
+static inline const void *k32_hide(const void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* The constants ni_block32 compares with in every block, 32 bytes each. */
 enum {
     NIK_SET,   /* NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE */
     NIK_DC,    /* NI_DOT | NI_COLON */
@@ -438,11 +447,7 @@ KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
         [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
     const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
     const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
-    /* GCC builds a vector constant anew in every block, through a general
-     * register (three instructions); hidden from it, ni_k's rows are
-     * operands in memory instead. */
-    const unsigned char(*k)[32] = ni_k;
-    __asm__("" : "+r"(k));
+    const unsigned char(*k)[32] = k32_hide(ni_k);
 #define NIK(r) kz_v32_load((const char *)k[r])
 #define NI_ANY(x, r)                                                           \
     (~kz_v32_bits(_mm256_cmpeq_epi8(_mm256_and_si256(x, NIK(r)),               \
@@ -1922,41 +1927,76 @@ static inline int hash_words_block(const char *q)
 #if KZ_HAVE_V32
 /* hash_words_block on 32 positions at a time, with AVX2 (from *pp while
  * 36 bytes are left; *pp where it stopped). */
+/* The bytes hash_words_avx2 compares with, 32 of each (see k32_hide). */
+enum {
+    HWK_LOWER, /* 0x20 */
+    HWK_s,
+    HWK_e,
+    HWK_r,
+    HWK_i,
+    HWK_p,
+    HWK_h,
+    HWK_a,
+    HWK_j,
+    HWK_3,
+    HWK_d,
+    HWK_t,
+    HWK_l,
+    HWK_N
+};
+#define HWK_ROW(c)                                                             \
+    {                                                                          \
+        [0 ... 31] = (c)                                                       \
+    }
+static const unsigned char hw_k[HWK_N][32] __attribute__((aligned(32))) = {
+    [HWK_LOWER] = HWK_ROW(0x20), [HWK_s] = HWK_ROW('s'), [HWK_e] = HWK_ROW('e'),
+    [HWK_r] = HWK_ROW('r'),      [HWK_i] = HWK_ROW('i'), [HWK_p] = HWK_ROW('p'),
+    [HWK_h] = HWK_ROW('h'),      [HWK_a] = HWK_ROW('a'), [HWK_j] = HWK_ROW('j'),
+    [HWK_3] = HWK_ROW('3'),      [HWK_d] = HWK_ROW('d'), [HWK_t] = HWK_ROW('t'),
+    [HWK_l] = HWK_ROW('l')};
+#undef HWK_ROW
+
 KZ_AVX2 static int hash_words_avx2(const char *s, size_t n, size_t *pp)
 {
+    const unsigned char(*k)[32] = k32_hide(hw_k);
+#define HWK(r) kz_v32_load((const char *)k[r])
+#define HW_EQ(v, r) _mm256_cmpeq_epi8(v, HWK(r))
     size_t p = *pp;
     for (; n - p >= 36 && p < n; p += 32) {
         const char *q = s + p;
         __m256i v2 = kz_v32_load(q + 2);
-        __m256i l0 = kz_v32_lower(kz_v32_load(q));
-        __m256i l1 = kz_v32_lower(kz_v32_load(q + 1));
-        __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(kz_v32_load(q + 3));
-        __m256i l4 = kz_v32_lower(kz_v32_load(q + 4));
+        __m256i lower = HWK(HWK_LOWER);
+        __m256i l0 = _mm256_or_si256(kz_v32_load(q), lower);
+        __m256i l1 = _mm256_or_si256(kz_v32_load(q + 1), lower);
+        __m256i l2 = _mm256_or_si256(v2, lower);
+        __m256i l3 = _mm256_or_si256(kz_v32_load(q + 3), lower);
+        __m256i l4 = _mm256_or_si256(kz_v32_load(q + 4), lower);
         __m256i seri = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 'e')),
-            _mm256_and_si256(kz_v32_eq(l2, 'r'), kz_v32_eq(l3, 'i')));
+            _mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_e)),
+            _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
         __m256i hash = _mm256_and_si256(
-            _mm256_or_si256(
-                _mm256_or_si256(kz_v32_eq(l0, 'p'), kz_v32_eq(l0, 'e')),
-                kz_v32_eq(l0, 'i')),
+            _mm256_or_si256(_mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)),
+                            HW_EQ(l0, HWK_i)),
             _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(l1, 'h'), kz_v32_eq(l2, 'a')),
-                _mm256_and_si256(kz_v32_eq(l3, 's'), kz_v32_eq(l4, 'h'))));
+                _mm256_and_si256(HW_EQ(l1, HWK_h), HW_EQ(l2, HWK_a)),
+                _mm256_and_si256(HW_EQ(l3, HWK_s), HW_EQ(l4, HWK_h))));
         __m256i ja3 = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 'j'), kz_v32_eq(l1, 'a')),
-            kz_v32_eq(v2, '3'));
+            _mm256_and_si256(HW_EQ(l0, HWK_j), HW_EQ(l1, HWK_a)),
+            HW_EQ(v2, HWK_3));
         __m256i ssde = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 's')),
-            _mm256_and_si256(kz_v32_eq(l2, 'd'), kz_v32_eq(l3, 'e')));
+            _mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_s)),
+            _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
         __m256i tlsh = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 't'), kz_v32_eq(l1, 'l')),
-            _mm256_and_si256(kz_v32_eq(l2, 's'), kz_v32_eq(l3, 'h')));
+            _mm256_and_si256(HW_EQ(l0, HWK_t), HW_EQ(l1, HWK_l)),
+            _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
         __m256i any =
             _mm256_or_si256(_mm256_or_si256(seri, hash),
                             _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
         if (!_mm256_testz_si256(any, any))
             return 1;
     }
+#undef HW_EQ
+#undef HWK
     *pp = p;
     return 0;
 }
