@@ -1956,60 +1956,72 @@ static const unsigned char hw_k[HWK_N][32] __attribute__((aligned(32))) = {
     [HWK_l] = HWK_ROW('l')};
 #undef HWK_ROW
 
-KZ_AVX2 static int hash_words_avx2(const char *s, size_t n, size_t *pp)
+/* Whether one of the words starts in the 32 bytes at q (q[0..36)
+ * readable); k is hw_k. */
+KZ_AVX2 static inline int hash_words_block32(const char *q,
+                                             const unsigned char (*k)[32])
 {
-    const unsigned char(*k)[32] = k32_hide(hw_k);
 #define HWK(r) kz_v32_load((const char *)k[r])
 #define HW_EQ(v, r) _mm256_cmpeq_epi8(v, HWK(r))
-    size_t p = *pp;
-    for (; n - p >= 36 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v2 = kz_v32_load(q + 2);
-        __m256i lower = HWK(HWK_LOWER);
-        __m256i l0 = _mm256_or_si256(kz_v32_load(q), lower);
-        __m256i l1 = _mm256_or_si256(kz_v32_load(q + 1), lower);
-        __m256i l2 = _mm256_or_si256(v2, lower);
-        __m256i l3 = _mm256_or_si256(kz_v32_load(q + 3), lower);
-        __m256i l4 = _mm256_or_si256(kz_v32_load(q + 4), lower);
-        __m256i seri = _mm256_and_si256(
-            _mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_e)),
-            _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
-        __m256i hash = _mm256_and_si256(
-            _mm256_or_si256(_mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)),
-                            HW_EQ(l0, HWK_i)),
-            _mm256_and_si256(
-                _mm256_and_si256(HW_EQ(l1, HWK_h), HW_EQ(l2, HWK_a)),
-                _mm256_and_si256(HW_EQ(l3, HWK_s), HW_EQ(l4, HWK_h))));
-        __m256i ja3 = _mm256_and_si256(
-            _mm256_and_si256(HW_EQ(l0, HWK_j), HW_EQ(l1, HWK_a)),
-            HW_EQ(v2, HWK_3));
-        __m256i ssde = _mm256_and_si256(
-            _mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_s)),
-            _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
-        __m256i tlsh = _mm256_and_si256(
-            _mm256_and_si256(HW_EQ(l0, HWK_t), HW_EQ(l1, HWK_l)),
-            _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
-        __m256i any =
-            _mm256_or_si256(_mm256_or_si256(seri, hash),
-                            _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
-        if (!_mm256_testz_si256(any, any))
-            return 1;
-    }
+    __m256i v2 = kz_v32_load(q + 2);
+    __m256i lower = HWK(HWK_LOWER);
+    __m256i l0 = _mm256_or_si256(kz_v32_load(q), lower);
+    __m256i l1 = _mm256_or_si256(kz_v32_load(q + 1), lower);
+    __m256i l2 = _mm256_or_si256(v2, lower);
+    __m256i l3 = _mm256_or_si256(kz_v32_load(q + 3), lower);
+    __m256i l4 = _mm256_or_si256(kz_v32_load(q + 4), lower);
+    __m256i seri =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_e)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
+    __m256i hash = _mm256_and_si256(
+        _mm256_or_si256(_mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)),
+                        HW_EQ(l0, HWK_i)),
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l1, HWK_h), HW_EQ(l2, HWK_a)),
+                         _mm256_and_si256(HW_EQ(l3, HWK_s), HW_EQ(l4, HWK_h))));
+    __m256i ja3 = _mm256_and_si256(
+        _mm256_and_si256(HW_EQ(l0, HWK_j), HW_EQ(l1, HWK_a)), HW_EQ(v2, HWK_3));
+    __m256i ssde =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_s)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
+    __m256i tlsh =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_t), HW_EQ(l1, HWK_l)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
+    __m256i any =
+        _mm256_or_si256(_mm256_or_si256(seri, hash),
+                        _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
+    return !_mm256_testz_si256(any, any);
 #undef HW_EQ
 #undef HWK
-    *pp = p;
-    return 0;
+}
+
+/* kz_scan_has_hash_words with AVX2: 32 bytes at a time, the last ones
+ * through a copy padded with spaces, which no word holds (as the end of
+ * the line). */
+KZ_AVX2 static int hash_words_avx2(const char *s, size_t n)
+{
+    const unsigned char(*k)[32] = k32_hide(hw_k);
+    size_t p = 0;
+    for (; n - p >= 36 && p < n; p += 32)
+        if (hash_words_block32(s + p, k))
+            return 1;
+    if (p >= n)
+        return 0;
+    char pad[72];
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, s + p, n - p); /* at most 35 bytes */
+    return hash_words_block32(pad, k) ||
+           (n - p > 32 && hash_words_block32(pad + 32, k));
 }
 #endif
 
 int kz_scan_has_hash_words(const char *s, size_t n)
 {
 #if KZ_HAVE_V16
-    size_t p = 0;
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n >= 36 && hash_words_avx2(s, n, &p))
-        return 1;
+    if (kz_use_avx2)
+        return hash_words_avx2(s, n);
 #endif
+    size_t p = 0;
     for (; n - p >= 20 && p < n; p += 16)
         if (hash_words_block(s + p))
             return 1;
