@@ -1785,8 +1785,55 @@ typedef struct scan {
 
 /* The SEG_* bytes s[0, n) holds, sixteen at a time (the last sixteen
  * overlap the ones before when n is no multiple of sixteen). */
+#if KZ_HAVE_V32
+/* seg_bytes with AVX2, n >= 16: each byte's SEG_* bit through tables of
+ * its two halves (each bit in one entry of each), OR-ed over the segment
+ * 32 bytes at a time (the last 32 overlap the ones before; under 32, two
+ * overlapping blocks of 16), then over the bytes of the sum. */
+KZ_AVX2 static unsigned seg_bytes_avx2(const char *s, size_t n)
+{
+    static const unsigned char lo[16] = {[0x0] = SEG_TICK,
+                                         [0x2] = SEG_QUOTE,
+                                         [0x3] = SEG_E3,
+                                         [0xC] = SEG_BSLASH,
+                                         [0xF] = SEG_SLASH};
+    static const unsigned char hi[16] = {[0x2] = SEG_SLASH | SEG_QUOTE,
+                                         [0x5] = SEG_BSLASH,
+                                         [0x6] = SEG_TICK,
+                                         [0xE] = SEG_E3};
+    const __m256i tl = kz_v32_table(lo), th = kz_v32_table(hi);
+    __m128i x;
+    if (n >= 32) {
+        __m256i acc = kz_v32_classify(kz_v32_load(s), tl, th);
+        for (size_t p = 32; p < n; p += 32)
+            acc = _mm256_or_si256(
+                acc, kz_v32_classify(kz_v32_load(s + (n - p < 32 ? n - 32 : p)),
+                                     tl, th));
+        x = _mm_or_si128(_mm256_castsi256_si128(acc),
+                         _mm256_extracti128_si256(acc, 1));
+    } else {
+        /* both blocks of 16 in one vector */
+        __m256i v = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(kz_v16_load(s)), kz_v16_load(s + n - 16), 1);
+        __m256i c = kz_v32_classify(v, tl, th);
+        x = _mm_or_si128(_mm256_castsi256_si128(c),
+                         _mm256_extracti128_si256(c, 1));
+    }
+    uint64_t w =
+        (uint64_t)_mm_cvtsi128_si64(x) | (uint64_t)_mm_extract_epi64(x, 1);
+    w |= w >> 32;
+    w |= w >> 16;
+    w |= w >> 8;
+    return (unsigned)(w & 0xFF);
+}
+#endif
+
 static unsigned seg_bytes(const char *s, size_t n)
 {
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && n >= 16)
+        return seg_bytes_avx2(s, n);
+#endif
 #if KZ_HAVE_V16
     if (n >= 16) {
         kz_v16 v = kz_v16_load(s);
