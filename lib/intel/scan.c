@@ -4117,8 +4117,61 @@ static inline int mutex_block(const char *q)
 }
 #endif
 
+#if KZ_HAVE_V32
+/* The bytes mutex_block32 compares with, 32 of each (see k32_hide). */
+enum { MUK_LOWER, MUK_m, MUK_u, MUK_t, MUK_E3, MUK_83, MUK_9F, MUK_N };
+#define MUK_ROW(c)                                                             \
+    {                                                                          \
+        [0 ... 31] = (c)                                                       \
+    }
+static const unsigned char mu_k[MUK_N][32] __attribute__((aligned(32))) = {
+    [MUK_LOWER] = MUK_ROW(0x20), [MUK_m] = MUK_ROW('m'),
+    [MUK_u] = MUK_ROW('u'),      [MUK_t] = MUK_ROW('t'),
+    [MUK_E3] = MUK_ROW(0xE3),    [MUK_83] = MUK_ROW(0x83),
+    [MUK_9F] = MUK_ROW(0x9F)};
+#undef MUK_ROW
+
+/* mutex_block over the 32 positions at q (q[0..34) readable); k is
+ * mu_k. */
+KZ_AVX2 static inline int mutex_block32(const char *q,
+                                        const unsigned char (*k)[32])
+{
+#define MUK(r) kz_v32_load((const char *)k[r])
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i v2 = kz_v32_load(q + 2), lower = MUK(MUK_LOWER);
+    __m256i mut = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_cmpeq_epi8(_mm256_or_si256(v0, lower), MUK(MUK_m)),
+            _mm256_cmpeq_epi8(_mm256_or_si256(v1, lower), MUK(MUK_u))),
+        _mm256_cmpeq_epi8(_mm256_or_si256(v2, lower), MUK(MUK_t)));
+    __m256i mi =
+        _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, MUK(MUK_E3)),
+                                          _mm256_cmpeq_epi8(v1, MUK(MUK_83))),
+                         _mm256_cmpeq_epi8(v2, MUK(MUK_9F)));
+    __m256i any = _mm256_or_si256(mut, mi);
+    return !_mm256_testz_si256(any, any);
+#undef MUK
+}
+
+/* mutex_bytes with AVX2, n >= 34: 32 positions at a time, the last ones
+ * through the block that ends at n. */
+KZ_AVX2 static int mutex_bytes_avx2(const char *s, size_t n)
+{
+    const unsigned char(*k)[32] = k32_hide(mu_k);
+    size_t p = 0;
+    for (; n - p >= 34 && p < n; p += 32)
+        if (mutex_block32(s + p, k))
+            return 1;
+    return p + 3 <= n && mutex_block32(s + n - 34, k);
+}
+#endif
+
 static int mutex_bytes(const char *s, size_t n)
 {
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && n >= 34)
+        return mutex_bytes_avx2(s, n);
+#endif
     size_t p = 0;
 #if KZ_HAVE_V16
     for (; n - p >= 18 && p < n; p += 16)
