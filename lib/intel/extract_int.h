@@ -183,6 +183,23 @@ int kz_scan_has_hash_words_ref(const char *s, size_t n);
 size_t kz_scan_next_interesting(const char *s, size_t i, size_t n);
 size_t kz_scan_next_interesting_ref(const char *s, size_t i, size_t n);
 
+/* What kz_scan_next_interesting_from keeps of a search of s[0, n): the
+ * interesting positions (bit k for s[q + k], the hex run rule aside) and
+ * the hex digits of the block of 32 bytes at q where it found one. s is
+ * NULL when it holds nothing. */
+typedef struct kz_ni_state {
+    const char *s;
+    size_t n, q;
+    uint32_t m, hex;
+} kz_ni_state;
+
+/* kz_scan_next_interesting, for a series of searches of the same bytes: a
+ * search from inside the block st holds takes that block's positions from
+ * st instead of reading its bytes again. Set st->s to NULL before the
+ * first search and whenever the bytes at s may have changed. */
+size_t kz_scan_next_interesting_from(kz_ni_state *st, const char *s, size_t i,
+                                     size_t n);
+
 /* The end of the chunk (a run of bytes without a delimiter: white space,
  * quotes, '<', '>', '|', '^', CJK and typographic punctuation) that starts
  * at j: the first delimiter from j on, or b. A summary of its bytes is

@@ -241,9 +241,12 @@ static int is_split(unsigned char c)
  * '@', backslash or '%', no long hex run, no "CVE-" or "AS1234", no
  * base64 of "http". Such chunks hold no indicator (the chunk loop's fast
  * path), so the loop jumps over them to the next position where one of
- * those starts. kz_scan_next_interesting finds it sixteen bytes at a time;
+ * those starts. kz_scan_next_interesting finds it 32 bytes at a time
+ * (sixteen without AVX2); kz_scan_next_interesting_from also keeps the
+ * block where it found one, so that the loop's next search, which mostly
+ * starts a few bytes on in that block, does not read it again.
  * interesting_at and kz_scan_next_interesting_ref are the scalar
- * definition (and the tail of the vector loop). */
+ * definition. */
 
 /* What may follow a dot or colon inside a value ("evil.com", "e.g",
  * "10.0", "::1", "a.-b"); anything else after it ends a word ("end. ",
@@ -370,10 +373,48 @@ enum {
     NC_HEXL = 64     /* A-F a-f */
 };
 
-/* From *pp while 35 bytes are left; *pp where it found a position (1) or
- * stopped (0). */
-KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
-                                         unsigned *run)
+/* p, hidden from the compiler. GCC builds a vector constant anew in every
+ * iteration of a loop through a general register (mov, vmovd, vpbroadcastb:
+ * three instructions); the rows of a table of constants read through a
+ * hidden pointer are operands in memory instead. */
+static inline const void *k32_hide(const void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* The constants ni_block32 compares with in every block, 32 bytes each. */
+enum {
+    NIK_SET,   /* NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE */
+    NIK_DC,    /* NI_DOT | NI_COLON */
+    NIK_CONT,  /* what may follow a dot or colon: the NC_* but NC_HEXL */
+    NIK_HEX,   /* NC_DIGIT | NC_HEXL */
+    NIK_LOWER, /* 0x20 */
+    NIK_a,
+    NIK_s,
+    NIK_c,
+    NIK_v,
+    NIK_H,
+    NIK_N
+};
+#define NIK_ROW(c) [0 ... 31] = (c)
+static const unsigned char ni_k[NIK_N][32] __attribute__((aligned(32))) = {
+    [NIK_SET] = {NIK_ROW(NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE)},
+    [NIK_DC] = {NIK_ROW(NI_DOT | NI_COLON)},
+    [NIK_CONT] = {NIK_ROW(NC_DIGIT | NC_COLON | NC_AO | NC_PZ | NC_DOTDASH |
+                          NC_UNDER)},
+    [NIK_HEX] = {NIK_ROW(NC_DIGIT | NC_HEXL)},
+    [NIK_LOWER] = {NIK_ROW(0x20)},
+    [NIK_a] = {NIK_ROW('a')},
+    [NIK_s] = {NIK_ROW('s')},
+    [NIK_c] = {NIK_ROW('c')},
+    [NIK_v] = {NIK_ROW('v')},
+    [NIK_H] = {NIK_ROW('H')}};
+#undef NIK_ROW
+
+/* The interesting positions of the 32 bytes at q (q[0..35) readable) as
+ * bits, *hex the hex digits among them. */
+KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
 {
     static const unsigned char a_lo[16] = {
         [0x0] = NI_AT,    [0x5] = NI_SL_PCT,         [0xA] = NI_COLON,
@@ -406,66 +447,109 @@ KZ_AVX2 static int next_interesting_avx2(const char *s, size_t n, size_t *pp,
         [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
     const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
     const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
-    size_t p = *pp;
-    for (; n - p >= 35 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-        __m256i a0 = kz_v32_classify(v0, al, ah);
-        /* bytes >= 0x80 and the single-byte set */
-        uint32_t m = kz_v32_bits(v0) |
-                     kz_v32_any(a0, NI_AT | NI_LT_BS | NI_SL_PCT | NI_TILDE);
-        /* a dot or colon, then what may follow it inside a value */
-        uint32_t dc = kz_v32_any(a0, NI_DOT | NI_COLON);
-        if (dc)
-            m |= dc & (kz_v32_bits(v1) |
-                       kz_v32_any(kz_v32_classify(v1, cl, ch),
-                                  NC_DIGIT | NC_COLON | NC_AO | NC_PZ |
-                                      NC_DOTDASH | NC_UNDER));
-        /* "as", "cv", "aH" first; the whole words only when one is there */
-        __m256i w0 = kz_v32_lower(v0), w1 = kz_v32_lower(v1);
-        __m256i pair = _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_and_si256(kz_v32_eq(w0, 'a'), kz_v32_eq(w1, 's')),
-                _mm256_and_si256(kz_v32_eq(w0, 'c'), kz_v32_eq(w1, 'v'))),
-            _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')));
-        if (!_mm256_testz_si256(pair, pair)) {
-            /* "CVE-", "AS" with a number or "N", "aHR0" */
-            __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
-            __m256i b64 = _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),
-                _mm256_and_si256(kz_v32_eq(v2, 'R'), kz_v32_eq(v3, '0')));
-            m |= kz_v32_bits(_mm256_or_si256(
-                kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
-        }
-        unsigned hx = kz_hex_run_step32(
-            kz_v32_any(kz_v32_classify(v0, cl, ch), NC_DIGIT | NC_HEXL), run);
-        if (m) {
-            unsigned k = (unsigned)__builtin_ctz(m);
-            *pp = p + (hx < k ? hx : k);
-            return 1;
-        }
-        if (hx < 32) {
-            *pp = p + hx;
-            return 1;
-        }
+    const unsigned char(*k)[32] = k32_hide(ni_k);
+#define NIK(r) kz_v32_load((const char *)k[r])
+#define NI_ANY(x, r)                                                           \
+    (~kz_v32_bits(_mm256_cmpeq_epi8(_mm256_and_si256(x, NIK(r)),               \
+                                    _mm256_setzero_si256())))
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i a0 = kz_v32_classify(v0, al, ah);
+    /* bytes >= 0x80 and the single-byte set */
+    uint32_t m = kz_v32_bits(v0) | NI_ANY(a0, NIK_SET);
+    /* a dot or colon, then what may follow it inside a value */
+    uint32_t dc = NI_ANY(a0, NIK_DC);
+    if (dc)
+        m |= dc &
+             (kz_v32_bits(v1) | NI_ANY(kz_v32_classify(v1, cl, ch), NIK_CONT));
+    /* "as", "cv", "aH" first; the whole words only when one is there */
+    __m256i w0 = _mm256_or_si256(v0, NIK(NIK_LOWER));
+    __m256i w1 = _mm256_or_si256(v1, NIK(NIK_LOWER));
+    __m256i pair = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_a)),
+                                         _mm256_cmpeq_epi8(w1, NIK(NIK_s))),
+                        _mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_c)),
+                                         _mm256_cmpeq_epi8(w1, NIK(NIK_v)))),
+        _mm256_and_si256(_mm256_cmpeq_epi8(v0, NIK(NIK_a)),
+                         _mm256_cmpeq_epi8(v1, NIK(NIK_H))));
+    if (!_mm256_testz_si256(pair, pair)) {
+        /* "CVE-", "AS" with a number or "N", "aHR0" */
+        __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
+        __m256i b64 = _mm256_and_si256(
+            _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),
+            _mm256_and_si256(kz_v32_eq(v2, 'R'), kz_v32_eq(v3, '0')));
+        m |= kz_v32_bits(_mm256_or_si256(
+            kz_v32_cve_asn(w0, w1, v2, kz_v32_lower(v2), v3), b64));
     }
-    *pp = p;
-    return 0;
+    *hex = NI_ANY(kz_v32_classify(v0, cl, ch), NIK_HEX);
+#undef NI_ANY
+#undef NIK
+    return m;
+}
+
+/* kz_scan_next_interesting_from with AVX2: 32 bytes at a time from the
+ * block st holds (when i is inside it) or from i; the last bytes through a
+ * copy padded with spaces. The block where a position is found is kept in
+ * st. */
+KZ_AVX2 static size_t next_interesting_avx2(kz_ni_state *st, const char *s,
+                                            size_t i, size_t n)
+{
+    size_t p = i;
+    unsigned run = 0; /* hex digits from i to p */
+    if (st->s == s && st->n == n && i - st->q < 32) {
+        /* The rest of the block the last search stopped in. A hex run from
+         * i reaches 32 digits inside it only when i starts it and it is
+         * all hex digits. */
+        unsigned d = (unsigned)(i - st->q);
+        uint32_t m = st->m >> d;
+        unsigned t = ~st->hex ? (unsigned)__builtin_clz(~st->hex) : 32;
+        run = t < 32 - d ? t : 32 - d;
+        unsigned k = m ? (unsigned)__builtin_ctz(m) : 32;
+        if (run == 32 && k > 31)
+            k = 31;
+        if (k < 32)
+            return i + k;
+        p = st->q + 32;
+    }
+    while (p < n) {
+        uint32_t m, hex;
+        if (n - p >= 35) {
+            m = ni_block32(s + p, &hex);
+        } else {
+            /* spaces start, continue and complete nothing (as the end of
+             * the text) */
+            char pad[64];
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, s + p, n - p); /* at most 34 bytes */
+            m = ni_block32(pad, &hex);
+        }
+        unsigned hx = kz_hex_run_step32(hex, &run);
+        unsigned k = m ? (unsigned)__builtin_ctz(m) : 32;
+        if (hx < k)
+            k = hx;
+        if (k < 32) {
+            st->s = s;
+            st->n = n;
+            st->q = p;
+            st->m = m;
+            st->hex = hex;
+            return p + k;
+        }
+        p += 32;
+    }
+    return n;
 }
 
 #endif
 
-size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
+/* Sixteen bytes at a time (no AVX2); not inlined, so that the AVX2 path
+ * does not pay for its set-up. */
+__attribute__((noinline)) static size_t next_interesting_v16(const char *s,
+                                                             size_t i, size_t n)
 {
 #if KZ_HAVE_V16
     size_t p = i;
     unsigned run = 0; /* hex digits right before p */
     unsigned hx;
-#if KZ_HAVE_V32
-    if (kz_use_avx2 && n - p >= 35 && p < n &&
-        next_interesting_avx2(s, n, &p, &run))
-        return p;
-#endif
     while (n - p >= 19 && p < n) {
         unsigned m = ni_block(s + p, &run, &hx);
         if (m) {
@@ -495,6 +579,23 @@ size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
 #else
     return kz_scan_next_interesting_ref(s, i, n);
 #endif
+}
+
+size_t kz_scan_next_interesting_from(kz_ni_state *st, const char *s, size_t i,
+                                     size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return next_interesting_avx2(st, s, i, n);
+#endif
+    (void)st;
+    return next_interesting_v16(s, i, n);
+}
+
+size_t kz_scan_next_interesting(const char *s, size_t i, size_t n)
+{
+    kz_ni_state st = {0};
+    return kz_scan_next_interesting_from(&st, s, i, n);
 }
 
 /* Whether [a, b) holds a run of 32 hex digits or more. */
@@ -1679,12 +1780,60 @@ typedef struct scan {
     /* SEG_* bytes the segment may hold: seg_bytes of a segment scanned as
      * text, SEG_ALL otherwise. */
     unsigned has;
+    kz_ni_state ni; /* the chunk loop's last prefilter block */
 } scan;
 
 /* The SEG_* bytes s[0, n) holds, sixteen at a time (the last sixteen
  * overlap the ones before when n is no multiple of sixteen). */
+#if KZ_HAVE_V32
+/* seg_bytes with AVX2, n >= 16: each byte's SEG_* bit through tables of
+ * its two halves (each bit in one entry of each), OR-ed over the segment
+ * 32 bytes at a time (the last 32 overlap the ones before; under 32, two
+ * overlapping blocks of 16), then over the bytes of the sum. */
+KZ_AVX2 static unsigned seg_bytes_avx2(const char *s, size_t n)
+{
+    static const unsigned char lo[16] = {[0x0] = SEG_TICK,
+                                         [0x2] = SEG_QUOTE,
+                                         [0x3] = SEG_E3,
+                                         [0xC] = SEG_BSLASH,
+                                         [0xF] = SEG_SLASH};
+    static const unsigned char hi[16] = {[0x2] = SEG_SLASH | SEG_QUOTE,
+                                         [0x5] = SEG_BSLASH,
+                                         [0x6] = SEG_TICK,
+                                         [0xE] = SEG_E3};
+    const __m256i tl = kz_v32_table(lo), th = kz_v32_table(hi);
+    __m128i x;
+    if (n >= 32) {
+        __m256i acc = kz_v32_classify(kz_v32_load(s), tl, th);
+        for (size_t p = 32; p < n; p += 32)
+            acc = _mm256_or_si256(
+                acc, kz_v32_classify(kz_v32_load(s + (n - p < 32 ? n - 32 : p)),
+                                     tl, th));
+        x = _mm_or_si128(_mm256_castsi256_si128(acc),
+                         _mm256_extracti128_si256(acc, 1));
+    } else {
+        /* both blocks of 16 in one vector */
+        __m256i v = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(kz_v16_load(s)), kz_v16_load(s + n - 16), 1);
+        __m256i c = kz_v32_classify(v, tl, th);
+        x = _mm_or_si128(_mm256_castsi256_si128(c),
+                         _mm256_extracti128_si256(c, 1));
+    }
+    uint64_t w =
+        (uint64_t)_mm_cvtsi128_si64(x) | (uint64_t)_mm_extract_epi64(x, 1);
+    w |= w >> 32;
+    w |= w >> 16;
+    w |= w >> 8;
+    return (unsigned)(w & 0xFF);
+}
+#endif
+
 static unsigned seg_bytes(const char *s, size_t n)
 {
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && n >= 16)
+        return seg_bytes_avx2(s, n);
+#endif
 #if KZ_HAVE_V16
     if (n >= 16) {
         kz_v16 v = kz_v16_load(s);
@@ -1825,54 +1974,101 @@ static inline int hash_words_block(const char *q)
 #if KZ_HAVE_V32
 /* hash_words_block on 32 positions at a time, with AVX2 (from *pp while
  * 36 bytes are left; *pp where it stopped). */
-KZ_AVX2 static int hash_words_avx2(const char *s, size_t n, size_t *pp)
-{
-    size_t p = *pp;
-    for (; n - p >= 36 && p < n; p += 32) {
-        const char *q = s + p;
-        __m256i v2 = kz_v32_load(q + 2);
-        __m256i l0 = kz_v32_lower(kz_v32_load(q));
-        __m256i l1 = kz_v32_lower(kz_v32_load(q + 1));
-        __m256i l2 = kz_v32_lower(v2), l3 = kz_v32_lower(kz_v32_load(q + 3));
-        __m256i l4 = kz_v32_lower(kz_v32_load(q + 4));
-        __m256i seri = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 'e')),
-            _mm256_and_si256(kz_v32_eq(l2, 'r'), kz_v32_eq(l3, 'i')));
-        __m256i hash = _mm256_and_si256(
-            _mm256_or_si256(
-                _mm256_or_si256(kz_v32_eq(l0, 'p'), kz_v32_eq(l0, 'e')),
-                kz_v32_eq(l0, 'i')),
-            _mm256_and_si256(
-                _mm256_and_si256(kz_v32_eq(l1, 'h'), kz_v32_eq(l2, 'a')),
-                _mm256_and_si256(kz_v32_eq(l3, 's'), kz_v32_eq(l4, 'h'))));
-        __m256i ja3 = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 'j'), kz_v32_eq(l1, 'a')),
-            kz_v32_eq(v2, '3'));
-        __m256i ssde = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 's'), kz_v32_eq(l1, 's')),
-            _mm256_and_si256(kz_v32_eq(l2, 'd'), kz_v32_eq(l3, 'e')));
-        __m256i tlsh = _mm256_and_si256(
-            _mm256_and_si256(kz_v32_eq(l0, 't'), kz_v32_eq(l1, 'l')),
-            _mm256_and_si256(kz_v32_eq(l2, 's'), kz_v32_eq(l3, 'h')));
-        __m256i any =
-            _mm256_or_si256(_mm256_or_si256(seri, hash),
-                            _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
-        if (!_mm256_testz_si256(any, any))
-            return 1;
+/* The bytes hash_words_avx2 compares with, 32 of each (see k32_hide). */
+enum {
+    HWK_LOWER, /* 0x20 */
+    HWK_s,
+    HWK_e,
+    HWK_r,
+    HWK_i,
+    HWK_p,
+    HWK_h,
+    HWK_a,
+    HWK_j,
+    HWK_3,
+    HWK_d,
+    HWK_t,
+    HWK_l,
+    HWK_N
+};
+#define HWK_ROW(c)                                                             \
+    {                                                                          \
+        [0 ... 31] = (c)                                                       \
     }
-    *pp = p;
-    return 0;
+static const unsigned char hw_k[HWK_N][32] __attribute__((aligned(32))) = {
+    [HWK_LOWER] = HWK_ROW(0x20), [HWK_s] = HWK_ROW('s'), [HWK_e] = HWK_ROW('e'),
+    [HWK_r] = HWK_ROW('r'),      [HWK_i] = HWK_ROW('i'), [HWK_p] = HWK_ROW('p'),
+    [HWK_h] = HWK_ROW('h'),      [HWK_a] = HWK_ROW('a'), [HWK_j] = HWK_ROW('j'),
+    [HWK_3] = HWK_ROW('3'),      [HWK_d] = HWK_ROW('d'), [HWK_t] = HWK_ROW('t'),
+    [HWK_l] = HWK_ROW('l')};
+#undef HWK_ROW
+
+/* Whether one of the words starts in the 32 bytes at q (q[0..36)
+ * readable); k is hw_k. */
+KZ_AVX2 static inline int hash_words_block32(const char *q,
+                                             const unsigned char (*k)[32])
+{
+#define HWK(r) kz_v32_load((const char *)k[r])
+#define HW_EQ(v, r) _mm256_cmpeq_epi8(v, HWK(r))
+    __m256i v2 = kz_v32_load(q + 2);
+    __m256i lower = HWK(HWK_LOWER);
+    __m256i l0 = _mm256_or_si256(kz_v32_load(q), lower);
+    __m256i l1 = _mm256_or_si256(kz_v32_load(q + 1), lower);
+    __m256i l2 = _mm256_or_si256(v2, lower);
+    __m256i l3 = _mm256_or_si256(kz_v32_load(q + 3), lower);
+    __m256i l4 = _mm256_or_si256(kz_v32_load(q + 4), lower);
+    __m256i seri =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_e)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
+    __m256i hash = _mm256_and_si256(
+        _mm256_or_si256(_mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)),
+                        HW_EQ(l0, HWK_i)),
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l1, HWK_h), HW_EQ(l2, HWK_a)),
+                         _mm256_and_si256(HW_EQ(l3, HWK_s), HW_EQ(l4, HWK_h))));
+    __m256i ja3 = _mm256_and_si256(
+        _mm256_and_si256(HW_EQ(l0, HWK_j), HW_EQ(l1, HWK_a)), HW_EQ(v2, HWK_3));
+    __m256i ssde =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_s)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
+    __m256i tlsh =
+        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_t), HW_EQ(l1, HWK_l)),
+                         _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
+    __m256i any =
+        _mm256_or_si256(_mm256_or_si256(seri, hash),
+                        _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
+    return !_mm256_testz_si256(any, any);
+#undef HW_EQ
+#undef HWK
+}
+
+/* kz_scan_has_hash_words with AVX2: 32 bytes at a time, the last ones
+ * through a copy padded with spaces, which no word holds (as the end of
+ * the line). */
+KZ_AVX2 static int hash_words_avx2(const char *s, size_t n)
+{
+    const unsigned char(*k)[32] = k32_hide(hw_k);
+    size_t p = 0;
+    for (; n - p >= 36 && p < n; p += 32)
+        if (hash_words_block32(s + p, k))
+            return 1;
+    if (p >= n)
+        return 0;
+    char pad[72];
+    memset(pad, ' ', sizeof pad);
+    memcpy(pad, s + p, n - p); /* at most 35 bytes */
+    return hash_words_block32(pad, k) ||
+           (n - p > 32 && hash_words_block32(pad + 32, k));
 }
 #endif
 
 int kz_scan_has_hash_words(const char *s, size_t n)
 {
 #if KZ_HAVE_V16
-    size_t p = 0;
 #if KZ_HAVE_V32
-    if (kz_use_avx2 && n >= 36 && hash_words_avx2(s, n, &p))
-        return 1;
+    if (kz_use_avx2)
+        return hash_words_avx2(s, n);
 #endif
+    size_t p = 0;
     for (; n - p >= 20 && p < n; p += 16)
         if (hash_words_block(s + p))
             return 1;
@@ -3635,7 +3831,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         if (skip) {
             /* Jump over chunks the fast path below would pass over, to
              * the start of the chunk where something may begin. */
-            size_t p = kz_scan_next_interesting(s, i, b);
+            size_t p = kz_scan_next_interesting_from(&sc->ni, s, i, b);
             if (p >= b)
                 break;
             /* bytes before p are ASCII: none is interesting */
@@ -3921,8 +4117,61 @@ static inline int mutex_block(const char *q)
 }
 #endif
 
+#if KZ_HAVE_V32
+/* The bytes mutex_block32 compares with, 32 of each (see k32_hide). */
+enum { MUK_LOWER, MUK_m, MUK_u, MUK_t, MUK_E3, MUK_83, MUK_9F, MUK_N };
+#define MUK_ROW(c)                                                             \
+    {                                                                          \
+        [0 ... 31] = (c)                                                       \
+    }
+static const unsigned char mu_k[MUK_N][32] __attribute__((aligned(32))) = {
+    [MUK_LOWER] = MUK_ROW(0x20), [MUK_m] = MUK_ROW('m'),
+    [MUK_u] = MUK_ROW('u'),      [MUK_t] = MUK_ROW('t'),
+    [MUK_E3] = MUK_ROW(0xE3),    [MUK_83] = MUK_ROW(0x83),
+    [MUK_9F] = MUK_ROW(0x9F)};
+#undef MUK_ROW
+
+/* mutex_block over the 32 positions at q (q[0..34) readable); k is
+ * mu_k. */
+KZ_AVX2 static inline int mutex_block32(const char *q,
+                                        const unsigned char (*k)[32])
+{
+#define MUK(r) kz_v32_load((const char *)k[r])
+    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i v2 = kz_v32_load(q + 2), lower = MUK(MUK_LOWER);
+    __m256i mut = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_cmpeq_epi8(_mm256_or_si256(v0, lower), MUK(MUK_m)),
+            _mm256_cmpeq_epi8(_mm256_or_si256(v1, lower), MUK(MUK_u))),
+        _mm256_cmpeq_epi8(_mm256_or_si256(v2, lower), MUK(MUK_t)));
+    __m256i mi =
+        _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(v0, MUK(MUK_E3)),
+                                          _mm256_cmpeq_epi8(v1, MUK(MUK_83))),
+                         _mm256_cmpeq_epi8(v2, MUK(MUK_9F)));
+    __m256i any = _mm256_or_si256(mut, mi);
+    return !_mm256_testz_si256(any, any);
+#undef MUK
+}
+
+/* mutex_bytes with AVX2, n >= 34: 32 positions at a time, the last ones
+ * through the block that ends at n. */
+KZ_AVX2 static int mutex_bytes_avx2(const char *s, size_t n)
+{
+    const unsigned char(*k)[32] = k32_hide(mu_k);
+    size_t p = 0;
+    for (; n - p >= 34 && p < n; p += 32)
+        if (mutex_block32(s + p, k))
+            return 1;
+    return p + 3 <= n && mutex_block32(s + n - 34, k);
+}
+#endif
+
 static int mutex_bytes(const char *s, size_t n)
 {
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && n >= 34)
+        return mutex_bytes_avx2(s, n);
+#endif
     size_t p = 0;
 #if KZ_HAVE_V16
     for (; n - p >= 18 && p < n; p += 16)
@@ -4696,6 +4945,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     sc.in_cmd = 0;
     sc.span = 0;
     sc.has = SEG_ALL;
+    sc.ni.s = NULL;
     sets_need();
     if (seg->n == 0)
         return;

@@ -491,6 +491,63 @@ static void test_prefilter__next_interesting_equals_definition(void **state)
     assert_true(hits > 20000);
 }
 
+/* next_interesting_from over a series of searches of the same bytes,
+ * which keeps the block of the last one: from every position in turn,
+ * from a little after each position found, and over a prefix (another
+ * end) with the same state. */
+static int next_interesting_from_series(kz_ni_state *st, const char *s,
+                                        size_t n, uint32_t seed)
+{
+    int hits = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        size_t m = pass == 2 ? n / 2 : n;
+        for (size_t i = 0; i <= m;) {
+            size_t a = kz_scan_next_interesting_from(st, s, i, m);
+            size_t b = kz_scan_next_interesting_ref(s, i, m);
+            if (a != b)
+                fail_msg("next_interesting_from(\"%.*s\", %zu) = %zu, want "
+                         "%zu (pass %d)",
+                         (int)m, s, i, a, b, pass);
+            hits += b < m;
+            i = pass == 0 ? i + 1 : b + 1 + (seed >> 20) % 5;
+        }
+    }
+    return hits;
+}
+
+static void
+test_prefilter__next_interesting_from_equals_definition(void **state)
+{
+    (void)state;
+    const char *const *piece = prefilter_piece;
+    size_t npiece = sizeof prefilter_piece / sizeof *prefilter_piece;
+    static char buf[300];
+    uint32_t seed = 5;
+    int hits = 0;
+    /* hex runs that reach 32 digits at a block's start, inside it, across
+     * blocks and at the end */
+    static const char *const fixed[] = {
+        "0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef",
+        "x 0123456789abcdef0123456789ABCDEF01234567 y.z as 12 and more text",
+        "some plain words then 0123456789abcdef0123456789abcdef0",
+        "0123456789abcdef0123456789abcde. not quite 32 here at all, e.g",
+        "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"};
+    for (size_t f = 0; f < sizeof fixed / sizeof *fixed; f++)
+        for (int avx = 0; avx < 2; avx++) {
+            kz_simd_avx2(avx);
+            kz_ni_state st = {0};
+            next_interesting_from_series(&st, fixed[f], strlen(fixed[f]), 0);
+        }
+    for (int t = 0; t < 100000; t++) {
+        kz_simd_avx2(t & 1);
+        size_t n = random_pieces(&seed, piece, npiece, buf, sizeof buf);
+        kz_ni_state st = {0}; /* new bytes */
+        hits += next_interesting_from_series(&st, buf, n, seed);
+    }
+    kz_simd_avx2(1);
+    assert_true(hits > 20000);
+}
+
 /* The vector chunk end (and summary) is the scalar one. */
 static void test_prefilter__chunk_end_equals_definition(void **state)
 {
@@ -796,6 +853,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract__data_cases),
         cmocka_unit_test(test_prefilter__next_interesting_equals_definition),
+        cmocka_unit_test(
+            test_prefilter__next_interesting_from_equals_definition),
         cmocka_unit_test(test_prefilter__line_context_equals_definition),
         cmocka_unit_test(test_prefilter__chunk_end_equals_definition),
         cmocka_unit_test(test_prefilter__boring_lines_equal_definition),
