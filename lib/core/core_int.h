@@ -109,20 +109,19 @@ static inline int kz_memo_put(kz_memo *m, const char *k, size_t n, int r)
 
 /* A set of byte strings (shorter than 2^24 bytes), each with a tag below
  * 128 and a one-bit value, that grows as keys are added (see strmap.c).
- * Zero-initialized is empty. Owned by one caller (no locking). */
+ * Zero-initialized is empty. Owned by one caller (no locking). A record
+ * and its key's bytes lie together in the pool, at a multiple of four
+ * bytes (its reference: that offset over four). */
 typedef struct kz_strmap_rec {
-    uint64_t h; /* the key's hash (never 0) */
-    uint32_t off;
     uint32_t len : 24;
     uint32_t tag : 7;
     uint32_t val : 1;
+    char key[]; /* len bytes */
 } kz_strmap_rec;
 typedef struct kz_strmap {
     uint64_t *slot; /* cap slots */
     size_t cap, n;  /* n records */
-    kz_strmap_rec *rec;
-    size_t rec_cap;
-    char *pool;
+    char *pool;     /* the records, in the order they were added */
     size_t pool_n, pool_cap;
 } kz_strmap;
 
@@ -131,15 +130,34 @@ uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n);
 /* The record of (tag, k[0..n)) whose hash is h. When there is none and add
  * is set, a new one with value val (and *added = 1, when added is not
  * NULL). NULL when there is none and none was added (add not set, memory
- * exhausted, or a key too long). */
+ * exhausted, or a key too long). Records move when one is added. */
 kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
                              size_t n, uint64_t h, int add, unsigned val,
                              int *added);
+/* The slot a lookup of hash h starts at: the low bits of the hash's upper
+ * half, which the slots keep (so growing reads no record). */
+static inline const uint64_t *kz_strmap_home(const kz_strmap *m, uint64_t h)
+{
+    return &m->slot[(h >> 32) & (m->cap - 1)];
+}
 /* Loads the slot a lookup of hash h starts at into the cache. */
 static inline void kz_strmap_prefetch(const kz_strmap *m, uint64_t h)
 {
     if (m->cap)
-        __builtin_prefetch(&m->slot[h & (m->cap - 1)]);
+        __builtin_prefetch(kz_strmap_home(m, h));
+}
+/* The reference of record e, which stays valid as records are added. */
+static inline uint32_t kz_strmap_ref(const kz_strmap *m, const kz_strmap_rec *e)
+{
+    return (uint32_t)(((const char *)e - m->pool) / 4);
+}
+/* The record of reference r (one kz_strmap_ref gave, or 0: the first);
+ * NULL when past the last one. */
+static inline const kz_strmap_rec *kz_strmap_at(const kz_strmap *m, uint32_t r)
+{
+    return (size_t)r * 4 < m->pool_n
+               ? (const kz_strmap_rec *)(const void *)(m->pool + (size_t)r * 4)
+               : NULL;
 }
 void kz_strmap_free(kz_strmap *m);
 

@@ -2,13 +2,19 @@
 /*
  * A set of byte strings with a small tag and a one-bit value each, for the
  * extractor's de-duplication and its Public Suffix List answers: a table of
- * 8-byte slots (the upper half of the key's hash, and 1 + the index of its
- * record; 0: free) over records appended in order, whose bytes live in one
- * pool. Small slots keep a table of a million keys at 16 MiB (its first
- * probe is a cache miss per lookup on large inputs, and every byte of it is
- * zeroed as it grows); records hold the whole hash, so growing never
- * rereads the keys. Linear probing, load factor at most one half.
+ * 8-byte slots (the upper half of the key's hash, and 1 + the reference of
+ * its record; 0: free) over records appended in order to one pool, each
+ * followed by its key's bytes. Small slots keep a table of a million keys
+ * at 16 MiB (its first probe is a cache miss per lookup on large inputs,
+ * and every byte of it is zeroed as it grows); a record next to its key
+ * makes a lookup that finds its key one more miss, not two. A key's slot
+ * is the low bits of its hash's upper half, which its slot keeps, so
+ * growing reads only the old table, in order, and writes the new one in
+ * two runs; a slot whose hash matches the key's names the key itself but
+ * for one chance in 2^(32 - bits of the slot), so a probe rarely reads a
+ * record it does not want. Linear probing, load factor at most one half.
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -78,9 +84,22 @@ uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
     return (h ^ (h >> 33)) | 1;
 }
 
+/* The bytes a record of an n-byte key takes in the pool. */
+static size_t rec_size(size_t n)
+{
+    return (offsetof(kz_strmap_rec, key) + n + 3) & ~(size_t)3;
+}
+
+static kz_strmap_rec *rec_at(const kz_strmap *m, uint32_t slot)
+{
+    return (kz_strmap_rec *)(void *)(m->pool + ((size_t)slot - 1) * 4);
+}
+
 static int grow(kz_strmap *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 1024;
+    if (ncap > ((size_t)1 << 32)) /* past the bits a slot keeps */
+        return -1;
     uint64_t *nt = kz_calloc(ncap, sizeof *nt);
     if (!nt)
         return -1;
@@ -95,12 +114,14 @@ static int grow(kz_strmap *m)
             (void)madvise((void *)a0, a1 - a0, MADV_HUGEPAGE);
     }
 #endif
-    for (size_t i = 0; i < m->n; i++) {
-        uint64_t h = m->rec[i].h;
-        size_t j = h & (ncap - 1);
+    for (size_t i = 0; i < m->cap; i++) {
+        uint64_t s = m->slot[i];
+        if (!s)
+            continue;
+        size_t j = (s >> 32) & (ncap - 1);
         while (nt[j])
             j = (j + 1) & (ncap - 1);
-        nt[j] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(i + 1);
+        nt[j] = s;
     }
     kz_free(m->slot);
     m->slot = nt;
@@ -121,30 +142,24 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
     if (m->cap == 0)
         return NULL;
     uint64_t hi = h & 0xFFFFFFFF00000000ULL;
-    size_t j = h & (m->cap - 1);
+    size_t j = (h >> 32) & (m->cap - 1);
     uint64_t slot;
     while ((slot = m->slot[j]) != 0) {
         if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
-            kz_strmap_rec *e = &m->rec[(uint32_t)slot - 1];
-            if (e->h == h && e->tag == tag && e->len == n &&
-                memcmp(m->pool + e->off, k, n) == 0)
+            kz_strmap_rec *e = rec_at(m, (uint32_t)slot);
+            if (e->tag == tag && e->len == n && memcmp(e->key, k, n) == 0)
                 return e;
         }
         j = (j + 1) & (m->cap - 1);
     }
     if (!add)
         return NULL;
-    if (m->n == m->rec_cap) {
-        size_t nc = m->rec_cap ? m->rec_cap * 2 : 512;
-        kz_strmap_rec *nr = kz_realloc(m->rec, nc * sizeof *nr);
-        if (!nr)
-            return NULL;
-        m->rec = nr;
-        m->rec_cap = nc;
-    }
-    if (m->pool_n + n > m->pool_cap) {
+    size_t sz = rec_size(n);
+    if (m->pool_n / 4 >= UINT32_MAX)
+        return NULL;
+    if (m->pool_n + sz > m->pool_cap) {
         size_t nc = m->pool_cap ? m->pool_cap * 2 : 65536;
-        while (nc < m->pool_n + n)
+        while (nc < m->pool_n + sz)
             nc *= 2;
         char *np = kz_realloc(m->pool, nc);
         if (!np)
@@ -152,17 +167,13 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
         m->pool = np;
         m->pool_cap = nc;
     }
-    if (m->pool_n > UINT32_MAX - n)
-        return NULL;
-    memcpy(m->pool + m->pool_n, k, n);
-    kz_strmap_rec *e = &m->rec[m->n];
-    e->h = h;
-    e->off = (uint32_t)m->pool_n;
+    kz_strmap_rec *e = (kz_strmap_rec *)(void *)(m->pool + m->pool_n);
     e->len = (uint32_t)n;
     e->tag = tag & 0x7F;
     e->val = val & 1;
-    m->slot[j] = hi | (uint64_t)(m->n + 1);
-    m->pool_n += n;
+    memcpy(e->key, k, n);
+    m->slot[j] = hi | (uint64_t)(m->pool_n / 4 + 1);
+    m->pool_n += sz;
     m->n++;
     if (added)
         *added = 1;
@@ -172,7 +183,6 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
 void kz_strmap_free(kz_strmap *m)
 {
     kz_free(m->slot);
-    kz_free(m->rec);
     kz_free(m->pool);
     memset(m, 0, sizeof *m);
 }

@@ -138,7 +138,7 @@ struct kz_extractor {
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
     /* values reported as indicators lately (seen_value): the upper half
-     * of the hash and the index of the record in dd; sets of two, the one
+     * of the hash and the reference of the record in dd; sets of two, the one
      * noted last first (see recent_set) */
     uint64_t recent[RECENT];
     /* the last value seen_value looked up, and its hash */
@@ -271,13 +271,14 @@ static uint64_t *recent_set(kz_extractor *x, uint64_t h)
     return &x->recent[h & (RECENT - 2)];
 }
 
-/* Remembers that the value of record e was reported as an indicator, in
- * the small table the scanner's early check looks at: first in its set,
- * the other entry the one noted before (the one noted least lately goes). */
-static void recent_note(kz_extractor *x, const kz_strmap_rec *e)
+/* Remembers that the value of record e (of hash h) was reported as an
+ * indicator, in the small table the scanner's early check looks at: first in
+ * its set, the other entry the one noted before (the one noted least lately
+ * goes). */
+static void recent_note(kz_extractor *x, const kz_strmap_rec *e, uint64_t h)
 {
-    uint64_t *r = recent_set(x, e->h);
-    uint64_t w = (e->h & 0xFFFFFFFF00000000ULL) | (uint32_t)(e - x->dd.rec);
+    uint64_t *r = recent_set(x, h);
+    uint64_t w = (h & 0xFFFFFFFF00000000ULL) | kz_strmap_ref(&x->dd, e);
     if (r[0] != w) {
         r[1] = r[0];
         r[0] = w;
@@ -305,11 +306,11 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     if (added || (!e->val && ind)) {
         e->val |= (unsigned)ind;
         if (e->val)
-            recent_note(x, e);
+            recent_note(x, e, h);
         return 1;
     }
     if (e->val)
-        recent_note(x, e);
+        recent_note(x, e, h);
     return 0;
 }
 
@@ -333,10 +334,8 @@ static int seen_value(void *ud, kz_type t, const char *v, size_t n)
     const uint64_t *r = recent_set(x, h);
     uint64_t w = (r[0] ^ h) >> 32 == 0 ? r[0] : r[1];
     const kz_strmap_rec *e = NULL;
-    if ((w ^ h) >> 32 == 0 && (uint32_t)w < x->dd.n) {
-        e = &x->dd.rec[(uint32_t)w];
-        if (e->h != h || e->tag != (unsigned)t || e->len != n ||
-            memcmp(x->dd.pool + e->off, v, n) != 0)
+    if ((w ^ h) >> 32 == 0 && (e = kz_strmap_at(&x->dd, (uint32_t)w))) {
+        if (e->tag != (unsigned)t || e->len != n || memcmp(e->key, v, n) != 0)
             e = NULL;
     }
     if (!e || !e->val) {
