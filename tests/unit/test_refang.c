@@ -514,41 +514,9 @@ static const char *const refang_pieces[] = {
     "the loader beacons every ", " seconds", "example", "www", ".exe",
     "(see the report)", "meow", "et", "\\\\", "\\/", ":\\\\"};
 
-/* kz_refang_map runs its pass only around the places where a form may
- * be; it must give exactly what a pass over every byte gives, offsets
- * included, also when the output is cut short. */
-static void test_refang_map__windows_equal_the_full_pass(void **state)
-{
-    (void)state;
-    static char in[400], a[400], b[400];
-    static uint32_t ma[400], mb[400];
-    uint32_t seed = 777;
-    int changed = 0;
-    for (int t = 0; t < 300000; t++) {
-        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
-                                 sizeof in - 1);
-        size_t cap = (t % 7 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof a;
-        size_t ka = kz_refang_map(in, n, a, cap, ma);
-        size_t kb = kz_refang_map_ref(in, n, b, cap, mb);
-        if (ka != kb || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
-                     "  got  \"%.*s\"\n  want \"%.*s\"",
-                     (int)n, in, cap, (int)ka, a, (int)kb, b);
-        size_t kc =
-            kz_refang_map_first(in, n, b, cap, mb, kz_refang_first(in, n));
-        if (kc != ka || memcmp(a, b, ka) != 0 ||
-            memcmp(ma, mb, ka * sizeof *ma) != 0)
-            fail_msg("refang from the first trigger differs on \"%.*s\"",
-                     (int)n, in);
-        changed += ka != n || memcmp(a, in, n) != 0;
-    }
-    assert_true(changed > 1000); /* the pieces do make forms */
-}
-
-/* Refangs in[0, n) into cap bytes with the windowed pass and with the pass
- * over every byte, and fails the test when the text or the map differ;
- * 1 when the text changed. */
+/* Refangs in[0, n) into cap bytes with the windowed pass, from the first
+ * trigger, and with the pass over every byte, and fails the test when the
+ * text or the map differ; 1 when the text changed. */
 static int windowed_equals_full(const char *in, size_t n, size_t cap)
 {
     static char a[400], b[400];
@@ -562,7 +530,30 @@ static int windowed_equals_full(const char *in, size_t n, size_t cap)
         fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
                  "  got  \"%.*s\"\n  want \"%.*s\"",
                  (int)n, in, cap, (int)ka, a, (int)kb, b);
+    size_t kc = kz_refang_map_first(in, n, b, cap, mb, kz_refang_first(in, n));
+    if (kc != ka || memcmp(a, b, ka) != 0 ||
+        memcmp(ma, mb, ka * sizeof *ma) != 0)
+        fail_msg("refang from the first trigger differs on \"%.*s\"", (int)n,
+                 in);
     return ka != n || memcmp(a, in, n) != 0;
+}
+
+/* kz_refang_map runs its pass only around the places where a form may
+ * be; it must give exactly what a pass over every byte gives, offsets
+ * included, also when the output is cut short. */
+static void test_refang_map__windows_equal_the_full_pass(void **state)
+{
+    (void)state;
+    static char in[400];
+    uint32_t seed = 777;
+    int changed = 0;
+    for (int t = 0; t < 300000; t++) {
+        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
+                                 sizeof in - 1);
+        size_t cap = (t % 7 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof in;
+        changed += windowed_equals_full(in, n, cap);
+    }
+    assert_true(changed > 1000); /* the pieces do make forms */
 }
 
 /* "host[.]tld" glued to the word before it is written without running
