@@ -213,6 +213,31 @@ static inline size_t kz_hex_span(const char *s, size_t n)
         i++;
     return i;
 }
+/* memcpy of n bytes, 1 to 36, as two copies of a fixed size that overlap
+ * (without a call). */
+static inline void kz_copy_short(char *d, const char *s, size_t n)
+{
+    if (n >= 16) {
+        if (n > 32) {
+            memcpy(d, s, 32);
+            memcpy(d + n - 4, s + n - 4, 4);
+        } else {
+            memcpy(d, s, 16);
+            memcpy(d + n - 16, s + n - 16, 16);
+        }
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 static inline unsigned char kz_lower(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;

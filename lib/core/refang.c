@@ -1315,25 +1315,7 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
     } else {
         char pad[64];
         memset(pad, 0, sizeof pad);
-        const char *p = s + i;
-        /* len < 34 bytes, by a few copies that may overlap */
-        if (len >= 32) {
-            memcpy(pad, p, 32);
-            pad[len - 1] = p[len - 1];
-        } else if (len >= 16) {
-            memcpy(pad, p, 16);
-            memcpy(pad + len - 16, p + len - 16, 16);
-        } else if (len >= 8) {
-            memcpy(pad, p, 8);
-            memcpy(pad + len - 8, p + len - 8, 8);
-        } else if (len >= 4) {
-            memcpy(pad, p, 4);
-            memcpy(pad + len - 4, p + len - 4, 4);
-        } else {
-            pad[0] = p[0];
-            pad[len / 2] = p[len / 2];
-            pad[len - 1] = p[len - 1];
-        }
+        kz_copy_short(pad, s + i, len); /* len < 34 */
         m = trig_hits(pad);
         if (len > 32 && trigger_at(s, n, n - 1))
             m |= (uint64_t)1 << 32;

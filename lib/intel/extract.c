@@ -2159,31 +2159,6 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
     return kz_hex_run_step32(hm, run) < 32;
 }
 
-/* memcpy of n bytes, 1 to 36, as two copies of a fixed size that overlap
- * (without a call). */
-static inline void copy_short(char *d, const char *s, size_t n)
-{
-    if (n >= 16) {
-        if (n > 32) {
-            memcpy(d, s, 32);
-            memcpy(d + n - 4, s + n - 4, 4);
-        } else {
-            memcpy(d, s, 16);
-            memcpy(d + n - 16, s + n - 16, 16);
-        }
-    } else if (n >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
-    } else {
-        d[0] = s[0];
-        d[n / 2] = s[n / 2];
-        d[n - 1] = s[n - 1];
-    }
-}
-
 /* The first of the trigger bits m of the positions from base (see
  * trigger_int.h) that refang looks at, or (size_t)-1 when none: an
  * ideographic full stop that ends a Japanese sentence has its bit but is
@@ -2243,7 +2218,7 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
         p += (n - p - 5) / 32 * 32;
     char pad[72];
     memset(pad, ' ', sizeof pad);
-    copy_short(pad, s + p, n - p);
+    kz_copy_short(pad, s + p, n - p);
     if (!busy && !lb_block32(pad, &run) &&
         (n - p <= 32 || !lb_block32(pad + 32, &run)))
         return 1;
@@ -2261,7 +2236,7 @@ KZ_AVX2 static size_t lb_first_only(const char *s, size_t n)
     size_t p = n >= 37 ? (n - 5) / 32 * 32 : 0;
     char pad[72];
     memset(pad, ' ', sizeof pad);
-    copy_short(pad, s + p, n - p);
+    kz_copy_short(pad, s + p, n - p);
     return lb_first(s, n, p, pad);
 }
 
