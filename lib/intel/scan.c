@@ -3019,8 +3019,10 @@ static int scan_bracketed_hive(scan *sc, size_t i, size_t b, size_t *next)
 }
 
 static void scan_token(scan *sc, size_t a, size_t b);
+static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls);
 
-/* Generic tokens inside one chunk, split at brackets and punctuation. */
+/* Generic tokens inside one chunk, split at brackets and punctuation. The
+ * walk to a token's end gathers its bytes' classes for scan_token. */
 static void scan_generic(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
@@ -3028,13 +3030,21 @@ static void scan_generic(scan *sc, size_t a, size_t b)
     while (i < b) {
         while (i < b && is_split((unsigned char)s[i]))
             i++;
-        size_t j = i + kz_hex_span(s + i, b - i); /* no hex digit splits */
-        while (j < b && !is_split((unsigned char)s[j]))
-            j++;
+        size_t hexp = kz_hex_span(s + i, b - i); /* no hex digit splits */
+        size_t j = i + hexp;
+        /* any, all: as scan_token gathers them (hex digits: TC_HEX) */
+        unsigned cls[2] = {hexp ? TC_HEX : 0, hexp ? TC_HEX : 0xFF};
+        for (; j < b; j++) {
+            unsigned t = tok_class[(unsigned char)s[j]];
+            if (t & TC_SPLIT)
+                break;
+            cls[0] |= t;
+            cls[1] &= t;
+        }
         /* "server-{1,30}.evil.xyz" is a template, not a value. */
         int tmpl = (i > a && s[i - 1] == '}') || (j < b && s[j] == '{');
         if (j > i && !tmpl)
-            scan_token(sc, i, j);
+            scan_token_cls(sc, i, j, cls);
         i = j;
     }
 }
@@ -3368,10 +3378,17 @@ static int detection_name(const char *s, size_t a, size_t b)
 /* One token: no delimiters, no split characters inside. */
 static void scan_token(scan *sc, size_t a, size_t b)
 {
+    scan_token_cls(sc, a, b, NULL);
+}
+
+/* scan_token, given the classes of s[a, b) gathered by scan_generic
+ * ({any, all}; NULL: not known). */
+static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
+{
     const char *s = sc->seg->s;
     const kz_segment *g = sc->seg;
     /* Leading dots, hyphens and colons (but "::1" is an address). */
-    size_t a0 = a;
+    size_t a0 = a, b0 = b;
     while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
                      (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
         a++;
@@ -3382,15 +3399,21 @@ static void scan_token(scan *sc, size_t a, size_t b)
         return;
     size_t n = b - a;
     /* Which characters the token holds, in one pass: the tests below look
-     * for a character only when it is there. */
+     * for a character only when it is there. The classes given are those
+     * of [a0, b0): the token's when nothing was taken off. */
     unsigned any = 0, all = 0xFF;
-    size_t hexp = kz_hex_span(s + a, n); /* hex digits are TC_HEX alone */
-    if (hexp > 0)
-        any = all = TC_HEX;
-    for (size_t i = a + hexp; i < b; i++) {
-        unsigned t = tok_class[(unsigned char)s[i]];
-        any |= t;
-        all &= t;
+    if (cls && a == a0 && b == b0) {
+        any = cls[0];
+        all = cls[1];
+    } else {
+        size_t hexp = kz_hex_span(s + a, n); /* hex digits are TC_HEX alone */
+        if (hexp > 0)
+            any = all = TC_HEX;
+        for (size_t i = a + hexp; i < b; i++) {
+            unsigned t = tok_class[(unsigned char)s[i]];
+            any |= t;
+            all &= t;
+        }
     }
 
     if (g->hint == KZ_HINT_SKIP)
