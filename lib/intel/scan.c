@@ -3974,9 +3974,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             while (ss > k && kz_is_alpha((unsigned char)s[ss - 1]))
                 ss--;
             int known = 0;
-            for (size_t q = 0; url_schemes[q]; q++)
-                if (kz_eq_word_ci(s + ss, cs - ss, url_schemes[q]))
-                    known = 1;
+            for (size_t q = 0; !known && url_schemes[q]; q++)
+                known = kz_eq_word_ci(s + ss, cs - ss, url_schemes[q]);
             if (!known) {
                 scan_generic(sc, k, cs);
                 k = cs + 3;
@@ -4274,8 +4273,9 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         b--;
     if (b <= a)
         return;
-    if (kz_eq_word_ci(s + a, b - a, "n/a") ||
-        kz_eq_word_ci(s + a, b - a, "-") || kz_eq_word_ci(s + a, b - a, "none"))
+    if (b - a <= 4 && (kz_eq_word_ci(s + a, b - a, "n/a") ||
+                       kz_eq_word_ci(s + a, b - a, "-") ||
+                       kz_eq_word_ci(s + a, b - a, "none")))
         return;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
