@@ -4863,10 +4863,14 @@ static int scan_hash_name_line(scan *sc)
 {
     const char *s = sc->seg->s;
     size_t n = sc->seg->n, i = 0;
+    if (n < 33)
+        return 0; /* no room for a digest and the space after it */
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '-' ||
                      s[i] == '*' || s[i] == '+'))
         i++;
     size_t h = i;
+    if (n - i < 33)
+        return 0; /* no room for a digest and the space after it */
     i += kz_hex_span(s + i, n - i);
     size_t hl = i - h;
     if (hl != 32 && hl != 40 && hl != 64 && hl != 128)
