@@ -698,19 +698,23 @@ typedef struct wordset {
 } wordset;
 
 /* The filter bit of a word of n > 0 bytes: its length and its first and
- * last bytes lower-cased (the same for every spelling a lookup matches). */
+ * last bytes with 0x20 set (the same for every spelling a lookup matches:
+ * kz_starts_ci matches a byte of the word or its capital, which differ in
+ * that bit alone; other bytes may share a key, and are told apart by the
+ * lookup). */
 static inline uint32_t filter_key(const char *s, size_t n)
 {
-    uint32_t k = (uint32_t)n * 31u + kz_lower((unsigned char)s[0]);
-    return (k * 31u + kz_lower((unsigned char)s[n - 1])) &
+    uint32_t k = (uint32_t)n * 31u + ((unsigned char)s[0] | 0x20u);
+    return (k * 31u + ((unsigned char)s[n - 1] | 0x20u)) &
            (SET_FILTER_BITS - 1);
 }
 
+/* The slot hash of a word, of its bytes with 0x20 set (as filter_key). */
 static uint32_t word_hash(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
-        h ^= kz_lower((unsigned char)s[i]);
+        h ^= (unsigned char)s[i] | 0x20u;
         h *= 16777619u;
     }
     return h;
