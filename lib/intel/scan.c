@@ -1055,8 +1055,15 @@ static const char *const reserved_names[] = {
     "invalid",   "localhost",   "local",       "lan",         "internal",
     "home.arpa", "domain.com",  "domain.tld",  NULL};
 
+/* Extensions of documents that come with an advisory (its sources, its
+ * rules): a file name ending in one is a reference on a line that speaks
+ * of sources. A wordset, though small: most names asked about are none. */
+static const char *const doc_exts[] = {"json", "pdf",  "html",  "htm",
+                                       "csv",  "xml",  "md",    "adoc",
+                                       "yar",  "yara", "rules", NULL};
+
 static wordset set_exts, set_refs, set_benign, set_abbrev, set_sysfiles,
-    set_reserved, set_software;
+    set_reserved, set_software, set_docs;
 static void ctx_prefix_init(void);
 static void title_words_init(void);
 static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
@@ -1074,6 +1081,7 @@ static void sets_init(void)
     set_build(&set_sysfiles, system_files);
     set_build(&set_reserved, reserved_names);
     set_build(&set_software, software_names);
+    set_build(&set_docs, doc_exts);
     atomic_store_explicit(&sets_ready, 1, memory_order_release);
 }
 
@@ -2474,10 +2482,7 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         return;
     }
     size_t el = last_label(sc->seg->s, a, b, &dot);
-    static const char *const doc_exts[] = {"json", "pdf",  "html",  "htm",
-                                           "csv",  "xml",  "md",    "adoc",
-                                           "yar",  "yara", "rules", NULL};
-    if (in_list(doc_exts, s + (dot - a) + 1, el) &&
+    if (in_set(&set_docs, s + (dot - a) + 1, el) &&
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
          contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
