@@ -2803,8 +2803,12 @@ static int unix_path_start(const char *s, size_t i, size_t n)
         "/private/", "/applications/", "/proc/",    "/run/",      "/boot/",
         "/srv/",     "/mnt/",          "/data/",    "/sdcard/",   "~/",
         "/vmfs/",    "/store/",        "/scratch/", "/bootbank/", NULL};
+    /* Only the roots whose second byte is the text's (lower-cased; 0 when
+     * there is none, which no root has) can match. */
+    unsigned char c1 = i + 1 < n ? kz_lower((unsigned char)s[i + 1]) : 0;
     for (size_t k = 0; roots[k]; k++)
-        if (kz_starts_ci(s + i, n - i, roots[k]))
+        if ((unsigned char)roots[k][1] == c1 &&
+            kz_starts_ci(s + i, n - i, roots[k]))
             return 1;
     return 0;
 }
