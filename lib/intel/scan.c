@@ -745,7 +745,8 @@ static int set_has(const wordset *ws, const char *s, size_t n)
     }
     uint32_t j = word_hash(s, n) & (SET_SLOTS - 1);
     while (ws->slot[j]) {
-        if (ws->len[j] == n && kz_starts_ci(s, n, ws->list[ws->slot[j] - 1]))
+        /* the word has n bytes: compared without measuring it again */
+        if (ws->len[j] == n && kz_eq_word_ci(s, n, ws->list[ws->slot[j] - 1]))
             return 1;
         j = (j + 1) & (SET_SLOTS - 1);
     }
@@ -2132,6 +2133,12 @@ static int said_legit(const scan *sc, size_t a)
         p--;
     if (p >= 3 && memcmp(s + p - 3, "\xe3\x80\x8c", 3) == 0) /* 「 */
         p -= 3;
+    /* Each word ends in 0xAE or 0x8F (Japanese), 'e', 't' or 'n'
+     * (English) in any case: other bytes before the value end none. */
+    unsigned char last = p > 0 ? (unsigned char)s[p - 1] : 0;
+    if (last != 0xAE && last != 0x8F && (last | 0x20) != 'e' &&
+        (last | 0x20) != 't' && (last | 0x20) != 'n')
+        return 0;
     static const char *const jp[] = {"\xe6\xad\xa3\xe8\xa6\x8f\xe3\x81\xae",
                                      "\xe6\xad\xa3\xe8\xa6\x8f", NULL};
     for (size_t k = 0; jp[k]; k++) {
