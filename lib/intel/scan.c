@@ -3379,10 +3379,12 @@ static int detection_name(const char *s, size_t a, size_t b)
                                         "w64",
                                         "msil",
                                         NULL};
+    if (!(s[a] >= 'A' && s[a] <= 'Z'))
+        return 0; /* before the walk: most names are lower-case */
     size_t d = a;
     while (d < b && s[d] != '.')
         d++;
-    if (d >= b || !(s[a] >= 'A' && s[a] <= 'Z'))
+    if (d >= b)
         return 0;
     int dots = 0;
     for (size_t p = d; p < b; p++)
