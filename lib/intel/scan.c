@@ -3653,8 +3653,11 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
         } else {
             dn = group_dn; /* a trailing partial group is not data */
         }
-    } else if (kz_starts_ci(s + a, b - a, "http%3a%2f%2f") ||
-               kz_starts_ci(s + a, b - a, "https%3a%2f%2f")) {
+    } else if (b - a >= 13 && (s[a + 4] == '%' || s[a + 5] == '%') &&
+               (kz_starts_ci(s + a, b - a, "http%3a%2f%2f") ||
+                kz_starts_ci(s + a, b - a, "https%3a%2f%2f"))) {
+        /* (the '%' after "http" or "https" tested first: most chunks
+         * here are URLs as written, "http://...") */
         while (e < b && dn < KZ_MAX_URL) {
             if (s[e] == '%' && e + 2 < b &&
                 kz_is_xdigit((unsigned char)s[e + 1]) &&
@@ -4766,6 +4769,8 @@ static int mutex_label_line(const char *s, size_t a, size_t b, size_t *va,
     if (b - i >= 3 && memcmp(s + i, "\xe3\x83\xbb", 3) == 0) /* ・ */
         i += 3;
     size_t w = 0;
+    if (i >= b || ((s[i] | 0x20) != 'm' && s[i] != MUTEX_JP[0]))
+        return 0; /* none of the words starts here */
     if (kz_starts_ci(s + i, b - i, "mutex name"))
         w = 10;
     else if (kz_starts_ci(s + i, b - i, "mutex") ||
