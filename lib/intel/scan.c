@@ -4816,7 +4816,10 @@ static void scan_prose(scan *sc, size_t a, size_t b)
     }
     size_t i = a;
     size_t ma = 0, mb = 0, mva = 0, mvb = 0;
-    int have = next_mutex(sc, a, b, &ma, &mb, &mva, &mvb);
+    /* Every name next_mutex finds is quoted or has a backslash. */
+    int have = sc->has & (SEG_QUOTE | SEG_BSLASH)
+                   ? next_mutex(sc, a, b, &ma, &mb, &mva, &mvb)
+                   : 0;
     while (i < b) {
         const char *o = sc->has & SEG_E3 ? find3(s, i, b, JP_OPEN) : NULL;
         size_t qs = o ? (size_t)(o - s) : b;
