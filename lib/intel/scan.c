@@ -4525,15 +4525,16 @@ static size_t find_ua(const char *s, size_t a, size_t b, size_t *end,
 
 static const char *find3(const char *s, size_t a, size_t b, const char *w)
 {
-    /* By the middle byte (0x80 for the CJK brackets): the first byte (E3)
-     * starts every kana. */
+    /* By the last byte (0x8C, 0x8D for the CJK brackets): the first byte
+     * (E3) starts every kana, the middle one (0x80) every CJK punctuation
+     * mark ("、", "。"), while the last one ends few other characters. */
     while (a + 3 <= b) {
-        const char *p = memchr(s + a + 1, (unsigned char)w[1], b - a - 2);
+        const char *p = memchr(s + a + 2, (unsigned char)w[2], b - a - 2);
         if (!p)
             return NULL;
-        if (p[-1] == w[0] && p[1] == w[2])
-            return p - 1;
-        a = (size_t)(p - s);
+        if (p[-2] == w[0] && p[-1] == w[1])
+            return p - 2;
+        a = (size_t)(p - s) - 1; /* on from the byte after p */
     }
     return NULL;
 }
