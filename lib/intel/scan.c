@@ -2017,35 +2017,45 @@ static const unsigned char hw_k[HWK_N][32] __attribute__((aligned(32))) = {
 #undef HWK_ROW
 
 /* Whether one of the words starts in the 32 bytes at q (q[0..36)
- * readable); k is hw_k. */
+ * readable); k is hw_k. The pairs of first two letters are tested first
+ * (se, ss, ph, eh, ih, ja, tl): most blocks hold none, and the rest of
+ * each word is compared only when one is there. */
 KZ_AVX2 static inline int hash_words_block32(const char *q,
                                              const unsigned char (*k)[32])
 {
 #define HWK(r) kz_v32_load((const char *)k[r])
 #define HW_EQ(v, r) _mm256_cmpeq_epi8(v, HWK(r))
-    __m256i v2 = kz_v32_load(q + 2);
     __m256i lower = HWK(HWK_LOWER);
     __m256i l0 = _mm256_or_si256(kz_v32_load(q), lower);
     __m256i l1 = _mm256_or_si256(kz_v32_load(q + 1), lower);
+    __m256i s0 = HW_EQ(l0, HWK_s), t0 = HW_EQ(l0, HWK_t);
+    __m256i j0 = HW_EQ(l0, HWK_j);
+    __m256i peh0 = _mm256_or_si256(
+        _mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)), HW_EQ(l0, HWK_i));
+    __m256i se = _mm256_and_si256(s0, HW_EQ(l1, HWK_e));
+    __m256i ss = _mm256_and_si256(s0, HW_EQ(l1, HWK_s));
+    __m256i ph = _mm256_and_si256(peh0, HW_EQ(l1, HWK_h));
+    __m256i ja = _mm256_and_si256(j0, HW_EQ(l1, HWK_a));
+    __m256i tl = _mm256_and_si256(t0, HW_EQ(l1, HWK_l));
+    __m256i pairs = _mm256_or_si256(
+        _mm256_or_si256(se, ss), _mm256_or_si256(ph, _mm256_or_si256(ja, tl)));
+    if (_mm256_testz_si256(pairs, pairs))
+        return 0;
+    __m256i v2 = kz_v32_load(q + 2);
     __m256i l2 = _mm256_or_si256(v2, lower);
     __m256i l3 = _mm256_or_si256(kz_v32_load(q + 3), lower);
     __m256i l4 = _mm256_or_si256(kz_v32_load(q + 4), lower);
-    __m256i seri =
-        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_e)),
-                         _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
+    __m256i seri = _mm256_and_si256(
+        se, _mm256_and_si256(HW_EQ(l2, HWK_r), HW_EQ(l3, HWK_i)));
     __m256i hash = _mm256_and_si256(
-        _mm256_or_si256(_mm256_or_si256(HW_EQ(l0, HWK_p), HW_EQ(l0, HWK_e)),
-                        HW_EQ(l0, HWK_i)),
-        _mm256_and_si256(_mm256_and_si256(HW_EQ(l1, HWK_h), HW_EQ(l2, HWK_a)),
+        ph,
+        _mm256_and_si256(HW_EQ(l2, HWK_a),
                          _mm256_and_si256(HW_EQ(l3, HWK_s), HW_EQ(l4, HWK_h))));
-    __m256i ja3 = _mm256_and_si256(
-        _mm256_and_si256(HW_EQ(l0, HWK_j), HW_EQ(l1, HWK_a)), HW_EQ(v2, HWK_3));
-    __m256i ssde =
-        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_s), HW_EQ(l1, HWK_s)),
-                         _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
-    __m256i tlsh =
-        _mm256_and_si256(_mm256_and_si256(HW_EQ(l0, HWK_t), HW_EQ(l1, HWK_l)),
-                         _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
+    __m256i ja3 = _mm256_and_si256(ja, HW_EQ(v2, HWK_3));
+    __m256i ssde = _mm256_and_si256(
+        ss, _mm256_and_si256(HW_EQ(l2, HWK_d), HW_EQ(l3, HWK_e)));
+    __m256i tlsh = _mm256_and_si256(
+        tl, _mm256_and_si256(HW_EQ(l2, HWK_s), HW_EQ(l3, HWK_h)));
     __m256i any =
         _mm256_or_si256(_mm256_or_si256(seri, hash),
                         _mm256_or_si256(ja3, _mm256_or_si256(ssde, tlsh)));
