@@ -2109,53 +2109,109 @@ static const unsigned char lb_tab[14][32] __attribute__((aligned(32))) = {
 #undef LB16
 #undef LB2
 
+/* The other constants lb_block32 uses, 32 bytes each, read through a
+ * pointer hidden from the compiler (lb_hide). */
+enum {
+    LBK_LOW4,   /* 0x0F: a byte's low half */
+    LBK_SINGLE, /* the LB_ classes of the single bytes */
+    LBK_DCP,    /* LB_DOTPAR | LB_COLON */
+    LBK_PAR,    /* '(' */
+    LBK_FORM,   /* the LN_ classes of a form after '(' */
+    LBK_ENDS,   /* LN_END | LN_ENDC */
+    LBK_LOWER,  /* 0x20 */
+    LBK_A1,     /* 'a' - 1 */
+    LBK_F1,     /* 'f' + 1 */
+    LBK_D0,     /* '0' - 1 */
+    LBK_D9,     /* '9' + 1 */
+    LBK_N
+};
+#define LBK_ROW(c) [0 ... 31] = (c)
+static const unsigned char lb_k[LBK_N][32] __attribute__((aligned(32))) = {
+    [LBK_LOW4] = {LBK_ROW(0x0F)},
+    [LBK_SINGLE] = {LBK_ROW(LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT |
+                            LB_NUL)},
+    [LBK_DCP] = {LBK_ROW(LB_DOTPAR | LB_COLON)},
+    [LBK_PAR] = {LBK_ROW('(')},
+    [LBK_FORM] = {LBK_ROW(LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER)},
+    [LBK_ENDS] = {LBK_ROW(LN_END | LN_ENDC)},
+    [LBK_LOWER] = {LBK_ROW(0x20)},
+    [LBK_A1] = {LBK_ROW('a' - 1)},
+    [LBK_F1] = {LBK_ROW('f' + 1)},
+    [LBK_D0] = {LBK_ROW('0' - 1)},
+    [LBK_D9] = {LBK_ROW('9' + 1)}};
+#undef LBK_ROW
+
+/* p, hidden from the compiler. GCC builds a vector constant anew in every
+ * block through a general register (two or three instructions); the rows
+ * of a table of constants read through a hidden pointer are operands in
+ * memory instead (as k32_hide in scan.c). */
+static inline const void *lb_hide(const void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* Row r of lb_k, or table i of lb_tab, through k (lb_k hidden). */
+#define LBK(k, r) _mm256_load_si256((const __m256i *)(const void *)(k)[r])
 KZ_AVX2 static inline __m256i lb_tab_load(int i)
 {
     return _mm256_load_si256((const __m256i *)(const void *)lb_tab[i]);
 }
-KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i)
+/* kz_v32_classify with lb_tab's tables i and i + 1. */
+KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i,
+                                          const unsigned char (*k)[32])
 {
-    return kz_v32_classify(v, lb_tab_load(i), lb_tab_load(i + 1));
+    __m256i low4 = LBK(k, LBK_LOW4);
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(lb_tab_load(i), _mm256_and_si256(v, low4)),
+        _mm256_shuffle_epi8(lb_tab_load(i + 1),
+                            _mm256_and_si256(_mm256_srli_epi16(v, 4), low4)));
+}
+/* Bit j when byte j of x has any of the bits of row r of lb_k. */
+KZ_AVX2 static inline uint32_t lb_any(__m256i x, const unsigned char (*k)[32],
+                                      int r)
+{
+    return ~kz_v32_bits(_mm256_cmpeq_epi8(_mm256_and_si256(x, LBK(k, r)),
+                                          _mm256_setzero_si256()));
 }
 
 /* 1 when something may start in the 32 positions at q (q[0..36)
  * readable); *run carries the hex digits before q over to the next
- * block. */
-KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
+ * block. k: lb_k, hidden. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
+                                     const unsigned char (*k)[32])
 {
     __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-    __m256i c0 = lb_classify(v0, 0);
+    __m256i c0 = lb_classify(v0, 0, k);
     /* non-ASCII bytes and the single bytes that start something */
-    if (kz_v32_bits(v0) |
-        kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT | LB_NUL))
+    if (kz_v32_bits(v0) | lb_any(c0, k, LBK_SINGLE))
         return 1;
     /* '.' and ':' unless a word ends after them; '(' before a form */
-    uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
+    uint32_t dcp = lb_any(c0, k, LBK_DCP);
     if (dcp) {
-        __m256i c1 = lb_classify(v1, 2);
-        uint32_t op = kz_v32_bits(kz_v32_eq(v0, '('));
-        uint32_t form =
-            kz_v32_bits(v1) |
-            kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
-        if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
+        __m256i c1 = lb_classify(v1, 2, k);
+        uint32_t op = kz_v32_bits(_mm256_cmpeq_epi8(v0, LBK(k, LBK_PAR)));
+        uint32_t form = kz_v32_bits(v1) | lb_any(c1, k, LBK_FORM);
+        if ((dcp & ~op & ~lb_any(c1, k, LBK_ENDS)) | (op & form))
             return 1;
     }
     /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
      * bytes first */
-    __m256i w = _mm256_and_si256(lb_classify(v0, 4), lb_classify(v1, 6));
+    __m256i w = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
     if (!_mm256_testz_si256(w, w)) {
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8, k));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10, k));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12, k));
         if (!_mm256_testz_si256(w, w))
             return 1;
     }
     /* a hex run of 32 digits */
-    __m256i l0 = kz_v32_lower(v0);
+    __m256i l0 = _mm256_or_si256(v0, LBK(k, LBK_LOWER));
     uint32_t hm = kz_v32_bits(_mm256_or_si256(
-        kz_v32_digit(v0),
-        _mm256_and_si256(_mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
-                         _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
+        _mm256_and_si256(_mm256_cmpgt_epi8(v0, LBK(k, LBK_D0)),
+                         _mm256_cmpgt_epi8(LBK(k, LBK_D9), v0)),
+        _mm256_and_si256(_mm256_cmpgt_epi8(l0, LBK(k, LBK_A1)),
+                         _mm256_cmpgt_epi8(LBK(k, LBK_F1), l0))));
     return kz_hex_run_step32(hm, run) < 32;
 }
 
@@ -2202,11 +2258,12 @@ KZ_AVX2 static inline size_t lb_first(const char *s, size_t n, size_t p,
 KZ_AVX2 static inline __attribute__((always_inline)) int
 lb_avx2_body(const char *s, size_t n, size_t *first)
 {
+    const unsigned char(*k)[32] = lb_hide(lb_k);
     unsigned run = 0; /* hex digits right before p */
     size_t p = 0;
     int busy = 0;
     for (; n - p >= 37 && p < n; p += 32)
-        if (lb_block32(s + p, &run)) {
+        if (lb_block32(s + p, &run, k)) {
             if (!first)
                 return 0;
             busy = 1;
@@ -2219,8 +2276,8 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
     char pad[72];
     memset(pad, ' ', sizeof pad);
     kz_copy_short(pad, s + p, n - p);
-    if (!busy && !lb_block32(pad, &run) &&
-        (n - p <= 32 || !lb_block32(pad + 32, &run)))
+    if (!busy && !lb_block32(pad, &run, k) &&
+        (n - p <= 32 || !lb_block32(pad + 32, &run, k)))
         return 1;
     if (first)
         *first = lb_first(s, n, p, pad);
