@@ -1242,30 +1242,17 @@ static int may_hold_note(const char *s, size_t n)
     return 0;
 }
 
-/* A cell that starts by calling its row's value legitimate:
- * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
- * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
- * ("Loader side-loaded by a legitimate executable" speaks of something
- * else, and "Legitimately signed" is what a stolen certificate gives.) */
-static int cell_says_legit(const char *s, size_t n, int notes)
+/* The four bytes at p as one word (for comparing four bytes at once). */
+static inline uint32_t word4(const char *p)
 {
-    /* a note in parentheses: "SoftPerfect (legitimate tool)",
-     * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
-     * soon, about the row's own value: not
-     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
-     * when the line may hold one, see may_hold_note) */
-    for (int o = 0; notes && o < 2; o++) {
-        char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
-        for (const char *p = memchr(s, open, n); p && p < s + n;
-             p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
-            if (kz_scan_legit_note(p, (size_t)(s + n - p)))
-                return 1;
-    }
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
-        i++;
-    if (i >= n)
-        return 0;
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* cell_says_legit's words: 1 when one of them starts s[i, n). */
+static int legit_word(const char *s, size_t n, size_t i)
+{
     const char *w1 = NULL, *w2 = NULL;
     switch (kz_lower((unsigned char)s[i])) {
     case 'l':
@@ -1301,6 +1288,78 @@ static int cell_says_legit(const char *s, size_t n, int notes)
     return (kz_starts_ci(s + i, n - i, w1) &&
             (i + l1 == n || !kz_is_alpha((unsigned char)s[i + l1]))) ||
            (w2 && kz_starts_ci(s + i, n - i, w2));
+}
+
+/* A note in parentheses in s[0, n) that calls the row's value legitimate
+ * (see cell_says_legit). */
+static int legit_note(const char *s, size_t n)
+{
+    for (int o = 0; o < 2; o++) {
+        char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
+        for (const char *p = memchr(s, open, n); p && p < s + n;
+             p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
+            if (kz_scan_legit_note(p, (size_t)(s + n - p)))
+                return 1;
+    }
+    return 0;
+}
+
+/* A cell that starts by calling its row's value legitimate:
+ * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
+ * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
+ * ("Loader side-loaded by a legitimate executable" speaks of something
+ * else, and "Legitimately signed" is what a stolen certificate gives.)
+ * Each word is six bytes or more, and a cell is looked at further
+ * (legit_word) only when its first four bytes OR 0x20 are a word's: a
+ * byte that kz_lower makes a word's byte gives that byte OR 0x20 too (the
+ * words' bytes all have 0x20 set, but the 0x84 of 無害). */
+static inline int cell_says_legit(const char *s, size_t n, int notes)
+{
+    /* a note in parentheses: "SoftPerfect (legitimate tool)",
+     * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
+     * soon, about the row's own value: not
+     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
+     * when the line may hold one, see may_hold_note) */
+    if (notes && legit_note(s, n))
+        return 1;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
+        i++;
+    if (n - i < 6)
+        return 0;
+    uint32_t w = word4(s + i) | 0x20202020u;
+    int may;
+    switch ((unsigned char)(s[i] | 0x20)) {
+    case 'l':
+        may = w == word4("legi");
+        break;
+    case 'b':
+        may = w == word4("beni");
+        break;
+    case 'n':
+        may = w == word4("not ");
+        break;
+    case 'c':
+        may = w == word4("clea");
+        break;
+    case 'w':
+        may = w == word4("wind") || w == word4("whit");
+        break;
+    case 'a':
+        may = w == word4("allo");
+        break;
+    case 0xE6:
+        may = w == word4("\xe6\xad\xa3\xe8"); /* 正規 */
+        break;
+    case 0xE7:
+        may = w == word4("\xe7\xa4\xa1\xe5"); /* 無害 ("\x84" | 0x20) */
+        break;
+    default:
+        return 0;
+    }
+    if (!may)
+        return 0;
+    return legit_word(s, n, i);
 }
 
 /* After a cell other than a row's first: a row with values whose cell says
