@@ -1489,20 +1489,20 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         return;
     }
     for (int j = 0; j < k; j++) {
-        if (x->ncols && x->col > 0 && x->col % x->ncols == 0) {
-            row_flush(x); /* a new row starts */
-        }
+        /* the cell's column (0 without columns; scanning a cell changes
+         * neither x->col nor x->ncols) */
         int c = x->ncols ? x->col % x->ncols : 0;
+        if (c == 0 && x->ncols && x->col > 0)
+            row_flush(x); /* a new row starts */
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         x->row_active = 1;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j])) ||
-            (x->ncols && x->col % x->ncols > 0 &&
-             cell_says_legit(rf + a[j], b[j] - a[j], notes)))
+            (c > 0 && cell_says_legit(rf + a[j], b[j] - a[j], notes)))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
         scan_seg(x, &seg, a[j], b[j], h, 1);
-        if (x->ncols && x->col % x->ncols > 0)
+        if (c > 0)
             note_not_ioc(x, rf + a[j], b[j] - a[j]);
         x->col++;
     }
