@@ -827,10 +827,11 @@ static size_t trim_left(const char *s, size_t n)
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
 
 /* 0 when heading_form cannot accept the line, by the first and last bytes
- * of its trimmed text alone (a quick answer for lines of prose, asked
- * before heading): every heading form starts with one of these bytes or
- * ends with ':' or a full-width colon; the words start with these
- * letters. */
+ * of its trimmed text (and the bytes after the first digits of a long
+ * line that starts with one: a list of digests does), a quick answer for
+ * lines of prose, asked before heading: every heading form starts with
+ * one of these bytes or ends with ':' or a full-width colon; the words
+ * start with these letters. */
 static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
     size_t e = n; /* i: trim_left(s, n), known to the caller */
@@ -839,8 +840,19 @@ static inline int may_be_heading(const char *s, size_t n, size_t i)
     if (e <= i || e - i > 160)
         return 0;
     unsigned char a = (unsigned char)s[i], z = (unsigned char)s[e - 1];
-    if (z == ':' || z == 0x9A || a >= 0xE2 || kz_is_digit(a))
+    if (z == ':' || z == 0x9A || a >= 0xE2)
         return 1;
+    if (kz_is_digit(a)) {
+        /* a short line ("7. 参考情報"), or up to five digits before a
+         * full stop, as written or full-width ("IV. ..." and "８．対策"
+         * in heading_form): not a digest */
+        if (e - i < 24)
+            return 1;
+        size_t k = i + 1;
+        while (k < e && k - i < 5 && kz_is_digit((unsigned char)s[k]))
+            k++;
+        return k < e && (s[k] == '.' || (unsigned char)s[k] == 0xEF);
+    }
     switch (a) {
     case '#':
     case '=':
@@ -904,7 +916,7 @@ static int title_initial(char c)
 }
 
 /* (may_be_heading answers for it first: a new form that starts with
- * another byte must be added there.) */
+ * another byte, or with a digit, must be added there.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
