@@ -739,6 +739,16 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     x->yara_pre[x->yara_pre_n++] = '\n';
 }
 
+/* The bytes a line's text may start with that process_line looks at
+ * further: LL_YARA where a YARA rule or its prelude may start ("rule",
+ * "private", "global", "import", "include"), LL_MARK for code fences,
+ * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['). A
+ * line without text has 0 (entry 0). */
+enum { LL_YARA = 1, LL_MARK = 2 };
+static const unsigned char line_lead[256] = {
+    ['r'] = LL_YARA, ['p'] = LL_YARA, ['g'] = LL_YARA, ['i'] = LL_YARA,
+    ['`'] = LL_MARK, ['~'] = LL_MARK, ['|'] = LL_MARK, ['['] = LL_MARK};
+
 /* Feeds one line (as written; its text starts at lead, after blanks) to
  * the YARA collector. */
 static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
@@ -749,8 +759,7 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
         /* Without a prelude, only "rule", "private", "global", "import" or
          * "include" starts something: other lines leave all as it is. */
         if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
-            (lead == n || (s[lead] != 'r' && s[lead] != 'p' && s[lead] != 'g' &&
-                           s[lead] != 'i')))
+            !(line_lead[lead < n ? (unsigned char)s[lead] : 0] & LL_YARA))
             return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
@@ -2524,28 +2533,31 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t i = trim_left(s, n);
     yara_line(x, s, n, i, had_cr);
 
-    /* Code fences: still scanned (rules and IoC lists live there). They
-     * and AsciiDoc table delimiters start with '`', '~' or '|'. */
+    /* Code fences: still scanned (rules and IoC lists live there). They,
+     * AsciiDoc table delimiters and attribute lists start with '`', '~',
+     * '|' or '[' (LL_MARK). */
     unsigned char lc = i < n ? (unsigned char)s[i] : 0;
-    if ((lc == '`' || lc == '~') && n - i >= 3 &&
-        (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
-        x->in_fence = !x->in_fence;
-        return;
+    if (line_lead[lc] & LL_MARK) {
+        if ((lc == '`' || lc == '~') && n - i >= 3 &&
+            (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
+            x->in_fence = !x->in_fence;
+            return;
+        }
+        if (lc == '|' && !x->in_fence && n - i >= 4 &&
+            memcmp(s + i, "|===", 4) == 0) {
+            row_flush(x);
+            x->row_active = 0;
+            x->adoc_table = !x->adoc_table;
+            x->adoc_header_next = x->adoc_table;
+            x->adoc_want_cols = x->adoc_table ? x->attr_cols : 0;
+            x->attr_cols = 0;
+            x->ncols = 0;
+            x->col = 0;
+            return;
+        }
+        if (lc == '[' && n - i > 2 && s[n - 1] == ']')
+            x->attr_cols = parse_cols_attr(s + i, n - i);
     }
-    if (lc == '|' && !x->in_fence && n - i >= 4 &&
-        memcmp(s + i, "|===", 4) == 0) {
-        row_flush(x);
-        x->row_active = 0;
-        x->adoc_table = !x->adoc_table;
-        x->adoc_header_next = x->adoc_table;
-        x->adoc_want_cols = x->adoc_table ? x->attr_cols : 0;
-        x->attr_cols = 0;
-        x->ncols = 0;
-        x->col = 0;
-        return;
-    }
-    if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
-        x->attr_cols = parse_cols_attr(s + i, n - i);
     size_t first; /* kz_refang_first's answer */
     if (x->adoc_table || x->md_table)
         first = line_first(s, n);
