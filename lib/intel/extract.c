@@ -2257,9 +2257,11 @@ KZ_AVX2 static inline uint32_t lb_any(__m256i x, const unsigned char (*k)[32],
 
 /* 1 when something may start in the 32 positions at q (q[0..36)
  * readable); *run carries the hex digits before q over to the next
- * block. k: lb_k, hidden. */
+ * block. k: lb_k, hidden. hex: 0 when no run of 32 hex digits can end in
+ * the block (*run and the block's digits are fewer), and the test for
+ * one is not made. */
 KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
-                                     const unsigned char (*k)[32])
+                                     const unsigned char (*k)[32], int hex)
 {
     __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
     __m256i c0 = lb_classify(v0, 0, k);
@@ -2286,6 +2288,8 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
             return 1;
     }
     /* a hex run of 32 digits */
+    if (!hex)
+        return 0;
     __m256i l0 = _mm256_or_si256(v0, LBK(k, LBK_LOWER));
     uint32_t hm = kz_v32_bits(_mm256_or_si256(
         _mm256_and_si256(_mm256_cmpgt_epi8(v0, LBK(k, LBK_D0)),
@@ -2343,7 +2347,7 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
     size_t p = 0;
     int busy = 0;
     for (; n - p >= 37 && p < n; p += 32)
-        if (lb_block32(s + p, &run, k)) {
+        if (lb_block32(s + p, &run, k, 1)) {
             if (!first)
                 return 0;
             busy = 1;
@@ -2356,8 +2360,10 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
     char pad[72];
     memset(pad, ' ', sizeof pad);
     kz_copy_short(pad, s + p, n - p);
-    if (!busy && !lb_block32(pad, &run, k) &&
-        (n - p <= 32 || !lb_block32(pad + 32, &run, k)))
+    /* (a line's last bytes, after fewer digits than 32 minus their count,
+     * end no run of 32: they are spaces from n - p on) */
+    if (!busy && !lb_block32(pad, &run, k, run + (n - p) >= 32) &&
+        (n - p <= 32 || !lb_block32(pad + 32, &run, k, 1)))
         return 1;
     if (first)
         *first = lb_first(s, n, p, pad);
