@@ -739,6 +739,16 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
     x->yara_pre[x->yara_pre_n++] = '\n';
 }
 
+/* The bytes a line's text may start with that process_line looks at
+ * further: LL_YARA where a YARA rule or its prelude may start ("rule",
+ * "private", "global", "import", "include"), LL_MARK for code fences,
+ * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['). A
+ * line without text has 0 (entry 0). */
+enum { LL_YARA = 1, LL_MARK = 2 };
+static const unsigned char line_lead[256] = {
+    ['r'] = LL_YARA, ['p'] = LL_YARA, ['g'] = LL_YARA, ['i'] = LL_YARA,
+    ['`'] = LL_MARK, ['~'] = LL_MARK, ['|'] = LL_MARK, ['['] = LL_MARK};
+
 /* Feeds one line (as written; its text starts at lead, after blanks) to
  * the YARA collector. */
 static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
@@ -749,8 +759,7 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
         /* Without a prelude, only "rule", "private", "global", "import" or
          * "include" starts something: other lines leave all as it is. */
         if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
-            (lead == n || (s[lead] != 'r' && s[lead] != 'p' && s[lead] != 'g' &&
-                           s[lead] != 'i')))
+            !(line_lead[lead < n ? (unsigned char)s[lead] : 0] & LL_YARA))
             return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
@@ -827,10 +836,11 @@ static size_t trim_left(const char *s, size_t n)
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
 
 /* 0 when heading_form cannot accept the line, by the first and last bytes
- * of its trimmed text alone (a quick answer for lines of prose, asked
- * before heading): every heading form starts with one of these bytes or
- * ends with ':' or a full-width colon; the words start with these
- * letters. */
+ * of its trimmed text (and the bytes after the first digits of a long
+ * line that starts with one: a list of digests does), a quick answer for
+ * lines of prose, asked before heading: every heading form starts with
+ * one of these bytes or ends with ':' or a full-width colon; the words
+ * start with these letters. */
 static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
     size_t e = n; /* i: trim_left(s, n), known to the caller */
@@ -839,8 +849,19 @@ static inline int may_be_heading(const char *s, size_t n, size_t i)
     if (e <= i || e - i > 160)
         return 0;
     unsigned char a = (unsigned char)s[i], z = (unsigned char)s[e - 1];
-    if (z == ':' || z == 0x9A || a >= 0xE2 || kz_is_digit(a))
+    if (z == ':' || z == 0x9A || a >= 0xE2)
         return 1;
+    if (kz_is_digit(a)) {
+        /* a short line ("7. 参考情報"), or up to five digits before a
+         * full stop, as written or full-width ("IV. ..." and "８．対策"
+         * in heading_form): not a digest */
+        if (e - i < 24)
+            return 1;
+        size_t k = i + 1;
+        while (k < e && k - i < 5 && kz_is_digit((unsigned char)s[k]))
+            k++;
+        return k < e && (s[k] == '.' || (unsigned char)s[k] == 0xEF);
+    }
     switch (a) {
     case '#':
     case '=':
@@ -904,7 +925,7 @@ static int title_initial(char c)
 }
 
 /* (may_be_heading answers for it first: a new form that starts with
- * another byte must be added there.) */
+ * another byte, or with a digit, must be added there.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -1242,30 +1263,17 @@ static int may_hold_note(const char *s, size_t n)
     return 0;
 }
 
-/* A cell that starts by calling its row's value legitimate:
- * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
- * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
- * ("Loader side-loaded by a legitimate executable" speaks of something
- * else, and "Legitimately signed" is what a stolen certificate gives.) */
-static int cell_says_legit(const char *s, size_t n, int notes)
+/* The four bytes at p as one word (for comparing four bytes at once). */
+static inline uint32_t word4(const char *p)
 {
-    /* a note in parentheses: "SoftPerfect (legitimate tool)",
-     * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
-     * soon, about the row's own value: not
-     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
-     * when the line may hold one, see may_hold_note) */
-    for (int o = 0; notes && o < 2; o++) {
-        char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
-        for (const char *p = memchr(s, open, n); p && p < s + n;
-             p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
-            if (kz_scan_legit_note(p, (size_t)(s + n - p)))
-                return 1;
-    }
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
-        i++;
-    if (i >= n)
-        return 0;
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* cell_says_legit's words: 1 when one of them starts s[i, n). */
+static int legit_word(const char *s, size_t n, size_t i)
+{
     const char *w1 = NULL, *w2 = NULL;
     switch (kz_lower((unsigned char)s[i])) {
     case 'l':
@@ -1301,6 +1309,78 @@ static int cell_says_legit(const char *s, size_t n, int notes)
     return (kz_starts_ci(s + i, n - i, w1) &&
             (i + l1 == n || !kz_is_alpha((unsigned char)s[i + l1]))) ||
            (w2 && kz_starts_ci(s + i, n - i, w2));
+}
+
+/* A note in parentheses in s[0, n) that calls the row's value legitimate
+ * (see cell_says_legit). */
+static int legit_note(const char *s, size_t n)
+{
+    for (int o = 0; o < 2; o++) {
+        char open = o ? (char)0xEF : '('; /* "（" starts with 0xEF */
+        for (const char *p = memchr(s, open, n); p && p < s + n;
+             p = memchr(p + 1, open, (size_t)(s + n - p - 1)))
+            if (kz_scan_legit_note(p, (size_t)(s + n - p)))
+                return 1;
+    }
+    return 0;
+}
+
+/* A cell that starts by calling its row's value legitimate:
+ * "Legitimate Microsoft binary used for side-loading", "正規のMicrosoft
+ * Edge実行ファイル", "Benign", "Windows標準のコマンド", "Whitelisted".
+ * ("Loader side-loaded by a legitimate executable" speaks of something
+ * else, and "Legitimately signed" is what a stolen certificate gives.)
+ * Each word is six bytes or more, and a cell is looked at further
+ * (legit_word) only when its first four bytes OR 0x20 are a word's: a
+ * byte that kz_lower makes a word's byte gives that byte OR 0x20 too (the
+ * words' bytes all have 0x20 set, but the 0x84 of 無害). */
+static inline int cell_says_legit(const char *s, size_t n, int notes)
+{
+    /* a note in parentheses: "SoftPerfect (legitimate tool)",
+     * "Decoy (clean)", "netscan.exe（正規ツール）"; a short label closing
+     * soon, about the row's own value: not
+     * "（正規のmsedge.exeから読み込まれる）" (looked for only when notes:
+     * when the line may hold one, see may_hold_note) */
+    if (notes && legit_note(s, n))
+        return 1;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '*' || s[i] == '(' || s[i] == '_'))
+        i++;
+    if (n - i < 6)
+        return 0;
+    uint32_t w = word4(s + i) | 0x20202020u;
+    int may;
+    switch ((unsigned char)(s[i] | 0x20)) {
+    case 'l':
+        may = w == word4("legi");
+        break;
+    case 'b':
+        may = w == word4("beni");
+        break;
+    case 'n':
+        may = w == word4("not ");
+        break;
+    case 'c':
+        may = w == word4("clea");
+        break;
+    case 'w':
+        may = w == word4("wind") || w == word4("whit");
+        break;
+    case 'a':
+        may = w == word4("allo");
+        break;
+    case 0xE6:
+        may = w == word4("\xe6\xad\xa3\xe8"); /* 正規 */
+        break;
+    case 0xE7:
+        may = w == word4("\xe7\xa4\xa1\xe5"); /* 無害 ("\x84" | 0x20) */
+        break;
+    default:
+        return 0;
+    }
+    if (!may)
+        return 0;
+    return legit_word(s, n, i);
 }
 
 /* After a cell other than a row's first: a row with values whose cell says
@@ -1430,20 +1510,20 @@ static void scan_table_line(kz_extractor *x, const char *rf,
         return;
     }
     for (int j = 0; j < k; j++) {
-        if (x->ncols && x->col > 0 && x->col % x->ncols == 0) {
-            row_flush(x); /* a new row starts */
-        }
+        /* the cell's column (0 without columns; scanning a cell changes
+         * neither x->col nor x->ncols) */
         int c = x->ncols ? x->col % x->ncols : 0;
+        if (c == 0 && x->ncols && x->col > 0)
+            row_flush(x); /* a new row starts */
         kz_hint h = x->ncols ? x->cols[c] : KZ_HINT_NONE;
         x->row_active = 1;
         if ((h == KZ_HINT_SKIP && cell_says_clean(rf + a[j], b[j] - a[j])) ||
-            (x->ncols && x->col % x->ncols > 0 &&
-             cell_says_legit(rf + a[j], b[j] - a[j], notes)))
+            (c > 0 && cell_says_legit(rf + a[j], b[j] - a[j], notes)))
             x->row_clean = 1;
         if (h == KZ_HINT_NONE && x->section == KZ_HINT_REFERENCE)
             h = x->section; /* a section's hint is not a column's */
         scan_seg(x, &seg, a[j], b[j], h, 1);
-        if (x->ncols && x->col % x->ncols > 0)
+        if (c > 0)
             note_not_ioc(x, rf + a[j], b[j] - a[j]);
         x->col++;
     }
@@ -2109,53 +2189,113 @@ static const unsigned char lb_tab[14][32] __attribute__((aligned(32))) = {
 #undef LB16
 #undef LB2
 
+/* The other constants lb_block32 uses, 32 bytes each, read through a
+ * pointer hidden from the compiler (lb_hide). */
+enum {
+    LBK_LOW4,   /* 0x0F: a byte's low half */
+    LBK_SINGLE, /* the LB_ classes of the single bytes */
+    LBK_DCP,    /* LB_DOTPAR | LB_COLON */
+    LBK_PAR,    /* '(' */
+    LBK_FORM,   /* the LN_ classes of a form after '(' */
+    LBK_ENDS,   /* LN_END | LN_ENDC */
+    LBK_LOWER,  /* 0x20 */
+    LBK_A1,     /* 'a' - 1 */
+    LBK_F1,     /* 'f' + 1 */
+    LBK_D0,     /* '0' - 1 */
+    LBK_D9,     /* '9' + 1 */
+    LBK_N
+};
+#define LBK_ROW(c) [0 ... 31] = (c)
+static const unsigned char lb_k[LBK_N][32] __attribute__((aligned(32))) = {
+    [LBK_LOW4] = {LBK_ROW(0x0F)},
+    [LBK_SINGLE] = {LBK_ROW(LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT |
+                            LB_NUL)},
+    [LBK_DCP] = {LBK_ROW(LB_DOTPAR | LB_COLON)},
+    [LBK_PAR] = {LBK_ROW('(')},
+    [LBK_FORM] = {LBK_ROW(LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER)},
+    [LBK_ENDS] = {LBK_ROW(LN_END | LN_ENDC)},
+    [LBK_LOWER] = {LBK_ROW(0x20)},
+    [LBK_A1] = {LBK_ROW('a' - 1)},
+    [LBK_F1] = {LBK_ROW('f' + 1)},
+    [LBK_D0] = {LBK_ROW('0' - 1)},
+    [LBK_D9] = {LBK_ROW('9' + 1)}};
+#undef LBK_ROW
+
+/* p, hidden from the compiler. GCC builds a vector constant anew in every
+ * block through a general register (two or three instructions); the rows
+ * of a table of constants read through a hidden pointer are operands in
+ * memory instead (as k32_hide in scan.c). */
+static inline const void *lb_hide(const void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
+/* Row r of lb_k, or table i of lb_tab, through k (lb_k hidden). */
+#define LBK(k, r) _mm256_load_si256((const __m256i *)(const void *)(k)[r])
 KZ_AVX2 static inline __m256i lb_tab_load(int i)
 {
     return _mm256_load_si256((const __m256i *)(const void *)lb_tab[i]);
 }
-KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i)
+/* kz_v32_classify with lb_tab's tables i and i + 1. */
+KZ_AVX2 static inline __m256i lb_classify(__m256i v, int i,
+                                          const unsigned char (*k)[32])
 {
-    return kz_v32_classify(v, lb_tab_load(i), lb_tab_load(i + 1));
+    __m256i low4 = LBK(k, LBK_LOW4);
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(lb_tab_load(i), _mm256_and_si256(v, low4)),
+        _mm256_shuffle_epi8(lb_tab_load(i + 1),
+                            _mm256_and_si256(_mm256_srli_epi16(v, 4), low4)));
+}
+/* Bit j when byte j of x has any of the bits of row r of lb_k. */
+KZ_AVX2 static inline uint32_t lb_any(__m256i x, const unsigned char (*k)[32],
+                                      int r)
+{
+    return ~kz_v32_bits(_mm256_cmpeq_epi8(_mm256_and_si256(x, LBK(k, r)),
+                                          _mm256_setzero_si256()));
 }
 
 /* 1 when something may start in the 32 positions at q (q[0..36)
  * readable); *run carries the hex digits before q over to the next
- * block. */
-KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run)
+ * block. k: lb_k, hidden. hex: 0 when no run of 32 hex digits can end in
+ * the block (*run and the block's digits are fewer), and the test for
+ * one is not made. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
+                                     const unsigned char (*k)[32], int hex)
 {
     __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
-    __m256i c0 = lb_classify(v0, 0);
+    __m256i c0 = lb_classify(v0, 0, k);
     /* non-ASCII bytes and the single bytes that start something */
-    if (kz_v32_bits(v0) |
-        kz_v32_any(c0, LB_BR | LB_BRACE | LB_SLPCT | LB_ATBT | LB_LT | LB_NUL))
+    if (kz_v32_bits(v0) | lb_any(c0, k, LBK_SINGLE))
         return 1;
     /* '.' and ':' unless a word ends after them; '(' before a form */
-    uint32_t dcp = kz_v32_any(c0, LB_DOTPAR | LB_COLON);
+    uint32_t dcp = lb_any(c0, k, LBK_DCP);
     if (dcp) {
-        __m256i c1 = lb_classify(v1, 2);
-        uint32_t op = kz_v32_bits(kz_v32_eq(v0, '('));
-        uint32_t form =
-            kz_v32_bits(v1) |
-            kz_v32_any(c1, LN_PUNCT | LN_COLON | LN_UPPER | LN_LOWER);
-        if ((dcp & ~op & ~kz_v32_any(c1, LN_END | LN_ENDC)) | (op & form))
+        __m256i c1 = lb_classify(v1, 2, k);
+        uint32_t op = kz_v32_bits(_mm256_cmpeq_epi8(v0, LBK(k, LBK_PAR)));
+        uint32_t form = kz_v32_bits(v1) | lb_any(c1, k, LBK_FORM);
+        if ((dcp & ~op & ~lb_any(c1, k, LBK_ENDS)) | (op & form))
             return 1;
     }
     /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
      * bytes first */
-    __m256i w = _mm256_and_si256(lb_classify(v0, 4), lb_classify(v1, 6));
+    __m256i w = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
     if (!_mm256_testz_si256(w, w)) {
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8, k));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10, k));
+        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12, k));
         if (!_mm256_testz_si256(w, w))
             return 1;
     }
     /* a hex run of 32 digits */
-    __m256i l0 = kz_v32_lower(v0);
+    if (!hex)
+        return 0;
+    __m256i l0 = _mm256_or_si256(v0, LBK(k, LBK_LOWER));
     uint32_t hm = kz_v32_bits(_mm256_or_si256(
-        kz_v32_digit(v0),
-        _mm256_and_si256(_mm256_cmpgt_epi8(l0, _mm256_set1_epi8('a' - 1)),
-                         _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), l0))));
+        _mm256_and_si256(_mm256_cmpgt_epi8(v0, LBK(k, LBK_D0)),
+                         _mm256_cmpgt_epi8(LBK(k, LBK_D9), v0)),
+        _mm256_and_si256(_mm256_cmpgt_epi8(l0, LBK(k, LBK_A1)),
+                         _mm256_cmpgt_epi8(LBK(k, LBK_F1), l0))));
     return kz_hex_run_step32(hm, run) < 32;
 }
 
@@ -2202,11 +2342,12 @@ KZ_AVX2 static inline size_t lb_first(const char *s, size_t n, size_t p,
 KZ_AVX2 static inline __attribute__((always_inline)) int
 lb_avx2_body(const char *s, size_t n, size_t *first)
 {
+    const unsigned char(*k)[32] = lb_hide(lb_k);
     unsigned run = 0; /* hex digits right before p */
     size_t p = 0;
     int busy = 0;
     for (; n - p >= 37 && p < n; p += 32)
-        if (lb_block32(s + p, &run)) {
+        if (lb_block32(s + p, &run, k, 1)) {
             if (!first)
                 return 0;
             busy = 1;
@@ -2219,8 +2360,10 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
     char pad[72];
     memset(pad, ' ', sizeof pad);
     kz_copy_short(pad, s + p, n - p);
-    if (!busy && !lb_block32(pad, &run) &&
-        (n - p <= 32 || !lb_block32(pad + 32, &run)))
+    /* (a line's last bytes, after fewer digits than 32 minus their count,
+     * end no run of 32: they are spaces from n - p on) */
+    if (!busy && !lb_block32(pad, &run, k, run + (n - p) >= 32) &&
+        (n - p <= 32 || !lb_block32(pad + 32, &run, k, 1)))
         return 1;
     if (first)
         *first = lb_first(s, n, p, pad);
@@ -2396,28 +2539,31 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     size_t i = trim_left(s, n);
     yara_line(x, s, n, i, had_cr);
 
-    /* Code fences: still scanned (rules and IoC lists live there). They
-     * and AsciiDoc table delimiters start with '`', '~' or '|'. */
+    /* Code fences: still scanned (rules and IoC lists live there). They,
+     * AsciiDoc table delimiters and attribute lists start with '`', '~',
+     * '|' or '[' (LL_MARK). */
     unsigned char lc = i < n ? (unsigned char)s[i] : 0;
-    if ((lc == '`' || lc == '~') && n - i >= 3 &&
-        (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
-        x->in_fence = !x->in_fence;
-        return;
+    if (line_lead[lc] & LL_MARK) {
+        if ((lc == '`' || lc == '~') && n - i >= 3 &&
+            (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
+            x->in_fence = !x->in_fence;
+            return;
+        }
+        if (lc == '|' && !x->in_fence && n - i >= 4 &&
+            memcmp(s + i, "|===", 4) == 0) {
+            row_flush(x);
+            x->row_active = 0;
+            x->adoc_table = !x->adoc_table;
+            x->adoc_header_next = x->adoc_table;
+            x->adoc_want_cols = x->adoc_table ? x->attr_cols : 0;
+            x->attr_cols = 0;
+            x->ncols = 0;
+            x->col = 0;
+            return;
+        }
+        if (lc == '[' && n - i > 2 && s[n - 1] == ']')
+            x->attr_cols = parse_cols_attr(s + i, n - i);
     }
-    if (lc == '|' && !x->in_fence && n - i >= 4 &&
-        memcmp(s + i, "|===", 4) == 0) {
-        row_flush(x);
-        x->row_active = 0;
-        x->adoc_table = !x->adoc_table;
-        x->adoc_header_next = x->adoc_table;
-        x->adoc_want_cols = x->adoc_table ? x->attr_cols : 0;
-        x->attr_cols = 0;
-        x->ncols = 0;
-        x->col = 0;
-        return;
-    }
-    if (n - i > 2 && s[i] == '[' && s[n - 1] == ']')
-        x->attr_cols = parse_cols_attr(s + i, n - i);
     size_t first; /* kz_refang_first's answer */
     if (x->adoc_table || x->md_table)
         first = line_first(s, n);
