@@ -478,10 +478,30 @@ static void row_push(kz_extractor *x, const kz_extracted *e)
     x->row_pool_n += e->raw_len + 1;
 }
 
+/* Code points in s[0, n): the bytes that are not UTF-8 continuation bytes
+ * (0x80 to 0xBF, -128 to -65 as signed bytes). With SIMD, sixteen bytes at
+ * a time, counted in byte lanes for up to 255 blocks before they are
+ * summed; the last bytes one at a time. */
 static uint64_t count_cps(const char *s, size_t n)
 {
     uint64_t c = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#if KZ_HAVE_V16
+    const __m128i cont_max = _mm_set1_epi8(-65);
+    while (n - i >= 16) {
+        size_t blocks = (n - i) / 16;
+        if (blocks > 255)
+            blocks = 255;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t k = 0; k < blocks; k++, i += 16)
+            acc =
+                _mm_sub_epi8(acc, _mm_cmpgt_epi8(kz_v16_load(s + i), cont_max));
+        __m128i sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+        c += (uint64_t)(unsigned)_mm_cvtsi128_si32(sum) +
+             (uint64_t)(unsigned)_mm_extract_epi16(sum, 4);
+    }
+#endif
+    for (; i < n; i++)
         c += ((unsigned char)s[i] & 0xC0) != 0x80;
     return c;
 }
