@@ -334,10 +334,9 @@ static int seen_value(void *ud, kz_type t, const char *v, size_t n)
     const uint64_t *r = recent_set(x, h);
     uint64_t w = (r[0] ^ h) >> 32 == 0 ? r[0] : r[1];
     const kz_strmap_rec *e = NULL;
-    if ((w ^ h) >> 32 == 0 && (e = kz_strmap_at(&x->dd, (uint32_t)w))) {
-        if (e->tag != (unsigned)t || e->len != n || memcmp(e->key, v, n) != 0)
-            e = NULL;
-    }
+    if ((w ^ h) >> 32 == 0 && (e = kz_strmap_at(&x->dd, (uint32_t)w)) &&
+        !kz_strmap_is(e, (unsigned)t, v, n))
+        e = NULL;
     if (!e || !e->val) {
         /* deliver() will want the same hash for the same value */
         x->seen_v = v;
