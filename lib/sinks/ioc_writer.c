@@ -354,29 +354,36 @@ static const char digit_pairs[] =
     DIGITS10("0") DIGITS10("1") DIGITS10("2") DIGITS10("3") DIGITS10("4")
         DIGITS10("5") DIGITS10("6") DIGITS10("7") DIGITS10("8") DIGITS10("9");
 
-/* Writes n in decimal at out (at most 20 bytes, no NUL); returns the
- * length. The digits are counted first, then written from the last, two
- * at a time. */
+/* Writes n in decimal at out, which has room for twenty bytes and may get
+ * them all (bytes after the digits are left undefined); returns the number
+ * of digits. They are made from the last, two at a time, in a local
+ * buffer (in 32-bit arithmetic once the rest fits), then copied as twenty
+ * bytes. */
 static size_t put_decimal(char *out, uint64_t n)
 {
-    size_t len = 1;
-    for (uint64_t p = 10; n >= p; p *= 10)
-        if (++len == 20) /* 10^19 is the largest power under 2^64 */
-            break;
-    char *q = out + len;
-    while (n >= 100) {
+    char tmp[40];
+    char *q = tmp + 20;
+    while (n > UINT32_MAX) {
         unsigned r = (unsigned)(n % 100);
         n /= 100;
         q -= 2;
         memcpy(q, digit_pairs + 2 * r, 2);
     }
-    if (n >= 10) {
+    uint32_t u = (uint32_t)n;
+    while (u >= 100) {
+        uint32_t r = u % 100;
+        u /= 100;
         q -= 2;
-        memcpy(q, digit_pairs + 2 * n, 2);
-    } else {
-        *--q = (char)('0' + n);
+        memcpy(q, digit_pairs + 2 * r, 2);
     }
-    return len;
+    if (u >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * u, 2);
+    } else {
+        *--q = (char)('0' + u);
+    }
+    memcpy(out, q, 20);
+    return (size_t)(tmp + 20 - q);
 }
 
 static kz_status tsv_put(kz_ioc_writer *w, const char *input,
@@ -400,7 +407,10 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
     char line[512];
     if (tl && tl + vn + 22 <= sizeof line && printable_ascii(v, vn)) {
         memcpy(line, w->tsv_pre[t], 16);
-        memcpy(line + tl, v, vn);
+        if (vn - 1 < 36)
+            kz_copy_short(line + tl, v, vn);
+        else
+            memcpy(line + tl, v, vn);
         size_t m = tl + vn;
         line[m++] = '\t';
         m += put_decimal(line + m, e->line);
@@ -408,7 +418,7 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
         fwrite(line, 1, m, w->out);
         return KZ_OK;
     }
-    char num[22];
+    char num[22]; /* a tab, twenty digits, a newline */
     size_t k = 0;
     num[k++] = '\t';
     k += put_decimal(num + k, e->line);
