@@ -104,10 +104,11 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
         m->pool_cap = nc;
     }
     kz_strmap_rec *e = (kz_strmap_rec *)(void *)(m->pool + m->pool_n);
-    e->len = (uint32_t)n;
-    e->tag = tag & 0x7F;
-    e->val = val & 1;
-    memcpy(e->key, k, n);
+    *e = (kz_strmap_rec){.len = (uint32_t)n, .tag = tag & 0x7F, .val = val & 1};
+    if (n - 1 < 36) /* most keys: no call */
+        kz_copy_short(e->key, k, n);
+    else
+        memcpy(e->key, k, n);
     m->slot[j] = hi | (uint64_t)(m->pool_n / 4 + 1);
     m->pool_n += sz;
     m->n++;

@@ -528,8 +528,7 @@ static void on_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     size_t ob = KZ_SEG_MAP(seg, c->end);
     if (ob < oa)
         ob = oa;
-    kz_extracted e;
-    memset(&e, 0, sizeof e);
+    kz_extracted e; /* every field is set below */
     e.type = c->type;
     e.value = c->value;
     e.value_len = c->value_len;
