@@ -125,8 +125,73 @@ typedef struct kz_strmap {
     size_t pool_n, pool_cap;
 } kz_strmap;
 
-/* The hash kz_strmap_get wants for (tag, k[0..n)). */
-uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n);
+static inline uint64_t kz_strmap_load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint64_t kz_strmap_load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+static inline uint64_t kz_strmap_rotl32(uint64_t x)
+{
+    return x << 32 | x >> 32;
+}
+
+/* One step over sixteen bytes (words a and b): the state and a multiplied,
+ * its halves swapped (so that a's and the state's upper bits reach the
+ * lower ones, which a product's lower bits do not depend on), b
+ * multiplied in by another constant. */
+static inline uint64_t kz_strmap_step16(uint64_t h, uint64_t a, uint64_t b)
+{
+    return kz_strmap_rotl32((h ^ a) * 0xff51afd7ed558ccdULL) ^
+           b * 0xc4ceb9fe1a85ec53ULL;
+}
+
+/* The hash kz_strmap_get wants for (tag, k[0..n)), inline where it is
+ * asked: sixteen bytes per step (two words), then murmur3's finalizer; never 0
+ * (a free slot). The last step takes the key's last sixteen bytes
+ * (overlapping the step before), or for a shorter key its first and last
+ * eight, or first and last four, or its first, middle and last byte, read
+ * in place; with the length in the seed, keys of one length still give
+ * distinct word sequences. */
+static inline uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
+    uint64_t a, b;
+    if (n > 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            h = kz_strmap_step16(h, kz_strmap_load64(k + i),
+                                 kz_strmap_load64(k + i + 8));
+        a = kz_strmap_load64(k + n - 16);
+        b = kz_strmap_load64(k + n - 8);
+    } else if (n >= 8) {
+        a = kz_strmap_load64(k);
+        b = kz_strmap_load64(k + n - 8);
+    } else if (n >= 4) {
+        a = kz_strmap_load32(k);
+        b = kz_strmap_load32(k + n - 4);
+    } else {
+        a = n ? (uint64_t)(unsigned char)k[0] |
+                    (uint64_t)(unsigned char)k[n / 2] << 8 |
+                    (uint64_t)(unsigned char)k[n - 1] << 16
+              : 0;
+        b = 0;
+    }
+    h = kz_strmap_step16(h, a, b);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return (h ^ (h >> 33)) | 1;
+}
+
 /* The record of (tag, k[0..n)) whose hash is h. When there is none and add
  * is set, a new one with value val (and *added = 1, when added is not
  * NULL). NULL when there is none and none was added (add not set, memory
@@ -150,6 +215,41 @@ static inline void kz_strmap_prefetch(const kz_strmap *m, uint64_t h)
 static inline uint32_t kz_strmap_ref(const kz_strmap *m, const kz_strmap_rec *e)
 {
     return (uint32_t)(((const char *)e - m->pool) / 4);
+}
+/* Whether record e holds (tag, k[0..n)): tag and length, then the bytes,
+ * eight at a time in place (the last word overlapping the one before)
+ * without a call for keys of up to 32 bytes, longer ones by memcmp. */
+static inline int kz_strmap_is(const kz_strmap_rec *e, unsigned tag,
+                               const char *k, size_t n)
+{
+    if (e->tag != tag || e->len != n)
+        return 0;
+    const char *a = e->key;
+    if (n > 32)
+        return memcmp(a, k, n) == 0;
+    if (n >= 8) {
+        uint64_t x, y, d = 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, k + i, 8);
+            d |= x ^ y;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, k + n - 8, 8);
+        return (d | (x ^ y)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, k, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, k + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != k[i])
+            return 0;
+    return 1;
 }
 /* The record of reference r (one kz_strmap_ref gave, or 0: the first);
  * NULL when past the last one. */

@@ -20,70 +20,6 @@
 
 #include "core/core_int.h"
 
-static uint64_t load64(const char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-static uint64_t load32(const char *p)
-{
-    uint32_t w;
-    memcpy(&w, p, 4);
-    return w;
-}
-
-static uint64_t rotl32(uint64_t x)
-{
-    return x << 32 | x >> 32;
-}
-
-/* One step over sixteen bytes (words a and b): the state and a multiplied,
- * its halves swapped (so that a's and the state's upper bits reach the
- * lower ones, which a product's lower bits do not depend on), b
- * multiplied in by another constant. */
-static uint64_t step16(uint64_t h, uint64_t a, uint64_t b)
-{
-    return rotl32((h ^ a) * 0xff51afd7ed558ccdULL) ^ b * 0xc4ceb9fe1a85ec53ULL;
-}
-
-/* Sixteen bytes per step (two words), then murmur3's finalizer; never 0
- * (a free slot). The last step takes the key's last sixteen bytes
- * (overlapping the step before), or for a shorter key its first and last
- * eight, or first and last four, or its first, middle and last byte, read
- * in place; with the length in the seed, keys of one length still give
- * distinct word sequences. */
-uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
-    uint64_t a, b;
-    if (n > 16) {
-        for (size_t i = 0; i + 16 < n; i += 16)
-            h = step16(h, load64(k + i), load64(k + i + 8));
-        a = load64(k + n - 16);
-        b = load64(k + n - 8);
-    } else if (n >= 8) {
-        a = load64(k);
-        b = load64(k + n - 8);
-    } else if (n >= 4) {
-        a = load32(k);
-        b = load32(k + n - 4);
-    } else {
-        a = n ? (uint64_t)(unsigned char)k[0] |
-                    (uint64_t)(unsigned char)k[n / 2] << 8 |
-                    (uint64_t)(unsigned char)k[n - 1] << 16
-              : 0;
-        b = 0;
-    }
-    h = step16(h, a, b);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return (h ^ (h >> 33)) | 1;
-}
-
 /* The bytes a record of an n-byte key takes in the pool. */
 static size_t rec_size(size_t n)
 {
@@ -147,7 +83,7 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
     while ((slot = m->slot[j]) != 0) {
         if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
             kz_strmap_rec *e = rec_at(m, (uint32_t)slot);
-            if (e->tag == tag && e->len == n && memcmp(e->key, k, n) == 0)
+            if (kz_strmap_is(e, tag, k, n))
                 return e;
         }
         j = (j + 1) & (m->cap - 1);
@@ -168,10 +104,11 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
         m->pool_cap = nc;
     }
     kz_strmap_rec *e = (kz_strmap_rec *)(void *)(m->pool + m->pool_n);
-    e->len = (uint32_t)n;
-    e->tag = tag & 0x7F;
-    e->val = val & 1;
-    memcpy(e->key, k, n);
+    *e = (kz_strmap_rec){.len = (uint32_t)n, .tag = tag & 0x7F, .val = val & 1};
+    if (n - 1 < 36) /* most keys: no call */
+        kz_copy_short(e->key, k, n);
+    else
+        memcpy(e->key, k, n);
     m->slot[j] = hi | (uint64_t)(m->pool_n / 4 + 1);
     m->pool_n += sz;
     m->n++;

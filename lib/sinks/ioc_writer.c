@@ -262,6 +262,11 @@ struct kz_ioc_writer {
     char bundle_id[40]; /* STIX bundle UUID */
     struct sbuf scratch;
     struct uuid_set seen; /* STIX ids written, so the bundle has each once */
+    /* TSV: each type's name and a tab, in sixteen bytes that tsv_put
+     * copies whole; tsv_pre_n[t] is their length (0: too long, written by
+     * the general path) */
+    char tsv_pre[KZ_T_COUNT_][16];
+    unsigned char tsv_pre_n[KZ_T_COUNT_];
 };
 
 /* One output format: begin writes what precedes the first value (NULL:
@@ -343,6 +348,44 @@ static int printable_ascii(const char *s, size_t n)
     return 1;
 }
 
+/* "00" to "99" */
+#define DIGITS10(t) t "0" t "1" t "2" t "3" t "4" t "5" t "6" t "7" t "8" t "9"
+static const char digit_pairs[] =
+    DIGITS10("0") DIGITS10("1") DIGITS10("2") DIGITS10("3") DIGITS10("4")
+        DIGITS10("5") DIGITS10("6") DIGITS10("7") DIGITS10("8") DIGITS10("9");
+
+/* Writes n in decimal at out, which has room for twenty bytes and may get
+ * them all (bytes after the digits are left undefined); returns the number
+ * of digits. They are made from the last, two at a time, in a local
+ * buffer (in 32-bit arithmetic once the rest fits), then copied as twenty
+ * bytes. */
+static size_t put_decimal(char *out, uint64_t n)
+{
+    char tmp[40];
+    char *q = tmp + 20;
+    while (n > UINT32_MAX) {
+        unsigned r = (unsigned)(n % 100);
+        n /= 100;
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * r, 2);
+    }
+    uint32_t u = (uint32_t)n;
+    while (u >= 100) {
+        uint32_t r = u % 100;
+        u /= 100;
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * u, 2);
+    } else {
+        *--q = (char)('0' + u);
+    }
+    memcpy(out, q, 20);
+    return (size_t)(tmp + 20 - q);
+}
+
 static kz_status tsv_put(kz_ioc_writer *w, const char *input,
                          const kz_extracted *e)
 {
@@ -357,36 +400,33 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
     }
     /* One write per line when the value needs no escaping (printable
      * ASCII, as nearly every indicator is): stdio calls are most of the
-     * cost of a line. */
-    const char *tn = kz_type_name(e->type);
-    size_t tl = strlen(tn);
+     * cost of a line. The type's name and tab come whole from tsv_pre,
+     * the line number is written in place. */
+    unsigned t = (unsigned)e->type < KZ_T_COUNT_ ? (unsigned)e->type : 0;
+    size_t tl = w->tsv_pre_n[t];
     char line[512];
-    int plain = tl + vn + 24 <= sizeof line && printable_ascii(v, vn);
-    char num[24];
-    size_t k = sizeof num;
-    uint64_t ln = e->line;
-    num[--k] = '\n';
-    do {
-        num[--k] = (char)('0' + ln % 10);
-        ln /= 10;
-    } while (ln);
-    num[--k] = '\t';
-    if (plain) {
-        size_t m = 0;
-        memcpy(line, tn, tl);
-        m += tl;
+    if (tl && tl + vn + 22 <= sizeof line && printable_ascii(v, vn)) {
+        memcpy(line, w->tsv_pre[t], 16);
+        if (vn - 1 < 36)
+            kz_copy_short(line + tl, v, vn);
+        else
+            memcpy(line + tl, v, vn);
+        size_t m = tl + vn;
         line[m++] = '\t';
-        memcpy(line + m, v, vn);
-        m += vn;
-        memcpy(line + m, num + k, sizeof num - k);
-        m += sizeof num - k;
+        m += put_decimal(line + m, e->line);
+        line[m++] = '\n';
         fwrite(line, 1, m, w->out);
         return KZ_OK;
     }
-    fputs(tn, w->out);
+    char num[22]; /* a tab, twenty digits, a newline */
+    size_t k = 0;
+    num[k++] = '\t';
+    k += put_decimal(num + k, e->line);
+    num[k++] = '\n';
+    fputs(kz_type_name(e->type), w->out);
     putc('\t', w->out);
     write_escaped(w->out, v, vn, 0);
-    fwrite(num + k, 1, sizeof num - k, w->out);
+    fwrite(num, 1, k, w->out);
     return KZ_OK;
 }
 
@@ -940,6 +980,15 @@ kz_status kz_ioc_writer_new(kz_ctx *ctx, const kz_ioc_writer_opts *opts,
     w->out = out;
     w->opts = *opts;
     w->fmt = &formats[opts->format];
+    for (unsigned t = 0; t < KZ_T_COUNT_; t++) {
+        const char *tn = kz_type_name((kz_type)t);
+        size_t tl = strlen(tn);
+        if (tl < sizeof w->tsv_pre[t]) {
+            memcpy(w->tsv_pre[t], tn, tl);
+            w->tsv_pre[t][tl] = '\t';
+            w->tsv_pre_n[t] = (unsigned char)(tl + 1);
+        }
+    }
     if (opts->format == KZ_IOC_STIX)
         st = stix_init(w);
     if (st != KZ_OK) {
