@@ -1793,24 +1793,12 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
 
 /* Plainly valid bytes, as clean_line's loop passes them without a word:
  * ASCII but NUL, and whole three-byte sequences whose lead allows every
- * continuation (E1..EF but ED: kana, kanji, full-width forms). Given the
- * bits of a block of nb bytes (NUL, high, continuation and such lead
- * bytes; those of the first w bytes cleared), whose byte w starts a
- * character: how many bytes from there are plainly valid. Each lead
- * wants its two continuation bytes after it and no other continuation
- * byte may stand; the count ends at the first byte that is not so, or
- * before a lead whose sequence the block does not hold whole (0: the
- * first character is not plainly valid). */
-static inline unsigned clean_bits(uint64_t nul, uint64_t hi, uint64_t cont,
-                                  uint64_t lead, unsigned w, unsigned nb)
+ * continuation (E1..EF but ED: kana, kanji, full-width forms). From the
+ * bits of a block (see kz_seq3_run), how many bytes from byte w are. */
+static inline unsigned clean_bits(uint32_t nul, uint32_t hi, uint32_t cont,
+                                  uint32_t lead, unsigned w, unsigned nb)
 {
-    uint64_t want = lead << 1 | lead << 2;
-    uint64_t bad = nul | (cont ^ want) | (hi & ~(lead | cont)) | 1ull << nb;
-    unsigned lim = (unsigned)__builtin_ctzll(bad);
-    /* Below lim all agrees: a lead one or two bytes before lim (bit 1 or
-     * bit 0 of t; never both) is the one whose sequence is not whole. */
-    unsigned t = (unsigned)(lead << 2 >> lim) & 3;
-    return lim - ((t & 1) << 1 | t >> 1) - w;
+    return kz_seq3_run(lead, cont, nul | (hi & ~(lead | cont)), w, nb);
 }
 
 /* clean_bits for the sixteen bytes that end at p + 16 - w (w < 16). */
