@@ -478,10 +478,26 @@ static void row_push(kz_extractor *x, const kz_extracted *e)
     x->row_pool_n += e->raw_len + 1;
 }
 
+/* The code points of s[0, n): its bytes that are no continuation byte.
+ * With SIMD sixteen at a time, each lane counting (up to 255 blocks) the
+ * bytes above 0xBF as signed bytes (ASCII and leads), the lanes summed. */
 static uint64_t count_cps(const char *s, size_t n)
 {
     uint64_t c = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+#if KZ_HAVE_V16
+    while (n - i >= 16) {
+        size_t blocks = (n - i) / 16 < 255 ? (n - i) / 16 : 255;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t k = 0; k < blocks; k++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpgt_epi8(kz_v16_load(s + i),
+                                                   _mm_set1_epi8((char)0xBF)));
+        __m128i sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+        c += (unsigned)_mm_extract_epi16(sum, 0) +
+             (unsigned)_mm_extract_epi16(sum, 4);
+    }
+#endif
+    for (; i < n; i++)
         c += ((unsigned char)s[i] & 0xC0) != 0x80;
     return c;
 }
