@@ -1367,6 +1367,100 @@ size_t kz_refang_first(const char *s, size_t n)
     return s ? next_trigger(s, 0, n) : n;
 }
 
+#if KZ_HAVE_V16
+/* The bytes of a block (v0; v1 and v2 hold the bytes one and two after
+ * each) that start a character cp_at names, where cp_is_other answers 0:
+ * E3 80 82, EF BC 81..BF, EF BD 80..9E and EF BD A1. */
+static inline unsigned named_bits16(kz_v16 v0, kz_v16 v1, kz_v16 v2)
+{
+    kz_v16 bc =
+        kz_v16_and(kz_v16_eq(v1, (char)0xBC),
+                   kz_v16_and(_mm_cmpgt_epi8(v2, _mm_set1_epi8((char)0x80)),
+                              _mm_cmplt_epi8(v2, _mm_set1_epi8((char)0xC0))));
+    kz_v16 bd =
+        kz_v16_and(kz_v16_eq(v1, (char)0xBD),
+                   kz_v16_or(_mm_cmplt_epi8(v2, _mm_set1_epi8((char)0x9F)),
+                             kz_v16_eq(v2, (char)0xA1)));
+    kz_v16 e3 = kz_v16_and(
+        kz_v16_eq(v0, (char)0xE3),
+        kz_v16_and(kz_v16_eq(v1, (char)0x80), kz_v16_eq(v2, (char)0x82)));
+    return kz_v16_bits(kz_v16_or(
+        e3, kz_v16_and(kz_v16_eq(v0, (char)0xEF), kz_v16_or(bc, bd))));
+}
+
+/* other_run_end's blocks of sixteen: where the first byte that ends the
+ * run is, or where the blocks end. */
+static inline size_t other_run_v16(const char *s, size_t n, size_t i,
+                                   size_t stop)
+{
+    while (stop - i >= 16 && n - i >= 18) {
+        kz_v16 v0 = kz_v16_load(s + i);
+        unsigned end =
+            (~kz_v16_bits(v0) & 0xFFFFu) |
+            named_bits16(v0, kz_v16_load(s + i + 1), kz_v16_load(s + i + 2));
+        if (end)
+            return i + (unsigned)__builtin_ctz(end);
+        i += 16;
+    }
+    return i;
+}
+#endif
+
+#if KZ_HAVE_V32
+/* named_bits16 with AVX2, 32 bytes. */
+KZ_AVX2 static inline uint32_t named_bits32(__m256i v0, __m256i v1, __m256i v2)
+{
+    __m256i bc = _mm256_and_si256(
+        kz_v32_eq(v1, (char)0xBC),
+        _mm256_and_si256(_mm256_cmpgt_epi8(v2, _mm256_set1_epi8((char)0x80)),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v2)));
+    __m256i bd = _mm256_and_si256(
+        kz_v32_eq(v1, (char)0xBD),
+        _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8((char)0x9F), v2),
+                        kz_v32_eq(v2, (char)0xA1)));
+    __m256i e3 = _mm256_and_si256(
+        kz_v32_eq(v0, (char)0xE3),
+        _mm256_and_si256(kz_v32_eq(v1, (char)0x80), kz_v32_eq(v2, (char)0x82)));
+    return kz_v32_bits(
+        _mm256_or_si256(e3, _mm256_and_si256(kz_v32_eq(v0, (char)0xEF),
+                                             _mm256_or_si256(bc, bd))));
+}
+
+/* other_run_v16 with AVX2, 32 bytes at a time, then sixteen. */
+KZ_AVX2 static size_t other_run_avx2(const char *s, size_t n, size_t i,
+                                     size_t stop)
+{
+    while (stop - i >= 32 && n - i >= 34) {
+        __m256i v0 = kz_v32_load(s + i);
+        uint32_t end =
+            ~kz_v32_bits(v0) |
+            named_bits32(v0, kz_v32_load(s + i + 1), kz_v32_load(s + i + 2));
+        if (end)
+            return i + (unsigned)__builtin_ctz(end);
+        i += 32;
+    }
+    return other_run_v16(s, n, i, stop);
+}
+#endif
+
+/* Where the run of bytes >= 0x80 that cp_is_other passes (the pass copies
+ * them as they are) ends, from s[i], not past stop (<= n): blocks whose
+ * bytes and the two after each lie before n, then one byte at a time. */
+static size_t other_run_end(const char *s, size_t n, size_t i, size_t stop)
+{
+#if KZ_HAVE_V32
+    i = kz_use_avx2 ? other_run_avx2(s, n, i, stop)
+                    : other_run_v16(s, n, i, stop);
+#elif KZ_HAVE_V16
+    i = other_run_v16(s, n, i, stop);
+#endif
+    while (i < stop && (unsigned char)s[i] >= 0x80 && cp_is_other(s, n, i))
+        i++;
+    return i;
+}
+
+static void copy_same(struct writer *w, size_t i, size_t len);
+
 /* The pass over every byte from i, as long as i <= t (t < n): bytes that
  * cannot start a form are copied in a tight loop, the matchers try the
  * others. Sets *done when the output is full or a form did not fit. */
@@ -1386,13 +1480,12 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
                 /* Kana, kanji, accented letters, a stray byte: no form
                  * holds one nor starts with one (match_at answers 0), so
                  * the byte is written as it is, as the slow path below
-                 * would write it. */
-                do {
-                    if (w->map)
-                        w->map[k] = (uint32_t)i;
-                    w->o[k++] = s[i++];
-                } while (i < stop && (unsigned char)s[i] >= 0x80 &&
-                         cp_is_other(s, n, i));
+                 * would write it; so is the rest of their run. */
+                size_t e = other_run_end(s, n, i + 1, stop);
+                w->k = k;
+                copy_same(w, i, e - i);
+                k = w->k;
+                i = e;
                 pv = (unsigned char)s[i - 1];
                 continue;
             }

@@ -19,6 +19,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Runs of single bytes and whole three-byte sequences (a lead and two
+ * continuation bytes), as kana and kanji are in UTF-8, from the bits of a
+ * block of nb bytes (nb <= 32): lead and cont, the leads and continuation
+ * bytes of the sequences, and bad, the bytes that are neither and are not
+ * single bytes of the run; all clear below w, where a character starts.
+ * How many bytes from byte w are single bytes and whole sequences: up to
+ * the first byte that is bad or a continuation byte no lead wants (each
+ * wants the two after it), and before a lead whose sequence the block
+ * does not hold whole (0: none). */
+static inline unsigned kz_seq3_run(uint64_t lead, uint64_t cont, uint64_t bad,
+                                   unsigned w, unsigned nb)
+{
+    uint64_t stop = bad | (cont ^ (lead << 1 | lead << 2)) | 1ull << nb;
+    unsigned lim = (unsigned)__builtin_ctzll(stop);
+    /* Below lim all agrees: a lead one or two bytes before lim (bit 1 or
+     * bit 0 of t; never both) is the one whose sequence is not whole. */
+    unsigned t = (unsigned)(lead << 2 >> lim) & 3;
+    return lim - ((t & 1) << 1 | t >> 1) - w;
+}
+
 #if defined(__SSE2__) && !defined(KZ_NO_SIMD)
 #include <emmintrin.h>
 #define KZ_HAVE_V16 1

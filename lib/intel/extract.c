@@ -1888,7 +1888,94 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
     return kz_v16_bits(kz_v16_or(kz_v16_or(a, b),
                                  kz_v16_eq(_mm_min_epu8(a, b), 0))) == 0;
 }
+
+/* Plainly valid bytes, as clean_line's loop passes them without a word:
+ * ASCII but NUL, and whole three-byte sequences whose lead allows every
+ * continuation (E1..EF but ED: kana, kanji, full-width forms). From the
+ * bits of a block (see kz_seq3_run), how many bytes from byte w are. */
+static inline unsigned clean_bits(uint32_t nul, uint32_t hi, uint32_t cont,
+                                  uint32_t lead, unsigned w, unsigned nb)
+{
+    return kz_seq3_run(lead, cont, nul | (hi & ~(lead | cont)), w, nb);
+}
+
+/* clean_bits for the sixteen bytes that end at p + 16 - w (w < 16). */
+static inline unsigned clean_block(const char *p, unsigned w)
+{
+    kz_v16 v = kz_v16_load(p - w);
+    unsigned keep = 0xFFFFu << w & 0xFFFFu;
+    unsigned nul = kz_v16_bits(kz_v16_eq(v, 0));
+    unsigned hi = kz_v16_bits(v);
+    unsigned cont = kz_v16_bits(_mm_cmplt_epi8(v, _mm_set1_epi8((char)0xC0)));
+    unsigned lead = kz_v16_bits(kz_v16_andnot(
+        _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xE0)),
+                      _mm_cmplt_epi8(v, _mm_set1_epi8((char)0xF0))),
+        kz_v16_eq(v, (char)0xED)));
+    return clean_bits(nul & keep, hi & keep, cont & keep, lead & keep, w, 16);
+}
+
+/* Where the plainly valid bytes from s[i] (a character's start) end, a
+ * block of sixteen at a time; the last block ends at n (n >= 16). */
+static size_t clean_run_v16(const char *s, size_t n, size_t i)
+{
+    while (i < n) {
+        unsigned k =
+            clean_block(s + i, n - i >= 16 ? 0 : (unsigned)(16 - (n - i)));
+        if (!k)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+#if KZ_HAVE_V32
+/* clean_bits for the 32 bytes that end at p + 32 - w (w < 32), with AVX2. */
+KZ_AVX2 static inline unsigned clean_block32(const char *p, unsigned w)
+{
+    __m256i v = kz_v32_load(p - w);
+    uint32_t keep = ~0u << w;
+    uint32_t nul = kz_v32_bits(kz_v32_eq(v, 0));
+    uint32_t hi = kz_v32_bits(v);
+    uint32_t cont =
+        kz_v32_bits(_mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v));
+    uint32_t lead = kz_v32_bits(_mm256_andnot_si256(
+        kz_v32_eq(v, (char)0xED),
+        _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)0xE0)),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xF0), v))));
+    return clean_bits(nul & keep, hi & keep, cont & keep, lead & keep, w, 32);
+}
+
+/* clean_run_v16 with AVX2, 32 bytes at a time, the last block ending at n
+ * (fewer than 32 bytes: sixteen at a time). */
+KZ_AVX2 static size_t clean_run_avx2(const char *s, size_t n, size_t i)
+{
+    if (n < 32)
+        return clean_run_v16(s, n, i);
+    unsigned k;
+    while (n - i >= 32) {
+        if (!(k = clean_block32(s + i, 0)))
+            return i;
+        i += k;
+    }
+    while (i < n && (k = clean_block32(s + i, (unsigned)(32 - (n - i)))))
+        i += k;
+    return i;
+}
 #endif
+
+/* Where the plainly valid bytes from s[i] end (n >= 16). */
+static size_t clean_run(const char *s, size_t n, size_t i)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return clean_run_avx2(s, n, i);
+#endif
+    return clean_run_v16(s, n, i);
+}
+#endif
+
+static const char *clean_rest(kz_extractor *x, const char *s, size_t n,
+                              size_t i);
 
 /* Replaces NUL bytes and invalid UTF-8 with spaces in a copy (only when
  * needed) and warns once per kind with the position. */
@@ -1919,9 +2006,33 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
     x->cur_ascii = i == n;
     if (i == n)
         return s;
+    return clean_rest(x, s, n, i);
+}
+
+/* clean_line from s[i], the first byte that is not ASCII or is NUL (not
+ * inlined: the lines of most text never come here). */
+__attribute__((noinline)) static const char *
+clean_rest(kz_extractor *x, const char *s, size_t n, size_t i)
+{
     int copied = 0;
     char *d = x->clean;
+#if KZ_HAVE_V16
+    size_t retry = 0; /* no block test before: the last found nothing */
+#endif
     while (i < n) {
+#if KZ_HAVE_V16
+        /* Kana, kanji and ASCII pass a block at a time (clean_block);
+         * the loop below does the rest, and does sixteen bytes before
+         * the next block test when one passed nothing. */
+        if (i >= retry && n >= 16) {
+            size_t e = clean_run(s, n, i);
+            if (e > i) {
+                i = e;
+                continue;
+            }
+            retry = i + 16;
+        }
+#endif
         unsigned char c = (unsigned char)s[i];
         size_t bad = 0;
         if (c == 0) {

@@ -3789,6 +3789,123 @@ static inline unsigned delim_bits(kz_v16 v)
 }
 #endif
 
+#if KZ_HAVE_V16
+/* The bytes the delimiter loop of scan_chunks passes one delim_len call
+ * each without decoding: ASCII delimiters, and kana, kanji and CJK
+ * punctuation (E3..E9 and two continuation bytes, whose sequence ends
+ * before b). In the sixteen bytes that end at p + 16 - w, p[0] the start
+ * of a character: how many from p are (see kz_seq3_run). */
+static inline unsigned cjk_block(const char *p, unsigned w)
+{
+    kz_v16 v = kz_v16_load(p - w);
+    unsigned keep = 0xFFFFu << w & 0xFFFFu;
+    unsigned cont =
+        kz_v16_bits(_mm_cmplt_epi8(v, _mm_set1_epi8((char)0xC0))) & keep;
+    unsigned lead = kz_v16_bits(_mm_and_si128(
+                        _mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xE2)),
+                        _mm_cmplt_epi8(v, _mm_set1_epi8((char)0xEA)))) &
+                    keep;
+    return kz_seq3_run(lead, cont, ~(delim_bits(v) | lead | cont) & keep, w,
+                       16);
+}
+
+/* Where the run of such bytes from s[i] ends: sixteen at a time, the last
+ * block ending at b (with fewer than sixteen bytes in s[0, b), at i). */
+static size_t cjk_run_v16(const char *s, size_t i, size_t b)
+{
+    unsigned k;
+    while (b - i >= 16) {
+        if (!(k = cjk_block(s + i, 0)))
+            return i;
+        i += k;
+    }
+    while (i < b && b >= 16 && (k = cjk_block(s + i, (unsigned)(16 - (b - i)))))
+        i += k;
+    return i;
+}
+#endif
+
+#if KZ_HAVE_V32
+/* cjk_block's classes of a byte, from its two halves (kz_v32_classify):
+ * the ASCII delimiters (0x00..0x20, '"', '\'', '<', '>', '^', '`', '|',
+ * 0x7F) in six bits, continuation bytes and the leads E3..E9. */
+enum {
+    CJ_CTRL = 1,  /* 0x00..0x1F */
+    CJ_SQ = 2,    /* ' ' '"' '\'' */
+    CJ_ANG = 4,   /* '<' '>' */
+    CJ_CARET = 8, /* '^' */
+    CJ_TICK = 16, /* '`' */
+    CJ_BAR = 32,  /* '|' 0x7F */
+    CJ_CONT = 64,
+    CJ_LEAD = 128
+};
+
+/* cjk_block for the 32 bytes that end at p + 32 - w, with AVX2. */
+KZ_AVX2 static inline unsigned cjk_block32(const char *p, unsigned w,
+                                           __m256i tl, __m256i th)
+{
+    __m256i c = kz_v32_classify(kz_v32_load(p - w), tl, th);
+    uint32_t keep = ~0u << w;
+    uint32_t lead = kz_v32_bits(c) & keep;
+    uint32_t cont = kz_v32_bits(_mm256_slli_epi16(c, 1)) & keep;
+    uint32_t none = kz_v32_bits(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
+    return kz_seq3_run(lead, cont, none & keep, w, 32);
+}
+
+/* cjk_run_v16 with AVX2, 32 bytes at a time. */
+KZ_AVX2 static size_t cjk_run_avx2(const char *s, size_t i, size_t b)
+{
+#define CJ_ALL (CJ_CTRL | CJ_CONT)
+    static const unsigned char lo[16] = {[0x0] = CJ_ALL | CJ_SQ | CJ_TICK,
+                                         [0x1] = CJ_ALL,
+                                         [0x2] = CJ_ALL | CJ_SQ,
+                                         [0x3 ... 0x6] = CJ_ALL | CJ_LEAD,
+                                         [0x7] = CJ_ALL | CJ_SQ | CJ_LEAD,
+                                         [0x8 ... 0x9] = CJ_ALL | CJ_LEAD,
+                                         [0xA ... 0xB] = CJ_ALL,
+                                         [0xC] = CJ_ALL | CJ_ANG | CJ_BAR,
+                                         [0xD] = CJ_ALL,
+                                         [0xE] = CJ_ALL | CJ_ANG | CJ_CARET,
+                                         [0xF] = CJ_ALL | CJ_BAR};
+#undef CJ_ALL
+    static const unsigned char hi[16] = {
+        [0x0 ... 0x1] = CJ_CTRL, [0x2] = CJ_SQ,   [0x3] = CJ_ANG,
+        [0x5] = CJ_CARET,        [0x6] = CJ_TICK, [0x7] = CJ_BAR,
+        [0x8 ... 0xB] = CJ_CONT, [0xE] = CJ_LEAD};
+    if (b < 32)
+        return cjk_run_v16(s, i, b);
+    const __m256i tl = kz_v32_table(lo), th = kz_v32_table(hi);
+    unsigned k;
+    while (b - i >= 32) {
+        if (!(k = cjk_block32(s + i, 0, tl, th)))
+            return i;
+        i += k;
+    }
+    while (i < b && (k = cjk_block32(s + i, (unsigned)(32 - (b - i)), tl, th)))
+        i += k;
+    return i;
+}
+#endif
+
+/* Where the run of ASCII delimiters, kana and kanji from s[i] (the start
+ * of a character) that cjk_block describes ends, a block at a time. (Not
+ * inlined: the chunk loop keeps its registers for other text.) */
+__attribute__((noinline)) static size_t cjk_run(const char *s, size_t i,
+                                                size_t b)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return cjk_run_avx2(s, i, b);
+#endif
+#if KZ_HAVE_V16
+    return cjk_run_v16(s, i, b);
+#else
+    (void)s;
+    (void)b;
+    return i;
+#endif
+}
+
 static inline size_t chunk_end(const char *s, size_t j, size_t b, unsigned *cls)
 {
 #if KZ_HAVE_V16
@@ -3896,8 +4013,10 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             i = chunk_start(s, i, p, b);
         }
         size_t dl;
+        /* After three bytes, most likely a kana or kanji: the rest of
+         * Japanese text's runs of them a block at a time, same steps. */
         while (i < b && (dl = delim_len(s, b, i)) > 0)
-            i += dl;
+            i = dl == 3 ? cjk_run(s, i + 3, b) : i + dl;
         /* A colon left of a label ("永続化：HKCU\\..." refanged) is no part
          * of the value; "::1" is. */
         if (i + 1 < b && s[i] == ':' && s[i + 1] != ':')
