@@ -1549,6 +1549,71 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
     return 1;
 }
 
+/* Where the pass for the ASCII bracket character at the trigger t may
+ * start instead of i (the window's start), when nothing in the window
+ * before the white space right before t (q: t, or where that white space
+ * starts) takes part in a match: the pass copies [i, q) as it is then and
+ * reaches q as it would have. Every match holds a trigger (forms a bracket,
+ * a core character with white space before it or "dot" or "AT"; schemes
+ * their separator; labels their brackets; escapes a backslash), so one
+ * that starts in [i, q) reaches t; none does when:
+ * - no form has its core before q: form_repl takes a closing run (at t)
+ *   without an opening run (which would start at t) only after a dot, an
+ *   ideographic full stop or a core word (white space may come between);
+ * - no scheme token ends before t with its separator at t: a token of
+ *   letters or '*' with a closer at t, then (past up to two spaces) a
+ *   character a separator starts with; or, past ':' and white space, an
+ *   opener or backslash at t before ':' or '/' (full-width ones included).
+ * Nothing before i is looked at. Any other character in these places
+ * answers i. */
+static size_t bracket_pass_start(const char *s, size_t n, size_t i, size_t t)
+{
+    unsigned char c = (unsigned char)s[t];
+    if (c >= 0x80 || !bracket_flag(c))
+        return i;
+    size_t q = t;
+    while (q > i && is_ws((unsigned char)s[q - 1]))
+        q--;
+    if (q == i)
+        return i;
+    unsigned char b = (unsigned char)s[q - 1];
+    if (b == '.' || b >= 0x80)
+        return i;
+    if (q - i >= 2) { /* a core word of two letters or more */
+        unsigned char a = (unsigned char)kz_lower((unsigned char)s[q - 2]);
+        unsigned char l = (unsigned char)kz_lower(b);
+        if ((l == 't' && (a == 'a' || a == 'e' || a == 'k' || a == 'o')) ||
+            (l == 'a' && a == 'b') || (l == 'o' && a == 't'))
+            return i; /* at et punkt dot arroba punto */
+    }
+    if (c == ']' || c == ')') {
+        unsigned char e = (unsigned char)s[t - 1];
+        if (q == t && (kz_is_alpha(e) || e == '*')) {
+            size_t f = t + 1;
+            for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
+                f++;
+            unsigned char d = f < n ? (unsigned char)s[f] : 0;
+            if (d >= 0x80 || d == ':' || d == '/' || d == '\\' || d == '[' ||
+                d == '(' || d == '{')
+                return i; /* "hxxp]://" */
+        }
+    } else if (c == '[' || c == '(' || c == '{' || c == '\\') {
+        unsigned char d = t + 1 < n ? (unsigned char)s[t + 1] : 0;
+        if (d >= 0x80 || d == ':' || d == '/') {
+            size_t k = t;
+            if (k > i && s[k - 1] == ':')
+                k--;
+            for (int j = 0; j < 2 && k > i && is_ws((unsigned char)s[k - 1]);
+                 j++)
+                k--;
+            unsigned char e = k > i ? (unsigned char)s[k - 1] : 0;
+            if (kz_is_alpha(e) || e == '*')
+                return i; /* "hxxp[:]//", "hxxp:[//]" */
+        }
+    }
+    return q;
+}
+
 /* 1 when the "AT" at the trigger t is in no form (prev: the character
  * written before i), so the pass over its window would copy the window
  * and the 'A' as they are and stop right after it. No form lies inside
@@ -1714,6 +1779,8 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
             continue;
         }
         size_t r = t < n ? window_start(s, i, t) : n;
+        if (shortcuts && t < n)
+            r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
         if (len > w.room - w.k) {
             len = w.room - w.k;
