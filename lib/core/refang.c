@@ -1281,27 +1281,14 @@ static inline unsigned trigger_block(const char *p)
 #endif
 
 #if KZ_HAVE_V32
-/* The first trigger from i, or n. Whole blocks of 32 while 34 bytes
- * are there; then the last positions (fewer than 34): from the 32 bytes
- * before the last two and, for those two, trigger_at, or, in a text
- * shorter than 34 bytes, through a zero-padded copy (zero bytes start no
- * trigger and complete none) and, for a 33rd byte, trigger_at. */
-KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
+/* The trigger bits of the positions from i to n, fewer than 34 (the end
+ * of a text): from the 32 bytes before the last two and, for those two,
+ * trigger_at, or, in a text shorter than 34 bytes, through a zero-padded
+ * copy (zero bytes start no trigger and complete none) and, for a 33rd
+ * byte, trigger_at. */
+KZ_AVX2 static inline uint64_t trig_tail(const char *s, size_t i, size_t n)
 {
     uint64_t m;
-    for (;; i += 32) {
-        if (i >= n)
-            return n;
-        if (n - i < 34)
-            break;
-        m = trig_hits(s + i);
-        for (; m; m &= m - 1) {
-            size_t k = i + (unsigned)__builtin_ctzll(m);
-            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
-                return k;
-            /* the end of a Japanese sentence */
-        }
-    }
     size_t len = n - i; /* 1..33 */
     if (n >= 34) {
         /* s[n - 34 ..] read again: positions n - 34 .. n - 3 */
@@ -1320,7 +1307,28 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
         if (len > 32 && trigger_at(s, n, n - 1))
             m |= (uint64_t)1 << 32;
     }
-    for (; m; m &= m - 1) {
+    return m;
+}
+
+/* The first trigger from i, or n: whole blocks of 32 while 34 bytes are
+ * there, then the last positions through trig_tail. */
+KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
+{
+    uint64_t m;
+    for (;; i += 32) {
+        if (i >= n)
+            return n;
+        if (n - i < 34)
+            break;
+        m = trig_hits(s + i);
+        for (; m; m &= m - 1) {
+            size_t k = i + (unsigned)__builtin_ctzll(m);
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                return k;
+            /* the end of a Japanese sentence */
+        }
+    }
+    for (m = trig_tail(s, i, n); m; m &= m - 1) {
         size_t k = i + (unsigned)__builtin_ctzll(m);
         if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
             return k;
@@ -1328,7 +1336,54 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
     return n;
 }
 
+/* The trigger bits of the positions from i to n, 1 to 64 of them (the
+ * ends of Japanese sentences among them): one block and the last 2 to
+ * 32 positions, or the last 33 or fewer. */
+KZ_AVX2 static inline uint64_t trig_rest(const char *s, size_t i, size_t n)
+{
+    if (n - i < 34)
+        return trig_tail(s, i, n);
+    return trig_hits(s + i) | trig_tail(s, i + 32, n) << 32;
+}
+
+/* trig_rest for the callers built without AVX2. */
+KZ_AVX2 static uint64_t trig_rest_avx2(const char *s, size_t i, size_t n)
+{
+    return trig_rest(s, i, n);
+}
+
+/* For more than 64 positions from i: the first block of 32 that holds a
+ * trigger, or the last 33 to 64 positions; returns their trigger bits
+ * (the ends of Japanese sentences among them) and sets *base and *end to
+ * their positions. */
+KZ_AVX2 static uint64_t trig_next_block_avx2(const char *s, size_t i, size_t n,
+                                             size_t *base, size_t *end)
+{
+    for (; n - i > 64; i += 32) {
+        uint64_t m = trig_hits(s + i);
+        for (uint64_t x = m; x; x &= x - 1) {
+            size_t k = i + (unsigned)__builtin_ctzll(x);
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k)) {
+                *base = i;
+                *end = i + 32;
+                return m;
+            }
+        }
+    }
+    *base = i;
+    *end = n;
+    return trig_rest(s, i, n);
+}
 #endif
+
+/* A search for the triggers of one text from positions that never go
+ * back (refang_map's): the bits of the block the last search read are
+ * kept, so the next trigger in it costs no new block and no call (a
+ * short line's rest is one block). */
+struct trig_cursor {
+    size_t base, end; /* the block's positions: base .. end - 1 */
+    uint64_t m;       /* their trigger bits */
+};
 
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
@@ -1348,6 +1403,42 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
     }
 #endif
     return next_trigger_ref(s, i, n);
+}
+
+/* next_trigger for i at or after the i of the cursor's last search (the
+ * cursor starts with end 0). A block holds at most 64 positions, and one
+ * the search keeps starts at or before i, so i - base < 64. */
+static inline size_t next_trigger_cur(struct trig_cursor *c, const char *s,
+                                      size_t i, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2) {
+        for (;;) {
+            if (i >= c->end) {
+                if (i >= n)
+                    return n;
+                if (n - i <= 64) {
+                    c->base = i;
+                    c->end = n;
+                    c->m = trig_rest_avx2(s, i, n);
+                } else {
+                    c->m = trig_next_block_avx2(s, i, n, &c->base, &c->end);
+                }
+            }
+            uint64_t m = c->m;
+            if (i > c->base) /* the block may start after i */
+                m &= ~(uint64_t)0 << (i - c->base);
+            for (; m; m &= m - 1) {
+                size_t k = c->base + (unsigned)__builtin_ctzll(m);
+                if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                    return k;
+            }
+            i = c->end;
+        }
+    }
+#endif
+    (void)c;
+    return next_trigger(s, i, n);
 }
 
 size_t kz_refang_first_ref(const char *s, size_t n)
@@ -1711,6 +1802,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         n = UINT32_MAX;
     struct writer w = {s, out, map, 0, cap - 1};
     struct run run = {0, 0};
+    struct trig_cursor tc = {0, 0, 0};
     size_t i = 0;
     int done = 0;
     fast_need();
@@ -1724,7 +1816,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
      * where what the pass would write is plain from the trigger and its
      * neighbours (below), write that. */
     while (i < n && w.k < w.room && !done) {
-        size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
+        size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
         /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
          * over the window (the word before t) would copy it unchanged and
