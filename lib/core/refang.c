@@ -1768,21 +1768,40 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     return 1;
 }
 
-/* Writes the len bytes at s + i as they are, with the identity map. */
-static void copy_same(struct writer *w, size_t i, size_t len)
+/* Writes the len bytes at s + i as they are, with the identity map. The
+ * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
+ * and the map, where SSE2 is there, eight entries at a time with no
+ * set-up for alignment, the last four by a store that may overlap the
+ * one before (no scalar tail but under four entries). Inlined at every
+ * call (GCC would call it, and keep the writer in memory). */
+__attribute__((always_inline)) static inline void
+copy_same(struct writer *w, size_t i, size_t len)
 {
-    memcpy(w->o + w->k, w->s + i, len);
+    if (len == 0)
+        return;
+    if (len <= 36)
+        kz_copy_short(w->o + w->k, w->s + i, len);
+    else
+        memcpy(w->o + w->k, w->s + i, len);
     if (w->map) {
-        /* the identity, four entries at a time where SSE2 is there, with
-         * no set-up for alignment (the stretches are mostly short) */
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
 #if KZ_HAVE_V16
-        __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base),
-                                  _mm_setr_epi32(0, 1, 2, 3));
-        for (; j + 4 <= len; j += 4) {
-            _mm_storeu_si128((__m128i *)(void *)(m + j), v);
-            v = _mm_add_epi32(v, _mm_set1_epi32(4));
+        if (len >= 4) {
+            const __m128i up = _mm_setr_epi32(0, 1, 2, 3);
+            __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base), up);
+            for (; j + 8 < len; j += 8) {
+                _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+                _mm_storeu_si128((__m128i *)(void *)(m + j + 4),
+                                 _mm_add_epi32(v, _mm_set1_epi32(4)));
+                v = _mm_add_epi32(v, _mm_set1_epi32(8));
+            }
+            if (j + 4 < len)
+                _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+            _mm_storeu_si128(
+                (__m128i *)(void *)(m + len - 4),
+                _mm_add_epi32(_mm_set1_epi32((int)(base + len - 4)), up));
+            j = len;
         }
 #endif
         for (; j < len; j++)
