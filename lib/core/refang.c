@@ -958,23 +958,6 @@ static int dot_pair_at(const char *s, size_t n, size_t i)
            is_host((unsigned char)s[i + 3]);
 }
 
-/* 5 when s[i] starts "[dot]", "(dot)" or "{dot}" ("dot" in any case)
- * before an ASCII label character, else 0. */
-static size_t dot_word_pair_at(const char *s, size_t n, size_t i)
-{
-    char c = s[i];
-    return (c == '[' || c == '(' || c == '{') && i + 5 < n &&
-                   kz_lower((unsigned char)s[i + 1]) == 'd' &&
-                   kz_lower((unsigned char)s[i + 2]) == 'o' &&
-                   kz_lower((unsigned char)s[i + 3]) == 't' &&
-                   s[i + 4] == (c == '['   ? ']'
-                                : c == '(' ? ')'
-                                           : '}') &&
-                   is_host((unsigned char)s[i + 5])
-               ? 5
-               : 0;
-}
-
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -1545,6 +1528,25 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
     return i;
 }
 
+/* The length of the "[.]" ("(.)", "{.}": 3, where dot_pair_at answers 1)
+ * or "[dot]" ("(dot)", "{dot}", "dot" in any case: 5) at s[i] before an
+ * ASCII label character, else 0. One look at s[i] rejects every other
+ * trigger; host_byte must be built (fast_need). */
+static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    char cl = c == '[' ? ']' : c == '(' ? ')' : c == '{' ? '}' : 0;
+    if (!cl)
+        return 0;
+    if (i + 3 < n && s[i + 1] == '.' && s[i + 2] == cl)
+        return host_byte[(unsigned char)s[i + 3]] ? 3 : 0;
+    return i + 5 < n && (s[i + 1] | 0x20) == 'd' && (s[i + 2] | 0x20) == 'o' &&
+                   (s[i + 3] | 0x20) == 't' && s[i + 4] == cl &&
+                   host_byte[(unsigned char)s[i + 5]]
+               ? 5
+               : 0;
+}
+
 /* Where the pass must start for a trigger at t: two words before the one
  * holding t, not before i. A form starts at most there: "user AT example",
  * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word). */
@@ -1848,8 +1850,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
          * bracket, and a form try_form parses there has its core before t
          * and only the opener at t after it (a '.' or 'd' follows), which
          * form_repl never accepts: a lone opener, no digit after it. */
-        size_t pl =
-            t < n ? (dot_pair_at(s, n, t) ? 3 : dot_word_pair_at(s, n, t)) : 0;
+        size_t pl = t < n ? dot_pair_len(s, n, t) : 0;
         if (shortcuts && pl && t - i < w.room - w.k &&
             is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
             copy_same(&w, i, t - i);
