@@ -958,23 +958,6 @@ static int dot_pair_at(const char *s, size_t n, size_t i)
            is_host((unsigned char)s[i + 3]);
 }
 
-/* 5 when s[i] starts "[dot]", "(dot)" or "{dot}" ("dot" in any case)
- * before an ASCII label character, else 0. */
-static size_t dot_word_pair_at(const char *s, size_t n, size_t i)
-{
-    char c = s[i];
-    return (c == '[' || c == '(' || c == '{') && i + 5 < n &&
-                   kz_lower((unsigned char)s[i + 1]) == 'd' &&
-                   kz_lower((unsigned char)s[i + 2]) == 'o' &&
-                   kz_lower((unsigned char)s[i + 3]) == 't' &&
-                   s[i + 4] == (c == '['   ? ']'
-                                : c == '(' ? ')'
-                                           : '}') &&
-                   is_host((unsigned char)s[i + 5])
-               ? 5
-               : 0;
-}
-
 static int match_at(const char *s, size_t n, size_t i, const struct writer *w,
                     struct match *m)
 {
@@ -1281,27 +1264,14 @@ static inline unsigned trigger_block(const char *p)
 #endif
 
 #if KZ_HAVE_V32
-/* The first trigger from i, or n. Whole blocks of 32 while 34 bytes
- * are there; then the last positions (fewer than 34): from the 32 bytes
- * before the last two and, for those two, trigger_at, or, in a text
- * shorter than 34 bytes, through a zero-padded copy (zero bytes start no
- * trigger and complete none) and, for a 33rd byte, trigger_at. */
-KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
+/* The trigger bits of the positions from i to n, fewer than 34 (the end
+ * of a text): from the 32 bytes before the last two and, for those two,
+ * trigger_at, or, in a text shorter than 34 bytes, through a zero-padded
+ * copy (zero bytes start no trigger and complete none) and, for a 33rd
+ * byte, trigger_at. */
+KZ_AVX2 static inline uint64_t trig_tail(const char *s, size_t i, size_t n)
 {
     uint64_t m;
-    for (;; i += 32) {
-        if (i >= n)
-            return n;
-        if (n - i < 34)
-            break;
-        m = trig_hits(s + i);
-        for (; m; m &= m - 1) {
-            size_t k = i + (unsigned)__builtin_ctzll(m);
-            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
-                return k;
-            /* the end of a Japanese sentence */
-        }
-    }
     size_t len = n - i; /* 1..33 */
     if (n >= 34) {
         /* s[n - 34 ..] read again: positions n - 34 .. n - 3 */
@@ -1320,7 +1290,28 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
         if (len > 32 && trigger_at(s, n, n - 1))
             m |= (uint64_t)1 << 32;
     }
-    for (; m; m &= m - 1) {
+    return m;
+}
+
+/* The first trigger from i, or n: whole blocks of 32 while 34 bytes are
+ * there, then the last positions through trig_tail. */
+KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
+{
+    uint64_t m;
+    for (;; i += 32) {
+        if (i >= n)
+            return n;
+        if (n - i < 34)
+            break;
+        m = trig_hits(s + i);
+        for (; m; m &= m - 1) {
+            size_t k = i + (unsigned)__builtin_ctzll(m);
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                return k;
+            /* the end of a Japanese sentence */
+        }
+    }
+    for (m = trig_tail(s, i, n); m; m &= m - 1) {
         size_t k = i + (unsigned)__builtin_ctzll(m);
         if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
             return k;
@@ -1328,7 +1319,54 @@ KZ_AVX2 static size_t next_trigger_avx2(const char *s, size_t i, size_t n)
     return n;
 }
 
+/* The trigger bits of the positions from i to n, 1 to 64 of them (the
+ * ends of Japanese sentences among them): one block and the last 2 to
+ * 32 positions, or the last 33 or fewer. */
+KZ_AVX2 static inline uint64_t trig_rest(const char *s, size_t i, size_t n)
+{
+    if (n - i < 34)
+        return trig_tail(s, i, n);
+    return trig_hits(s + i) | trig_tail(s, i + 32, n) << 32;
+}
+
+/* trig_rest for the callers built without AVX2. */
+KZ_AVX2 static uint64_t trig_rest_avx2(const char *s, size_t i, size_t n)
+{
+    return trig_rest(s, i, n);
+}
+
+/* For more than 64 positions from i: the first block of 32 that holds a
+ * trigger, or the last 33 to 64 positions; returns their trigger bits
+ * (the ends of Japanese sentences among them) and sets *base and *end to
+ * their positions. */
+KZ_AVX2 static uint64_t trig_next_block_avx2(const char *s, size_t i, size_t n,
+                                             size_t *base, size_t *end)
+{
+    for (; n - i > 64; i += 32) {
+        uint64_t m = trig_hits(s + i);
+        for (uint64_t x = m; x; x &= x - 1) {
+            size_t k = i + (unsigned)__builtin_ctzll(x);
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k)) {
+                *base = i;
+                *end = i + 32;
+                return m;
+            }
+        }
+    }
+    *base = i;
+    *end = n;
+    return trig_rest(s, i, n);
+}
 #endif
+
+/* A search for the triggers of one text from positions that never go
+ * back (refang_map's): the bits of the block the last search read are
+ * kept, so the next trigger in it costs no new block and no call (a
+ * short line's rest is one block). */
+struct trig_cursor {
+    size_t base, end; /* the block's positions: base .. end - 1 */
+    uint64_t m;       /* their trigger bits */
+};
 
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
@@ -1348,6 +1386,42 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
     }
 #endif
     return next_trigger_ref(s, i, n);
+}
+
+/* next_trigger for i at or after the i of the cursor's last search (the
+ * cursor starts with end 0). A block holds at most 64 positions, and one
+ * the search keeps starts at or before i, so i - base < 64. */
+static inline size_t next_trigger_cur(struct trig_cursor *c, const char *s,
+                                      size_t i, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2) {
+        for (;;) {
+            if (i >= c->end) {
+                if (i >= n)
+                    return n;
+                if (n - i <= 64) {
+                    c->base = i;
+                    c->end = n;
+                    c->m = trig_rest_avx2(s, i, n);
+                } else {
+                    c->m = trig_next_block_avx2(s, i, n, &c->base, &c->end);
+                }
+            }
+            uint64_t m = c->m;
+            if (i > c->base) /* the block may start after i */
+                m &= ~(uint64_t)0 << (i - c->base);
+            for (; m; m &= m - 1) {
+                size_t k = c->base + (unsigned)__builtin_ctzll(m);
+                if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                    return k;
+            }
+            i = c->end;
+        }
+    }
+#endif
+    (void)c;
+    return next_trigger(s, i, n);
 }
 
 size_t kz_refang_first_ref(const char *s, size_t n)
@@ -1547,6 +1621,25 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
     return i;
 }
 
+/* The length of the "[.]" ("(.)", "{.}": 3, where dot_pair_at answers 1)
+ * or "[dot]" ("(dot)", "{dot}", "dot" in any case: 5) at s[i] before an
+ * ASCII label character, else 0. One look at s[i] rejects every other
+ * trigger; host_byte must be built (fast_need). */
+static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
+{
+    char c = s[i];
+    char cl = c == '[' ? ']' : c == '(' ? ')' : c == '{' ? '}' : 0;
+    if (!cl)
+        return 0;
+    if (i + 3 < n && s[i + 1] == '.' && s[i + 2] == cl)
+        return host_byte[(unsigned char)s[i + 3]] ? 3 : 0;
+    return i + 5 < n && (s[i + 1] | 0x20) == 'd' && (s[i + 2] | 0x20) == 'o' &&
+                   (s[i + 3] | 0x20) == 't' && s[i + 4] == cl &&
+                   host_byte[(unsigned char)s[i + 5]]
+               ? 5
+               : 0;
+}
+
 /* Where the pass must start for a trigger at t: two words before the one
  * holding t, not before i. A form starts at most there: "user AT example",
  * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word). */
@@ -1642,6 +1735,71 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
     return 1;
 }
 
+/* Where the pass for the ASCII bracket character at the trigger t may
+ * start instead of i (the window's start), when nothing in the window
+ * before the white space right before t (q: t, or where that white space
+ * starts) takes part in a match: the pass copies [i, q) as it is then and
+ * reaches q as it would have. Every match holds a trigger (forms a bracket,
+ * a core character with white space before it or "dot" or "AT"; schemes
+ * their separator; labels their brackets; escapes a backslash), so one
+ * that starts in [i, q) reaches t; none does when:
+ * - no form has its core before q: form_repl takes a closing run (at t)
+ *   without an opening run (which would start at t) only after a dot, an
+ *   ideographic full stop or a core word (white space may come between);
+ * - no scheme token ends before t with its separator at t: a token of
+ *   letters or '*' with a closer at t, then (past up to two spaces) a
+ *   character a separator starts with; or, past ':' and white space, an
+ *   opener or backslash at t before ':' or '/' (full-width ones included).
+ * Nothing before i is looked at. Any other character in these places
+ * answers i. */
+static size_t bracket_pass_start(const char *s, size_t n, size_t i, size_t t)
+{
+    unsigned char c = (unsigned char)s[t];
+    if (c >= 0x80 || !bracket_flag(c))
+        return i;
+    size_t q = t;
+    while (q > i && is_ws((unsigned char)s[q - 1]))
+        q--;
+    if (q == i)
+        return i;
+    unsigned char b = (unsigned char)s[q - 1];
+    if (b == '.' || b >= 0x80)
+        return i;
+    if (q - i >= 2) { /* a core word of two letters or more */
+        unsigned char a = (unsigned char)kz_lower((unsigned char)s[q - 2]);
+        unsigned char l = (unsigned char)kz_lower(b);
+        if ((l == 't' && (a == 'a' || a == 'e' || a == 'k' || a == 'o')) ||
+            (l == 'a' && a == 'b') || (l == 'o' && a == 't'))
+            return i; /* at et punkt dot arroba punto */
+    }
+    if (c == ']' || c == ')') {
+        unsigned char e = (unsigned char)s[t - 1];
+        if (q == t && (kz_is_alpha(e) || e == '*')) {
+            size_t f = t + 1;
+            for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
+                f++;
+            unsigned char d = f < n ? (unsigned char)s[f] : 0;
+            if (d >= 0x80 || d == ':' || d == '/' || d == '\\' || d == '[' ||
+                d == '(' || d == '{')
+                return i; /* "hxxp]://" */
+        }
+    } else if (c == '[' || c == '(' || c == '{' || c == '\\') {
+        unsigned char d = t + 1 < n ? (unsigned char)s[t + 1] : 0;
+        if (d >= 0x80 || d == ':' || d == '/') {
+            size_t k = t;
+            if (k > i && s[k - 1] == ':')
+                k--;
+            for (int j = 0; j < 2 && k > i && is_ws((unsigned char)s[k - 1]);
+                 j++)
+                k--;
+            unsigned char e = k > i ? (unsigned char)s[k - 1] : 0;
+            if (kz_is_alpha(e) || e == '*')
+                return i; /* "hxxp[:]//", "hxxp:[//]" */
+        }
+    }
+    return q;
+}
+
 /* 1 when the "AT" at the trigger t is in no form (prev: the character
  * written before i), so the pass over its window would copy the window
  * and the 'A' as they are and stop right after it. No form lies inside
@@ -1705,21 +1863,40 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     return 1;
 }
 
-/* Writes the len bytes at s + i as they are, with the identity map. */
-static void copy_same(struct writer *w, size_t i, size_t len)
+/* Writes the len bytes at s + i as they are, with the identity map. The
+ * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
+ * and the map, where SSE2 is there, eight entries at a time with no
+ * set-up for alignment, the last four by a store that may overlap the
+ * one before (no scalar tail but under four entries). Inlined at every
+ * call (GCC would call it, and keep the writer in memory). */
+__attribute__((always_inline)) static inline void
+copy_same(struct writer *w, size_t i, size_t len)
 {
-    memcpy(w->o + w->k, w->s + i, len);
+    if (len == 0)
+        return;
+    if (len <= 36)
+        kz_copy_short(w->o + w->k, w->s + i, len);
+    else
+        memcpy(w->o + w->k, w->s + i, len);
     if (w->map) {
-        /* the identity, four entries at a time where SSE2 is there, with
-         * no set-up for alignment (the stretches are mostly short) */
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
 #if KZ_HAVE_V16
-        __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base),
-                                  _mm_setr_epi32(0, 1, 2, 3));
-        for (; j + 4 <= len; j += 4) {
-            _mm_storeu_si128((__m128i *)(void *)(m + j), v);
-            v = _mm_add_epi32(v, _mm_set1_epi32(4));
+        if (len >= 4) {
+            const __m128i up = _mm_setr_epi32(0, 1, 2, 3);
+            __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base), up);
+            for (; j + 8 < len; j += 8) {
+                _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+                _mm_storeu_si128((__m128i *)(void *)(m + j + 4),
+                                 _mm_add_epi32(v, _mm_set1_epi32(4)));
+                v = _mm_add_epi32(v, _mm_set1_epi32(8));
+            }
+            if (j + 4 < len)
+                _mm_storeu_si128((__m128i *)(void *)(m + j), v);
+            _mm_storeu_si128(
+                (__m128i *)(void *)(m + len - 4),
+                _mm_add_epi32(_mm_set1_epi32((int)(base + len - 4)), up));
+            j = len;
         }
 #endif
         for (; j < len; j++)
@@ -1739,6 +1916,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         n = UINT32_MAX;
     struct writer w = {s, out, map, 0, cap - 1};
     struct run run = {0, 0};
+    struct trig_cursor tc = {0, 0, 0};
     size_t i = 0;
     int done = 0;
     fast_need();
@@ -1752,7 +1930,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
      * where what the pass would write is plain from the trigger and its
      * neighbours (below), write that. */
     while (i < n && w.k < w.room && !done) {
-        size_t t = first != (size_t)-1 ? first : next_trigger(s, i, n);
+        size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
         /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
          * over the window (the word before t) would copy it unchanged and
@@ -1765,8 +1943,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
          * bracket, and a form try_form parses there has its core before t
          * and only the opener at t after it (a '.' or 'd' follows), which
          * form_repl never accepts: a lone opener, no digit after it. */
-        size_t pl =
-            t < n ? (dot_pair_at(s, n, t) ? 3 : dot_word_pair_at(s, n, t)) : 0;
+        size_t pl = t < n ? dot_pair_len(s, n, t) : 0;
         if (shortcuts && pl && t - i < w.room - w.k &&
             is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
             copy_same(&w, i, t - i);
@@ -1807,6 +1984,8 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
             continue;
         }
         size_t r = t < n ? window_start(s, i, t) : n;
+        if (shortcuts && t < n)
+            r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
         if (len > w.room - w.k) {
             len = w.room - w.k;

@@ -621,7 +621,9 @@ static void test_refang_map__glued_dot_pairs_equal_the_full_pass(void **state)
 }
 
 /* A bracket that no form can hold, and a scheme before "//", are written
- * without the pass over the words before them: texts of brackets, the
+ * without the pass over the words before them, and the pass for other
+ * brackets starts at the white space before them where nothing before it
+ * can reach them: texts of brackets, the
  * words forms are made of, schemes, scheme and label look-alikes and
  * full-width closers give what the pass over every byte gives. */
 static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
@@ -665,7 +667,15 @@ static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
                                         "a\tAT\tb.com",
                                         "evil[DOT]com",
                                         "evil(dot)com evil{Dot}com",
-                                        "evil[dox]com evil(do)com"};
+                                        "evil[dox]com evil(do)com",
+                                        "Packet Transmitter (HTran).",
+                                        "<VICTIM_ID>/orderme",
+                                        "evil ) . com",
+                                        "evil.  ]com",
+                                        "evil at  ]example.com",
+                                        "hxxp  [:]//evil.com",
+                                        "hxxp (//)evil.com",
+                                        "see hxxp)  {://}evil.com"};
     static const char *const pieces[] = {"[",
                                          "(",
                                          "]",
