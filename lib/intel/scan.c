@@ -872,7 +872,9 @@ static const char *const reference_sites[] = {
     "ic3.gov", "nsa.gov", "stopransomware.gov", "cyber.gov.au", "cyber.gc.ca",
     "bsi.bund.de", "cert.ssi.gouv.fr", "cert.gov.ua", "enisa.europa.eu",
     "europol.europa.eu", "npa.go.jp", "ppc.go.jp", "soumu.go.jp", "meti.go.jp",
-    "jc3.or.jp", "nvd.nist.gov", "cisecurity.org", NULL};
+    "jc3.or.jp", "nvd.nist.gov", "cisecurity.org",
+    /* cloud providers' documentation */
+    "aws.amazon.com", NULL};
 
 /* Well-known benign registrable domains: mentioned in prose, never worth a
  * block (they would be flagged by a top-sites warninglist anyway). */
@@ -1528,6 +1530,39 @@ static int download_link(const char *r, size_t n)
 /* ---- classification -------------------------------------------------------
  */
 
+/* 1 when s[0, n) is an AWS region name: "us-east-1", "ap-southeast-2",
+ * "us-gov-west-1" (two letters, words, a digit). */
+static int aws_region(const char *s, size_t n)
+{
+    if (n < 6 || !kz_is_digit((unsigned char)s[n - 1]) || s[n - 2] != '-' ||
+        !kz_is_alpha((unsigned char)s[0]) ||
+        !kz_is_alpha((unsigned char)s[1]) || s[2] != '-')
+        return 0;
+    for (size_t i = 3; i < n - 2; i++)
+        if (!kz_is_alpha((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* 1 when the host d[0, n) (lower case) is an AWS service endpoint:
+ * "iam.amazonaws.com", "sts.us-east-1.amazonaws.com" (a service, or a
+ * service in a region). AWS names its customers' resources one label or
+ * more below those ("bucket.s3.amazonaws.com",
+ * "ec2-1-2-3-4.compute-1.amazonaws.com"): they stay indicators. */
+static int aws_endpoint(const char *d, size_t n)
+{
+    static const char sfx[] = ".amazonaws.com";
+    size_t l = sizeof sfx - 1;
+    if (n <= l || memcmp(d + n - l, sfx, l) != 0)
+        return 0;
+    size_t m = n - l; /* "iam" or "sts.us-east-1" */
+    const char *dot = memchr(d, '.', m);
+    if (!dot)
+        return 1;
+    size_t r = (size_t)(dot - d) + 1;
+    return dot > d && !memchr(d + r, '.', m - r) && aws_region(d + r, m - r);
+}
+
 static int ip_is_global(const uint8_t a[16], int family)
 {
     if (family == 4) {
@@ -1683,6 +1718,10 @@ kz_ioc_class kz_scan_classify(kz_type t, const char *v, size_t n, kz_hint hint,
         }
         if (!defanged && host_in_set(&set_refs, v, n)) {
             *why = "security vendor or reference site";
+            return KZ_CLASS_REFERENCE;
+        }
+        if (!defanged && aws_endpoint(v, n)) {
+            *why = "AWS service endpoint";
             return KZ_CLASS_REFERENCE;
         }
         if (!defanged && hint == KZ_HINT_REFERENCE) {
@@ -2178,25 +2217,58 @@ int kz_scan_legit_note(const char *s, size_t n)
         "(benign",
         "(clean)",
         "(not malicious",
+        "(both legitimate ",
+        "(both benign",
+        "(all legitimate ",
+        "(all benign",
         "(\xe6\xad\xa3\xe8\xa6\x8f",            /* (正規 */
         "\xef\xbc\x88\xe6\xad\xa3\xe8\xa6\x8f", /* （正規 */
         NULL};
     for (size_t k = 0; notes[k]; k++)
         if (kz_starts_ci(s, n, notes[k])) {
-            /* from the note's last byte: the ')' of "(clean)" closes it */
+            /* from the note's last byte: the ')' of "(clean)" closes it;
+             * a short note may also go on past the segment's end (a
+             * wrapped line: "(both legitimate Windows" + "binaries)") */
             size_t q = strlen(notes[k]) - 1;
             while (q < n && q < 48 && s[q] != ')' && s[q] != '.' &&
                    !(n - q >= 3 && memcmp(s + q, "\xef\xbc\x89", 3) == 0))
                 q++;
-            return q < n && q < 48 && s[q] != '.';
+            return q < 48 && (q == n || s[q] != '.');
         }
+    return 0;
+}
+
+/* Where the note starts in "X and `Y` (both legitimate ...)" or "X, Y
+ * (all benign ...)", from p right after X: a note about both values after
+ * the next one. 0 when s[p, n) is not written so. */
+static size_t pair_note_start(const char *s, size_t n, size_t p)
+{
+    if (n - p >= 6 && kz_starts_ci(s + p, n - p, ", and "))
+        p += 6;
+    else if (n - p >= 5 && kz_starts_ci(s + p, n - p, " and "))
+        p += 5;
+    else if (n - p >= 2 && s[p] == ',' && s[p + 1] == ' ')
+        p += 2;
+    else
+        return 0;
+    size_t t = p; /* the next value, as one word */
+    while (p < n && p - t < 200 && s[p] != ' ' && s[p] != '\t' && s[p] != '(')
+        p++;
+    if (p == t || p >= n || p - t >= 200)
+        return 0;
+    while (p < n && (s[p] == ' ' || s[p] == '\t'))
+        p++;
+    if (kz_starts_ci(s + p, n - p, "(both ") ||
+        kz_starts_ci(s + p, n - p, "(all "))
+        return p;
     return 0;
 }
 
 /* 1 when the words right after [..., b) call the value legitimate: a short
  * note in parentheses ("netscan.exe (legitimate tool)",
  * "<sha256>　（正規ツール）"), "X, a legitimate ...", "X is a legitimate
- * ...", "MEGA（mega.nz）自体は正規のサービスです". Not "legitimate-looking". */
+ * ...", "MEGA（mega.nz）自体は正規のサービスです", "X and Y (both
+ * legitimate ...)". Not "legitimate-looking". */
 static int said_legit_after(const scan *sc, size_t b)
 {
     const char *s = sc->seg->s;
@@ -2231,6 +2303,11 @@ static int said_legit_after(const scan *sc, size_t b)
                  s[p + l] == ','))
                 return 1;
         }
+    }
+    if (c == ',' || c == ' ') {
+        size_t q = pair_note_start(s, n, p);
+        if (q && kz_scan_legit_note(s + q, n - q))
+            return 1;
     }
     while (p < n) {
         if (s[p] == ' ' || s[p] == '\t')
