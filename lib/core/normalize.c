@@ -789,6 +789,24 @@ int kz_domain_has_public_suffix(const char *dom, size_t n)
     return kz_domain_has_public_suffix_memo(dom, n, NULL);
 }
 
+/* 1 when the private suffix d[0, n) (lower case) is one only through a
+ * wildcard rule ("*.compute-1.amazonaws.com"): its first label replaced by
+ * one no list names gives a suffix too. */
+static int private_wildcard_only(const psl_ctx_t *psl, const char *d, size_t n)
+{
+    static const char probe[] = "kz--wildcard-probe";
+    char buf[sizeof probe + KZ_MAX_DOMAIN];
+    const char *dot = memchr(d, '.', n);
+    if (!dot)
+        return 0;
+    size_t rest = n - (size_t)(dot - d);
+    memcpy(buf, probe, sizeof probe - 1);
+    memcpy(buf + sizeof probe - 1, dot, rest);
+    buf[sizeof probe - 1 + rest] = '\0';
+    return psl_is_public_suffix2(psl, buf,
+                                 PSL_TYPE_PRIVATE | PSL_TYPE_NO_STAR_RULE) != 0;
+}
+
 int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo)
 {
     char buf[KZ_MAX_DOMAIN + 1];
@@ -828,8 +846,14 @@ int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo)
             found = 1;
     if (!found)
         return 0;
+    /* A name that is itself a suffix ("co.uk", "github.io") is no host,
+     * unless it is one only through a wildcard rule of the private part
+     * ("*.compute-1.amazonaws.com": EC2's public host names). */
+    if (!psl_is_public_suffix2(psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+        return 1;
     return !psl_is_public_suffix2(psl, buf,
-                                  PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+                                  PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE) &&
+           private_wildcard_only(psl, buf, n);
 }
 
 /* TLDs that are also common file extensions: of about 180 extensions seen

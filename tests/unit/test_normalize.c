@@ -435,6 +435,15 @@ static void test_domain__public_suffix(void **state)
         {"invoice.zip", 1},
         {"x.blogspot.com", 1},
         {"blogspot.com", 0},
+        {"github.io", 0},
+        {"s3.amazonaws.com", 0},
+        {"bucket.s3.amazonaws.com", 1},
+        /* EC2's public names: suffixes only by "*.compute-1.amazonaws.com" */
+        {"ec2-3-91-10-7.compute-1.amazonaws.com", 1},
+        {"ec2-1-2-3-4.us-west-2.compute.amazonaws.com", 1},
+        /* an ICANN wildcard ("*.kobe.jp") makes a suffix all the same */
+        {"x.kobe.jp", 0},
+        {"evil.x.kobe.jp", 1},
         {"xn--bcher-kva.example", 0},
         {"evil.xn--zckzah", 0},
         {"evil.xn--wgbh1c", 1}, /* .مصر */
