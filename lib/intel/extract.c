@@ -248,13 +248,15 @@ static int grow(kz_extractor *x, void **p, size_t *cap, size_t need,
 
 static int ensure_work(kz_extractor *x, size_t need)
 {
+    if (need <= x->work_cap)
+        return 0;
     size_t c1 = x->work_cap, c2 = x->work_cap, c3 = x->work_cap;
     size_t c4 = x->tb_cap;
     const size_t max = KZ_MAX_LINE + 2;
     if (grow(x, (void **)&x->clean, &c1, need, 1, max) != 0 ||
         grow(x, (void **)&x->rf, &c2, need, 1, max) != 0 ||
         grow(x, (void **)&x->map, &c3, need, sizeof *x->map, max) != 0 ||
-        grow(x, (void **)&x->tb, &c4, need / 32 + 3, sizeof *x->tb,
+        grow(x, (void **)&x->tb, &c4, c1 / 32 + 3, sizeof *x->tb,
              max / 32 + 3) != 0)
         return -1;
     x->work_cap = c1;
