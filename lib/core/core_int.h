@@ -38,6 +38,14 @@ size_t kz_refang_first(const char *s, size_t n);
 size_t kz_refang_first_ref(const char *s, size_t n);
 size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
                            uint32_t *map, size_t first);
+/* kz_refang_map_first with the text's trigger bits, so that it does not
+ * search for them: bit k % 32 of tb[k / 32] is set for every position k
+ * where a form may start (kz_refang_first's places; the ideographic full
+ * stops at the end of a Japanese sentence may be set too), clear for the
+ * others and for positions from n to the end of the last block; NULL:
+ * search. */
+size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
+                          uint32_t *map, size_t first, const uint32_t *tb);
 /* Test hook: 0 turns off refang's shortcut for "host[.]tld" (the general
  * matchers then decide), 1 (the default) turns it on. Not thread-safe. */
 void kz_refang_shortcuts(int on);

@@ -1275,7 +1275,7 @@ KZ_AVX2 static inline uint64_t trig_tail(const char *s, size_t i, size_t n)
     size_t len = n - i; /* 1..33 */
     if (n >= 34) {
         /* s[n - 34 ..] read again: positions n - 34 .. n - 3 */
-        m = (uint64_t)trig_hits(s + n - 34) >> (34 - len);
+        m = (uint64_t)trig_hits1(s + n - 34) >> (34 - len);
         /* the last two (n - 2 may be before i when len is 1) */
         if (needed_byte[(unsigned char)s[n - 1]] && trigger_at(s, n, n - 1))
             m |= (uint64_t)1 << (len - 1);
@@ -1286,7 +1286,7 @@ KZ_AVX2 static inline uint64_t trig_tail(const char *s, size_t i, size_t n)
         char pad[64];
         memset(pad, 0, sizeof pad);
         kz_copy_short(pad, s + i, len); /* len < 34 */
-        m = trig_hits(pad);
+        m = trig_hits1(pad);
         if (len > 32 && trigger_at(s, n, n - 1))
             m |= (uint64_t)1 << 32;
     }
@@ -1326,7 +1326,7 @@ KZ_AVX2 static inline uint64_t trig_rest(const char *s, size_t i, size_t n)
 {
     if (n - i < 34)
         return trig_tail(s, i, n);
-    return trig_hits(s + i) | trig_tail(s, i + 32, n) << 32;
+    return trig_hits1(s + i) | trig_tail(s, i + 32, n) << 32;
 }
 
 /* trig_rest for the callers built without AVX2. */
@@ -1362,11 +1362,34 @@ KZ_AVX2 static uint64_t trig_next_block_avx2(const char *s, size_t i, size_t n,
 /* A search for the triggers of one text from positions that never go
  * back (refang_map's): the bits of the block the last search read are
  * kept, so the next trigger in it costs no new block and no call (a
- * short line's rest is one block). */
+ * short line's rest is one block). When the caller has the text's
+ * trigger bits (tb, see kz_refang_map_bits), they are read instead. */
 struct trig_cursor {
-    size_t base, end; /* the block's positions: base .. end - 1 */
-    uint64_t m;       /* their trigger bits */
+    size_t base, end;   /* the block's positions: base .. end - 1 */
+    uint64_t m;         /* their trigger bits */
+    const uint32_t *tb; /* the text's trigger bits, or NULL */
 };
+
+/* next_trigger from the text's trigger bits tb (i < n): the first bit
+ * from i that is not the end of a Japanese sentence, or n. */
+static inline size_t next_trigger_bits(const uint32_t *tb, const char *s,
+                                       size_t i, size_t n)
+{
+    size_t j = i / 32, last = (n - 1) / 32;
+    uint32_t m = tb[j] & (~0u << (i % 32));
+    for (;;) {
+        for (; m; m &= m - 1) {
+            size_t k = j * 32 + (unsigned)__builtin_ctz(m);
+            if (k >= n) /* (a text cut to fewer bytes than the bits') */
+                return n;
+            if ((unsigned char)s[k] != 0xE3 || !ideo_dot_after_cjk(s, k))
+                return k;
+        }
+        if (j == last)
+            return n;
+        m = tb[++j];
+    }
+}
 
 static size_t next_trigger(const char *s, size_t i, size_t n)
 {
@@ -1394,6 +1417,8 @@ static size_t next_trigger(const char *s, size_t i, size_t n)
 static inline size_t next_trigger_cur(struct trig_cursor *c, const char *s,
                                       size_t i, size_t n)
 {
+    if (c->tb)
+        return i < n ? next_trigger_bits(c->tb, s, i, n) : n;
 #if KZ_HAVE_V32
     if (kz_use_avx2) {
         for (;;) {
@@ -1906,7 +1931,8 @@ copy_same(struct writer *w, size_t i, size_t len)
 }
 
 static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
-                         uint32_t *map, int windowed, size_t first)
+                         uint32_t *map, int windowed, size_t first,
+                         const uint32_t *tb)
 {
     if (!out || cap == 0)
         return 0;
@@ -1916,7 +1942,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         n = UINT32_MAX;
     struct writer w = {s, out, map, 0, cap - 1};
     struct run run = {0, 0};
-    struct trig_cursor tc = {0, 0, 0};
+    struct trig_cursor tc = {0, 0, 0, tb};
     size_t i = 0;
     int done = 0;
     fast_need();
@@ -2012,19 +2038,27 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 1, (size_t)-1);
+    return refang_map(s, n, out, cap, map, 1, (size_t)-1, NULL);
 }
 
 size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
                            uint32_t *map, size_t first)
 {
-    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1);
+    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1,
+                      NULL);
+}
+
+size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
+                          uint32_t *map, size_t first, const uint32_t *tb)
+{
+    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1,
+                      tb);
 }
 
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 0, (size_t)-1);
+    return refang_map(s, n, out, cap, map, 0, (size_t)-1, NULL);
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)

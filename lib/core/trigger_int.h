@@ -85,9 +85,23 @@ enum {
         B_SQ | B_ANG, B_SQ | B_CUR, B_SQ | B_ANG, 0
 #define B_HI                                                                   \
     P_W | P_W2, 0, B_PAR, B_ANG, 0, B_SQ, 0, B_CUR, 0, 0, 0, 0, 0, 0, 0, 0
-static const unsigned char trig_tab[8][32] __attribute__((aligned(32))) = {
-    {F_LO, F_LO}, {F_HI, F_HI}, {S_LO, S_LO}, {S_HI, S_HI},
-    {T_LO, T_LO}, {T_HI, T_HI}, {B_LO, B_LO}, {B_HI, B_HI}};
+/* rows 8..10: the constants trig_hits uses, 32 bytes each */
+#define TK_ROW(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+#define TK2(c) TK_ROW(c), TK_ROW(c)
+static const unsigned char trig_tab[11][32] __attribute__((aligned(32))) = {
+    {F_LO, F_LO},
+    {F_HI, F_HI},
+    {S_LO, S_LO},
+    {S_HI, S_HI},
+    {T_LO, T_LO},
+    {T_HI, T_HI},
+    {B_LO, B_LO},
+    {B_HI, B_HI},
+    {TK2(0x0F)},                         /* a byte's low half */
+    {TK2(B_SQ | B_PAR | B_CUR | B_ANG)}, /* the brackets */
+    {TK2(P_C | P_D | P_E)}};             /* the pairs with a third byte */
+#undef TK2
+#undef TK_ROW
 #undef F_LO
 #undef F_HI
 #undef S_LO
@@ -98,11 +112,26 @@ static const unsigned char trig_tab[8][32] __attribute__((aligned(32))) = {
 #undef B_LO
 #undef B_HI
 
-/* The trigger bits of the 32 positions at p. */
-KZ_AVX2 static inline uint32_t trig_hits(const char *p)
+/* kz_v32_classify with the low-half mask given (a row of trig_tab). */
+KZ_AVX2 static inline __m256i trig_classify(__m256i v, __m256i lo, __m256i hi,
+                                            __m256i low4)
 {
-#define TAB(k) _mm256_load_si256((const __m256i *)(const void *)trig_tab[k])
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(lo, _mm256_and_si256(v, low4)),
+        _mm256_shuffle_epi8(hi,
+                            _mm256_and_si256(_mm256_srli_epi16(v, 4), low4)));
+}
+
+/* The trigger bits of the 32 positions at p, with the tables and
+ * constants of k (trig_tab). The third byte is looked at only when a pair
+ * that needs one (':' '_', "do", E3 80) is there: the pairs without one
+ * are triggers by their two bytes (the third byte's table gives every
+ * byte their bits). */
+KZ_AVX2 static inline uint32_t trig_hits_k(const char *p,
+                                           const unsigned char (*k)[32])
+{
+#define TAB(i) _mm256_load_si256((const __m256i *)(const void *)k[i])
+    const __m256i low4 = TAB(8);
     __m256i v0 = kz_v32_load(p);
     __m256i lo = _mm256_and_si256(v0, low4);
     __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4);
@@ -111,13 +140,33 @@ KZ_AVX2 static inline uint32_t trig_hits(const char *p)
     __m256i first =
         _mm256_or_si256(br, _mm256_and_si256(_mm256_shuffle_epi8(TAB(0), lo),
                                              _mm256_shuffle_epi8(TAB(1), hi)));
-    __m256i second = kz_v32_classify(kz_v32_load(p + 1), TAB(2), TAB(3));
-    __m256i third = kz_v32_classify(kz_v32_load(p + 2), TAB(4), TAB(5));
+    __m256i hit = _mm256_and_si256(
+        first, trig_classify(kz_v32_load(p + 1), TAB(2), TAB(3), low4));
+    if (!_mm256_testz_si256(hit, TAB(10)))
+        hit = _mm256_and_si256(
+            hit, trig_classify(kz_v32_load(p + 2), TAB(4), TAB(5), low4));
+    hit = _mm256_or_si256(hit, _mm256_and_si256(br, TAB(9)));
 #undef TAB
-    __m256i hit = _mm256_or_si256(
-        _mm256_and_si256(_mm256_and_si256(first, second), third),
-        _mm256_and_si256(br, _mm256_set1_epi8(B_SQ | B_PAR | B_CUR | B_ANG)));
     return ~kz_v32_bits(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256()));
+}
+
+/* trig_hits_k in a loop: the compiler sees trig_tab and keeps its rows in
+ * registers across the blocks. */
+KZ_AVX2 static inline uint32_t trig_hits(const char *p)
+{
+    return trig_hits_k(p, trig_tab);
+}
+
+/* trig_hits_k for one block: trig_tab read through a pointer hidden from
+ * the compiler, which would otherwise build each broadcast constant
+ * through a general register (two or three instructions) in every use;
+ * rows read through it are operands in memory (as lb_hide in
+ * extract.c). */
+KZ_AVX2 static inline uint32_t trig_hits1(const char *p)
+{
+    const unsigned char(*k)[32] = trig_tab;
+    __asm__("" : "+r"(k));
+    return trig_hits_k(p, k);
 }
 
 #endif

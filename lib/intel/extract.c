@@ -76,6 +76,10 @@ struct kz_extractor {
     char *clean;
     char *rf;
     uint32_t *map;
+    /* the line's refang trigger bits from the AVX2 line prefilter (see
+     * kz_refang_map_bits), tb_cap entries */
+    uint32_t *tb;
+    size_t tb_cap;
 
     /* document structure */
     kz_hint section;
@@ -244,13 +248,19 @@ static int grow(kz_extractor *x, void **p, size_t *cap, size_t need,
 
 static int ensure_work(kz_extractor *x, size_t need)
 {
+    if (need <= x->work_cap)
+        return 0;
     size_t c1 = x->work_cap, c2 = x->work_cap, c3 = x->work_cap;
+    size_t c4 = x->tb_cap;
     const size_t max = KZ_MAX_LINE + 2;
     if (grow(x, (void **)&x->clean, &c1, need, 1, max) != 0 ||
         grow(x, (void **)&x->rf, &c2, need, 1, max) != 0 ||
-        grow(x, (void **)&x->map, &c3, need, sizeof *x->map, max) != 0)
+        grow(x, (void **)&x->map, &c3, need, sizeof *x->map, max) != 0 ||
+        grow(x, (void **)&x->tb, &c4, c1 / 32 + 3, sizeof *x->tb,
+             max / 32 + 3) != 0)
         return -1;
     x->work_cap = c1;
+    x->tb_cap = c4;
     return 0;
 }
 
@@ -2446,19 +2456,27 @@ static inline size_t lb_trigger(const char *s, size_t base, uint64_t m)
  * n), from the trigger bits of lb_avx2's blocks: the whole blocks before
  * p (34 bytes are there, so their bits are exact), then the last bytes
  * from p in pad, padded with spaces, which start no trigger and complete
- * none, as the end of the line does. */
+ * none, as the end of the line does. The bits of every block go to tb
+ * (tb[j] for the positions from 32 * j, up to tb[p / 32 + 1], bits past n
+ * clear), so that refang does not search the line again
+ * (kz_refang_map_bits). */
 KZ_AVX2 static inline size_t lb_first(const char *s, size_t n, size_t p,
-                                      const char *pad)
+                                      const char *pad, uint32_t *restrict tb)
 {
+    const unsigned char(*restrict tk)[32] = lb_hide(trig_tab);
+    size_t k = (size_t)-1;
     for (size_t q = 0; q < p; q += 32) {
-        size_t k = lb_trigger(s, q, trig_hits(s + q));
-        if (k != (size_t)-1)
-            return k;
+        uint32_t m = trig_hits_k(s + q, tk);
+        tb[q / 32] = m;
+        if (m && k == (size_t)-1)
+            k = lb_trigger(s, q, m);
     }
-    uint64_t m = trig_hits(pad);
-    if (n - p > 32)
-        m |= (uint64_t)trig_hits(pad + 32) << 32;
-    size_t k = lb_trigger(s, p, m);
+    uint32_t m0 = trig_hits_k(pad, tk),
+             m1 = n - p > 32 ? trig_hits_k(pad + 32, tk) : 0;
+    tb[p / 32] = m0;
+    tb[p / 32 + 1] = m1;
+    if (k == (size_t)-1)
+        k = lb_trigger(s, p, m0 | (uint64_t)m1 << 32);
     return k != (size_t)-1 ? k : n;
 }
 
@@ -2466,10 +2484,11 @@ KZ_AVX2 static inline size_t lb_first(const char *s, size_t n, size_t p,
  * are left, then the last ones (at most 36) through a copy padded with
  * spaces, one or two blocks. 1 when the line is boring. Else, when first
  * is not NULL, *first is what kz_refang_first answers for the line, found
- * through the same blocks (lb_first). Inlined in its two uses below, so
- * that the one without first does only the test. */
+ * through the same blocks, and tb the line's trigger bits (lb_first).
+ * Inlined in its two uses below, so that the one without first does only
+ * the test. */
 KZ_AVX2 static inline __attribute__((always_inline)) int
-lb_avx2_body(const char *s, size_t n, size_t *first)
+lb_avx2_body(const char *s, size_t n, size_t *first, uint32_t *tb)
 {
     const unsigned char(*k)[32] = lb_hide(lb_k);
     unsigned run = 0; /* hex digits right before p */
@@ -2495,13 +2514,14 @@ lb_avx2_body(const char *s, size_t n, size_t *first)
         (n - p <= 32 || !lb_block32(pad + 32, &run, k, 1)))
         return 1;
     if (first)
-        *first = lb_first(s, n, p, pad);
+        *first = lb_first(s, n, p, pad, tb);
     return 0;
 }
 
 /* kz_refang_first's answer for a line (of a table) that is not tested
- * for being boring: lb_first without lb_block32. */
-KZ_AVX2 static size_t lb_first_only(const char *s, size_t n)
+ * for being boring, and its trigger bits in tb: lb_first without
+ * lb_block32. */
+KZ_AVX2 static size_t lb_first_only(const char *s, size_t n, uint32_t *tb)
 {
     if (n == 0)
         return 0;
@@ -2509,17 +2529,18 @@ KZ_AVX2 static size_t lb_first_only(const char *s, size_t n)
     char pad[72];
     memset(pad, ' ', sizeof pad);
     kz_copy_short(pad, s + p, n - p);
-    return lb_first(s, n, p, pad);
+    return lb_first(s, n, p, pad, tb);
 }
 
 /* lb_avx2_body for kz_extract_line_boring, and for process_line. */
 KZ_AVX2 static int lb_avx2(const char *s, size_t n)
 {
-    return lb_avx2_body(s, n, NULL);
+    return lb_avx2_body(s, n, NULL, NULL);
 }
-KZ_AVX2 static int lb_avx2_first(const char *s, size_t n, size_t *first)
+KZ_AVX2 static int lb_avx2_first(const char *s, size_t n, size_t *first,
+                                 uint32_t *tb)
 {
-    return lb_avx2_body(s, n, first);
+    return lb_avx2_body(s, n, first, tb);
 }
 #endif
 
@@ -2561,25 +2582,42 @@ int kz_extract_line_boring(const char *s, size_t n)
 #endif
 }
 
-/* kz_refang_first for process_line (with AVX2 without a call). */
-static size_t line_first(const char *s, size_t n)
+/* The trigger bits line_first and line_boring_first leave for
+ * kz_refang_map_bits: x->tb with AVX2, else none (NULL). */
+static const uint32_t *line_bits(const kz_extractor *x)
 {
 #if KZ_HAVE_V32
     if (kz_use_avx2)
-        return lb_first_only(s, n);
+        return x->tb;
 #endif
+    (void)x;
+    return NULL;
+}
+
+/* kz_refang_first for process_line (with AVX2 without a call, the line's
+ * trigger bits in tb). */
+static size_t line_first(const char *s, size_t n, uint32_t *tb)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2)
+        return lb_first_only(s, n, tb);
+#endif
+    (void)tb;
     return kz_refang_first(s, n);
 }
 
 /* kz_extract_line_boring for process_line: when the line is not boring,
  * also kz_refang_first's answer in *first (with AVX2 from the prefilter's
- * own blocks, without a second search). */
-static int line_boring_first(const char *s, size_t n, size_t *first)
+ * own blocks, without a second search, and the line's trigger bits in
+ * tb). */
+static int line_boring_first(const char *s, size_t n, size_t *first,
+                             uint32_t *tb)
 {
 #if KZ_HAVE_V32
     if (kz_use_avx2)
-        return lb_avx2_first(s, n, first);
+        return lb_avx2_first(s, n, first, tb);
 #endif
+    (void)tb;
     if (kz_extract_line_boring(s, n))
         return 1;
     *first = kz_refang_first(s, n);
@@ -2695,8 +2733,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     }
     size_t first; /* kz_refang_first's answer */
     if (x->adoc_table || x->md_table)
-        first = line_first(s, n);
-    else if (line_boring_first(s, n, &first)) {
+        first = line_first(s, n, x->tb);
+    else if (line_boring_first(s, n, &first, x->tb)) {
         /* Nothing here can be (or be refanged into) an indicator; only the
          * document structure is followed. */
         size_t ta, tb;
@@ -2722,7 +2760,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     const char *rf;
     const uint32_t *map;
     if (first < n) {
-        rn = kz_refang_map_first(s, n, x->rf, n + 1, x->map, first);
+        rn =
+            kz_refang_map_bits(s, n, x->rf, n + 1, x->map, first, line_bits(x));
         x->map[rn] = (uint32_t)n;
         rf = x->rf;
         map = x->map;
@@ -3564,6 +3603,7 @@ void kz_extractor_free(kz_extractor *x)
     kz_free(x->clean);
     kz_free(x->rf);
     kz_free(x->map);
+    kz_free(x->tb);
     kz_free(x->yara);
     if (x->psl)
         kz_strmap_free(&x->psl->names);

@@ -364,13 +364,16 @@ enum {
     NI_TILDE = 8,    /* '~' */
     NI_DOT = 16,     /* '.' */
     NI_COLON = 32,   /* ':' */
+    NI_AC = 128,     /* 'a' 'A' 'c' 'C' (a word's first letter) */
     NC_DIGIT = 1,    /* 0-9 */
     NC_COLON = 2,    /* ':' */
     NC_AO = 4,       /* A-O a-o */
     NC_PZ = 8,       /* P-Z p-z */
     NC_DOTDASH = 16, /* '.' '-' */
     NC_UNDER = 32,   /* '_' */
-    NC_HEXL = 64     /* A-F a-f */
+    NC_HEXL = 64,    /* A-F a-f */
+    NC_SVH = 128     /* C F H S V X s v x: all the words' second letters
+                      * (s, v, H) and a few more */
 };
 
 /* p, hidden from the compiler. GCC builds a vector constant anew in every
@@ -389,12 +392,8 @@ enum {
     NIK_DC,    /* NI_DOT | NI_COLON */
     NIK_CONT,  /* what may follow a dot or colon: the NC_* but NC_HEXL */
     NIK_HEX,   /* NC_DIGIT | NC_HEXL */
+    NIK_PAIR,  /* NI_AC | NC_SVH (the same bit) */
     NIK_LOWER, /* 0x20 */
-    NIK_a,
-    NIK_s,
-    NIK_c,
-    NIK_v,
-    NIK_H,
     NIK_N
 };
 #define NIK_ROW(c) [0 ... 31] = (c)
@@ -404,36 +403,38 @@ static const unsigned char ni_k[NIK_N][32] __attribute__((aligned(32))) = {
     [NIK_CONT] = {NIK_ROW(NC_DIGIT | NC_COLON | NC_AO | NC_PZ | NC_DOTDASH |
                           NC_UNDER)},
     [NIK_HEX] = {NIK_ROW(NC_DIGIT | NC_HEXL)},
-    [NIK_LOWER] = {NIK_ROW(0x20)},
-    [NIK_a] = {NIK_ROW('a')},
-    [NIK_s] = {NIK_ROW('s')},
-    [NIK_c] = {NIK_ROW('c')},
-    [NIK_v] = {NIK_ROW('v')},
-    [NIK_H] = {NIK_ROW('H')}};
+    [NIK_PAIR] = {NIK_ROW(NI_AC | NC_SVH)},
+    [NIK_LOWER] = {NIK_ROW(0x20)}};
 #undef NIK_ROW
 
 /* The interesting positions of the 32 bytes at q (q[0..35) readable) as
  * bits, *hex the hex digits among them. */
 KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
 {
-    static const unsigned char a_lo[16] = {
-        [0x0] = NI_AT,    [0x5] = NI_SL_PCT,         [0xA] = NI_COLON,
-        [0xC] = NI_LT_BS, [0xE] = NI_TILDE | NI_DOT, [0xF] = NI_SL_PCT};
+    static const unsigned char a_lo[16] = {[0x0] = NI_AT,
+                                           [0x1] = NI_AC,
+                                           [0x3] = NI_AC,
+                                           [0x5] = NI_SL_PCT,
+                                           [0xA] = NI_COLON,
+                                           [0xC] = NI_LT_BS,
+                                           [0xE] = NI_TILDE | NI_DOT,
+                                           [0xF] = NI_SL_PCT};
     static const unsigned char a_hi[16] = {[0x2] = NI_SL_PCT | NI_DOT,
                                            [0x3] = NI_LT_BS | NI_COLON,
-                                           [0x4] = NI_AT,
+                                           [0x4] = NI_AT | NI_AC,
                                            [0x5] = NI_LT_BS,
+                                           [0x6] = NI_AC,
                                            [0x7] = NI_TILDE};
     static const unsigned char c_lo[16] = {
         [0x0] = NC_DIGIT | NC_PZ,
         [0x1] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
         [0x2] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
-        [0x3] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x3] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL | NC_SVH,
         [0x4] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
         [0x5] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
-        [0x6] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL,
+        [0x6] = NC_DIGIT | NC_AO | NC_PZ | NC_HEXL | NC_SVH,
         [0x7] = NC_DIGIT | NC_AO | NC_PZ,
-        [0x8] = NC_DIGIT | NC_AO | NC_PZ,
+        [0x8] = NC_DIGIT | NC_AO | NC_PZ | NC_SVH,
         [0x9] = NC_DIGIT | NC_AO | NC_PZ,
         [0xA] = NC_COLON | NC_AO | NC_PZ,
         [0xB] = NC_AO,
@@ -441,10 +442,12 @@ KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
         [0xD] = NC_AO | NC_DOTDASH,
         [0xE] = NC_AO | NC_DOTDASH,
         [0xF] = NC_AO | NC_UNDER};
-    static const unsigned char c_hi[16] = {
-        [0x2] = NC_DOTDASH,      [0x3] = NC_DIGIT | NC_COLON,
-        [0x4] = NC_AO | NC_HEXL, [0x5] = NC_PZ | NC_UNDER,
-        [0x6] = NC_AO | NC_HEXL, [0x7] = NC_PZ};
+    static const unsigned char c_hi[16] = {[0x2] = NC_DOTDASH,
+                                           [0x3] = NC_DIGIT | NC_COLON,
+                                           [0x4] = NC_AO | NC_HEXL | NC_SVH,
+                                           [0x5] = NC_PZ | NC_UNDER | NC_SVH,
+                                           [0x6] = NC_AO | NC_HEXL,
+                                           [0x7] = NC_PZ | NC_SVH};
     const __m256i al = kz_v32_table(a_lo), ah = kz_v32_table(a_hi);
     const __m256i cl = kz_v32_table(c_lo), ch = kz_v32_table(c_hi);
     const unsigned char(*k)[32] = k32_hide(ni_k);
@@ -457,22 +460,17 @@ KZ_AVX2 static inline uint32_t ni_block32(const char *q, uint32_t *hex)
     /* bytes >= 0x80 and the single-byte set */
     uint32_t m = kz_v32_bits(v0) | NI_ANY(a0, NIK_SET);
     /* a dot or colon, then what may follow it inside a value */
+    __m256i c1 = kz_v32_classify(v1, cl, ch);
     uint32_t dc = NI_ANY(a0, NIK_DC);
     if (dc)
-        m |= dc &
-             (kz_v32_bits(v1) | NI_ANY(kz_v32_classify(v1, cl, ch), NIK_CONT));
-    /* "as", "cv", "aH" first; the whole words only when one is there */
-    __m256i w0 = _mm256_or_si256(v0, NIK(NIK_LOWER));
-    __m256i w1 = _mm256_or_si256(v1, NIK(NIK_LOWER));
-    __m256i pair = _mm256_or_si256(
-        _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_a)),
-                                         _mm256_cmpeq_epi8(w1, NIK(NIK_s))),
-                        _mm256_and_si256(_mm256_cmpeq_epi8(w0, NIK(NIK_c)),
-                                         _mm256_cmpeq_epi8(w1, NIK(NIK_v)))),
-        _mm256_and_si256(_mm256_cmpeq_epi8(v0, NIK(NIK_a)),
-                         _mm256_cmpeq_epi8(v1, NIK(NIK_H))));
-    if (!_mm256_testz_si256(pair, pair)) {
+        m |= dc & (kz_v32_bits(v1) | NI_ANY(c1, NIK_CONT));
+    /* An a or c before an s, v or H (or a few other letters) first: the
+     * whole words only when there is one (as "as", "cv", "aH" in
+     * ni_block) */
+    if (!_mm256_testz_si256(_mm256_and_si256(a0, c1), NIK(NIK_PAIR))) {
         /* "CVE-", "AS" with a number or "N", "aHR0" */
+        __m256i w0 = _mm256_or_si256(v0, NIK(NIK_LOWER));
+        __m256i w1 = _mm256_or_si256(v1, NIK(NIK_LOWER));
         __m256i v2 = kz_v32_load(q + 2), v3 = kz_v32_load(q + 3);
         __m256i b64 = _mm256_and_si256(
             _mm256_and_si256(kz_v32_eq(v0, 'a'), kz_v32_eq(v1, 'H')),

@@ -745,6 +745,36 @@ static void test_refang_map__trigger_shortcuts_equal_the_full_pass(void **state)
     assert_true(changed > 1000);
 }
 
+/* kz_refang_map_bits, given the text's trigger bits (here from the
+ * byte-at-a-time definition, with every ideographic full stop set), gives
+ * what kz_refang_map gives, offsets included, also when cut short. */
+static void test_refang_map__given_trigger_bits(void **state)
+{
+    (void)state;
+    static char in[400], a[400], b[400];
+    static uint32_t ma[400], mb[400], tb[400 / 32 + 2];
+    uint32_t seed = 9191;
+    int changed = 0;
+    for (int t = 0; t < 100000; t++) {
+        size_t n = random_pieces(&seed, refang_pieces, LEN(refang_pieces), in,
+                                 sizeof in - 1);
+        size_t cap = (t % 7 == 0) ? 1 + (seed >> 8) % (n + 1) : sizeof in;
+        memset(tb, 0, sizeof tb);
+        for (size_t k = 0; k < n; k++)
+            if (kz_refang_first_ref(in + k, n - k) == 0)
+                tb[k / 32] |= (uint32_t)1 << (k % 32);
+        size_t ka = kz_refang_map(in, n, a, cap, ma);
+        size_t kb = kz_refang_map_bits(in, n, b, cap, mb,
+                                       kz_refang_first_ref(in, n), tb);
+        if (ka != kb || memcmp(a, b, ka) != 0 ||
+            memcmp(ma, mb, ka * sizeof *ma) != 0)
+            fail_msg("refang with the trigger bits differs on \"%.*s\"", (int)n,
+                     in);
+        changed += ka != n || memcmp(a, in, n) != 0;
+    }
+    assert_true(changed > 1000);
+}
+
 /* The vector search for the first trigger, its zero-padded tail
  * included, answers what the byte-at-a-time definition answers: with
  * AVX2 (where the CPU has it) and sixteen bytes at a time. */
@@ -886,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_refang__leaves_prose_alone),
         cmocka_unit_test(test_refang_map__offsets),
         cmocka_unit_test(test_refang_map__windows_equal_the_full_pass),
+        cmocka_unit_test(test_refang_map__given_trigger_bits),
         cmocka_unit_test(test_refang_map__glued_dot_pairs_equal_the_full_pass),
         cmocka_unit_test(
             test_refang_map__trigger_shortcuts_equal_the_full_pass),
