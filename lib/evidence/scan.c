@@ -436,6 +436,9 @@ static int only_digits_dots(const char *buf, size_t n, size_t a, size_t b)
         a += len;
     }
 #endif
+#if !KZ_HAVE_V16
+    (void)n;
+#endif
     for (; a < b; a++)
         if (!(CL(buf[a]) & C_DIGIT) && buf[a] != '.')
             return 0;
