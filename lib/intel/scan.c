@@ -4050,6 +4050,22 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             i = scan_path(sc, i, b, pt, 0);
             continue;
         }
+        /* A digest alone, as lists of them are written: a run of hex
+         * digits of a digest's length that a delimiter (or b) ends is a
+         * chunk of one token, all hex digits, which the path below would
+         * give scan_token whole (through scan_generic). */
+        if (b - i >= 32 && kz_is_xdigit((unsigned char)s[i]) &&
+            kz_is_xdigit((unsigned char)s[i + 31])) {
+            size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
+            unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
+            if ((h == 32 || h == 40 || h == 64 || h == 128) &&
+                ((k & BC_DELIM) || ((k & BC_HIGH) && delim_len(s, b, e)))) {
+                static const unsigned hex_cls[2] = {TC_HEX, TC_HEX};
+                scan_token_cls(sc, i, e, hex_cls);
+                i = e;
+                continue;
+            }
+        }
         unsigned cls = 0;
         size_t j = chunk_end(s, i, b, &cls);
         /* Fast path: plain words and numbers hold no indicator unless a
