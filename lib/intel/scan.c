@@ -2318,7 +2318,8 @@ static int all_digits(const char *s, size_t n)
 }
 
 /* Hash types by length, with the context deciding about md5-shaped
- * values (JA3 fingerprints) and hex that is no file hash at all. */
+ * values (JA3 fingerprints) and hex that is no file hash at all. s[a, b)
+ * is all hex digits (every caller's run). */
 static void scan_hash(scan *sc, size_t a, size_t b)
 {
     const kz_segment *g = sc->seg;
@@ -2351,7 +2352,17 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     default:
         return;
     }
-    try_put(sc, t, a, b);
+    /* kz_normalize's form of a digest in plain hex: its digits
+     * lower-cased, which for hex digits is each byte OR 0x20 (the digits
+     * have that bit), eight at a time (n is a multiple of eight). */
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, g->s + a + i, 8);
+        w |= 0x2020202020202020ULL;
+        memcpy(sc->buf + i, &w, 8);
+    }
+    sc->buf[n] = '\0';
+    put(sc, t, a, b, n, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A digest glued to words ("words<sha1>words", as pasted from a PDF):
