@@ -2325,6 +2325,11 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     const kz_segment *g = sc->seg;
     size_t n = b - a;
     kz_type t;
+    /* A line that is this digest alone holds none of the words that type
+     * a digest (each has a letter that is no hex digit): what
+     * kz_scan_has_hash_words would answer, without the search. */
+    if (n == g->line_n && g->s + a == g->line && *g->hash_cache < 0)
+        *g->hash_cache = 0;
     if (g->hint == KZ_HINT_NOHASH ||
         (hash_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
         return; /* serial numbers, imphashes: not file hashes */
