@@ -4013,11 +4013,40 @@ static void scan_code(scan *sc, size_t a, size_t b, int cmd)
     sc->in_cmd = saved_cmd;
 }
 
+/* Where the chunk that starts at s[i] ends when it is a digest alone: a
+ * run of hex digits of a digest's length that b or a delimiter ends (an
+ * ASCII one, or a non-ASCII one delim_len passes, as chunk_end stops at).
+ * Hex digits are of no byte class: chunk_end would end the chunk there,
+ * with no class, and the chunk is one token of hex digits only. 0 when
+ * there is none. */
+static inline size_t digest_chunk(const char *s, size_t i, size_t b)
+{
+    if (b - i < 32 || !kz_is_xdigit((unsigned char)s[i]) ||
+        !kz_is_xdigit((unsigned char)s[i + 31]))
+        return 0;
+    size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
+    unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
+    if ((h == 32 || h == 40 || h == 64 || h == 128) &&
+        ((k & BC_DELIM) || ((k & BC_HIGH) && delim_len(s, b, e))))
+        return e;
+    return 0;
+}
+
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
+    static const unsigned hex_cls[2] = {TC_HEX, TC_HEX};
     const char *s = sc->seg->s;
-    size_t i = a;
+    size_t i = a, de;
     int skip = !sc->in_code && !sc->seg->whole_cell;
+    /* A digest alone at a (a line of a list of them), taken before the
+     * search: kz_scan_next_interesting would stop inside it (at its 32nd
+     * digit at the latest), chunk_start find its start at a (no delimiter
+     * in it), and no delimiter, colon, bracketed hive or path starts at a
+     * hex digit. Skipping a search leaves sc->ni valid. */
+    if ((de = digest_chunk(s, a, b)) != 0) {
+        scan_token_cls(sc, a, de, hex_cls);
+        i = de;
+    }
     while (i < b) {
         if (skip) {
             /* Jump over chunks the fast path below would pass over, to
@@ -4066,21 +4095,12 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             i = scan_path(sc, i, b, pt, 0);
             continue;
         }
-        /* A digest alone, as lists of them are written: a run of hex
-         * digits of a digest's length that a delimiter (or b) ends is a
-         * chunk of one token, all hex digits, which the path below would
-         * give scan_token whole (through scan_generic). */
-        if (b - i >= 32 && kz_is_xdigit((unsigned char)s[i]) &&
-            kz_is_xdigit((unsigned char)s[i + 31])) {
-            size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
-            unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
-            if ((h == 32 || h == 40 || h == 64 || h == 128) &&
-                ((k & BC_DELIM) || ((k & BC_HIGH) && delim_len(s, b, e)))) {
-                static const unsigned hex_cls[2] = {TC_HEX, TC_HEX};
-                scan_token_cls(sc, i, e, hex_cls);
-                i = e;
-                continue;
-            }
+        /* A digest alone, as lists of them are written: the path below
+         * would give scan_token the whole chunk (through scan_generic). */
+        if ((de = digest_chunk(s, i, b)) != 0) {
+            scan_token_cls(sc, i, de, hex_cls);
+            i = de;
+            continue;
         }
         unsigned cls = 0;
         size_t j = chunk_end(s, i, b, &cls);
