@@ -5083,6 +5083,14 @@ static int scan_hash_name_line(scan *sc)
     size_t h = i;
     if (n - i < 33)
         return 0; /* no room for a digest and the space after it */
+    /* The blank after the digest stands at one of four places: without
+     * one there, the digest's length cannot be found with one after it. */
+    size_t m = n - h;
+    if (!((s[h + 32] == ' ' || s[h + 32] == '\t') ||
+          (m > 40 && (s[h + 40] == ' ' || s[h + 40] == '\t')) ||
+          (m > 64 && (s[h + 64] == ' ' || s[h + 64] == '\t')) ||
+          (m > 128 && (s[h + 128] == ' ' || s[h + 128] == '\t'))))
+        return 0;
     i += kz_hex_span(s + i, n - i);
     size_t hl = i - h;
     if (hl != 32 && hl != 40 && hl != 64 && hl != 128)
