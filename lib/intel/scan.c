@@ -4032,9 +4032,24 @@ static inline size_t digest_chunk(const char *s, size_t i, size_t b)
     return 0;
 }
 
+/* scan_token of digest_chunk's token: what scan_token_cls does with it.
+ * It starts and ends with a hex digit, so nothing comes off its ends, and
+ * all its bytes are TC_HEX: after the two tests of the segment's hint, a
+ * digest's length goes to scan_hash. */
+static void scan_digest_token(scan *sc, size_t a, size_t b)
+{
+    const kz_segment *g = sc->seg;
+    if (g->hint == KZ_HINT_SKIP)
+        return;
+    if (g->hint == KZ_HINT_MUTEX && sc->in_code) {
+        put_text(sc, KZ_T_MUTEX, a, b);
+        return;
+    }
+    scan_hash(sc, a, b);
+}
+
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
-    static const unsigned hex_cls[2] = {TC_HEX, TC_HEX};
     const char *s = sc->seg->s;
     size_t i = a, de;
     int skip = !sc->in_code && !sc->seg->whole_cell;
@@ -4044,7 +4059,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
      * in it), and no delimiter, colon, bracketed hive or path starts at a
      * hex digit. Skipping a search leaves sc->ni valid. */
     if ((de = digest_chunk(s, a, b)) != 0) {
-        scan_token_cls(sc, a, de, hex_cls);
+        scan_digest_token(sc, a, de);
         i = de;
     }
     while (i < b) {
@@ -4098,7 +4113,7 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
         /* A digest alone, as lists of them are written: the path below
          * would give scan_token the whole chunk (through scan_generic). */
         if ((de = digest_chunk(s, i, b)) != 0) {
-            scan_token_cls(sc, i, de, hex_cls);
+            scan_digest_token(sc, i, de);
             i = de;
             continue;
         }
