@@ -2330,16 +2330,18 @@ static void scan_hash(scan *sc, size_t a, size_t b)
      * kz_scan_has_hash_words would answer, without the search. */
     if (n == g->line_n && g->s + a == g->line && *g->hash_cache < 0)
         *g->hash_cache = 0;
+    /* the line's words, asked once (a cache of the line's) */
+    int hc;
     if (g->hint == KZ_HINT_NOHASH ||
-        (hash_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
+        ((hc = hash_ctx(sc)) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
         return; /* serial numbers, imphashes: not file hashes */
     }
     switch (n) {
     case 32:
         t = KZ_T_MD5;
-        if (g->hint == KZ_HINT_JA3 || (hash_ctx(sc) & KZ_CTX_JA3))
+        if (g->hint == KZ_HINT_JA3 || (hc & KZ_CTX_JA3))
             t = KZ_T_JA3;
-        if (g->hint == KZ_HINT_JA3S || (hash_ctx(sc) & KZ_CTX_JA3S))
+        if (g->hint == KZ_HINT_JA3S || (hc & KZ_CTX_JA3S))
             t = KZ_T_JA3S;
         break;
     case 40:
@@ -2347,8 +2349,7 @@ static void scan_hash(scan *sc, size_t a, size_t b)
         break;
     case 64:
         t = KZ_T_SHA256;
-        if (g->hint == KZ_HINT_AUTHENTIHASH ||
-            (hash_ctx(sc) & KZ_CTX_AUTHENTIHASH))
+        if (g->hint == KZ_HINT_AUTHENTIHASH || (hc & KZ_CTX_AUTHENTIHASH))
             t = KZ_T_AUTHENTIHASH;
         break;
     case 128:
