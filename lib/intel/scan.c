@@ -2360,13 +2360,25 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     }
     /* kz_normalize's form of a digest in plain hex: its digits
      * lower-cased, which for hex digits is each byte OR 0x20 (the digits
-     * have that bit), eight at a time (n is a multiple of eight). */
+     * have that bit): sixteen at a time, the last sixteen overlapping the
+     * ones before (n is 32 or more); without SIMD eight at a time (n is a
+     * multiple of eight). */
+#if KZ_HAVE_V16
+    for (size_t i = 0;; i += 16) {
+        if (i > n - 16)
+            i = n - 16;
+        kz_v16_store(sc->buf + i, kz_v16_lower(kz_v16_load(g->s + a + i)));
+        if (i == n - 16)
+            break;
+    }
+#else
     for (size_t i = 0; i < n; i += 8) {
         uint64_t w;
         memcpy(&w, g->s + a + i, 8);
         w |= 0x2020202020202020ULL;
         memcpy(sc->buf + i, &w, 8);
     }
+#endif
     sc->buf[n] = '\0';
     put(sc, t, a, b, n, 0, KZ_CLASS_INDICATOR, NULL);
 }
