@@ -305,7 +305,8 @@ static inline int kz_is_xdigit(unsigned char c)
 }
 
 /* The number of hex digits s[0, n) starts with, sixteen bytes at a time
- * (digests are 32 to 128 of them). */
+ * (digests are 32 to 128 of them), the last ones (under sixteen) through
+ * the block that ends at n, its bytes before them shifted out. */
 static inline size_t kz_hex_span(const char *s, size_t n)
 {
     size_t i = 0;
@@ -315,6 +316,12 @@ static inline size_t kz_hex_span(const char *s, size_t n)
         unsigned m = kz_v16_hex_bits(v, kz_v16_lower(v));
         if (m != 0xFFFF)
             return i + (unsigned)__builtin_ctz(~m);
+    }
+    if (n >= 16 && i < n) {
+        kz_v16 v = kz_v16_load(s + n - 16);
+        /* bit k: s[i + k], for k < n - i; the bit n - i is 0 */
+        unsigned m = kz_v16_hex_bits(v, kz_v16_lower(v)) >> (16 - (n - i));
+        return i + (unsigned)__builtin_ctz(~m);
     }
 #endif
     while (i < n && kz_is_xdigit((unsigned char)s[i]))

@@ -2895,7 +2895,9 @@ static size_t skip_blanks_back(const char *s, size_t n, size_t e)
     }
 }
 
-/* The number of hex digits s[0, e) ends with, sixteen bytes at a time. */
+/* The number of hex digits s[0, e) ends with, sixteen bytes at a time,
+ * the first ones (under sixteen) through the block that starts at s, its
+ * bytes from e - k on masked off. */
 static size_t hex_span_back(const char *s, size_t e)
 {
     size_t k = 0;
@@ -2906,6 +2908,13 @@ static size_t hex_span_back(const char *s, size_t e)
         if (zero)
             return k + 15 - (unsigned)(31 - __builtin_clz(zero));
         k += 16;
+    }
+    if (e >= 16 && k < e) {
+        kz_v16 v = kz_v16_load(s);
+        /* bit p: s[p] is no hex digit, for p < e - k */
+        unsigned zero =
+            ~kz_v16_hex_bits(v, kz_v16_lower(v)) & ((1u << (e - k)) - 1);
+        return zero ? e - 1 - (unsigned)(31 - __builtin_clz(zero)) : e;
     }
 #endif
     while (k < e && kz_is_xdigit((unsigned char)s[e - k - 1]))

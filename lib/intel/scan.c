@@ -2393,22 +2393,30 @@ static int all_digits(const char *s, size_t n)
 }
 
 /* Hash types by length, with the context deciding about md5-shaped
- * values (JA3 fingerprints) and hex that is no file hash at all. */
+ * values (JA3 fingerprints) and hex that is no file hash at all. s[a, b)
+ * is all hex digits (every caller's run). */
 static void scan_hash(scan *sc, size_t a, size_t b)
 {
     const kz_segment *g = sc->seg;
     size_t n = b - a;
     kz_type t;
+    /* A line that is this digest alone holds none of the words that type
+     * a digest (each has a letter that is no hex digit): what
+     * kz_scan_has_hash_words would answer, without the search. */
+    if (n == g->line_n && g->s + a == g->line && *g->hash_cache < 0)
+        *g->hash_cache = 0;
+    /* the line's words, asked once (a cache of the line's) */
+    int hc;
     if (g->hint == KZ_HINT_NOHASH ||
-        (hash_ctx(sc) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
+        ((hc = hash_ctx(sc)) & (KZ_CTX_SERIAL | KZ_CTX_IMPHASH))) {
         return; /* serial numbers, imphashes: not file hashes */
     }
     switch (n) {
     case 32:
         t = KZ_T_MD5;
-        if (g->hint == KZ_HINT_JA3 || (hash_ctx(sc) & KZ_CTX_JA3))
+        if (g->hint == KZ_HINT_JA3 || (hc & KZ_CTX_JA3))
             t = KZ_T_JA3;
-        if (g->hint == KZ_HINT_JA3S || (hash_ctx(sc) & KZ_CTX_JA3S))
+        if (g->hint == KZ_HINT_JA3S || (hc & KZ_CTX_JA3S))
             t = KZ_T_JA3S;
         break;
     case 40:
@@ -2416,8 +2424,7 @@ static void scan_hash(scan *sc, size_t a, size_t b)
         break;
     case 64:
         t = KZ_T_SHA256;
-        if (g->hint == KZ_HINT_AUTHENTIHASH ||
-            (hash_ctx(sc) & KZ_CTX_AUTHENTIHASH))
+        if (g->hint == KZ_HINT_AUTHENTIHASH || (hc & KZ_CTX_AUTHENTIHASH))
             t = KZ_T_AUTHENTIHASH;
         break;
     case 128:
@@ -2426,7 +2433,29 @@ static void scan_hash(scan *sc, size_t a, size_t b)
     default:
         return;
     }
-    try_put(sc, t, a, b);
+    /* kz_normalize's form of a digest in plain hex: its digits
+     * lower-cased, which for hex digits is each byte OR 0x20 (the digits
+     * have that bit): sixteen at a time, the last sixteen overlapping the
+     * ones before (n is 32 or more); without SIMD eight at a time (n is a
+     * multiple of eight). */
+#if KZ_HAVE_V16
+    for (size_t i = 0;; i += 16) {
+        if (i > n - 16)
+            i = n - 16;
+        kz_v16_store(sc->buf + i, kz_v16_lower(kz_v16_load(g->s + a + i)));
+        if (i == n - 16)
+            break;
+    }
+#else
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, g->s + a + i, 8);
+        w |= 0x2020202020202020ULL;
+        memcpy(sc->buf + i, &w, 8);
+    }
+#endif
+    sc->buf[n] = '\0';
+    put(sc, t, a, b, n, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A digest glued to words ("words<sha1>words", as pasted from a PDF):
@@ -4072,11 +4101,55 @@ static void scan_code(scan *sc, size_t a, size_t b, int cmd)
     sc->in_cmd = saved_cmd;
 }
 
+/* Where the chunk that starts at s[i] ends when it is a digest alone: a
+ * run of hex digits of a digest's length that b or a delimiter ends (an
+ * ASCII one, or a non-ASCII one delim_len passes, as chunk_end stops at).
+ * Hex digits are of no byte class: chunk_end would end the chunk there,
+ * with no class, and the chunk is one token of hex digits only. 0 when
+ * there is none. */
+static inline size_t digest_chunk(const char *s, size_t i, size_t b)
+{
+    if (b - i < 32 || !kz_is_xdigit((unsigned char)s[i]) ||
+        !kz_is_xdigit((unsigned char)s[i + 31]))
+        return 0;
+    size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
+    unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
+    if ((h == 32 || h == 40 || h == 64 || h == 128) &&
+        ((k & BC_DELIM) || ((k & BC_HIGH) && delim_len(s, b, e))))
+        return e;
+    return 0;
+}
+
+/* scan_token of digest_chunk's token: what scan_token_cls does with it.
+ * It starts and ends with a hex digit, so nothing comes off its ends, and
+ * all its bytes are TC_HEX: after the two tests of the segment's hint, a
+ * digest's length goes to scan_hash. */
+static void scan_digest_token(scan *sc, size_t a, size_t b)
+{
+    const kz_segment *g = sc->seg;
+    if (g->hint == KZ_HINT_SKIP)
+        return;
+    if (g->hint == KZ_HINT_MUTEX && sc->in_code) {
+        put_text(sc, KZ_T_MUTEX, a, b);
+        return;
+    }
+    scan_hash(sc, a, b);
+}
+
 static void scan_chunks(scan *sc, size_t a, size_t b)
 {
     const char *s = sc->seg->s;
-    size_t i = a;
+    size_t i = a, de;
     int skip = !sc->in_code && !sc->seg->whole_cell;
+    /* A digest alone at a (a line of a list of them), taken before the
+     * search: kz_scan_next_interesting would stop inside it (at its 32nd
+     * digit at the latest), chunk_start find its start at a (no delimiter
+     * in it), and no delimiter, colon, bracketed hive or path starts at a
+     * hex digit. Skipping a search leaves sc->ni valid. */
+    if ((de = digest_chunk(s, a, b)) != 0) {
+        scan_digest_token(sc, a, de);
+        i = de;
+    }
     while (i < b) {
         if (skip) {
             /* Jump over chunks the fast path below would pass over, to
@@ -4123,6 +4196,13 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                 }
             }
             i = scan_path(sc, i, b, pt, 0);
+            continue;
+        }
+        /* A digest alone, as lists of them are written: the path below
+         * would give scan_token the whole chunk (through scan_generic). */
+        if ((de = digest_chunk(s, i, b)) != 0) {
+            scan_digest_token(sc, i, de);
+            i = de;
             continue;
         }
         unsigned cls = 0;
@@ -5106,6 +5186,14 @@ static int scan_hash_name_line(scan *sc)
     size_t h = i;
     if (n - i < 33)
         return 0; /* no room for a digest and the space after it */
+    /* The blank after the digest stands at one of four places: without
+     * one there, the digest's length cannot be found with one after it. */
+    size_t m = n - h;
+    if (!((s[h + 32] == ' ' || s[h + 32] == '\t') ||
+          (m > 40 && (s[h + 40] == ' ' || s[h + 40] == '\t')) ||
+          (m > 64 && (s[h + 64] == ' ' || s[h + 64] == '\t')) ||
+          (m > 128 && (s[h + 128] == ' ' || s[h + 128] == '\t'))))
+        return 0;
     i += kz_hex_span(s + i, n - i);
     size_t hl = i - h;
     if (hl != 32 && hl != 40 && hl != 64 && hl != 128)
