@@ -1640,10 +1640,32 @@ static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
                : 0;
 }
 
+/* 1 when the pass from i (or from any start before s[y]) takes the byte
+ * s[y] >= 0x80 on its own, as a character cp_at reads as CP_OTHER: it is
+ * no lead of a character cp_at names, nor one of the two bytes after such
+ * a lead at or after i. */
+static int other_byte_at(const char *s, size_t n, size_t i, size_t y)
+{
+    if (!cp_is_other(s, n, y))
+        return 0;
+    for (size_t d = 1; d <= 2 && d <= y - i; d++)
+        if ((unsigned char)s[y - d] >= 0x80 && !cp_is_other(s, n, y - d))
+            return 0;
+    return 1;
+}
+
 /* Where the pass must start for a trigger at t: two words before the one
  * holding t, not before i. A form starts at most there: "user AT example",
- * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word). */
-static size_t window_start(const char *s, size_t i, size_t t)
+ * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word).
+ * The walk back stops after a byte the pass takes on its own as CP_OTHER
+ * (other_byte_at: kana, kanji, accented letters): no match holds one, and
+ * every match holds a trigger, so none starts before it ([i, t) holds no
+ * trigger), and the pass writes the bytes before it as they are (without
+ * a trigger no full-width character, and no ideographic full stop but
+ * one after kana or kanji, which is written as it is) and reaches the
+ * byte after it as a pass from there would start: the same output, and
+ * the same state (fold_run is asked only at full-width characters). */
+static size_t window_start(const char *s, size_t n, size_t i, size_t t)
 {
     size_t r = t;
     /* A bracket glued to a word ("evil[.]com", "hxxp[:]//", "a(at)b")
@@ -1654,8 +1676,15 @@ static size_t window_start(const char *s, size_t i, size_t t)
                     ? 1
                     : 3;
     for (int w = 0; w < words; w++) {
-        while (r > i && !is_ws((unsigned char)s[r - 1]))
-            r--;
+        for (; r > i; r--) {
+            unsigned char b = (unsigned char)s[r - 1];
+            if ((unsigned char)(b - 0x21) < 0x5E) /* '!' to '~' */
+                continue;
+            if (is_ws(b))
+                break;
+            if (b >= 0x80 && other_byte_at(s, n, i, r - 1))
+                return r;
+        }
         if (w < words - 1)
             while (r > i && is_ws((unsigned char)s[r - 1]))
                 r--;
@@ -1983,7 +2012,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
             i = t + 2;
             continue;
         }
-        size_t r = t < n ? window_start(s, i, t) : n;
+        size_t r = t < n ? window_start(s, n, i, t) : n;
         if (shortcuts && t < n)
             r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
