@@ -1892,12 +1892,36 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     return 1;
 }
 
+#if KZ_HAVE_V32
+/* The identity map base, base + 1, ... in m[0, len) (len >= 8) with AVX2:
+ * sixteen entries a step, the last eight by a store that may overlap the
+ * one before. */
+KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
+{
+    const __m256i up = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i v = _mm256_add_epi32(_mm256_set1_epi32((int)base), up);
+    size_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        _mm256_storeu_si256((__m256i *)(void *)(m + j), v);
+        _mm256_storeu_si256((__m256i *)(void *)(m + j + 8),
+                            _mm256_add_epi32(v, _mm256_set1_epi32(8)));
+        v = _mm256_add_epi32(v, _mm256_set1_epi32(16));
+    }
+    if (j + 8 <= len)
+        _mm256_storeu_si256((__m256i *)(void *)(m + j), v);
+    _mm256_storeu_si256(
+        (__m256i *)(void *)(m + len - 8),
+        _mm256_add_epi32(_mm256_set1_epi32((int)(base + len - 8)), up));
+}
+#endif
+
 /* Writes the len bytes at s + i as they are, with the identity map. The
  * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
  * and the map, where SSE2 is there, eight entries at a time with no
  * set-up for alignment, the last four by a store that may overlap the
- * one before (no scalar tail but under four entries). Inlined at every
- * call (GCC would call it, and keep the writer in memory). */
+ * one before (no scalar tail but under four entries); a map of 64 entries
+ * or more with AVX2 (map_same_avx2). Inlined at every call (GCC would
+ * call it, and keep the writer in memory). */
 __attribute__((always_inline)) static inline void
 copy_same(struct writer *w, size_t i, size_t len)
 {
@@ -1910,8 +1934,14 @@ copy_same(struct writer *w, size_t i, size_t len)
     if (w->map) {
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
+#if KZ_HAVE_V32
+        if (len >= 64 && kz_use_avx2) {
+            map_same_avx2(m, base, len);
+            j = len;
+        }
+#endif
 #if KZ_HAVE_V16
-        if (len >= 4) {
+        if (len >= 4 && j < len) {
             const __m128i up = _mm_setr_epi32(0, 1, 2, 3);
             __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base), up);
             for (; j + 8 < len; j += 8) {
