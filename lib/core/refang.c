@@ -44,7 +44,8 @@ static inline int cp_is_other(const char *s, size_t n, size_t i)
     return 1;
 }
 
-static int cp_at(const char *s, size_t n, size_t i, size_t *len)
+__attribute__((always_inline)) static inline int cp_at(const char *s, size_t n,
+                                                       size_t i, size_t *len)
 {
     *len = 0;
     if (i >= n)
