@@ -293,30 +293,16 @@ enum {
 #define B_OPENERS (B_OSQ | B_OPEN | B_OANG)
 #define B_CLOSERS (B_CSQ | B_CLOSE | B_CANG)
 
-static unsigned bracket_flag(int c)
+/* The bracket flag of each ASCII character (0: none). */
+static const unsigned char bracket_flags[0x80] = {
+    ['['] = B_OSQ,   [']'] = B_CSQ,   ['('] = B_OPEN, ['{'] = B_OPEN,
+    [')'] = B_CLOSE, ['}'] = B_CLOSE, ['<'] = B_OANG, ['>'] = B_CANG,
+    ['\\'] = B_BSL,  ['^'] = B_CARET};
+
+/* The flag of the character c (as cp_at gives it: any int). */
+static inline unsigned bracket_flag(int c)
 {
-    switch (c) {
-    case '[':
-        return B_OSQ;
-    case ']':
-        return B_CSQ;
-    case '(':
-    case '{':
-        return B_OPEN;
-    case ')':
-    case '}':
-        return B_CLOSE;
-    case '<':
-        return B_OANG;
-    case '>':
-        return B_CANG;
-    case '\\':
-        return B_BSL;
-    case '^':
-        return B_CARET;
-    default:
-        return 0;
-    }
+    return (unsigned)c < 0x80 ? bracket_flags[c] : 0;
 }
 
 static size_t bracket_run(const char *s, size_t n, size_t *p, unsigned *fl)
@@ -1701,7 +1687,9 @@ static size_t window_start(const char *s, size_t n, size_t i, size_t t)
  * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
  *   core after the run and white space; here no core character, no core
  *   word and no further bracket comes, with which a scheme's separator
- *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start;
+ *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start; or
+ *   the run is of closers and the core one that takes none such
+ *   (closers_then_core: "<ID>/x", "(x).");
  * - a form whose closing run starts at t has its core just before it
  *   (white space may come between): form_repl takes a closing run
  *   without an opening one only after a dot or a core word;
@@ -1710,6 +1698,26 @@ static size_t window_start(const char *s, size_t n, size_t i, size_t t)
  *   or (past up to two spaces) a separator.
  * Nothing before i (the window's start at the earliest) is looked at.
  * Any other character in these places answers 0. */
+/* 1 when an opening run of closers only (run: their flags) before the
+ * core character at s[p] ('.' ',' '@' '/' '-') makes no form: without a
+ * bracket after the core (past white space) form_repl takes such a run
+ * for none of these cores (a dot or '/' wants an opener first or "]" after
+ * it, the others a proper pair), and no scheme's separator starts at s[p]
+ * ("hxxp]//x": a '/' before another). Any other character after the core
+ * answers 0, a non-ASCII one too (full-width brackets). */
+static int closers_then_core(const char *s, size_t n, unsigned run, size_t p)
+{
+    if (run & ~(unsigned)B_CLOSERS)
+        return 0;
+    size_t e = p + 1;
+    if (s[p] == '/' && e < n && s[e] == '/')
+        return 0;
+    for (int k = 0; k < MAX_RUN && e < n && is_ws((unsigned char)s[e]); k++)
+        e++;
+    return e >= n ||
+           ((unsigned char)s[e] < 0x80 && !bracket_flag((unsigned char)s[e]));
+}
+
 static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
 {
     unsigned char c = (unsigned char)s[t];
@@ -1717,15 +1725,18 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
         (c == '\\' && t + 1 < n && (s[t + 1] == '/' || s[t + 1] == '\\')))
         return 0;
     size_t p = t;
+    unsigned run = 0;
     while (p < n && p - t < MAX_RUN && bracket_flag((unsigned char)s[p]))
-        p++;
+        run |= bracket_flag((unsigned char)s[p++]);
     for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
         p++;
     if (p < n) {
         unsigned char d = (unsigned char)s[p];
-        if (d >= 0x80 || bracket_flag(d) || d == '.' || d == ',' || d == '@' ||
-            d == ':' || d == '/' || d == '-' ||
+        if (d >= 0x80 || bracket_flag(d) || d == ':' ||
             (kz_is_alpha(d) && core_word_at(s, n, p)))
+            return 0;
+        if ((d == '.' || d == ',' || d == '@' || d == '/' || d == '-') &&
+            !closers_then_core(s, n, run, p))
             return 0;
     }
     size_t q = t;
