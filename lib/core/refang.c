@@ -44,7 +44,8 @@ static inline int cp_is_other(const char *s, size_t n, size_t i)
     return 1;
 }
 
-static int cp_at(const char *s, size_t n, size_t i, size_t *len)
+__attribute__((always_inline)) static inline int cp_at(const char *s, size_t n,
+                                                       size_t i, size_t *len)
 {
     *len = 0;
     if (i >= n)
@@ -292,30 +293,16 @@ enum {
 #define B_OPENERS (B_OSQ | B_OPEN | B_OANG)
 #define B_CLOSERS (B_CSQ | B_CLOSE | B_CANG)
 
-static unsigned bracket_flag(int c)
+/* The bracket flag of each ASCII character (0: none). */
+static const unsigned char bracket_flags[0x80] = {
+    ['['] = B_OSQ,   [']'] = B_CSQ,   ['('] = B_OPEN, ['{'] = B_OPEN,
+    [')'] = B_CLOSE, ['}'] = B_CLOSE, ['<'] = B_OANG, ['>'] = B_CANG,
+    ['\\'] = B_BSL,  ['^'] = B_CARET};
+
+/* The flag of the character c (as cp_at gives it: any int). */
+static inline unsigned bracket_flag(int c)
 {
-    switch (c) {
-    case '[':
-        return B_OSQ;
-    case ']':
-        return B_CSQ;
-    case '(':
-    case '{':
-        return B_OPEN;
-    case ')':
-    case '}':
-        return B_CLOSE;
-    case '<':
-        return B_OANG;
-    case '>':
-        return B_CANG;
-    case '\\':
-        return B_BSL;
-    case '^':
-        return B_CARET;
-    default:
-        return 0;
-    }
+    return (unsigned)c < 0x80 ? bracket_flags[c] : 0;
 }
 
 static size_t bracket_run(const char *s, size_t n, size_t *p, unsigned *fl)
@@ -1665,10 +1652,32 @@ static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
                : 0;
 }
 
+/* 1 when the pass from i (or from any start before s[y]) takes the byte
+ * s[y] >= 0x80 on its own, as a character cp_at reads as CP_OTHER: it is
+ * no lead of a character cp_at names, nor one of the two bytes after such
+ * a lead at or after i. */
+static int other_byte_at(const char *s, size_t n, size_t i, size_t y)
+{
+    if (!cp_is_other(s, n, y))
+        return 0;
+    for (size_t d = 1; d <= 2 && d <= y - i; d++)
+        if ((unsigned char)s[y - d] >= 0x80 && !cp_is_other(s, n, y - d))
+            return 0;
+    return 1;
+}
+
 /* Where the pass must start for a trigger at t: two words before the one
  * holding t, not before i. A form starts at most there: "user AT example",
- * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word). */
-static size_t window_start(const char *s, size_t i, size_t t)
+ * "evil dot com", "hxxp ://", "x at }" (a closer after a spaced word).
+ * The walk back stops after a byte the pass takes on its own as CP_OTHER
+ * (other_byte_at: kana, kanji, accented letters): no match holds one, and
+ * every match holds a trigger, so none starts before it ([i, t) holds no
+ * trigger), and the pass writes the bytes before it as they are (without
+ * a trigger no full-width character, and no ideographic full stop but
+ * one after kana or kanji, which is written as it is) and reaches the
+ * byte after it as a pass from there would start: the same output, and
+ * the same state (fold_run is asked only at full-width characters). */
+static size_t window_start(const char *s, size_t n, size_t i, size_t t)
 {
     size_t r = t;
     /* A bracket glued to a word ("evil[.]com", "hxxp[:]//", "a(at)b")
@@ -1679,8 +1688,15 @@ static size_t window_start(const char *s, size_t i, size_t t)
                     ? 1
                     : 3;
     for (int w = 0; w < words; w++) {
-        while (r > i && !is_ws((unsigned char)s[r - 1]))
-            r--;
+        for (; r > i; r--) {
+            unsigned char b = (unsigned char)s[r - 1];
+            if ((unsigned char)(b - 0x21) < 0x5E) /* '!' to '~' */
+                continue;
+            if (is_ws(b))
+                break;
+            if (b >= 0x80 && other_byte_at(s, n, i, r - 1))
+                return r;
+        }
         if (w < words - 1)
             while (r > i && is_ws((unsigned char)s[r - 1]))
                 r--;
@@ -1696,7 +1712,9 @@ static size_t window_start(const char *s, size_t i, size_t t)
  * - a form whose opening run starts at t ("[.]", "(at)", " \\.") needs a
  *   core after the run and white space; here no core character, no core
  *   word and no further bracket comes, with which a scheme's separator
- *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start;
+ *   after its token's closer ("hxxp]://", "hxxp] [:]//") would start; or
+ *   the run is of closers and the core one that takes none such
+ *   (closers_then_core: "<ID>/x", "(x).");
  * - a form whose closing run starts at t has its core just before it
  *   (white space may come between): form_repl takes a closing run
  *   without an opening one only after a dot or a core word;
@@ -1705,6 +1723,26 @@ static size_t window_start(const char *s, size_t i, size_t t)
  *   or (past up to two spaces) a separator.
  * Nothing before i (the window's start at the earliest) is looked at.
  * Any other character in these places answers 0. */
+/* 1 when an opening run of closers only (run: their flags) before the
+ * core character at s[p] ('.' ',' '@' '/' '-') makes no form: without a
+ * bracket after the core (past white space) form_repl takes such a run
+ * for none of these cores (a dot or '/' wants an opener first or "]" after
+ * it, the others a proper pair), and no scheme's separator starts at s[p]
+ * ("hxxp]//x": a '/' before another). Any other character after the core
+ * answers 0, a non-ASCII one too (full-width brackets). */
+static int closers_then_core(const char *s, size_t n, unsigned run, size_t p)
+{
+    if (run & ~(unsigned)B_CLOSERS)
+        return 0;
+    size_t e = p + 1;
+    if (s[p] == '/' && e < n && s[e] == '/')
+        return 0;
+    for (int k = 0; k < MAX_RUN && e < n && is_ws((unsigned char)s[e]); k++)
+        e++;
+    return e >= n ||
+           ((unsigned char)s[e] < 0x80 && !bracket_flag((unsigned char)s[e]));
+}
+
 static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
 {
     unsigned char c = (unsigned char)s[t];
@@ -1712,15 +1750,18 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
         (c == '\\' && t + 1 < n && (s[t + 1] == '/' || s[t + 1] == '\\')))
         return 0;
     size_t p = t;
+    unsigned run = 0;
     while (p < n && p - t < MAX_RUN && bracket_flag((unsigned char)s[p]))
-        p++;
+        run |= bracket_flag((unsigned char)s[p++]);
     for (int k = 0; k < MAX_RUN && p < n && is_ws((unsigned char)s[p]); k++)
         p++;
     if (p < n) {
         unsigned char d = (unsigned char)s[p];
-        if (d >= 0x80 || bracket_flag(d) || d == '.' || d == ',' || d == '@' ||
-            d == ':' || d == '/' || d == '-' ||
+        if (d >= 0x80 || bracket_flag(d) || d == ':' ||
             (kz_is_alpha(d) && core_word_at(s, n, p)))
+            return 0;
+        if ((d == '.' || d == ',' || d == '@' || d == '/' || d == '-') &&
+            !closers_then_core(s, n, run, p))
             return 0;
     }
     size_t q = t;
@@ -1888,12 +1929,36 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     return 1;
 }
 
+#if KZ_HAVE_V32
+/* The identity map base, base + 1, ... in m[0, len) (len >= 8) with AVX2:
+ * sixteen entries a step, the last eight by a store that may overlap the
+ * one before. */
+KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
+{
+    const __m256i up = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i v = _mm256_add_epi32(_mm256_set1_epi32((int)base), up);
+    size_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        _mm256_storeu_si256((__m256i *)(void *)(m + j), v);
+        _mm256_storeu_si256((__m256i *)(void *)(m + j + 8),
+                            _mm256_add_epi32(v, _mm256_set1_epi32(8)));
+        v = _mm256_add_epi32(v, _mm256_set1_epi32(16));
+    }
+    if (j + 8 <= len)
+        _mm256_storeu_si256((__m256i *)(void *)(m + j), v);
+    _mm256_storeu_si256(
+        (__m256i *)(void *)(m + len - 8),
+        _mm256_add_epi32(_mm256_set1_epi32((int)(base + len - 8)), up));
+}
+#endif
+
 /* Writes the len bytes at s + i as they are, with the identity map. The
  * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
  * and the map, where SSE2 is there, eight entries at a time with no
  * set-up for alignment, the last four by a store that may overlap the
- * one before (no scalar tail but under four entries). Inlined at every
- * call (GCC would call it, and keep the writer in memory). */
+ * one before (no scalar tail but under four entries); a map of 64 entries
+ * or more with AVX2 (map_same_avx2). Inlined at every call (GCC would
+ * call it, and keep the writer in memory). */
 __attribute__((always_inline)) static inline void
 copy_same(struct writer *w, size_t i, size_t len)
 {
@@ -1906,8 +1971,14 @@ copy_same(struct writer *w, size_t i, size_t len)
     if (w->map) {
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
+#if KZ_HAVE_V32
+        if (len >= 64 && kz_use_avx2) {
+            map_same_avx2(m, base, len);
+            j = len;
+        }
+#endif
 #if KZ_HAVE_V16
-        if (len >= 4) {
+        if (len >= 4 && j < len) {
             const __m128i up = _mm_setr_epi32(0, 1, 2, 3);
             __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base), up);
             for (; j + 8 < len; j += 8) {
@@ -2009,7 +2080,7 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
             i = t + 2;
             continue;
         }
-        size_t r = t < n ? window_start(s, i, t) : n;
+        size_t r = t < n ? window_start(s, n, i, t) : n;
         if (shortcuts && t < n)
             r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;

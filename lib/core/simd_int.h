@@ -21,9 +21,9 @@
 
 /* Runs of single bytes and whole three-byte sequences (a lead and two
  * continuation bytes), as kana and kanji are in UTF-8, from the bits of a
- * block of nb bytes (nb <= 32): lead and cont, the leads and continuation
- * bytes of the sequences, and bad, the bytes that are neither and are not
- * single bytes of the run; all clear below w, where a character starts.
+ * block of nb bytes (nb <= 32; 64: kz_seq3_run64): lead and cont, the leads and
+ * continuation bytes of the sequences, and bad, the bytes that are neither and
+ * are not single bytes of the run; all clear below w, where a character starts.
  * How many bytes from byte w are single bytes and whole sequences: up to
  * the first byte that is bad or a continuation byte no lead wants (each
  * wants the two after it), and before a lead whose sequence the block
@@ -37,6 +37,21 @@ static inline unsigned kz_seq3_run(uint64_t lead, uint64_t cont, uint64_t bad,
      * bit 0 of t; never both) is the one whose sequence is not whole. */
     unsigned t = (unsigned)(lead << 2 >> lim) & 3;
     return lim - ((t & 1) << 1 | t >> 1) - w;
+}
+
+/* kz_seq3_run for a block of 64 bytes (nb = 64, which the shifts above
+ * cannot take): a stop at bit lim <= 63 finds the leads at lim - 1 and
+ * lim - 2 in lead shifted up by one and by two, no stop in the two top
+ * bits of lead. */
+static inline unsigned kz_seq3_run64(uint64_t lead, uint64_t cont, uint64_t bad,
+                                     unsigned w)
+{
+    uint64_t stop = bad | (cont ^ (lead << 1 | lead << 2));
+    if (!stop)
+        return 64 - (unsigned)((lead >> 62 & 1) << 1 | lead >> 63) - w;
+    unsigned lim = (unsigned)__builtin_ctzll(stop);
+    return lim -
+           (unsigned)((lead << 2 >> lim & 1) << 1 | (lead << 1 >> lim & 1)) - w;
 }
 
 #if defined(__SSE2__) && !defined(KZ_NO_SIMD)

@@ -1939,35 +1939,70 @@ static size_t clean_run_v16(const char *s, size_t n, size_t i)
 }
 
 #if KZ_HAVE_V32
+/* The bits clean_bits takes of the 32 bytes at p, with AVX2: bad (NUL,
+ * and bytes >= 0x80 that are neither leads nor continuation bytes), cont
+ * and lead. */
+KZ_AVX2 static inline void clean_masks32(const char *p, uint32_t *bad,
+                                         uint32_t *cont, uint32_t *lead)
+{
+    __m256i v = kz_v32_load(p);
+    __m256i c = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v);
+    __m256i l = _mm256_andnot_si256(
+        kz_v32_eq(v, (char)0xED),
+        _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)0xE0)),
+                         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xF0), v)));
+    /* ASCII but NUL: 0x01..0x7F, above 0 as signed bytes */
+    __m256i ok = _mm256_cmpgt_epi8(v, _mm256_setzero_si256());
+    *bad = ~kz_v32_bits(_mm256_or_si256(ok, _mm256_or_si256(c, l)));
+    *cont = kz_v32_bits(c);
+    *lead = kz_v32_bits(l);
+}
+
+/* clean_bits for the 64 bytes that end at p + 64 - w (w < 64), with AVX2
+ * (kz_seq3_run64). */
+KZ_AVX2 static inline unsigned clean_block64(const char *p, unsigned w)
+{
+    uint32_t b0, c0, l0, b1, c1, l1;
+    clean_masks32(p - w, &b0, &c0, &l0);
+    clean_masks32(p - w + 32, &b1, &c1, &l1);
+    uint64_t keep = ~0ull << w;
+    return kz_seq3_run64(((uint64_t)l1 << 32 | l0) & keep,
+                         ((uint64_t)c1 << 32 | c0) & keep,
+                         ((uint64_t)b1 << 32 | b0) & keep, w);
+}
+
 /* clean_bits for the 32 bytes that end at p + 32 - w (w < 32), with AVX2. */
 KZ_AVX2 static inline unsigned clean_block32(const char *p, unsigned w)
 {
-    __m256i v = kz_v32_load(p - w);
+    uint32_t bad, cont, lead;
+    clean_masks32(p - w, &bad, &cont, &lead);
     uint32_t keep = ~0u << w;
-    uint32_t nul = kz_v32_bits(kz_v32_eq(v, 0));
-    uint32_t hi = kz_v32_bits(v);
-    uint32_t cont =
-        kz_v32_bits(_mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xC0), v));
-    uint32_t lead = kz_v32_bits(_mm256_andnot_si256(
-        kz_v32_eq(v, (char)0xED),
-        _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((char)0xE0)),
-                         _mm256_cmpgt_epi8(_mm256_set1_epi8((char)0xF0), v))));
-    return clean_bits(nul & keep, hi & keep, cont & keep, lead & keep, w, 32);
+    return kz_seq3_run(lead & keep, cont & keep, bad & keep, w, 32);
 }
 
-/* clean_run_v16 with AVX2, 32 bytes at a time, the last block ending at n
- * (fewer than 32 bytes: sixteen at a time). */
+/* clean_run_v16 with AVX2, 64 bytes at a time, the last block ending at n
+ * (lines of 32 to 63 bytes: 32 at a time; shorter: sixteen). */
 KZ_AVX2 static size_t clean_run_avx2(const char *s, size_t n, size_t i)
 {
     if (n < 32)
         return clean_run_v16(s, n, i);
     unsigned k;
-    while (n - i >= 32) {
-        if (!(k = clean_block32(s + i, 0)))
+    if (n < 64) {
+        while (n - i >= 32) {
+            if (!(k = clean_block32(s + i, 0)))
+                return i;
+            i += k;
+        }
+        while (i < n && (k = clean_block32(s + i, (unsigned)(32 - (n - i)))))
+            i += k;
+        return i;
+    }
+    while (n - i >= 64) {
+        if (!(k = clean_block64(s + i, 0)))
             return i;
         i += k;
     }
-    while (i < n && (k = clean_block32(s + i, (unsigned)(32 - (n - i)))))
+    while (i < n && (k = clean_block64(s + i, (unsigned)(64 - (n - i)))))
         i += k;
     return i;
 }

@@ -1295,21 +1295,29 @@ int kz_scan_line_context_ref(const char *s, size_t n)
     return f & KZ_CTX_JA3S ? f & ~KZ_CTX_JA3 : f;
 }
 
-/* Whether the bytes of w occur in s[0, n). */
-static int find_bytes(const char *s, size_t n, const char *w)
+/* Whether the m bytes of w occur in s[0, n): memchr looks for w[at]
+ * (at < m), chosen rarer in Japanese text than a word's first byte (E3,
+ * E5, E8 or E9, which starts most kana and kanji), and each place it is
+ * found is compared whole. */
+static int find_bytes(const char *s, size_t n, const char *w, size_t m,
+                      size_t at)
 {
-    size_t m = strlen(w);
-    const char *p = s, *end = s + n;
-    while (m && (size_t)(end - p) >= m) {
-        p = memchr(p, (unsigned char)w[0], (size_t)(end - p) - m + 1);
+    if (m == 0 || n < m)
+        return 0;
+    const char *p = s + at, *last = s + (n - m) + at;
+    while (p <= last) {
+        p = memchr(p, (unsigned char)w[at], (size_t)(last - p) + 1);
         if (!p)
             return 0;
-        if (memcmp(p, w, m) == 0)
+        if (memcmp(p - at, w, m) == 0)
             return 1;
         p++;
     }
     return 0;
 }
+
+/* A string literal and its length, for find_bytes. */
+#define JP_WORD(w) w, sizeof w - 1
 
 int kz_scan_line_context(const char *s, size_t n)
 {
@@ -1318,24 +1326,28 @@ int kz_scan_line_context(const char *s, size_t n)
     int f = line_words(s, n, &nonascii);
     if (f & KZ_CTX_JA3S)
         f &= ~KZ_CTX_JA3;
-    /* Japanese words, found as bytes (case does not apply). */
+    /* Japanese words, found as bytes (case does not apply) by their byte
+     * at "at" (see find_bytes). */
     static const struct {
         const char *w;
+        size_t len, at;
         int flag;
     } jp[] = {
-        {"\xe5\x8f\x82\xe8\x80\x83", KZ_CTX_SOURCE}, /* 参考 */
-        {"\xe5\x87\xba\xe5\x85\xb8", KZ_CTX_SOURCE}, /* 出典 */
-        {"\xe8\xa9\xb3\xe7\xb4\xb0", KZ_CTX_SOURCE}, /* 詳細 */
-        {"\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3",
-         KZ_CTX_VERSION}, /* バージョン */
-        {"\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86",
+        {JP_WORD("\xe5\x8f\x82\xe8\x80\x83"), 1, KZ_CTX_SOURCE}, /* 参考 */
+        {JP_WORD("\xe5\x87\xba\xe5\x85\xb8"), 1, KZ_CTX_SOURCE}, /* 出典 */
+        {JP_WORD("\xe8\xa9\xb3\xe7\xb4\xb0"), 2, KZ_CTX_SOURCE}, /* 詳細 */
+        {JP_WORD(
+             "\xe3\x83\x90\xe3\x83\xbc\xe3\x82\xb8\xe3\x83\xa7\xe3\x83\xb3"),
+         2, KZ_CTX_VERSION}, /* バージョン */
+        {JP_WORD("\xe3\x83\x9f\xe3\x83\xa5\xe3\x83\xbc\xe3\x83\x86"), 5,
          KZ_CTX_MUTEX}, /* ミューテ(ックス) */
-        {"\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88", KZ_CTX_AUTHOR}, /* 連絡先 */
-        {"\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f",
+        {JP_WORD("\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88"), 4,
+         KZ_CTX_AUTHOR}, /* 連絡先 */
+        {JP_WORD("\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f"), 2,
          KZ_CTX_AUTHOR}, /* 問い合わ(せ) */
     };
     for (size_t k = 0; nonascii && k < sizeof jp / sizeof jp[0]; k++)
-        if (!(f & jp[k].flag) && find_bytes(s, n, jp[k].w))
+        if (!(f & jp[k].flag) && find_bytes(s, n, jp[k].w, jp[k].len, jp[k].at))
             f |= jp[k].flag;
     return f;
 }
@@ -4340,8 +4352,9 @@ static int ua_line(const scan *sc)
     size_t n = sc->seg->line_n;
     return contains_ci(l, n, "agent") || word_ci(l, n, "ua") ||
            find_bytes(l, n,
-                      "\xe3\x82\xa8\xe3\x83\xbc\xe3\x82\xb8\xe3\x82\xa7"
-                      "\xe3\x83\xb3\xe3\x83\x88"); /* エージェント */
+                      JP_WORD("\xe3\x82\xa8\xe3\x83\xbc\xe3\x82\xb8"
+                              "\xe3\x82\xa7\xe3\x83\xb3\xe3\x83\x88"),
+                      2); /* エージェント */
 }
 
 /* Where a path written with its arguments ends: at the first space after
