@@ -162,33 +162,36 @@ static inline uint64_t kz_strmap_step16(uint64_t h, uint64_t a, uint64_t b)
            b * 0xc4ceb9fe1a85ec53ULL;
 }
 
-/* The hash kz_strmap_get wants for (tag, k[0..n)), inline where it is
- * asked: sixteen bytes per step (two words), then murmur3's finalizer; never 0
- * (a free slot). The last step takes the key's last sixteen bytes
- * (overlapping the step before), or for a shorter key its first and last
- * eight, or first and last four, or its first, middle and last byte, read
- * in place; with the length in the seed, keys of one length still give
- * distinct word sequences. */
-static inline uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
+/* The hash kz_strmap_get wants for (tag, k[0..n)) with every byte or'ed
+ * with fold (0, or 0x20 in every byte: see kz_strmap_hash_ci), inline
+ * where it is asked: sixteen bytes per step (two words), then murmur3's
+ * finalizer; never 0 (a free slot). The last step takes the key's last
+ * sixteen bytes (overlapping the step before), or for a shorter key its
+ * first and last eight, or first and last four, or its first, middle and
+ * last byte, read in place; with the length in the seed, keys of one length
+ * still give distinct word sequences. */
+static inline uint64_t kz_strmap_hash_fold(unsigned tag, const char *k,
+                                           size_t n, uint64_t fold)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)tag << 56) ^ n;
     uint64_t a, b;
     if (n > 16) {
         for (size_t i = 0; i + 16 < n; i += 16)
-            h = kz_strmap_step16(h, kz_strmap_load64(k + i),
-                                 kz_strmap_load64(k + i + 8));
-        a = kz_strmap_load64(k + n - 16);
-        b = kz_strmap_load64(k + n - 8);
+            h = kz_strmap_step16(h, kz_strmap_load64(k + i) | fold,
+                                 kz_strmap_load64(k + i + 8) | fold);
+        a = kz_strmap_load64(k + n - 16) | fold;
+        b = kz_strmap_load64(k + n - 8) | fold;
     } else if (n >= 8) {
-        a = kz_strmap_load64(k);
-        b = kz_strmap_load64(k + n - 8);
+        a = kz_strmap_load64(k) | fold;
+        b = kz_strmap_load64(k + n - 8) | fold;
     } else if (n >= 4) {
-        a = kz_strmap_load32(k);
-        b = kz_strmap_load32(k + n - 4);
+        a = kz_strmap_load32(k) | (uint32_t)fold;
+        b = kz_strmap_load32(k + n - 4) | (uint32_t)fold;
     } else {
-        a = n ? (uint64_t)(unsigned char)k[0] |
-                    (uint64_t)(unsigned char)k[n / 2] << 8 |
-                    (uint64_t)(unsigned char)k[n - 1] << 16
+        a = n ? ((uint64_t)(unsigned char)k[0] |
+                 (uint64_t)(unsigned char)k[n / 2] << 8 |
+                 (uint64_t)(unsigned char)k[n - 1] << 16) |
+                    (fold & 0xFFFFFF)
               : 0;
         b = 0;
     }
@@ -198,6 +201,20 @@ static inline uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     return (h ^ (h >> 33)) | 1;
+}
+
+static inline uint64_t kz_strmap_hash(unsigned tag, const char *k, size_t n)
+{
+    return kz_strmap_hash_fold(tag, k, n, 0);
+}
+
+/* A hash for kz_strmap_get that is the same for keys that differ only in
+ * the case of their letters (every byte's 0x20 bit set): a caller may
+ * compute it from a name before lower-casing it (to prefetch its slot).
+ * Keys are still compared in full, so only more keys share a hash. */
+static inline uint64_t kz_strmap_hash_ci(unsigned tag, const char *k, size_t n)
+{
+    return kz_strmap_hash_fold(tag, k, n, 0x2020202020202020ULL);
 }
 
 /* The record of (tag, k[0..n)) whose hash is h. When there is none and add

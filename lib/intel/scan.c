@@ -1926,13 +1926,15 @@ static unsigned seg_bytes(const char *s, size_t n)
 /* kz_domain_has_public_suffix through the extractor's cache: a lookup in
  * the Public Suffix List costs thousands of instructions, and advisories
  * and logs name the same hosts again and again (also thousands of hosts
- * apart, so every distinct name is kept, as for de-duplication). */
+ * apart, so every distinct name is kept, as for de-duplication). Names are
+ * hashed without the case of their letters, so that ps_prefetch can find
+ * a name's slot before it is lower-cased. */
 static int has_ps(scan *sc, const char *d, size_t n)
 {
     kz_psl_cache *c = sc->seg->psl_cache;
     if (!c)
         return kz_domain_has_public_suffix_memo(d, n, NULL);
-    uint64_t h = kz_strmap_hash(0, d, n);
+    uint64_t h = kz_strmap_hash_ci(0, d, n);
     const kz_strmap_rec *e = kz_strmap_get(&c->names, 0, d, n, h, 0, 0, NULL);
     if (e)
         return e->val;
@@ -1940,6 +1942,17 @@ static int has_ps(scan *sc, const char *d, size_t n)
     if (c->names.n < KZ_PSL_NAMES) /* else asked again: no harm */
         (void)kz_strmap_get(&c->names, 0, d, n, h, 1, (unsigned)r, NULL);
     return r;
+}
+
+/* Loads into the cache the slot of has_ps's cache where the host name
+ * s[0..n) will be looked up (once normalized: most names are only
+ * lower-cased), while the token is still being classified: on a large
+ * input the cache outgrows the processor's, and the lookup would wait. */
+static void ps_prefetch(const scan *sc, const char *s, size_t n)
+{
+    const kz_psl_cache *c = sc->seg->psl_cache;
+    if (c)
+        kz_strmap_prefetch(&c->names, kz_strmap_hash_ci(0, s, n));
 }
 
 /* 1 when the writer defanged something in [a, b) of the segment: the text
@@ -3689,6 +3702,7 @@ static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
      * bytes' classes say it. */
     if (any & TC_ODD)
         return;
+    ps_prefetch(sc, s + a, n); /* has_ps may be asked about it */
     int defanged = was_defanged(sc, a, b);
     if (!defanged && detection_name(s, a, b))
         return; /* "Trojan.Win32.SILKLOAD.ENC" */
