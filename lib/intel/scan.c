@@ -2140,7 +2140,7 @@ KZ_AVX2 static int hash_words_avx2(const char *s, size_t n)
         return 0;
     char pad[72];
     memset(pad, ' ', sizeof pad);
-    memcpy(pad, s + p, n - p); /* at most 35 bytes */
+    kz_copy_short(pad, s + p, n - p); /* at most 35 bytes */
     return hash_words_block32(pad, k) ||
            (n - p > 32 && hash_words_block32(pad + 32, k));
 }
