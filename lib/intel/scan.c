@@ -4220,11 +4220,23 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             /* bytes before p are ASCII: none is interesting */
             i = chunk_start(s, i, p, b);
         }
-        size_t dl;
         /* After three bytes, most likely a kana or kanji: the rest of
-         * Japanese text's runs of them a block at a time, same steps. */
-        while (i < b && (dl = delim_len(s, b, i)) > 0)
+         * Japanese text's runs of them a block at a time, same steps. An
+         * ASCII byte is told by its class without a call (delim_len's
+         * answer: 1 for a delimiter, else 0). */
+        while (i < b) {
+            unsigned k = byte_class[(unsigned char)s[i]];
+            if (!(k & (BC_DELIM | BC_HIGH)))
+                break;
+            if (k & BC_DELIM) {
+                i++;
+                continue;
+            }
+            size_t dl = delim_len(s, b, i);
+            if (dl == 0)
+                break;
             i = dl == 3 ? cjk_run(s, i + 3, b) : i + dl;
+        }
         /* A colon left of a label ("永続化：HKCU\\..." refanged) is no part
          * of the value; "::1" is. */
         if (i + 1 < b && s[i] == ':' && s[i + 1] != ':')
