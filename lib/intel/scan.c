@@ -3943,14 +3943,14 @@ static inline unsigned cjk_block(const char *p, unsigned w)
  * block ending at b (with fewer than sixteen bytes in s[0, b), at i). */
 static size_t cjk_run_v16(const char *s, size_t i, size_t b)
 {
-    unsigned k;
     while (b - i >= 16) {
-        if (!(k = cjk_block(s + i, 0)))
+        unsigned k = cjk_block(s + i, 0);
+        i += k;
+        if (k < 14) /* stopped inside the block (see cjk_run_avx2) */
             return i;
-        i += k;
     }
-    while (i < b && b >= 16 && (k = cjk_block(s + i, (unsigned)(16 - (b - i)))))
-        i += k;
+    if (i < b && b >= 16)
+        i += cjk_block(s + i, (unsigned)(16 - (b - i)));
     return i;
 }
 #endif
@@ -3982,7 +3982,29 @@ KZ_AVX2 static inline unsigned cjk_block32(const char *p, unsigned w,
     return kz_seq3_run(lead, cont, none & keep, w, 32);
 }
 
-/* cjk_run_v16 with AVX2, 32 bytes at a time. */
+/* cjk_block32's three masks of the 32 bytes at p. */
+KZ_AVX2 static inline void cjk_masks32(const char *p, __m256i tl, __m256i th,
+                                       uint32_t *lead, uint32_t *cont,
+                                       uint32_t *none)
+{
+    __m256i c = kz_v32_classify(kz_v32_load(p), tl, th);
+    *lead = kz_v32_bits(c);
+    *cont = kz_v32_bits(_mm256_slli_epi16(c, 1));
+    *none = kz_v32_bits(_mm256_cmpeq_epi8(c, _mm256_setzero_si256()));
+}
+
+/* cjk_block for the 64 bytes at p, with AVX2 (kz_seq3_run64). */
+KZ_AVX2 static inline unsigned cjk_block64(const char *p, __m256i tl,
+                                           __m256i th)
+{
+    uint32_t l0, c0, n0, l1, c1, n1;
+    cjk_masks32(p, tl, th, &l0, &c0, &n0);
+    cjk_masks32(p + 32, tl, th, &l1, &c1, &n1);
+    return kz_seq3_run64((uint64_t)l1 << 32 | l0, (uint64_t)c1 << 32 | c0,
+                         (uint64_t)n1 << 32 | n0, 0);
+}
+
+/* cjk_run_v16 with AVX2, 64 bytes at a time, then 32. */
 KZ_AVX2 static size_t cjk_run_avx2(const char *s, size_t i, size_t b)
 {
 #define CJ_ALL (CJ_CTRL | CJ_CONT)
@@ -4005,14 +4027,26 @@ KZ_AVX2 static size_t cjk_run_avx2(const char *s, size_t i, size_t b)
     if (b < 32)
         return cjk_run_v16(s, i, b);
     const __m256i tl = kz_v32_table(lo), th = kz_v32_table(hi);
-    unsigned k;
-    while (b - i >= 32) {
-        if (!(k = cjk_block32(s + i, 0, tl, th)))
+    /* A block's count below 30 (32 less a lead whose sequence it does
+     * not hold whole) is a stop inside it: a bad byte or a broken
+     * sequence, from which the next block would count none, so the run
+     * ends there (below 62 for a block of 64). The last block ends at b:
+     * what it leaves is a stop or a sequence b cuts, which a block from
+     * there would count none of. */
+    while (b - i >= 64) {
+        unsigned k = cjk_block64(s + i, tl, th);
+        i += k;
+        if (k < 62)
             return i;
-        i += k;
     }
-    while (i < b && (k = cjk_block32(s + i, (unsigned)(32 - (b - i)), tl, th)))
+    while (b - i >= 32) {
+        unsigned k = cjk_block32(s + i, 0, tl, th);
         i += k;
+        if (k < 30)
+            return i;
+    }
+    if (i < b)
+        i += cjk_block32(s + i, (unsigned)(32 - (b - i)), tl, th);
     return i;
 }
 #endif
@@ -4186,11 +4220,23 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
             /* bytes before p are ASCII: none is interesting */
             i = chunk_start(s, i, p, b);
         }
-        size_t dl;
         /* After three bytes, most likely a kana or kanji: the rest of
-         * Japanese text's runs of them a block at a time, same steps. */
-        while (i < b && (dl = delim_len(s, b, i)) > 0)
+         * Japanese text's runs of them a block at a time, same steps. An
+         * ASCII byte is told by its class without a call (delim_len's
+         * answer: 1 for a delimiter, else 0). */
+        while (i < b) {
+            unsigned k = byte_class[(unsigned char)s[i]];
+            if (!(k & (BC_DELIM | BC_HIGH)))
+                break;
+            if (k & BC_DELIM) {
+                i++;
+                continue;
+            }
+            size_t dl = delim_len(s, b, i);
+            if (dl == 0)
+                break;
             i = dl == 3 ? cjk_run(s, i + 3, b) : i + dl;
+        }
         /* A colon left of a label ("永続化：HKCU\\..." refanged) is no part
          * of the value; "::1" is. */
         if (i + 1 < b && s[i] == ':' && s[i + 1] != ':')
