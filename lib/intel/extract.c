@@ -1102,6 +1102,40 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
     return 0;
 }
 
+/* Rewrites the full-width bars of a table line s[0, n) in place, byte for
+ * byte (offsets stay): "｜" becomes '|' and two spaces; on a separator row
+ * (only bars, full-width dashes "－", long vowel marks "ー", ASCII dashes,
+ * colons and blanks) each dash becomes three '-'. */
+static void full_width_bars(char *s, size_t n)
+{
+    int sep = 1;
+    for (size_t i = 0; i < n;) {
+        if (n - i >= 3 && memcmp(s + i, "\xef\xbd\x9c", 3) == 0) {
+            memcpy(s + i, "|  ", 3);
+            i += 3;
+        } else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x8d", 3) == 0 ||
+                                  memcmp(s + i, "\xe3\x83\xbc", 3) == 0)) {
+            i += 3;
+        } else {
+            if (s[i] != '-' && s[i] != ':' && s[i] != ' ' && s[i] != '\t' &&
+                s[i] != '|')
+                sep = 0;
+            i++;
+        }
+    }
+    if (!sep)
+        return;
+    for (size_t i = 0; i + 3 <= n;) {
+        if (memcmp(s + i, "\xef\xbc\x8d", 3) == 0 ||
+            memcmp(s + i, "\xe3\x83\xbc", 3) == 0) {
+            memcpy(s + i, "---", 3);
+            i += 3;
+        } else {
+            i++;
+        }
+    }
+}
+
 static int is_md_separator(const char *s, size_t n)
 {
     int dashes = 0, pipes = 0;
@@ -2814,6 +2848,14 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         rn = n;
         rf = s;
         map = NULL;
+    }
+    /* A table drawn with full-width bars ("｜ ドメイン ｜ IP ｜",
+     * "｜－－－｜－－－｜"): a full-width form makes the line refanged
+     * into x->rf, where the bars become '|' in place. */
+    if (!x->cur_ascii && rf == x->rf) {
+        size_t k = trim_left(rf, rn);
+        if (rn - k >= 3 && memcmp(rf + k, "\xef\xbd\x9c", 3) == 0)
+            full_width_bars(x->rf + k, rn - k);
     }
 
     size_t ta, tb;
