@@ -171,9 +171,10 @@ KZ_AVX2 static inline __m256i kz_v32_cve_asn(__m256i l0, __m256i l1, __m256i v2,
 int kz_extract_line_boring(const char *s, size_t n);
 int kz_extract_line_boring_ref(const char *s, size_t n);
 
-/* 1 when the line holds "seri", "hash", "ja3", "ssde" or "tlsh" in any
- * case: only then can its words make a digest something else than a file
- * hash. _ref is the scalar definition. */
+/* 1 when the line holds "seri", "phash", "ehash", "ihash", "ja3", "ssde"
+ * or "tlsh" in any case (imphash, pehash, authentihash; not "hash" alone):
+ * only then can its words make a digest something else than a file hash.
+ * _ref is the scalar definition. */
 int kz_scan_has_hash_words(const char *s, size_t n);
 int kz_scan_has_hash_words_ref(const char *s, size_t n);
 
