@@ -30,20 +30,17 @@ void kz_diag(kz_ctx *ctx, kz_severity sev, const char *input, uint64_t line,
  * may skip it and use offsets as they are); 1 when it may change them. */
 int kz_refang_needed(const char *s, size_t n);
 /* Where the first place that may hold a form is (n when none: then the
- * text is its own refanged form), and kz_refang_map told that place, so
- * the text before it is not looked at twice. first must be what
- * kz_refang_first answered for the same text. */
+ * text is its own refanged form). */
 size_t kz_refang_first(const char *s, size_t n);
 /* The same, one byte at a time (the definition, for tests). */
 size_t kz_refang_first_ref(const char *s, size_t n);
-size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
-                           uint32_t *map, size_t first);
-/* kz_refang_map_first with the text's trigger bits, so that it does not
- * search for them: bit k % 32 of tb[k / 32] is set for every position k
- * where a form may start (kz_refang_first's places; the ideographic full
- * stops at the end of a Japanese sentence may be set too), clear for the
- * others and for positions from n to the end of the last block; NULL:
- * search. */
+/* kz_refang_map told the first place (what kz_refang_first answered for
+ * the same text, so the text before it is not looked at twice) and the
+ * text's trigger bits, so that it does not search for them: bit k % 32 of
+ * tb[k / 32] is set for every position k where a form may start
+ * (kz_refang_first's places; the ideographic full stops at the end of a
+ * Japanese sentence may be set too), clear for the others and for
+ * positions from n to the end of the last block; NULL: search. */
 size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
                           uint32_t *map, size_t first, const uint32_t *tb);
 /* Test hook: 0 turns off refang's shortcut for "host[.]tld" (the general

@@ -2112,13 +2112,6 @@ size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
     return refang_map(s, n, out, cap, map, 1, (size_t)-1, NULL);
 }
 
-size_t kz_refang_map_first(const char *s, size_t n, char *out, size_t cap,
-                           uint32_t *map, size_t first)
-{
-    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1,
-                      NULL);
-}
-
 size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
                           uint32_t *map, size_t first, const uint32_t *tb)
 {

@@ -530,7 +530,8 @@ static int windowed_equals_full(const char *in, size_t n, size_t cap)
         fail_msg("windowed refang differs on \"%.*s\" (cap %zu):\n"
                  "  got  \"%.*s\"\n  want \"%.*s\"",
                  (int)n, in, cap, (int)ka, a, (int)kb, b);
-    size_t kc = kz_refang_map_first(in, n, b, cap, mb, kz_refang_first(in, n));
+    size_t kc =
+        kz_refang_map_bits(in, n, b, cap, mb, kz_refang_first(in, n), NULL);
     if (kc != ka || memcmp(a, b, ka) != 0 ||
         memcmp(ma, mb, ka * sizeof *ma) != 0)
         fail_msg("refang from the first trigger differs on \"%.*s\"", (int)n,
