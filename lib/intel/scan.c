@@ -4644,17 +4644,23 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         a++;
     while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
         b--;
-    /* AsciiDoc passthrough: `+value+`, `++value++`. */
-    while (b - a >= 2 && s[a] == '+' && s[b - 1] == '+') {
-        a++;
-        b--;
-    }
-    while (a < b && (s[a] == ' ' || s[a] == '\t'))
-        a++;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '+'))
-        b--;
     if (b <= a)
         return;
+    /* AsciiDoc passthrough: `+value+`, `++value++`. (With no '+' at
+     * either end, the blanks are off both ends already.) */
+    if (s[a] == '+' || s[b - 1] == '+') {
+        while (b - a >= 2 && s[a] == '+' && s[b - 1] == '+') {
+            a++;
+            b--;
+        }
+        while (a < b && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (b > a &&
+               (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '+'))
+            b--;
+        if (b <= a)
+            return;
+    }
     if (b - a <= 4 && (kz_eq_word_ci(s + a, b - a, "n/a") ||
                        kz_eq_word_ci(s + a, b - a, "-") ||
                        kz_eq_word_ci(s + a, b - a, "none")))
@@ -5373,10 +5379,12 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
     if (seg->n == 0)
         return;
     if (seg->whole_cell) {
-        if (cell_inert(seg))
-            return;
-        /* Cells with several code spans hold several values. */
+        /* Cells with several code spans hold several values. A cell with
+         * a '`' is never inert (the prefilter stops at one), so only a
+         * cell without one is asked. */
         if (!memchr(seg->s, '`', seg->n)) {
+            if (cell_inert(seg))
+                return;
             scan_whole(&sc, 0, seg->n);
             return;
         }
