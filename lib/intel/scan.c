@@ -4665,6 +4665,23 @@ static void scan_whole(scan *sc, size_t a, size_t b)
                        kz_eq_word_ci(s + a, b - a, "-") ||
                        kz_eq_word_ci(s + a, b - a, "none")))
         return;
+    /* A digest alone ("`441369397D0F...`", a hash column's cell) goes
+     * where the tests below would send it: no path starts at a hex digit;
+     * in a mutex column it is a mutex (below); it holds none of the WH_
+     * bytes, a file name or path column does not take hex alone, and hex
+     * is not mutex_shaped; so to scan_code, whose scan_chunks takes it at
+     * once as a digest alone (digest_chunk) to scan_digest_token. */
+    size_t n = b - a;
+    if ((n == 32 || n == 40 || n == 64 || n == 128) &&
+        g->hint != KZ_HINT_MUTEX && all_hex(s + a, n)) {
+        int saved = sc->in_code, saved_cmd = sc->in_cmd;
+        sc->in_code = 1;
+        sc->in_cmd = 0;
+        scan_digest_token(sc, a, b);
+        sc->in_code = saved;
+        sc->in_cmd = saved_cmd;
+        return;
+    }
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
         /* A command line: "C:\Windows\System32\cmd.exe /c vssadmin ...":
