@@ -5381,6 +5381,53 @@ static int cell_inert(const kz_segment *g)
     return kz_extract_line_boring(g->s, g->n) && !may_say_mutex(g);
 }
 
+/* 1 when whole cell s[0, n) is a detection name ("Win32/Agent.ABC",
+ * "MSIL/Spy.Agent.AES", "N/A") that scan_whole would find nothing in, for
+ * a column whose hint is none of those scan_whole takes such a cell for
+ * (a file name, a path, a mutex, a user agent). Without its blanks, the
+ * cell is a word of fewer than 32 letters and digits whose first byte is
+ * a letter that is no hex digit, 'h' nor 'H'; a slash; then a letter and
+ * letters, digits, '.', '-' and '_'. In scan_whole no path starts there
+ * (nor a hive: its first byte is no 'h' nor 'H'); it holds a slash and no
+ * '\\', blank, colon nor byte 0x80 and over; find_ua finds no user agent
+ * (a letter follows the only slash) nor does the "Name/1.2" test; it is
+ * not mutex_shaped (a slash); so it goes to scan_code. There it is one
+ * chunk (no delimiter), no digest (a hex run of under 32), no base64 URL
+ * (its first byte), no URL (no colon), no Unix path (its first byte), no
+ * CIDR range (its first byte is no hex digit); and scan_schemeless_url
+ * finds no dot before the slash and returns. "n/a" is also taken by
+ * scan_whole's placeholder test, with the same result: nothing. */
+static int nothing_in_detection(const kz_segment *g)
+{
+    if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
+        g->hint == KZ_HINT_MUTEX || g->hint == KZ_HINT_UA)
+        return 0;
+    const char *s = g->s;
+    size_t a = 0, b = g->n;
+    while (a < b && (s[a] == ' ' || s[a] == '\t'))
+        a++;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+        b--;
+    if (b - a < 3)
+        return 0;
+    /* OR 0x20, only the letters G to Z in either case give 'g' to 'z' */
+    unsigned char c = (unsigned char)(s[a] | 0x20);
+    if (c < 'g' || c > 'z' || c == 'h')
+        return 0;
+    size_t p = a + 1;
+    while (p < b && kz_is_alnum((unsigned char)s[p]))
+        p++;
+    if (p - a >= 32 || p + 1 >= b || s[p] != '/' ||
+        !kz_is_alpha((unsigned char)s[p + 1]))
+        return 0;
+    for (p += 2; p < b; p++) {
+        c = (unsigned char)s[p];
+        if (!kz_is_alnum(c) && c != '.' && c != '-' && c != '_')
+            return 0;
+    }
+    return 1;
+}
+
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
 {
     scan sc;
@@ -5400,7 +5447,8 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
          * a '`' is never inert (the prefilter stops at one), so only a
          * cell without one is asked. */
         if (!memchr(seg->s, '`', seg->n)) {
-            if (cell_inert(seg))
+            /* (a detection name has a slash: it is not inert) */
+            if (nothing_in_detection(seg) || cell_inert(seg))
                 return;
             scan_whole(&sc, 0, seg->n);
             return;
