@@ -5397,6 +5397,14 @@ static int cell_inert(const kz_segment *g)
  * CIDR range (its first byte is no hex digit); and scan_schemeless_url
  * finds no dot before the slash and returns. "n/a" is also taken by
  * scan_whole's placeholder test, with the same result: nothing. */
+enum { DN_WORD = 1, DN_REST = 2 }; /* a letter or digit; one of the rest */
+static const unsigned char dn_class[256] = {['0' ... '9'] = DN_WORD | DN_REST,
+                                            ['A' ... 'Z'] = DN_WORD | DN_REST,
+                                            ['a' ... 'z'] = DN_WORD | DN_REST,
+                                            ['.'] = DN_REST,
+                                            ['-'] = DN_REST,
+                                            ['_'] = DN_REST};
+
 static int nothing_in_detection(const kz_segment *g)
 {
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
@@ -5415,17 +5423,14 @@ static int nothing_in_detection(const kz_segment *g)
     if (c < 'g' || c > 'z' || c == 'h')
         return 0;
     size_t p = a + 1;
-    while (p < b && kz_is_alnum((unsigned char)s[p]))
+    while (p < b && (dn_class[(unsigned char)s[p]] & DN_WORD))
         p++;
     if (p - a >= 32 || p + 1 >= b || s[p] != '/' ||
         !kz_is_alpha((unsigned char)s[p + 1]))
         return 0;
-    for (p += 2; p < b; p++) {
-        c = (unsigned char)s[p];
-        if (!kz_is_alnum(c) && c != '.' && c != '-' && c != '_')
-            return 0;
-    }
-    return 1;
+    for (p += 2; p < b && (dn_class[(unsigned char)s[p]] & DN_REST);)
+        p++;
+    return p == b;
 }
 
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
