@@ -5381,23 +5381,9 @@ static int cell_inert(const kz_segment *g)
     return kz_extract_line_boring(g->s, g->n) && !may_say_mutex(g);
 }
 
-/* 1 when whole cell s[0, n) is a detection name ("Win32/Agent.ABC",
- * "MSIL/Spy.Agent.AES", "N/A") that scan_whole would find nothing in, for
- * a column whose hint is none of those scan_whole takes such a cell for
- * (a file name, a path, a mutex, a user agent). Without its blanks, the
- * cell is a word of fewer than 32 letters and digits whose first byte is
- * a letter that is no hex digit, 'h' nor 'H'; a slash; then a letter and
- * letters, digits, '.', '-' and '_'. In scan_whole no path starts there
- * (nor a hive: its first byte is no 'h' nor 'H'); it holds a slash and no
- * '\\', blank, colon nor byte 0x80 and over; find_ua finds no user agent
- * (a letter follows the only slash) nor does the "Name/1.2" test; it is
- * not mutex_shaped (a slash); so it goes to scan_code. There it is one
- * chunk (no delimiter), no digest (a hex run of under 32), no base64 URL
- * (its first byte), no URL (no colon), no Unix path (its first byte), no
- * CIDR range (its first byte is no hex digit); and scan_schemeless_url
- * finds no dot before the slash and returns. "n/a" is also taken by
- * scan_whole's placeholder test, with the same result: nothing. */
-enum { DN_WORD = 1, DN_REST = 2 }; /* a letter or digit; one of the rest */
+/* The byte classes of a detection name (cell_yields_nothing): a letter or
+ * digit; one of those or '.', '-', '_'. */
+enum { DN_WORD = 1, DN_REST = 2 };
 static const unsigned char dn_class[256] = {['0' ... '9'] = DN_WORD | DN_REST,
                                             ['A' ... 'Z'] = DN_WORD | DN_REST,
                                             ['a' ... 'z'] = DN_WORD | DN_REST,
@@ -5405,7 +5391,53 @@ static const unsigned char dn_class[256] = {['0' ... '9'] = DN_WORD | DN_REST,
                                             ['-'] = DN_REST,
                                             ['_'] = DN_REST};
 
-static int nothing_in_detection(const kz_segment *g)
+/* 1 when s[a, b) is kana, kanji and CJK punctuation alone (U+3000..U+9FFF:
+ * E3..E9 and two continuation bytes). */
+static int cjk_alone(const char *s, size_t a, size_t b)
+{
+    for (size_t p = a; p < b; p += 3) {
+        unsigned char c = (unsigned char)s[p];
+        if (b - p < 3 || c < 0xE3 || c > 0xE9 ||
+            ((unsigned char)s[p + 1] & 0xC0) != 0x80 ||
+            ((unsigned char)s[p + 2] & 0xC0) != 0x80)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when whole cell s[0, n) is one that scan_whole would find nothing in,
+ * for a column whose hint is none of those scan_whole takes such a cell
+ * for (a file name, a path, a mutex, a user agent). Without its blanks,
+ * the cell is either
+ *
+ * - a detection name ("Win32/Agent.ABC", "MSIL/Spy.Agent.AES", "N/A"): a
+ *   word of fewer than 32 letters and digits whose first byte is a letter
+ *   that is no hex digit, 'h' nor 'H'; a slash; then a letter and
+ *   letters, digits, '.', '-' and '_'. In scan_whole no path starts there
+ *   (nor a hive: its first byte is no 'h' nor 'H'); it holds a slash and
+ *   no '\\', blank, colon nor byte 0x80 and over; find_ua finds no user
+ *   agent (a letter follows the only slash) nor does the "Name/1.2" test;
+ *   it is not mutex_shaped (a slash); so it goes to scan_code. There it
+ *   is one chunk (no delimiter), no digest (a hex run of under 32), no
+ *   base64 URL (its first byte), no URL (no colon), no Unix path (its
+ *   first byte), no CIDR range (its first byte is no hex digit); and
+ *   scan_schemeless_url finds no dot before the slash and returns. ("n/a"
+ *   is also taken by scan_whole's placeholder test: nothing.)
+ *
+ * - or Japanese words alone ("設定ファイル", "暗号化されたペイロード"):
+ *   kana, kanji and CJK punctuation (U+3000..U+9FFF: E3..E9 and two
+ *   continuation bytes) and nothing else. In scan_whole no path starts
+ *   there; of the WH_ bytes it holds only WH_WIDE, and no dot, so the
+ *   test for a file name in non-ASCII letters finds no extension; it is
+ *   not mutex_shaped (no ASCII letter); so it goes to scan_code, whose
+ *   scan_chunks finds no digest (no hex digit) and passes all of it as
+ *   delimiters (delim_len is 3 for each of its characters, and cjk_run
+ *   takes the same steps): nothing.
+ *
+ * Such a cell is not inert either (a slash, a byte 0x80 and over stop
+ * the line prefilter), so cell_inert's answer is no, and it has no side
+ * effects then. */
+static int cell_yields_nothing(const kz_segment *g)
 {
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
         g->hint == KZ_HINT_MUTEX || g->hint == KZ_HINT_UA)
@@ -5420,8 +5452,10 @@ static int nothing_in_detection(const kz_segment *g)
         return 0;
     /* OR 0x20, only the letters G to Z in either case give 'g' to 'z' */
     unsigned char c = (unsigned char)(s[a] | 0x20);
+    /* (bytes E3..E9 have 0x20 set; C3..C9 give them too, and cjk_alone
+     * turns those away) */
     if (c < 'g' || c > 'z' || c == 'h')
-        return 0;
+        return c >= 0xE3 && c <= 0xE9 && cjk_alone(s, a, b);
     size_t p = a + 1;
     while (p < b && (dn_class[(unsigned char)s[p]] & DN_WORD))
         p++;
@@ -5452,8 +5486,7 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
          * a '`' is never inert (the prefilter stops at one), so only a
          * cell without one is asked. */
         if (!memchr(seg->s, '`', seg->n)) {
-            /* (a detection name has a slash: it is not inert) */
-            if (nothing_in_detection(seg) || cell_inert(seg))
+            if (cell_yields_nothing(seg) || cell_inert(seg))
                 return;
             scan_whole(&sc, 0, seg->n);
             return;
