@@ -3548,16 +3548,25 @@ static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
 {
     const char *s = sc->seg->s;
     const kz_segment *g = sc->seg;
-    /* Leading dots, hyphens and colons (but "::1" is an address). */
+    /* Leading dots, hyphens and colons (but "::1" is an address). Most
+     * tokens start and end with a letter or digit: nothing comes off. */
     size_t a0 = a, b0 = b;
-    while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
-                     (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
-        a++;
-    b = trim_tail(s, a, b);
-    while (b > a && (s[b - 1] == '-' || s[b - 1] == '%'))
-        b--;
     if (b <= a)
         return;
+    if (!(word_class[(unsigned char)s[a]] & WC_ALNUM)) {
+        while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
+                         (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
+            a++;
+        if (b <= a)
+            return;
+    }
+    if (!(word_class[(unsigned char)s[b - 1]] & WC_ALNUM)) {
+        b = trim_tail(s, a, b);
+        while (b > a && (s[b - 1] == '-' || s[b - 1] == '%'))
+            b--;
+        if (b <= a)
+            return;
+    }
     size_t n = b - a;
     /* Which characters the token holds, in one pass: the tests below look
      * for a character only when it is there. The classes given are those
@@ -4169,8 +4178,8 @@ static void scan_code(scan *sc, size_t a, size_t b, int cmd)
  * there is none. */
 static inline size_t digest_chunk(const char *s, size_t i, size_t b)
 {
-    if (b - i < 32 || !kz_is_xdigit((unsigned char)s[i]) ||
-        !kz_is_xdigit((unsigned char)s[i + 31]))
+    if (b - i < 32 || !(tok_class[(unsigned char)s[i]] &
+                        tok_class[(unsigned char)s[i + 31]] & TC_HEX))
         return 0;
     size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
     unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
