@@ -3853,25 +3853,20 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
 /* "evil.com/gate.php" or "1.2.3.4/x": a URL whose writer left out the
  * scheme. Reported as a reference with http:// assumed, so --all shows it
  * and nothing is lost silently, but it never enters a blocklist as if the
- * scheme were known. */
-static void scan_schemeless_url(scan *sc, size_t a, size_t b)
+ * scheme were known. s[h] is the first slash in s[a, b). */
+static void scan_schemeless_url(scan *sc, size_t a, size_t b, size_t h)
 {
     const char *s = sc->seg->s;
-    const char *sl = memchr(s + a, '/', b - a);
-    if (!sl || sl == s + a || b - a + 7 > KZ_MAX_URL)
+    if (h == a || b - a + 7 > KZ_MAX_URL)
         return;
-    size_t h = (size_t)(sl - s);
-    size_t hp = h; /* host without a ":port" */
-    for (size_t i = a; i < h; i++)
-        if (s[i] == ':') {
-            hp = i;
-            break;
-        }
-    /* An address and an ASCII host name have a dot ("Win32/Agent.X" has
-     * none); a host in other letters may have an ideographic one. */
+    /* The host, without a ":port", ends at the first colon before the
+     * slash. An address and an ASCII host name have a dot
+     * ("Win32/Agent.X" has none); a host in other letters may have an
+     * ideographic one. One pass for both. */
+    size_t hp = a;
     int dot = 0;
-    for (size_t i = a; i < hp && !dot; i++)
-        dot = s[i] == '.' || (unsigned char)s[i] >= 0x80;
+    for (; hp < h && s[hp] != ':'; hp++)
+        dot |= s[hp] == '.' || (unsigned char)s[hp] >= 0x80;
     if (!dot)
         return;
     uint8_t ip[4];
@@ -4339,7 +4334,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                          try_put(sc, KZ_T_CIDR, a2, b2)))
                         ;
                     else if (a2 < b2 && (j >= b || s[j] != '<'))
-                        scan_schemeless_url(sc, a2, b2);
+                        /* sl: no '(' or '[', and not trimmed off */
+                        scan_schemeless_url(sc, a2, b2, (size_t)(sl - s));
                 } else {
                     /* "ASN 1234": the number is the next chunk. */
                     scan_generic(sc, k, j);
