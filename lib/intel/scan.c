@@ -2549,6 +2549,24 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
+/* 1 when s[a, b) (a < b) holds a byte >= 0x80: sixteen bytes at a time,
+ * the last ones (under sixteen) through the block that ends at b, its
+ * bytes before them shifted out (s[0, b) is readable). */
+static int any_high(const char *s, size_t a, size_t b)
+{
+#if KZ_HAVE_V16
+    for (; b - a >= 16; a += 16)
+        if (kz_v16_bits(kz_v16_load(s + a)))
+            return 1;
+    if (a < b && b >= 16)
+        return (kz_v16_bits(kz_v16_load(s + b - 16)) >> (16 - (b - a))) != 0;
+#endif
+    for (; a < b; a++)
+        if ((unsigned char)s[a] >= 0x80)
+            return 1;
+    return 0;
+}
+
 /* The text of a name (file name, path, key, mutex, user agent): refanged
  * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
  * it holds other characters, since full-width brackets and dots are part
@@ -2557,16 +2575,15 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
                       size_t *vn)
 {
     size_t oa = KZ_SEG_MAP(sc->seg, a), ob = KZ_SEG_MAP(sc->seg, b);
+    const char *o = sc->seg->orig;
     *v = sc->seg->s + a;
     *vn = b - a;
     if (ob <= oa)
         return;
-    for (size_t i = oa; i < ob; i++)
-        if ((unsigned char)sc->seg->orig[i] >= 0x80) {
-            *v = sc->seg->orig + oa;
-            *vn = ob - oa;
-            return;
-        }
+    if (any_high(o, oa, ob)) {
+        *v = o + oa;
+        *vn = ob - oa;
+    }
 }
 
 static int filename_chars_ok(const char *s, size_t n, int whole)
