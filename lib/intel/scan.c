@@ -3209,18 +3209,33 @@ static void scan_generic(scan *sc, size_t a, size_t b)
         size_t hexp = kz_hex_span(s + i, b - i); /* no hex digit splits */
         size_t j = i + hexp;
         /* any, all: as scan_token gathers them (hex digits: TC_HEX) */
-        unsigned cls[2] = {hexp ? TC_HEX : 0, hexp ? TC_HEX : 0xFF};
-        for (; j < b; j++) {
-            unsigned t = tok_class[(unsigned char)s[j]];
-            if (t & TC_SPLIT)
+        unsigned any = hexp ? TC_HEX : 0, all = hexp ? TC_HEX : 0xFF;
+        /* two bytes a step while neither splits; then the one byte that
+         * may be left in the token, without a branch (b, as a split,
+         * ends it too) */
+        while (b - j >= 2) {
+            unsigned t0 = tok_class[(unsigned char)s[j]];
+            unsigned t1 = tok_class[(unsigned char)s[j + 1]];
+            if ((t0 | t1) & TC_SPLIT)
                 break;
-            cls[0] |= t;
-            cls[1] &= t;
+            any |= t0 | t1;
+            all &= t0 & t1;
+            j += 2;
+        }
+        {
+            int end = j >= b;
+            unsigned t = tok_class[(unsigned char)s[j - (size_t)end]];
+            unsigned in = (end | (t & TC_SPLIT)) ? 0u : ~0u;
+            any |= t & in;
+            all &= t | ~in;
+            j += in & 1;
         }
         /* "server-{1,30}.evil.xyz" is a template, not a value. */
         int tmpl = (i > a && s[i - 1] == '}') || (j < b && s[j] == '{');
-        if (j > i && !tmpl)
+        if (j > i && !tmpl) {
+            unsigned cls[2] = {any, all};
             scan_token_cls(sc, i, j, cls);
+        }
         i = j;
     }
 }
