@@ -3206,7 +3206,10 @@ static void scan_generic(scan *sc, size_t a, size_t b)
     while (i < b) {
         while (i < b && is_split((unsigned char)s[i]))
             i++;
-        size_t hexp = kz_hex_span(s + i, b - i); /* no hex digit splits */
+        /* A run of hex digits (a digest) sixteen bytes at a time: no hex
+         * digit splits. Under sixteen bytes, the walk below is cheaper
+         * than kz_hex_span's one byte a step. */
+        size_t hexp = b - i >= 16 ? kz_hex_span(s + i, b - i) : 0;
         size_t j = i + hexp;
         /* any, all: as scan_token gathers them (hex digits: TC_HEX) */
         unsigned any = hexp ? TC_HEX : 0, all = hexp ? TC_HEX : 0xFF;
@@ -3608,7 +3611,9 @@ static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
         any = cls[0];
         all = cls[1];
     } else {
-        size_t hexp = kz_hex_span(s + a, n); /* hex digits are TC_HEX alone */
+        /* hex digits are TC_HEX alone (a digest's run sixteen bytes at a
+         * time; a short token is walked as cheaply below) */
+        size_t hexp = n >= 16 ? kz_hex_span(s + a, n) : 0;
         if (hexp > 0)
             any = all = TC_HEX;
         for (size_t i = a + hexp; i < b; i++) {
