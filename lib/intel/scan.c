@@ -2549,6 +2549,24 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
+/* 1 when s[a, b) (a < b) holds a byte >= 0x80: sixteen bytes at a time,
+ * the last ones (under sixteen) through the block that ends at b, its
+ * bytes before them shifted out (s[0, b) is readable). */
+static int any_high(const char *s, size_t a, size_t b)
+{
+#if KZ_HAVE_V16
+    for (; b - a >= 16; a += 16)
+        if (kz_v16_bits(kz_v16_load(s + a)))
+            return 1;
+    if (a < b && b >= 16)
+        return (kz_v16_bits(kz_v16_load(s + b - 16)) >> (16 - (b - a))) != 0;
+#endif
+    for (; a < b; a++)
+        if ((unsigned char)s[a] >= 0x80)
+            return 1;
+    return 0;
+}
+
 /* The text of a name (file name, path, key, mutex, user agent): refanged
  * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
  * it holds other characters, since full-width brackets and dots are part
@@ -2557,16 +2575,15 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
                       size_t *vn)
 {
     size_t oa = KZ_SEG_MAP(sc->seg, a), ob = KZ_SEG_MAP(sc->seg, b);
+    const char *o = sc->seg->orig;
     *v = sc->seg->s + a;
     *vn = b - a;
     if (ob <= oa)
         return;
-    for (size_t i = oa; i < ob; i++)
-        if ((unsigned char)sc->seg->orig[i] >= 0x80) {
-            *v = sc->seg->orig + oa;
-            *vn = ob - oa;
-            return;
-        }
+    if (any_high(o, oa, ob)) {
+        *v = o + oa;
+        *vn = ob - oa;
+    }
 }
 
 static int filename_chars_ok(const char *s, size_t n, int whole)
@@ -3189,21 +3206,39 @@ static void scan_generic(scan *sc, size_t a, size_t b)
     while (i < b) {
         while (i < b && is_split((unsigned char)s[i]))
             i++;
-        size_t hexp = kz_hex_span(s + i, b - i); /* no hex digit splits */
+        /* A run of hex digits (a digest) sixteen bytes at a time: no hex
+         * digit splits. Under sixteen bytes, the walk below is cheaper
+         * than kz_hex_span's one byte a step. */
+        size_t hexp = b - i >= 16 ? kz_hex_span(s + i, b - i) : 0;
         size_t j = i + hexp;
         /* any, all: as scan_token gathers them (hex digits: TC_HEX) */
-        unsigned cls[2] = {hexp ? TC_HEX : 0, hexp ? TC_HEX : 0xFF};
-        for (; j < b; j++) {
-            unsigned t = tok_class[(unsigned char)s[j]];
-            if (t & TC_SPLIT)
+        unsigned any = hexp ? TC_HEX : 0, all = hexp ? TC_HEX : 0xFF;
+        /* two bytes a step while neither splits; then the one byte that
+         * may be left in the token, without a branch (b, as a split,
+         * ends it too) */
+        while (b - j >= 2) {
+            unsigned t0 = tok_class[(unsigned char)s[j]];
+            unsigned t1 = tok_class[(unsigned char)s[j + 1]];
+            if ((t0 | t1) & TC_SPLIT)
                 break;
-            cls[0] |= t;
-            cls[1] &= t;
+            any |= t0 | t1;
+            all &= t0 & t1;
+            j += 2;
+        }
+        {
+            int end = j >= b;
+            unsigned t = tok_class[(unsigned char)s[j - (size_t)end]];
+            unsigned in = (end | (t & TC_SPLIT)) ? 0u : ~0u;
+            any |= t & in;
+            all &= t | ~in;
+            j += in & 1;
         }
         /* "server-{1,30}.evil.xyz" is a template, not a value. */
         int tmpl = (i > a && s[i - 1] == '}') || (j < b && s[j] == '{');
-        if (j > i && !tmpl)
+        if (j > i && !tmpl) {
+            unsigned cls[2] = {any, all};
             scan_token_cls(sc, i, j, cls);
+        }
         i = j;
     }
 }
@@ -3548,16 +3583,25 @@ static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
 {
     const char *s = sc->seg->s;
     const kz_segment *g = sc->seg;
-    /* Leading dots, hyphens and colons (but "::1" is an address). */
+    /* Leading dots, hyphens and colons (but "::1" is an address). Most
+     * tokens start and end with a letter or digit: nothing comes off. */
     size_t a0 = a, b0 = b;
-    while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
-                     (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
-        a++;
-    b = trim_tail(s, a, b);
-    while (b > a && (s[b - 1] == '-' || s[b - 1] == '%'))
-        b--;
     if (b <= a)
         return;
+    if (!(word_class[(unsigned char)s[a]] & WC_ALNUM)) {
+        while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '/' ||
+                         (s[a] == ':' && !(b - a > 1 && s[a + 1] == ':'))))
+            a++;
+        if (b <= a)
+            return;
+    }
+    if (!(word_class[(unsigned char)s[b - 1]] & WC_ALNUM)) {
+        b = trim_tail(s, a, b);
+        while (b > a && (s[b - 1] == '-' || s[b - 1] == '%'))
+            b--;
+        if (b <= a)
+            return;
+    }
     size_t n = b - a;
     /* Which characters the token holds, in one pass: the tests below look
      * for a character only when it is there. The classes given are those
@@ -3567,7 +3611,9 @@ static void scan_token_cls(scan *sc, size_t a, size_t b, const unsigned *cls)
         any = cls[0];
         all = cls[1];
     } else {
-        size_t hexp = kz_hex_span(s + a, n); /* hex digits are TC_HEX alone */
+        /* hex digits are TC_HEX alone (a digest's run sixteen bytes at a
+         * time; a short token is walked as cheaply below) */
+        size_t hexp = n >= 16 ? kz_hex_span(s + a, n) : 0;
         if (hexp > 0)
             any = all = TC_HEX;
         for (size_t i = a + hexp; i < b; i++) {
@@ -3844,25 +3890,20 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
 /* "evil.com/gate.php" or "1.2.3.4/x": a URL whose writer left out the
  * scheme. Reported as a reference with http:// assumed, so --all shows it
  * and nothing is lost silently, but it never enters a blocklist as if the
- * scheme were known. */
-static void scan_schemeless_url(scan *sc, size_t a, size_t b)
+ * scheme were known. s[h] is the first slash in s[a, b). */
+static void scan_schemeless_url(scan *sc, size_t a, size_t b, size_t h)
 {
     const char *s = sc->seg->s;
-    const char *sl = memchr(s + a, '/', b - a);
-    if (!sl || sl == s + a || b - a + 7 > KZ_MAX_URL)
+    if (h == a || b - a + 7 > KZ_MAX_URL)
         return;
-    size_t h = (size_t)(sl - s);
-    size_t hp = h; /* host without a ":port" */
-    for (size_t i = a; i < h; i++)
-        if (s[i] == ':') {
-            hp = i;
-            break;
-        }
-    /* An address and an ASCII host name have a dot ("Win32/Agent.X" has
-     * none); a host in other letters may have an ideographic one. */
+    /* The host, without a ":port", ends at the first colon before the
+     * slash. An address and an ASCII host name have a dot
+     * ("Win32/Agent.X" has none); a host in other letters may have an
+     * ideographic one. One pass for both. */
+    size_t hp = a;
     int dot = 0;
-    for (size_t i = a; i < hp && !dot; i++)
-        dot = s[i] == '.' || (unsigned char)s[i] >= 0x80;
+    for (; hp < h && s[hp] != ':'; hp++)
+        dot |= s[hp] == '.' || (unsigned char)s[hp] >= 0x80;
     if (!dot)
         return;
     uint8_t ip[4];
@@ -4169,8 +4210,8 @@ static void scan_code(scan *sc, size_t a, size_t b, int cmd)
  * there is none. */
 static inline size_t digest_chunk(const char *s, size_t i, size_t b)
 {
-    if (b - i < 32 || !kz_is_xdigit((unsigned char)s[i]) ||
-        !kz_is_xdigit((unsigned char)s[i + 31]))
+    if (b - i < 32 || !(tok_class[(unsigned char)s[i]] &
+                        tok_class[(unsigned char)s[i + 31]] & TC_HEX))
         return 0;
     size_t e = i + kz_hex_span(s + i, b - i), h = e - i;
     unsigned k = e < b ? byte_class[(unsigned char)s[e]] : BC_DELIM;
@@ -4330,7 +4371,8 @@ static void scan_chunks(scan *sc, size_t a, size_t b)
                          try_put(sc, KZ_T_CIDR, a2, b2)))
                         ;
                     else if (a2 < b2 && (j >= b || s[j] != '<'))
-                        scan_schemeless_url(sc, a2, b2);
+                        /* sl: no '(' or '[', and not trimmed off */
+                        scan_schemeless_url(sc, a2, b2, (size_t)(sl - s));
                 } else {
                     /* "ASN 1234": the number is the next chunk. */
                     scan_generic(sc, k, j);
