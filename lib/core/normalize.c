@@ -972,15 +972,63 @@ static void put_pct(struct sbuf *b, unsigned char v)
     sb_putc(b, hex[v & 15]);
 }
 
+#if KZ_HAVE_V16
+/* Bit k set when byte k of v is not U_PLAIN: below '!' or from 0x7F (as
+ * signed bytes, the bytes from 0x80 are below '!'), or one of " % < > \\ ^
+ * ` { | } (with 0x02 set, ' ' and '"', '<' and '>', '\\' and '^' give one
+ * byte each; '{' '|' '}' and DEL are the bytes above 'z' but '~'). */
+static inline unsigned url_odd_bits(kz_v16 v)
+{
+    kz_v16 v2 = _mm_or_si128(v, _mm_set1_epi8(0x02));
+    kz_v16 m = _mm_cmplt_epi8(v, _mm_set1_epi8('!'));
+    m = kz_v16_or(m, kz_v16_andnot(_mm_cmpgt_epi8(v, _mm_set1_epi8('z')),
+                                   kz_v16_eq(v, '~')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v2, '"'), kz_v16_eq(v2, '>')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v2, '^'), kz_v16_eq(v, '%')));
+    return kz_v16_bits(kz_v16_or(m, kz_v16_eq(v, '`')));
+}
+
+/* Bit k set when byte k of v is '?' or '#', or '/' too when slash is set
+ * (U_QF, U_SLASH). */
+static inline unsigned url_stop_bits(kz_v16 v, int slash)
+{
+    kz_v16 m = kz_v16_or(kz_v16_eq(v, '?'), kz_v16_eq(v, '#'));
+    if (slash)
+        m = kz_v16_or(m, kz_v16_eq(v, '/'));
+    return kz_v16_bits(m);
+}
+#endif
+
+/* The first byte at or after i in s[0..n) that is not U_PLAIN, or n. With
+ * SIMD and n >= 16, sixteen bytes at a time, the last block the one that
+ * ends at n (its bytes before i shifted out). */
+static size_t plain_end(const char *s, size_t i, size_t n)
+{
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (; n - i >= 16; i += 16) {
+            unsigned m = url_odd_bits(kz_v16_load(s + i));
+            if (m)
+                return i + (unsigned)__builtin_ctz(m);
+        }
+        if (i == n)
+            return n;
+        unsigned m = url_odd_bits(kz_v16_load(s + n - 16)) >> (16 - (n - i));
+        return m ? i + (unsigned)__builtin_ctz(m) : n;
+    }
+#endif
+    while (i < n && (url_class[(unsigned char)s[i]] & U_PLAIN))
+        i++;
+    return i;
+}
+
 /* Percent-normalization: %xx of unreserved characters decoded, other %xx
  * upper-cased, a stray '%' and bytes outside printable ASCII encoded. Runs
  * of bytes kept as they are go in one copy. */
 static void pct_norm(struct sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t j = i;
-        while (j < n && (url_class[(unsigned char)s[j]] & U_PLAIN))
-            j++;
+        size_t j = plain_end(s, i, n);
         sb_put(b, s + i, j - i);
         if (j == n)
             break;
@@ -1114,11 +1162,28 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
     return 1;
 }
 
-/* The first '?' or '#' at or after from, or '/' too when slash is set. */
+/* The first '?' or '#' at or after from (<= n), or '/' too when slash is
+ * set; n when there is none. With SIMD and n >= 16, sixteen bytes at a
+ * time, the last block the one that ends at n (its bytes before the
+ * position reached shifted out). */
 static size_t find_any(const char *s, size_t from, size_t n, int slash)
 {
-    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
     size_t i = from;
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (; n - i >= 16; i += 16) {
+            unsigned m = url_stop_bits(kz_v16_load(s + i), slash);
+            if (m)
+                return i + (unsigned)__builtin_ctz(m);
+        }
+        if (i == n)
+            return n;
+        unsigned m =
+            url_stop_bits(kz_v16_load(s + n - 16), slash) >> (16 - (n - i));
+        return m ? i + (unsigned)__builtin_ctz(m) : n;
+    }
+#endif
+    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
     while (i < n && !(url_class[(unsigned char)s[i]] & stop))
         i++;
     return i;
