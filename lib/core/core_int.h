@@ -287,6 +287,16 @@ void kz_strmap_free(kz_strmap *m);
  * (NULL: none). Same answers. */
 int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo);
 
+/* kz_norm_url, also giving where the host is in out: out[*host, *host +
+ * *host_n), with the brackets of an IPv6 address; 0 bytes for a file: URL
+ * without one. In out, that is the span after the last '@' of the
+ * authority (the text after "://" up to its first '/', '?' or '#'), up to
+ * the ']' of a bracketed host, else to the first ':' after that '@' or to
+ * the authority's end: the user part written holds no '/', '?' or '#', and
+ * a host no '@', '/', '?', '#', nor ':' outside brackets. */
+kz_status kz_norm_url_host(const char *s, size_t n, char *out, size_t cap,
+                           size_t *outlen, size_t *host, size_t *host_n);
+
 /* Writes the canonical text of an IPv4 address (dotted decimal, as
  * kz_normalize writes it) and a NUL at out; returns its length (7..15). */
 size_t kz_ipv4_format(const uint8_t b[4], char out[16]);

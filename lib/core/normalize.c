@@ -1192,6 +1192,14 @@ static size_t find_any(const char *s, size_t from, size_t n, int slash)
 kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
                       size_t *outlen)
 {
+    size_t host, host_n;
+    return kz_norm_url_host(s, n, out, cap, outlen, &host, &host_n);
+}
+
+kz_status kz_norm_url_host(const char *s, size_t n, char *out, size_t cap,
+                           size_t *outlen, size_t *host, size_t *host_n)
+{
+    *host = *host_n = 0;
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
     clear_out(out, cap, outlen);
@@ -1233,6 +1241,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
     }
 
     size_t hend, pstart;
+    *host = b.len;
     if (h < e && s[h] == '[') {
         const char *close = memchr(s + h, ']', e - h);
         uint8_t a16[16];
@@ -1262,6 +1271,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
             return KZ_ERR_PARSE;
         }
     }
+    *host_n = b.len - *host;
     if (pstart < e) { /* ":port", possibly empty */
         size_t ps = pstart + 1, pl = e - ps;
         uint64_t port = 0;

@@ -2754,22 +2754,23 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
     /* Brackets and parentheses may belong to the URL (IPv6 hosts, wiki
      * paths): take the whole chunk, then trim what is unbalanced. */
     e = trim_tail(s, a, b);
-    size_t len;
-    if (kz_norm_url(s + a, e - a, sc->buf, sizeof sc->buf, &len) != KZ_OK) {
+    size_t len, ho, hn;
+    if (kz_norm_url_host(s + a, e - a, sc->buf, sizeof sc->buf, &len, &ho,
+                         &hn) != KZ_OK) {
         /* Retry without a trailing bracket run, e.g. "(http://x/a)". */
         size_t e2 = e;
         while (e2 > a && is_split((unsigned char)s[e2 - 1]))
             e2--;
         e2 = trim_tail(s, a, e2);
         if (e2 == e || e2 <= a ||
-            kz_norm_url(s + a, e2 - a, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+            kz_norm_url_host(s + a, e2 - a, sc->buf, sizeof sc->buf, &len, &ho,
+                             &hn) != KZ_OK)
             return 0;
         e = e2;
     }
-    /* The host must be a public name or an address. */
-    const char *h;
-    size_t hn;
-    url_host(sc->buf, len, &h, &hn);
+    /* The host must be a public name or an address (the normalizer says
+     * where it is, as url_host would find it). */
+    const char *h = sc->buf + ho;
     if (hn == 0)
         return 0;
     uint8_t ip[16];
@@ -2797,9 +2798,10 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
             size_t ve = v;
             while (ve < e && s[ve] != '&')
                 ve++;
-            if (ve > v && kz_norm_url(s + v, ve - v, sc->buf, sizeof sc->buf,
-                                      &len) == KZ_OK) {
-                url_host(sc->buf, len, &h, &hn);
+            if (ve > v &&
+                kz_norm_url_host(s + v, ve - v, sc->buf, sizeof sc->buf, &len,
+                                 &ho, &hn) == KZ_OK) {
+                h = sc->buf + ho;
                 if (hn && (has_ps(sc, h, hn) ||
                            kz_norm_ip(h, hn, ip, &fam, NULL) == KZ_OK))
                     put(sc, KZ_T_URL, v, ve, len, 0, KZ_CLASS_INDICATOR, NULL);
@@ -3824,16 +3826,15 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
            (unsigned char)dec[u] < 0x7F && dec[u] != '"' && dec[u] != '\'' &&
            dec[u] != '<' && dec[u] != '>')
         u++;
-    size_t len;
-    if (kz_norm_url(dec, u, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+    size_t len, ho, hn;
+    if (kz_norm_url_host(dec, u, sc->buf, sizeof sc->buf, &len, &ho, &hn) !=
+        KZ_OK)
         return 0;
     /* A cut-off blob decodes to junk ("http://ex"): the host must be a
      * public name or an address. */
-    const char *h;
-    size_t hn;
+    const char *h = sc->buf + ho;
     uint8_t ip[16];
     int fam;
-    url_host(sc->buf, len, &h, &hn);
     if (hn == 0 || (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
                     !has_ps(sc, h, hn)))
         return 0;
