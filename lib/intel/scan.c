@@ -2345,10 +2345,12 @@ static int said_legit_after(const scan *sc, size_t b)
     return kz_scan_legit_note(s + p, n - p);
 }
 
-/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
- * caller knows it), found at [a, b) of the segment. */
-static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
-                uint16_t port, kz_ioc_class force_cls, const char *force_why)
+/* put for a value the extractor's early check did not drop. Not inlined:
+ * the check drops most values, and put's callers then skip this one's
+ * frame. */
+__attribute__((noinline)) static void
+put_unseen(scan *sc, kz_type t, size_t a, size_t b, size_t len, uint16_t port,
+           kz_ioc_class force_cls, const char *force_why)
 {
     kz_cand c;
     c.type = t;
@@ -2356,9 +2358,6 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
     c.end = b;
     c.value = sc->buf;
     c.value_len = len;
-    /* Reported already: neither classified nor reported again. */
-    if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, c.value_len))
-        return;
     c.port = port;
     c.defanged = was_defanged(sc, a, b);
     if (force_why) {
@@ -2387,6 +2386,18 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
         }
     }
     sc->emit(sc->ud, sc->seg, &c);
+}
+
+/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
+ * caller knows it), found at [a, b) of the segment. */
+static inline void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
+                       uint16_t port, kz_ioc_class force_cls,
+                       const char *force_why)
+{
+    /* Reported already: neither classified nor reported again. */
+    if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, len))
+        return;
+    put_unseen(sc, t, a, b, len, port, force_cls, force_why);
 }
 
 /* Normalizes s[a, b) as type t into sc->buf and reports it. */
