@@ -2568,17 +2568,51 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
                       size_t *vn)
 {
     size_t oa = KZ_SEG_MAP(sc->seg, a), ob = KZ_SEG_MAP(sc->seg, b);
+    const char *o = sc->seg->orig;
     *v = sc->seg->s + a;
     *vn = b - a;
     if (ob <= oa)
         return;
-    for (size_t i = oa; i < ob; i++)
-        if ((unsigned char)sc->seg->orig[i] >= 0x80) {
-            *v = sc->seg->orig + oa;
+    size_t i = oa;
+#if KZ_HAVE_V16
+    /* sixteen bytes at a time, the last block the one ending at ob */
+    if (ob - oa >= 16) {
+        int wide = 0;
+        for (; ob - i >= 16 && !wide; i += 16)
+            wide = kz_v16_bits(kz_v16_load(o + i)) != 0;
+        if (!wide && i < ob)
+            wide = kz_v16_bits(kz_v16_load(o + ob - 16)) != 0;
+        if (wide) {
+            *v = o + oa;
+            *vn = ob - oa;
+        }
+        return;
+    }
+#endif
+    for (; i < ob; i++)
+        if ((unsigned char)o[i] >= 0x80) {
+            *v = o + oa;
             *vn = ob - oa;
             return;
         }
 }
+
+#if KZ_HAVE_V16
+/* The bits of the bytes of v that fname_class marks FN_BAD (control bytes,
+ * / : * ? " |), or FN_BAD_PART too (\\ < >) unless whole. */
+static inline unsigned fname_bad_bits(kz_v16 v, int whole)
+{
+    kz_v16 m = kz_v16_or(kz_v16_le(v, 0x1F), kz_v16_eq(v, '/'));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, ':'), kz_v16_eq(v, '*')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, '?'), kz_v16_eq(v, '"')));
+    m = kz_v16_or(m, kz_v16_eq(v, '|'));
+    if (!whole) {
+        m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, '\\'), kz_v16_eq(v, '<')));
+        m = kz_v16_or(m, kz_v16_eq(v, '>'));
+    }
+    return kz_v16_bits(m);
+}
+#endif
 
 static int filename_chars_ok(const char *s, size_t n, int whole)
 {
@@ -2586,8 +2620,22 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
         return 0;
     /* A whole cell may name an archive member ("PART_01\x.exe") and
      * keep the advisory's redactions ("<redacted>"). */
+    size_t i = 0;
+#if KZ_HAVE_V16
+    /* sixteen bytes at a time, the last block the one ending at n */
+    if (n >= 16) {
+        for (;; i += 16) {
+            if (n - i < 16)
+                i = n - 16;
+            if (fname_bad_bits(kz_v16_load(s + i), whole))
+                return 0;
+            if (i == n - 16)
+                return 1;
+        }
+    }
+#endif
     unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
-    for (size_t i = 0; i < n; i++)
+    for (; i < n; i++)
         if (fname_class[(unsigned char)s[i]] & bad)
             return 0;
     return 1;
