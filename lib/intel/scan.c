@@ -2388,16 +2388,22 @@ put_unseen(scan *sc, kz_type t, size_t a, size_t b, size_t len, uint16_t port,
     sc->emit(sc->ud, sc->seg, &c);
 }
 
+/* The extractor's early check of the value in sc->buf, of len bytes, as
+ * type t: 1 when it was reported already (neither classified nor reported
+ * again). */
+static inline int put_seen(scan *sc, kz_type t, size_t len)
+{
+    return sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, len);
+}
+
 /* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
  * caller knows it), found at [a, b) of the segment. */
 static inline void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
                        uint16_t port, kz_ioc_class force_cls,
                        const char *force_why)
 {
-    /* Reported already: neither classified nor reported again. */
-    if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, len))
-        return;
-    put_unseen(sc, t, a, b, len, port, force_cls, force_why);
+    if (!put_seen(sc, t, len))
+        put_unseen(sc, t, a, b, len, port, force_cls, force_why);
 }
 
 /* Normalizes s[a, b) as type t into sc->buf and reports it. */
@@ -2675,14 +2681,19 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
     /* The name as checked holds no control byte (no NUL); the text as
      * written may differ. */
     size_t len = v == s ? vn : strlen(sc->buf);
+    /* Every way below reports the name as KZ_T_FILENAME: the early check
+     * comes first, before the word sets are asked. */
+    if (put_seen(sc, KZ_T_FILENAME, len))
+        return;
     if (!whole && in_set(&set_software, s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            "software named in prose");
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   "software named in prose");
         return;
     }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            sc->in_cmd ? "standard system file in a command or description"
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   sc->in_cmd
+                       ? "standard system file in a command or description"
                        : "standard system file named in prose");
         return;
     }
@@ -2691,11 +2702,11 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
          contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            "document that comes with the advisory");
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   "document that comes with the advisory");
         return;
     }
-    put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
+    put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A defanged host whose top-level label is not (yet) in the Public Suffix
