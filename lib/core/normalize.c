@@ -131,6 +131,61 @@ static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
     return i;
 }
 
+#if KZ_HAVE_V16
+/* The number of len (1 to 3) digits at t, into *v; 0 for a leading zero or
+ * one over 255. */
+static inline int octet_at(const char *t, size_t len, uint8_t *v)
+{
+    unsigned d = (unsigned)(unsigned char)t[0] - '0';
+    if (len > 1) {
+        if (d == 0)
+            return 0;
+        d = d * 10 + ((unsigned)(unsigned char)t[1] - '0');
+        if (len > 2)
+            d = d * 10 + ((unsigned)(unsigned char)t[2] - '0');
+    }
+    *v = (uint8_t)d;
+    return d <= 255;
+}
+
+/* For kz_norm_ipv4, s[0..n) with n >= 7: the run of digits and dots that
+ * starts s, up to the first other byte or n (e), found in a copy of the
+ * first sixteen bytes (zeros after n) from the bits of its digits and
+ * dots. Returns e when that run is a strict dotted quad (three dots, one
+ * to three digits around each, no leading zero, none over 255), into out,
+ * else 0. Where scan_v4 finds a quad followed by a digit or a dot (its
+ * answer then is not e), kz_norm_ipv4 fails after it as after this 0: the
+ * byte after the quad must be ':' or none. */
+static size_t quad_v16(const char *s, size_t n, uint8_t out[4])
+{
+    char t[16];
+    size_t m = n < 16 ? n : 16;
+    kz_v16_store(t, _mm_setzero_si128());
+    kz_copy_short(t, s, m);
+    kz_v16 v = kz_v16_load(t);
+    unsigned dig = kz_v16_bits(kz_v16_range(v, '0', '9'));
+    unsigned dot = kz_v16_bits(kz_v16_eq(v, '.'));
+    unsigned e = (unsigned)__builtin_ctz(~(dig | dot));
+    if (e > 15)
+        return 0;
+    dot &= (1u << e) - 1;
+    unsigned a = 0; /* where number k starts */
+    for (int k = 0; k < 4; k++) {
+        unsigned b = e; /* where it ends */
+        if (k < 3) {
+            if (!dot)
+                return 0;
+            b = (unsigned)__builtin_ctz(dot);
+            dot &= dot - 1;
+        }
+        if (b - a - 1 > 2 || !octet_at(t + a, b - a, &out[k]))
+            return 0;
+        a = b + 1;
+    }
+    return dot ? 0 : e;
+}
+#endif
+
 kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4], uint16_t *port)
 {
     if ((!s && n) || !out)
@@ -138,7 +193,11 @@ kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4], uint16_t *port)
     if (port)
         *port = 0;
     uint8_t b[4];
+#if KZ_HAVE_V16
+    size_t k = n >= 7 ? quad_v16(s, n, b) : 0;
+#else
     size_t k = s ? scan_v4(s, n, b) : 0;
+#endif
     if (k == 0)
         return KZ_ERR_PARSE;
     if (k < n) {
