@@ -2566,6 +2566,18 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
+#if KZ_HAVE_V16
+/* The n bytes at s, 8 to 15, as one block: the first eight, then the last
+ * eight (the two may overlap). */
+static inline kz_v16 halves16(const char *s, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + n - 8, 8);
+    return _mm_set_epi64x((long long)b, (long long)a);
+}
+#endif
+
 /* The text of a name (file name, path, key, mutex, user agent): refanged
  * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
  * it holds other characters, since full-width brackets and dots are part
@@ -2581,7 +2593,8 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
         return;
     size_t i = oa;
 #if KZ_HAVE_V16
-    /* sixteen bytes at a time, the last block the one ending at ob */
+    /* sixteen bytes at a time, the last block the one ending at ob; 8 to
+     * 15 bytes as one block of two halves that may overlap */
     if (ob - oa >= 16) {
         int wide = 0;
         for (; ob - i >= 16 && !wide; i += 16)
@@ -2589,6 +2602,13 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
         if (!wide && i < ob)
             wide = kz_v16_bits(kz_v16_load(o + ob - 16)) != 0;
         if (wide) {
+            *v = o + oa;
+            *vn = ob - oa;
+        }
+        return;
+    }
+    if (ob - oa >= 8) {
+        if (kz_v16_bits(halves16(o + oa, ob - oa))) {
             *v = o + oa;
             *vn = ob - oa;
         }
@@ -2628,7 +2648,8 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
      * keep the advisory's redactions ("<redacted>"). */
     size_t i = 0;
 #if KZ_HAVE_V16
-    /* sixteen bytes at a time, the last block the one ending at n */
+    /* sixteen bytes at a time, the last block the one ending at n; 8 to 15
+     * bytes as one block of two halves that may overlap */
     if (n >= 16) {
         for (;; i += 16) {
             if (n - i < 16)
@@ -2639,6 +2660,8 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
                 return 1;
         }
     }
+    if (n >= 8)
+        return !fname_bad_bits(halves16(s, n), whole);
 #endif
     unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
     for (; i < n; i++)
