@@ -238,17 +238,28 @@ static inline uint32_t kz_strmap_ref(const kz_strmap *m, const kz_strmap_rec *e)
 {
     return (uint32_t)(((const char *)e - m->pool) / 4);
 }
-/* Whether record e holds (tag, k[0..n)): tag and length, then the bytes,
- * eight at a time in place (the last word overlapping the one before)
- * without a call for keys of up to 32 bytes, longer ones by memcmp. */
+/* Whether record e holds (tag, k[0..n)): tag and length, then the bytes
+ * in place, sixteen at a time with SIMD from sixteen bytes on, else eight
+ * (the last block overlapping the one before), without a call: the early
+ * check that inlines it (seen_value) then calls nothing and keeps its
+ * values in registers it need not save. */
 static inline int kz_strmap_is(const kz_strmap_rec *e, unsigned tag,
                                const char *k, size_t n)
 {
     if (e->tag != tag || e->len != n)
         return 0;
     const char *a = e->key;
-    if (n > 32)
-        return memcmp(a, k, n) == 0;
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        kz_v16 d = _mm_setzero_si128();
+        for (size_t i = 0; i + 16 < n; i += 16)
+            d = kz_v16_or(
+                d, _mm_xor_si128(kz_v16_load(a + i), kz_v16_load(k + i)));
+        d = kz_v16_or(
+            d, _mm_xor_si128(kz_v16_load(a + n - 16), kz_v16_load(k + n - 16)));
+        return kz_v16_bits(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xFFFF;
+    }
+#endif
     if (n >= 8) {
         uint64_t x, y, d = 0;
         for (size_t i = 0; i + 8 < n; i += 8) {
@@ -286,6 +297,16 @@ void kz_strmap_free(kz_strmap *m);
 /* kz_domain_has_public_suffix with the suffix lookups memoized in memo
  * (NULL: none). Same answers. */
 int kz_domain_has_public_suffix_memo(const char *dom, size_t n, kz_memo *memo);
+
+/* kz_norm_url, also giving where the host is in out: out[*host, *host +
+ * *host_n), with the brackets of an IPv6 address; 0 bytes for a file: URL
+ * without one. In out, that is the span after the last '@' of the
+ * authority (the text after "://" up to its first '/', '?' or '#'), up to
+ * the ']' of a bracketed host, else to the first ':' after that '@' or to
+ * the authority's end: the user part written holds no '/', '?' or '#', and
+ * a host no '@', '/', '?', '#', nor ':' outside brackets. */
+kz_status kz_norm_url_host(const char *s, size_t n, char *out, size_t cap,
+                           size_t *outlen, size_t *host, size_t *host_n);
 
 /* Writes the canonical text of an IPv4 address (dotted decimal, as
  * kz_normalize writes it) and a NUL at out; returns its length (7..15). */

@@ -131,6 +131,61 @@ static size_t scan_v4(const char *s, size_t n, uint8_t out[4])
     return i;
 }
 
+#if KZ_HAVE_V16
+/* The number of len (1 to 3) digits at t, into *v; 0 for a leading zero or
+ * one over 255. */
+static inline int octet_at(const char *t, size_t len, uint8_t *v)
+{
+    unsigned d = (unsigned)(unsigned char)t[0] - '0';
+    if (len > 1) {
+        if (d == 0)
+            return 0;
+        d = d * 10 + ((unsigned)(unsigned char)t[1] - '0');
+        if (len > 2)
+            d = d * 10 + ((unsigned)(unsigned char)t[2] - '0');
+    }
+    *v = (uint8_t)d;
+    return d <= 255;
+}
+
+/* For kz_norm_ipv4, s[0..n) with n >= 7: the run of digits and dots that
+ * starts s, up to the first other byte or n (e), found in a copy of the
+ * first sixteen bytes (zeros after n) from the bits of its digits and
+ * dots. Returns e when that run is a strict dotted quad (three dots, one
+ * to three digits around each, no leading zero, none over 255), into out,
+ * else 0. Where scan_v4 finds a quad followed by a digit or a dot (its
+ * answer then is not e), kz_norm_ipv4 fails after it as after this 0: the
+ * byte after the quad must be ':' or none. */
+static size_t quad_v16(const char *s, size_t n, uint8_t out[4])
+{
+    char t[16];
+    size_t m = n < 16 ? n : 16;
+    kz_v16_store(t, _mm_setzero_si128());
+    kz_copy_short(t, s, m);
+    kz_v16 v = kz_v16_load(t);
+    unsigned dig = kz_v16_bits(kz_v16_range(v, '0', '9'));
+    unsigned dot = kz_v16_bits(kz_v16_eq(v, '.'));
+    unsigned e = (unsigned)__builtin_ctz(~(dig | dot));
+    if (e > 15)
+        return 0;
+    dot &= (1u << e) - 1;
+    unsigned a = 0; /* where number k starts */
+    for (int k = 0; k < 4; k++) {
+        unsigned b = e; /* where it ends */
+        if (k < 3) {
+            if (!dot)
+                return 0;
+            b = (unsigned)__builtin_ctz(dot);
+            dot &= dot - 1;
+        }
+        if (b - a - 1 > 2 || !octet_at(t + a, b - a, &out[k]))
+            return 0;
+        a = b + 1;
+    }
+    return dot ? 0 : e;
+}
+#endif
+
 kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4], uint16_t *port)
 {
     if ((!s && n) || !out)
@@ -138,7 +193,11 @@ kz_status kz_norm_ipv4(const char *s, size_t n, uint8_t out[4], uint16_t *port)
     if (port)
         *port = 0;
     uint8_t b[4];
+#if KZ_HAVE_V16
+    size_t k = n >= 7 ? quad_v16(s, n, b) : 0;
+#else
     size_t k = s ? scan_v4(s, n, b) : 0;
+#endif
     if (k == 0)
         return KZ_ERR_PARSE;
     if (k < n) {
@@ -972,15 +1031,63 @@ static void put_pct(struct sbuf *b, unsigned char v)
     sb_putc(b, hex[v & 15]);
 }
 
+#if KZ_HAVE_V16
+/* Bit k set when byte k of v is not U_PLAIN: below '!' or from 0x7F (as
+ * signed bytes, the bytes from 0x80 are below '!'), or one of " % < > \\ ^
+ * ` { | } (with 0x02 set, ' ' and '"', '<' and '>', '\\' and '^' give one
+ * byte each; '{' '|' '}' and DEL are the bytes above 'z' but '~'). */
+static inline unsigned url_odd_bits(kz_v16 v)
+{
+    kz_v16 v2 = _mm_or_si128(v, _mm_set1_epi8(0x02));
+    kz_v16 m = _mm_cmplt_epi8(v, _mm_set1_epi8('!'));
+    m = kz_v16_or(m, kz_v16_andnot(_mm_cmpgt_epi8(v, _mm_set1_epi8('z')),
+                                   kz_v16_eq(v, '~')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v2, '"'), kz_v16_eq(v2, '>')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v2, '^'), kz_v16_eq(v, '%')));
+    return kz_v16_bits(kz_v16_or(m, kz_v16_eq(v, '`')));
+}
+
+/* Bit k set when byte k of v is '?' or '#', or '/' too when slash is set
+ * (U_QF, U_SLASH). */
+static inline unsigned url_stop_bits(kz_v16 v, int slash)
+{
+    kz_v16 m = kz_v16_or(kz_v16_eq(v, '?'), kz_v16_eq(v, '#'));
+    if (slash)
+        m = kz_v16_or(m, kz_v16_eq(v, '/'));
+    return kz_v16_bits(m);
+}
+#endif
+
+/* The first byte at or after i in s[0..n) that is not U_PLAIN, or n. With
+ * SIMD and n >= 16, sixteen bytes at a time, the last block the one that
+ * ends at n (its bytes before i shifted out). */
+static size_t plain_end(const char *s, size_t i, size_t n)
+{
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (; n - i >= 16; i += 16) {
+            unsigned m = url_odd_bits(kz_v16_load(s + i));
+            if (m)
+                return i + (unsigned)__builtin_ctz(m);
+        }
+        if (i == n)
+            return n;
+        unsigned m = url_odd_bits(kz_v16_load(s + n - 16)) >> (16 - (n - i));
+        return m ? i + (unsigned)__builtin_ctz(m) : n;
+    }
+#endif
+    while (i < n && (url_class[(unsigned char)s[i]] & U_PLAIN))
+        i++;
+    return i;
+}
+
 /* Percent-normalization: %xx of unreserved characters decoded, other %xx
  * upper-cased, a stray '%' and bytes outside printable ASCII encoded. Runs
  * of bytes kept as they are go in one copy. */
 static void pct_norm(struct sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t j = i;
-        while (j < n && (url_class[(unsigned char)s[j]] & U_PLAIN))
-            j++;
+        size_t j = plain_end(s, i, n);
         sb_put(b, s + i, j - i);
         if (j == n)
             break;
@@ -1114,11 +1221,28 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
     return 1;
 }
 
-/* The first '?' or '#' at or after from, or '/' too when slash is set. */
+/* The first '?' or '#' at or after from (<= n), or '/' too when slash is
+ * set; n when there is none. With SIMD and n >= 16, sixteen bytes at a
+ * time, the last block the one that ends at n (its bytes before the
+ * position reached shifted out). */
 static size_t find_any(const char *s, size_t from, size_t n, int slash)
 {
-    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
     size_t i = from;
+#if KZ_HAVE_V16
+    if (n >= 16) {
+        for (; n - i >= 16; i += 16) {
+            unsigned m = url_stop_bits(kz_v16_load(s + i), slash);
+            if (m)
+                return i + (unsigned)__builtin_ctz(m);
+        }
+        if (i == n)
+            return n;
+        unsigned m =
+            url_stop_bits(kz_v16_load(s + n - 16), slash) >> (16 - (n - i));
+        return m ? i + (unsigned)__builtin_ctz(m) : n;
+    }
+#endif
+    unsigned stop = slash ? U_QF | U_SLASH : U_QF;
     while (i < n && !(url_class[(unsigned char)s[i]] & stop))
         i++;
     return i;
@@ -1127,6 +1251,14 @@ static size_t find_any(const char *s, size_t from, size_t n, int slash)
 kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
                       size_t *outlen)
 {
+    size_t host, host_n;
+    return kz_norm_url_host(s, n, out, cap, outlen, &host, &host_n);
+}
+
+kz_status kz_norm_url_host(const char *s, size_t n, char *out, size_t cap,
+                           size_t *outlen, size_t *host, size_t *host_n)
+{
+    *host = *host_n = 0;
     if ((!s && n) || !out)
         return KZ_ERR_INVALID;
     clear_out(out, cap, outlen);
@@ -1168,6 +1300,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
     }
 
     size_t hend, pstart;
+    *host = b.len;
     if (h < e && s[h] == '[') {
         const char *close = memchr(s + h, ']', e - h);
         uint8_t a16[16];
@@ -1197,6 +1330,7 @@ kz_status kz_norm_url(const char *s, size_t n, char *out, size_t cap,
             return KZ_ERR_PARSE;
         }
     }
+    *host_n = b.len - *host;
     if (pstart < e) { /* ":port", possibly empty */
         size_t ps = pstart + 1, pl = e - ps;
         uint64_t port = 0;

@@ -2345,10 +2345,12 @@ static int said_legit_after(const scan *sc, size_t b)
     return kz_scan_legit_note(s + p, n - p);
 }
 
-/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
- * caller knows it), found at [a, b) of the segment. */
-static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
-                uint16_t port, kz_ioc_class force_cls, const char *force_why)
+/* put for a value the extractor's early check did not drop. Not inlined:
+ * the check drops most values, and put's callers then skip this one's
+ * frame. */
+__attribute__((noinline)) static void
+put_unseen(scan *sc, kz_type t, size_t a, size_t b, size_t len, uint16_t port,
+           kz_ioc_class force_cls, const char *force_why)
 {
     kz_cand c;
     c.type = t;
@@ -2356,9 +2358,6 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
     c.end = b;
     c.value = sc->buf;
     c.value_len = len;
-    /* Reported already: neither classified nor reported again. */
-    if (sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, c.value_len))
-        return;
     c.port = port;
     c.defanged = was_defanged(sc, a, b);
     if (force_why) {
@@ -2387,6 +2386,24 @@ static void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
         }
     }
     sc->emit(sc->ud, sc->seg, &c);
+}
+
+/* The extractor's early check of the value in sc->buf, of len bytes, as
+ * type t: 1 when it was reported already (neither classified nor reported
+ * again). */
+static inline int put_seen(scan *sc, kz_type t, size_t len)
+{
+    return sc->seg->seen && sc->seg->seen(sc->ud, t, sc->buf, len);
+}
+
+/* Reports the value in sc->buf, of len bytes (strlen(sc->buf): every
+ * caller knows it), found at [a, b) of the segment. */
+static inline void put(scan *sc, kz_type t, size_t a, size_t b, size_t len,
+                       uint16_t port, kz_ioc_class force_cls,
+                       const char *force_why)
+{
+    if (!put_seen(sc, t, len))
+        put_unseen(sc, t, a, b, len, port, force_cls, force_why);
 }
 
 /* Normalizes s[a, b) as type t into sc->buf and reports it. */
@@ -2549,23 +2566,17 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
-/* 1 when s[a, b) (a < b) holds a byte >= 0x80: sixteen bytes at a time,
- * the last ones (under sixteen) through the block that ends at b, its
- * bytes before them shifted out (s[0, b) is readable). */
-static int any_high(const char *s, size_t a, size_t b)
-{
 #if KZ_HAVE_V16
-    for (; b - a >= 16; a += 16)
-        if (kz_v16_bits(kz_v16_load(s + a)))
-            return 1;
-    if (a < b && b >= 16)
-        return (kz_v16_bits(kz_v16_load(s + b - 16)) >> (16 - (b - a))) != 0;
-#endif
-    for (; a < b; a++)
-        if ((unsigned char)s[a] >= 0x80)
-            return 1;
-    return 0;
+/* The n bytes at s, 8 to 15, as one block: the first eight, then the last
+ * eight (the two may overlap). */
+static inline kz_v16 halves16(const char *s, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + n - 8, 8);
+    return _mm_set_epi64x((long long)b, (long long)a);
 }
+#endif
 
 /* The text of a name (file name, path, key, mutex, user agent): refanged
  * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
@@ -2580,11 +2591,54 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
     *vn = b - a;
     if (ob <= oa)
         return;
-    if (any_high(o, oa, ob)) {
-        *v = o + oa;
-        *vn = ob - oa;
+    size_t i = oa;
+#if KZ_HAVE_V16
+    /* sixteen bytes at a time, the last block the one ending at ob; 8 to
+     * 15 bytes as one block of two halves that may overlap */
+    if (ob - oa >= 16) {
+        int wide = 0;
+        for (; ob - i >= 16 && !wide; i += 16)
+            wide = kz_v16_bits(kz_v16_load(o + i)) != 0;
+        if (!wide && i < ob)
+            wide = kz_v16_bits(kz_v16_load(o + ob - 16)) != 0;
+        if (wide) {
+            *v = o + oa;
+            *vn = ob - oa;
+        }
+        return;
     }
+    if (ob - oa >= 8) {
+        if (kz_v16_bits(halves16(o + oa, ob - oa))) {
+            *v = o + oa;
+            *vn = ob - oa;
+        }
+        return;
+    }
+#endif
+    for (; i < ob; i++)
+        if ((unsigned char)o[i] >= 0x80) {
+            *v = o + oa;
+            *vn = ob - oa;
+            return;
+        }
 }
+
+#if KZ_HAVE_V16
+/* The bits of the bytes of v that fname_class marks FN_BAD (control bytes,
+ * / : * ? " |), or FN_BAD_PART too (\\ < >) unless whole. */
+static inline unsigned fname_bad_bits(kz_v16 v, int whole)
+{
+    kz_v16 m = kz_v16_or(kz_v16_le(v, 0x1F), kz_v16_eq(v, '/'));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, ':'), kz_v16_eq(v, '*')));
+    m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, '?'), kz_v16_eq(v, '"')));
+    m = kz_v16_or(m, kz_v16_eq(v, '|'));
+    if (!whole) {
+        m = kz_v16_or(m, kz_v16_or(kz_v16_eq(v, '\\'), kz_v16_eq(v, '<')));
+        m = kz_v16_or(m, kz_v16_eq(v, '>'));
+    }
+    return kz_v16_bits(m);
+}
+#endif
 
 static int filename_chars_ok(const char *s, size_t n, int whole)
 {
@@ -2592,8 +2646,25 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
         return 0;
     /* A whole cell may name an archive member ("PART_01\x.exe") and
      * keep the advisory's redactions ("<redacted>"). */
+    size_t i = 0;
+#if KZ_HAVE_V16
+    /* sixteen bytes at a time, the last block the one ending at n; 8 to 15
+     * bytes as one block of two halves that may overlap */
+    if (n >= 16) {
+        for (;; i += 16) {
+            if (n - i < 16)
+                i = n - 16;
+            if (fname_bad_bits(kz_v16_load(s + i), whole))
+                return 0;
+            if (i == n - 16)
+                return 1;
+        }
+    }
+    if (n >= 8)
+        return !fname_bad_bits(halves16(s, n), whole);
+#endif
     unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
-    for (size_t i = 0; i < n; i++)
+    for (; i < n; i++)
         if (fname_class[(unsigned char)s[i]] & bad)
             return 0;
     return 1;
@@ -2633,14 +2704,19 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
     /* The name as checked holds no control byte (no NUL); the text as
      * written may differ. */
     size_t len = v == s ? vn : strlen(sc->buf);
+    /* Every way below reports the name as KZ_T_FILENAME: the early check
+     * comes first, before the word sets are asked. */
+    if (put_seen(sc, KZ_T_FILENAME, len))
+        return;
     if (!whole && in_set(&set_software, s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            "software named in prose");
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   "software named in prose");
         return;
     }
     if ((!whole || sc->in_cmd) && is_system_file(s, n)) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            sc->in_cmd ? "standard system file in a command or description"
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   sc->in_cmd
+                       ? "standard system file in a command or description"
                        : "standard system file named in prose");
         return;
     }
@@ -2649,11 +2725,11 @@ static void put_filename(scan *sc, size_t a, size_t b, int whole)
         ((line_ctx(sc) & KZ_CTX_SOURCE) ||
          contains_ci(sc->seg->line, sc->seg->line_n, "link:") ||
          contains_ci(sc->seg->line, sc->seg->line_n, "misp"))) {
-        put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
-            "document that comes with the advisory");
+        put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_REFERENCE,
+                   "document that comes with the advisory");
         return;
     }
-    put(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
+    put_unseen(sc, KZ_T_FILENAME, a, b, len, 0, KZ_CLASS_INDICATOR, NULL);
 }
 
 /* A defanged host whose top-level label is not (yet) in the Public Suffix
@@ -2771,22 +2847,23 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
     /* Brackets and parentheses may belong to the URL (IPv6 hosts, wiki
      * paths): take the whole chunk, then trim what is unbalanced. */
     e = trim_tail(s, a, b);
-    size_t len;
-    if (kz_norm_url(s + a, e - a, sc->buf, sizeof sc->buf, &len) != KZ_OK) {
+    size_t len, ho, hn;
+    if (kz_norm_url_host(s + a, e - a, sc->buf, sizeof sc->buf, &len, &ho,
+                         &hn) != KZ_OK) {
         /* Retry without a trailing bracket run, e.g. "(http://x/a)". */
         size_t e2 = e;
         while (e2 > a && is_split((unsigned char)s[e2 - 1]))
             e2--;
         e2 = trim_tail(s, a, e2);
         if (e2 == e || e2 <= a ||
-            kz_norm_url(s + a, e2 - a, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+            kz_norm_url_host(s + a, e2 - a, sc->buf, sizeof sc->buf, &len, &ho,
+                             &hn) != KZ_OK)
             return 0;
         e = e2;
     }
-    /* The host must be a public name or an address. */
-    const char *h;
-    size_t hn;
-    url_host(sc->buf, len, &h, &hn);
+    /* The host must be a public name or an address (the normalizer says
+     * where it is, as url_host would find it). */
+    const char *h = sc->buf + ho;
     if (hn == 0)
         return 0;
     uint8_t ip[16];
@@ -2814,9 +2891,10 @@ static size_t scan_url(scan *sc, size_t a, size_t b)
             size_t ve = v;
             while (ve < e && s[ve] != '&')
                 ve++;
-            if (ve > v && kz_norm_url(s + v, ve - v, sc->buf, sizeof sc->buf,
-                                      &len) == KZ_OK) {
-                url_host(sc->buf, len, &h, &hn);
+            if (ve > v &&
+                kz_norm_url_host(s + v, ve - v, sc->buf, sizeof sc->buf, &len,
+                                 &ho, &hn) == KZ_OK) {
+                h = sc->buf + ho;
                 if (hn && (has_ps(sc, h, hn) ||
                            kz_norm_ip(h, hn, ip, &fam, NULL) == KZ_OK))
                     put(sc, KZ_T_URL, v, ve, len, 0, KZ_CLASS_INDICATOR, NULL);
@@ -3870,16 +3948,15 @@ static size_t scan_encoded_url(scan *sc, size_t a, size_t b)
            (unsigned char)dec[u] < 0x7F && dec[u] != '"' && dec[u] != '\'' &&
            dec[u] != '<' && dec[u] != '>')
         u++;
-    size_t len;
-    if (kz_norm_url(dec, u, sc->buf, sizeof sc->buf, &len) != KZ_OK)
+    size_t len, ho, hn;
+    if (kz_norm_url_host(dec, u, sc->buf, sizeof sc->buf, &len, &ho, &hn) !=
+        KZ_OK)
         return 0;
     /* A cut-off blob decodes to junk ("http://ex"): the host must be a
      * public name or an address. */
-    const char *h;
-    size_t hn;
+    const char *h = sc->buf + ho;
     uint8_t ip[16];
     int fam;
-    url_host(sc->buf, len, &h, &hn);
     if (hn == 0 || (*h != '[' && kz_norm_ip(h, hn, ip, &fam, NULL) != KZ_OK &&
                     !has_ps(sc, h, hn)))
         return 0;
