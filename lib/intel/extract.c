@@ -3223,13 +3223,66 @@ static void text_cut_long_line(kz_extractor *x)
     x->line_off += cut;
 }
 
-static void text_feed(kz_extractor *x, const char *buf, size_t n)
+#if KZ_HAVE_V16
+/* Bit k: p[k] is a newline, for the 64 bytes at p. */
+static inline uint64_t nl_bits64(const char *p)
+{
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)kz_v16_bits(kz_v16_eq(kz_v16_load(p + 16 * k), '\n'))
+             << (16 * k);
+    return m;
+}
+#endif
+#if KZ_HAVE_V32
+/* nl_bits64 with AVX2. */
+KZ_AVX2 static inline uint64_t nl_bits64_avx2(const char *p)
+{
+    return kz_v32_bits(kz_v32_eq(kz_v32_load(p), '\n')) |
+           (uint64_t)kz_v32_bits(kz_v32_eq(kz_v32_load(p + 32), '\n')) << 32;
+}
+#endif
+
+/* text_feed's body; avx2: whether nl_bits64_avx2 may be used (a constant
+ * in each of its uses). With SIMD the newlines are found 64 bytes at a
+ * time while whole blocks are left: nm holds the newline bits of the
+ * block that ends at nb, those of the lines passed cleared, so that its
+ * lowest bit is the next newline (each line ends at the first newline
+ * from i); memchr from i finds those after the last whole block. */
+static inline __attribute__((always_inline)) void
+text_feed_body(kz_extractor *x, const char *buf, size_t n, int avx2)
 {
     uint64_t base = x->in_off;
     x->in_off += n;
     size_t i = 0;
+#if KZ_HAVE_V16
+    size_t nb = 0;
+    uint64_t nm = 0;
+#endif
+    (void)avx2;
     while (i < n && !x->failed) {
-        const char *nl = memchr(buf + i, '\n', n - i);
+        const char *nl;
+#if KZ_HAVE_V16
+        for (;;) {
+            if (nm) {
+                nl = buf + nb - 64 + (unsigned)__builtin_ctzll(nm);
+                nm &= nm - 1;
+                break;
+            }
+            if (n - nb < 64) {
+                nl = memchr(buf + i, '\n', n - i);
+                break;
+            }
+#if KZ_HAVE_V32
+            nm = avx2 ? nl_bits64_avx2(buf + nb) : nl_bits64(buf + nb);
+#else
+            nm = nl_bits64(buf + nb);
+#endif
+            nb += 64;
+        }
+#else
+        nl = memchr(buf + i, '\n', n - i);
+#endif
         size_t end = nl ? (size_t)(nl - buf) : n;
         if (x->line_n == 0 && nl && end - i <= KZ_MAX_LINE) {
             /* Whole line inside the buffer: no copy. */
@@ -3259,6 +3312,26 @@ static void text_feed(kz_extractor *x, const char *buf, size_t n)
         x->line_off = base + i;
         x->line_split = 0;
     }
+}
+
+#if KZ_HAVE_V32
+KZ_AVX2 static void text_feed_avx2(kz_extractor *x, const char *buf, size_t n)
+{
+    text_feed_body(x, buf, n, 1);
+}
+#endif
+
+/* Splits the text into lines for text_line (the newlines found with AVX2
+ * where the CPU has it). */
+static void text_feed(kz_extractor *x, const char *buf, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2) {
+        text_feed_avx2(x, buf, n);
+        return;
+    }
+#endif
+    text_feed_body(x, buf, n, 0);
 }
 
 /* ---- HTML input -----------------------------------------------------------
