@@ -770,25 +770,67 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
 /* The bytes a line's text may start with that process_line looks at
  * further: LL_YARA where a YARA rule or its prelude may start ("rule",
  * "private", "global", "import", "include"), LL_MARK for code fences,
- * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['). A
- * line without text has 0 (entry 0). */
-enum { LL_YARA = 1, LL_MARK = 2 };
+ * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['),
+ * LL_HEAD for the first bytes may_be_heading lets through, LL_BENIGN for
+ * those of may_be_benign_key (a quote, or a letter that starts one of its
+ * keys, in either case). A line without text has entry 0 (LL_HEAD only,
+ * for a NUL byte). */
+enum { LL_YARA = 1, LL_MARK = 2, LL_HEAD = 4, LL_BENIGN = 8 };
 static const unsigned char line_lead[256] = {
-    ['r'] = LL_YARA, ['p'] = LL_YARA, ['g'] = LL_YARA, ['i'] = LL_YARA,
-    ['`'] = LL_MARK, ['~'] = LL_MARK, ['|'] = LL_MARK, ['['] = LL_MARK};
+    /* YARA and marks */
+    ['p'] = LL_YARA,
+    ['g'] = LL_YARA,
+    ['i'] = LL_YARA | LL_HEAD,
+    ['r'] = LL_YARA | LL_HEAD,
+    ['`'] = LL_MARK,
+    ['~'] = LL_MARK,
+    ['|'] = LL_MARK,
+    ['['] = LL_MARK,
+    /* headings */
+    [0] = LL_HEAD,
+    ['0' ... '9'] = LL_HEAD,
+    ['#'] = LL_HEAD,
+    ['='] = LL_HEAD,
+    ['*'] = LL_HEAD,
+    ['.'] = LL_HEAD,
+    ['('] = LL_HEAD,
+    ['I'] = LL_HEAD,
+    ['V'] = LL_HEAD,
+    ['X'] = LL_HEAD,
+    ['R'] = LL_HEAD,
+    [0xE2 ... 0xFF] = LL_HEAD,
+    /* headings and allowlist keys */
+    ['s'] = LL_HEAD | LL_BENIGN,
+    ['S'] = LL_HEAD | LL_BENIGN,
+    ['b'] = LL_HEAD | LL_BENIGN,
+    ['B'] = LL_HEAD | LL_BENIGN,
+    ['f'] = LL_HEAD | LL_BENIGN,
+    ['F'] = LL_HEAD | LL_BENIGN,
+    /* allowlist keys */
+    ['"'] = LL_BENIGN,
+    ['\''] = LL_BENIGN,
+    ['w'] = LL_BENIGN,
+    ['W'] = LL_BENIGN,
+    ['a'] = LL_BENIGN,
+    ['A'] = LL_BENIGN,
+    ['k'] = LL_BENIGN,
+    ['K'] = LL_BENIGN,
+    ['n'] = LL_BENIGN,
+    ['N'] = LL_BENIGN};
 
-/* Feeds one line (as written; its text starts at lead, after blanks) to
- * the YARA collector. */
-static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
+/* Feeds one line (as written; ll: the line_lead class of its text's first
+ * byte, after blanks) to the YARA collector. */
+static void yara_line(kz_extractor *x, const char *s, size_t n, unsigned ll,
                       int had_cr)
 {
+    /* Without a rule or a prelude, only "rule", "private", "global",
+     * "import" or "include" starts something: other lines leave all as it
+     * is. */
+    if (!(ll & LL_YARA) && !x->yara_on && x->yara_pre_n == 0 &&
+        !x->yara_pre_comment)
+        return;
     size_t from = 0;
     if (!x->yara_on) {
-        /* Without a prelude, only "rule", "private", "global", "import" or
-         * "include" starts something: other lines leave all as it is. */
-        if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
-            !(line_lead[lead < n ? (unsigned char)s[lead] : 0] & LL_YARA))
-            return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
             yara_prelude(x, s, n, had_cr);
@@ -871,7 +913,17 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
  * start with these letters. */
 static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
-    size_t e = n; /* i: trim_left(s, n), known to the caller */
+    /* i: trim_left(s, n), known to the caller. A first byte that is none
+     * of those below (LL_HEAD), before a last byte that is no colon and no
+     * blank, answers 0 at once. */
+    if (i >= n)
+        return 0;
+    if (!(line_lead[(unsigned char)s[i]] & LL_HEAD)) {
+        unsigned char l = (unsigned char)s[n - 1];
+        if (l != ':' && l != 0x9A && l != ' ' && l != '\t')
+            return 0;
+    }
+    size_t e = n;
     while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
         e--;
     if (e <= i || e - i > 160)
@@ -953,7 +1005,8 @@ static int title_initial(char c)
 }
 
 /* (may_be_heading answers for it first: a new form that starts with
- * another byte, or with a digit, must be added there.) */
+ * another byte, or with a digit, must be added there and to line_lead's
+ * LL_HEAD.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -1804,7 +1857,9 @@ static void scan_csv_line(kz_extractor *x, const char *rf, const uint32_t *map,
  * a YAML list under "benign:": the advisory says these are not indicators. */
 
 /* 1 when s[i, n) (i: past the indentation) may start with such a key (a
- * test of its first three letters: fal, ben, whi, all, saf, kno, not). */
+ * test of its first three letters: fal, ben, whi, all, saf, kno, not).
+ * process_line asks only when s[i] is a byte of line_lead's LL_BENIGN:
+ * a new key must have its first letter there. */
 static inline int may_be_benign_key(const char *s, size_t n, size_t i)
 {
     if (i < n && (s[i] == '"' || s[i] == '\''))
@@ -2783,13 +2838,14 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->st.lines++;
 
     size_t i = trim_left(s, n);
-    yara_line(x, s, n, i, had_cr);
+    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
+    unsigned ll = line_lead[lc];
+    yara_line(x, s, n, ll, had_cr);
 
     /* Code fences: still scanned (rules and IoC lists live there). They,
      * AsciiDoc table delimiters and attribute lists start with '`', '~',
      * '|' or '[' (LL_MARK). */
-    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
-    if (line_lead[lc] & LL_MARK) {
+    if (ll & LL_MARK) {
         if ((lc == '`' || lc == '~') && n - i >= 3 &&
             (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
             x->in_fence = !x->in_fence;
@@ -2822,7 +2878,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* An allowlist's key ("whitelist": [) opens it; a header of
          * comma-separated rows is kept for the row after it. */
         if (x->benign_depth > 0 || x->benign_indent > 0 ||
-            may_be_benign_key(s, n, i))
+            ((ll & LL_BENIGN) && may_be_benign_key(s, n, i)))
             benign_line(x, s, n);
         if (n < 128 && memchr(s, ',', n)) {
             memcpy(x->prev, s, n);
@@ -2899,7 +2955,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         x->ncols = 0;
     }
     if ((x->benign_depth > 0 || x->benign_indent > 0 ||
-         may_be_benign_key(s, n, i)) &&
+         ((ll & LL_BENIGN) && may_be_benign_key(s, n, i))) &&
         benign_line(x, rf, rn)) {
         x->row_active = 1;
         x->row_clean = 1;
