@@ -1998,6 +1998,20 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
                                  kz_v16_eq(_mm_min_epu8(a, b), 0))) == 0;
 }
 
+/* 1 when the 16 bytes at p, at p + 16, at p + n - 32 and at p + n - 16
+ * (32 <= n <= 64: all of p[0, n)) are ASCII without NUL: 1 to 127 as
+ * signed bytes. */
+static inline int clean_upto64(const char *p, size_t n)
+{
+    const kz_v16 z = _mm_setzero_si128();
+    return kz_v16_bits(kz_v16_and(
+               kz_v16_and(_mm_cmpgt_epi8(kz_v16_load(p), z),
+                          _mm_cmpgt_epi8(kz_v16_load(p + 16), z)),
+               kz_v16_and(_mm_cmpgt_epi8(kz_v16_load(p + n - 32), z),
+                          _mm_cmpgt_epi8(kz_v16_load(p + n - 16), z)))) ==
+           0xFFFFu;
+}
+
 /* Plainly valid bytes, as clean_line's loop passes them without a word:
  * ASCII but NUL, and whole three-byte sequences whose lead allows every
  * continuation (E1..EF but ED: kana, kanji, full-width forms). From the
@@ -2121,17 +2135,50 @@ static size_t clean_run(const char *s, size_t n, size_t i)
 static const char *clean_rest(kz_extractor *x, const char *s, size_t n,
                               size_t i);
 
+#if KZ_HAVE_V32
+/* clean_line's fast path for a line of 32 bytes or more with AVX2: where
+ * the first block of 32 bytes that is not all ASCII without NUL starts
+ * (the bytes 1 to 127 as signed bytes), or n. The last block overlaps
+ * the one before it, whose bytes passed. */
+KZ_AVX2 static size_t clean_ascii_avx2(const char *s, size_t n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    size_t i = 0;
+    for (;;) {
+        if (n - i < 32)
+            i = n - 32;
+        if (kz_v32_bits(_mm256_cmpgt_epi8(kz_v32_load(s + i), zero)) !=
+            0xFFFFFFFFu)
+            return i;
+        i += 32;
+        if (i == n)
+            return n;
+    }
+}
+#endif
+
 /* Replaces NUL bytes and invalid UTF-8 with spaces in a copy (only when
  * needed) and warns once per kind with the position. */
 static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 {
     size_t i = 0;
-    /* Fast path: ASCII without NUL, 32 bytes at a time (clean_pair), the
-     * last block overlapping the one before it (whose bytes passed); a
-     * line of 16 to 31 bytes as two halves that overlap. From a block
-     * that fails, the loop below finds the byte. */
+    /* Fast path: ASCII without NUL, a line of 32 to 64 bytes as four
+     * blocks of 16 that overlap (clean_upto64); a longer one 32 bytes at a
+     * time (clean_ascii_avx2 with AVX2, else clean_pair), the last block
+     * overlapping the one before it (whose bytes passed); a line of 16 to
+     * 31 bytes as two halves that overlap. From a block that fails (from
+     * the line's start for clean_upto64), the loop below finds the byte. */
 #if KZ_HAVE_V16
-    if (n >= 32) {
+    if (n >= 32 && n <= 64) {
+        if (clean_upto64(s, n))
+            i = n;
+    }
+#if KZ_HAVE_V32
+    else if (n >= 32 && kz_use_avx2) {
+        i = clean_ascii_avx2(s, n);
+    }
+#endif
+    else if (n >= 32) {
         for (;;) {
             if (n - i < 32)
                 i = n - 32;
