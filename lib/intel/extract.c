@@ -2913,6 +2913,15 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         if (lc == '[' && n - i > 2 && s[n - 1] == ']')
             x->attr_cols = parse_cols_attr(s + i, n - i);
     }
+    /* A blank line outside a table: boring (spaces and tabs start
+     * nothing), no heading, no comma; what the boring branch below does
+     * with it. */
+    if (i == n && !x->adoc_table && !x->md_table) {
+        if (x->benign_depth > 0 || x->benign_indent > 0)
+            benign_line(x, s, n);
+        x->prev_n = 0;
+        return;
+    }
     size_t first; /* kz_refang_first's answer */
     if (x->adoc_table || x->md_table)
         first = line_first(s, n, x->tb);
