@@ -138,6 +138,7 @@ struct kz_extractor {
     uint64_t yara_pre_line;
     uint64_t yara_pre_col;
     int yara_pre_comment; /* inside a block comment of the prelude */
+    int yara_busy; /* yara_on, yara_pre_n or yara_pre_comment (yara_line) */
 
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
@@ -818,17 +819,10 @@ static const unsigned char line_lead[256] = {
     ['n'] = LL_BENIGN,
     ['N'] = LL_BENIGN};
 
-/* Feeds one line (as written; ll: the line_lead class of its text's first
- * byte, after blanks) to the YARA collector. */
-static void yara_line(kz_extractor *x, const char *s, size_t n, unsigned ll,
-                      int had_cr)
+/* Feeds one line (as written) to the YARA collector (yara_line). */
+__attribute__((noinline)) static void yara_feed(kz_extractor *x, const char *s,
+                                                size_t n, int had_cr)
 {
-    /* Without a rule or a prelude, only "rule", "private", "global",
-     * "import" or "include" starts something: other lines leave all as it
-     * is. */
-    if (!(ll & LL_YARA) && !x->yara_on && x->yara_pre_n == 0 &&
-        !x->yara_pre_comment)
-        return;
     size_t from = 0;
     if (!x->yara_on) {
         long st = yara_rule_start(s, n);
@@ -888,6 +882,20 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, unsigned ll,
         return;
     }
     yara_append(x, s + from, end - from);
+}
+
+/* Feeds one line (as written; ll: the line_lead class of its text's first
+ * byte, after blanks) to the YARA collector. Without a rule or a prelude
+ * (yara_busy, kept here: only yara_feed changes what it sums up), only
+ * "rule", "private", "global", "import" or "include" starts something:
+ * other lines leave all as it is. */
+static inline void yara_line(kz_extractor *x, const char *s, size_t n,
+                             unsigned ll, int had_cr)
+{
+    if (!(ll & LL_YARA) && !x->yara_busy)
+        return;
+    yara_feed(x, s, n, had_cr);
+    x->yara_busy = x->yara_on || x->yara_pre_n > 0 || x->yara_pre_comment;
 }
 
 /* ---- document structure ---------------------------------------------------
@@ -1760,11 +1768,11 @@ static int csv_header(const char *s, size_t n)
 }
 
 /* The fields of a comma-separated row, or 0: a row whose fields are all
- * quoted, or (after a header) a row with the header's field count. */
-static int csv_line(kz_extractor *x, const char *s, size_t n, size_t *a,
-                    size_t *b)
+ * quoted, or (after a header) a row with the header's field count. i:
+ * trim_left(s, n), known to the caller. */
+static int csv_line(kz_extractor *x, const char *s, size_t n, size_t i,
+                    size_t *a, size_t *b)
 {
-    size_t i = trim_left(s, n);
     if (i >= n)
         return 0;
     /* Cheap tests first: most lines are prose, whose commas have a space
@@ -2961,24 +2969,25 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         rf = s;
         map = NULL;
     }
+    /* trim_left(rf, rn), for the tests below */
+    size_t ri = rf == s ? i : trim_left(rf, rn);
     /* A table drawn with full-width bars ("｜ ドメイン ｜ IP ｜",
      * "｜－－－｜－－－｜"): a full-width form makes the line refanged
-     * into x->rf, where the bars become '|' in place. */
+     * into x->rf, where the bars become '|' in place (the blanks before
+     * the first stay, so ri does). */
     if (!x->cur_ascii && rf == x->rf) {
-        size_t k = trim_left(rf, rn);
-        if (rn - k >= 3 && memcmp(rf + k, "\xef\xbd\x9c", 3) == 0)
-            full_width_bars(x->rf + k, rn - k);
+        if (rn - ri >= 3 && memcmp(rf + ri, "\xef\xbd\x9c", 3) == 0)
+            full_width_bars(x->rf + ri, rn - ri);
     }
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        may_be_heading(rf, rn, rf == s && rn == n ? i : trim_left(rf, rn)) &&
-        heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn, ri) && heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
     if (x->adoc_table) {
-        size_t k = trim_left(rf, rn);
+        size_t k = ri;
         if (x->adoc_header_next) {
             if (k >= rn) {
                 if (x->ncols > 0)
@@ -3002,8 +3011,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     if (x->md_table) {
-        size_t k = trim_left(rf, rn);
-        if (k < rn && memchr(rf + k, '|', rn - k)) {
+        size_t k = ri;
+        if (k < rn && (rf[k] == '|' || memchr(rf + k, '|', rn - k))) {
             scan_table_line(x, rf, map, rn, 0);
             return;
         }
@@ -3024,7 +3033,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     size_t ca[MAX_COLS], cb[MAX_COLS];
-    int ck = csv_line(x, rf, rn, ca, cb);
+    int ck = csv_line(x, rf, rn, ri, ca, cb);
     if (ck > 0) {
         scan_csv_line(x, rf, map, rn, ca, cb, ck);
         x->prev_n = 0;
