@@ -2872,6 +2872,20 @@ static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
     return 1;
 }
 
+/* Copies a line of n bytes (n < sizeof x->prev) to x->prev: most lines
+ * are short, and are copied without a call. */
+static inline void keep_prev(kz_extractor *x, const char *s, size_t n)
+{
+    if (n > 32 && n <= 64) {
+        memcpy(x->prev, s, 32);
+        memcpy(x->prev + n - 32, s + n - 32, 32);
+    } else if (n > 0 && n <= 32) {
+        kz_copy_short(x->prev, s, n);
+    } else {
+        memcpy(x->prev, s, n);
+    }
+}
+
 /* Processes one complete line (without its newline), as written. */
 static void process_line(kz_extractor *x, const char *s, size_t n,
                          uint64_t line_no, uint64_t off, int had_cr)
@@ -2945,7 +2959,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
             ((ll & LL_BENIGN) && may_be_benign_key(s, n, i)))
             benign_line(x, s, n);
         if (n < 128 && memchr(s, ',', n)) {
-            memcpy(x->prev, s, n);
+            keep_prev(x, s, n);
             x->prev_n = n;
             x->prev_csv_only = 1;
         } else {
@@ -3044,7 +3058,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         x->ncols = 0;
     }
     if (rn < sizeof x->prev) {
-        memcpy(x->prev, rf, rn);
+        keep_prev(x, rf, rn);
         x->prev_n = rn;
         x->prev_csv_only = 0;
     } else {
@@ -3279,6 +3293,13 @@ static void text_line_held(kz_extractor *x, const char *s, size_t n, int had_cr)
     process_line(x, s, n, x->line_no, x->line_off, had_cr);
 }
 
+/* The bytes a line may end with (before a CR) that text_line looks at
+ * further: white space (' ', '\t' and 0x80, the last byte of U+3000),
+ * '/' and the hex digits. */
+static const unsigned char line_end[256] = {
+    [' '] = 1,         ['\t'] = 1,        [0x80] = 1,       ['/'] = 1,
+    ['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
+
 /* A complete line at s (n bytes, without '\n'). */
 static inline void text_line(kz_extractor *x, const char *s, size_t n)
 {
@@ -3286,15 +3307,20 @@ static inline void text_line(kz_extractor *x, const char *s, size_t n)
     if (had_cr)
         n--;
     /* Most lines follow no held line and end neither with eight hex
-     * digits, nor with a '/' after 50 bytes, nor with white space. */
+     * digits, nor with a '/' after 50 bytes, nor with white space: those
+     * that end with none of line_end's bytes (an empty line has entry 0)
+     * are plain without the tests. */
     unsigned char last = n ? (unsigned char)s[n - 1] : 0;
-    int plain = !x->held_on && last != ' ' && last != '\t' && last != 0x80 &&
+    int plain = !x->held_on;
+    if (plain && line_end[last]) {
+        plain = last != ' ' && last != '\t' && last != 0x80 &&
                 (last != '/' || n < 50);
-    if (plain && n >= 8 && kz_is_xdigit(last)) {
-        size_t k = 2;
-        while (k <= 8 && kz_is_xdigit((unsigned char)s[n - k]))
-            k++;
-        plain = k <= 8;
+        if (plain && n >= 8 && kz_is_xdigit(last)) {
+            size_t k = 2;
+            while (k <= 8 && kz_is_xdigit((unsigned char)s[n - k]))
+                k++;
+            plain = k <= 8;
+        }
     }
     if (plain)
         process_line(x, s, n, x->line_no, x->line_off, had_cr);
