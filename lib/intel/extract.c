@@ -2627,6 +2627,27 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
     return kz_hex_run_step32(hm, run) < 32;
 }
 
+/* The last bytes s[p, n) (at most 36) of a line at pad, then spaces to
+ * pad[72], for lb_avx2_body and lb_first_only; pad has 32 bytes before it
+ * that may be written. The spaces are three overlapping stores of lb_k's
+ * row of 0x20 (k: lb_k, hidden), where memset would build the constant
+ * anew in every call; when the line has 32 bytes up to n and p is at
+ * most 32 before n, the bytes are the 32 that end at n, stored to end at
+ * pad + n - p. */
+KZ_AVX2 static inline void lb_pad(char *pad, const char *s, size_t p, size_t n,
+                                  const unsigned char (*k)[32])
+{
+    __m256i sp = LBK(k, LBK_LOWER);
+    _mm256_storeu_si256((__m256i *)(void *)pad, sp);
+    _mm256_storeu_si256((__m256i *)(void *)(pad + 32), sp);
+    _mm256_storeu_si256((__m256i *)(void *)(pad + 40), sp);
+    if (n >= 32 && n - p <= 32)
+        _mm256_storeu_si256((__m256i *)(void *)(pad + (n - p) - 32),
+                            kz_v32_load(s + n - 32));
+    else
+        kz_copy_short(pad, s + p, n - p);
+}
+
 /* The first of the trigger bits m of the positions from base (see
  * trigger_int.h) that refang looks at, or (size_t)-1 when none: an
  * ideographic full stop that ends a Japanese sentence has its bit but is
@@ -2694,9 +2715,8 @@ lb_avx2_body(const char *s, size_t n, size_t *first, uint32_t *tb)
         return 1;
     if (n - p >= 37) /* to the last bytes, when busy */
         p += (n - p - 5) / 32 * 32;
-    char pad[72];
-    memset(pad, ' ', sizeof pad);
-    kz_copy_short(pad, s + p, n - p);
+    char buf[104], *pad = buf + 32;
+    lb_pad(pad, s, p, n, k);
     /* (a line's last bytes, after fewer digits than 32 minus their count,
      * end no run of 32: they are spaces from n - p on) */
     if (!busy && !lb_block32(pad, &run, k, run + (n - p) >= 32) &&
@@ -2715,9 +2735,8 @@ KZ_AVX2 static size_t lb_first_only(const char *s, size_t n, uint32_t *tb)
     if (n == 0)
         return 0;
     size_t p = n >= 37 ? (n - 5) / 32 * 32 : 0;
-    char pad[72];
-    memset(pad, ' ', sizeof pad);
-    kz_copy_short(pad, s + p, n - p);
+    char buf[104], *pad = buf + 32;
+    lb_pad(pad, s, p, n, lb_hide(lb_k));
     return lb_first(s, n, p, pad, tb);
 }
 
