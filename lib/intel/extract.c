@@ -138,6 +138,7 @@ struct kz_extractor {
     uint64_t yara_pre_line;
     uint64_t yara_pre_col;
     int yara_pre_comment; /* inside a block comment of the prelude */
+    int yara_busy; /* yara_on, yara_pre_n or yara_pre_comment (yara_line) */
 
     /* de-duplication: values (tag: type; value: seen as an indicator) */
     kz_strmap dd;
@@ -770,25 +771,60 @@ static void yara_prelude(kz_extractor *x, const char *s, size_t n, int had_cr)
 /* The bytes a line's text may start with that process_line looks at
  * further: LL_YARA where a YARA rule or its prelude may start ("rule",
  * "private", "global", "import", "include"), LL_MARK for code fences,
- * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['). A
- * line without text has 0 (entry 0). */
-enum { LL_YARA = 1, LL_MARK = 2 };
+ * AsciiDoc table delimiters and attribute lists ('`', '~', '|', '['),
+ * LL_HEAD for the first bytes may_be_heading lets through, LL_BENIGN for
+ * those of may_be_benign_key (a quote, or a letter that starts one of its
+ * keys, in either case). A line without text has entry 0 (LL_HEAD only,
+ * for a NUL byte). */
+enum { LL_YARA = 1, LL_MARK = 2, LL_HEAD = 4, LL_BENIGN = 8 };
 static const unsigned char line_lead[256] = {
-    ['r'] = LL_YARA, ['p'] = LL_YARA, ['g'] = LL_YARA, ['i'] = LL_YARA,
-    ['`'] = LL_MARK, ['~'] = LL_MARK, ['|'] = LL_MARK, ['['] = LL_MARK};
+    /* YARA and marks */
+    ['p'] = LL_YARA,
+    ['g'] = LL_YARA,
+    ['i'] = LL_YARA | LL_HEAD,
+    ['r'] = LL_YARA | LL_HEAD,
+    ['`'] = LL_MARK,
+    ['~'] = LL_MARK,
+    ['|'] = LL_MARK,
+    ['['] = LL_MARK,
+    /* headings */
+    [0] = LL_HEAD,
+    ['0' ... '9'] = LL_HEAD,
+    ['#'] = LL_HEAD,
+    ['='] = LL_HEAD,
+    ['*'] = LL_HEAD,
+    ['.'] = LL_HEAD,
+    ['('] = LL_HEAD,
+    ['I'] = LL_HEAD,
+    ['V'] = LL_HEAD,
+    ['X'] = LL_HEAD,
+    ['R'] = LL_HEAD,
+    [0xE2 ... 0xFF] = LL_HEAD,
+    /* headings and allowlist keys */
+    ['s'] = LL_HEAD | LL_BENIGN,
+    ['S'] = LL_HEAD | LL_BENIGN,
+    ['b'] = LL_HEAD | LL_BENIGN,
+    ['B'] = LL_HEAD | LL_BENIGN,
+    ['f'] = LL_HEAD | LL_BENIGN,
+    ['F'] = LL_HEAD | LL_BENIGN,
+    /* allowlist keys */
+    ['"'] = LL_BENIGN,
+    ['\''] = LL_BENIGN,
+    ['w'] = LL_BENIGN,
+    ['W'] = LL_BENIGN,
+    ['a'] = LL_BENIGN,
+    ['A'] = LL_BENIGN,
+    ['k'] = LL_BENIGN,
+    ['K'] = LL_BENIGN,
+    ['n'] = LL_BENIGN,
+    ['N'] = LL_BENIGN};
 
-/* Feeds one line (as written; its text starts at lead, after blanks) to
- * the YARA collector. */
-static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
-                      int had_cr)
+/* Feeds one line (as written) to the YARA collector (yara_line). */
+__attribute__((noinline)) static void yara_feed(kz_extractor *x, const char *s,
+                                                size_t n, int had_cr)
 {
     size_t from = 0;
     if (!x->yara_on) {
-        /* Without a prelude, only "rule", "private", "global", "import" or
-         * "include" starts something: other lines leave all as it is. */
-        if (x->yara_pre_n == 0 && !x->yara_pre_comment &&
-            !(line_lead[lead < n ? (unsigned char)s[lead] : 0] & LL_YARA))
-            return;
         long st = yara_rule_start(s, n);
         if (st < 0) {
             yara_prelude(x, s, n, had_cr);
@@ -848,6 +884,20 @@ static void yara_line(kz_extractor *x, const char *s, size_t n, size_t lead,
     yara_append(x, s + from, end - from);
 }
 
+/* Feeds one line (as written; ll: the line_lead class of its text's first
+ * byte, after blanks) to the YARA collector. Without a rule or a prelude
+ * (yara_busy, kept here: only yara_feed changes what it sums up), only
+ * "rule", "private", "global", "import" or "include" starts something:
+ * other lines leave all as it is. */
+static inline void yara_line(kz_extractor *x, const char *s, size_t n,
+                             unsigned ll, int had_cr)
+{
+    if (!(ll & LL_YARA) && !x->yara_busy)
+        return;
+    yara_feed(x, s, n, had_cr);
+    x->yara_busy = x->yara_on || x->yara_pre_n > 0 || x->yara_pre_comment;
+}
+
 /* ---- document structure ---------------------------------------------------
  */
 
@@ -871,7 +921,17 @@ static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb);
  * start with these letters. */
 static inline int may_be_heading(const char *s, size_t n, size_t i)
 {
-    size_t e = n; /* i: trim_left(s, n), known to the caller */
+    /* i: trim_left(s, n), known to the caller. A first byte that is none
+     * of those below (LL_HEAD), before a last byte that is no colon and no
+     * blank, answers 0 at once. */
+    if (i >= n)
+        return 0;
+    if (!(line_lead[(unsigned char)s[i]] & LL_HEAD)) {
+        unsigned char l = (unsigned char)s[n - 1];
+        if (l != ':' && l != 0x9A && l != ' ' && l != '\t')
+            return 0;
+    }
+    size_t e = n;
     while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
         e--;
     if (e <= i || e - i > 160)
@@ -953,7 +1013,8 @@ static int title_initial(char c)
 }
 
 /* (may_be_heading answers for it first: a new form that starts with
- * another byte, or with a digit, must be added there.) */
+ * another byte, or with a digit, must be added there and to line_lead's
+ * LL_HEAD.) */
 static int heading_form(const char *s, size_t n, size_t *ta, size_t *tb)
 {
     size_t i = trim_left(s, n);
@@ -1707,11 +1768,11 @@ static int csv_header(const char *s, size_t n)
 }
 
 /* The fields of a comma-separated row, or 0: a row whose fields are all
- * quoted, or (after a header) a row with the header's field count. */
-static int csv_line(kz_extractor *x, const char *s, size_t n, size_t *a,
-                    size_t *b)
+ * quoted, or (after a header) a row with the header's field count. i:
+ * trim_left(s, n), known to the caller. */
+static int csv_line(kz_extractor *x, const char *s, size_t n, size_t i,
+                    size_t *a, size_t *b)
 {
-    size_t i = trim_left(s, n);
     if (i >= n)
         return 0;
     /* Cheap tests first: most lines are prose, whose commas have a space
@@ -1804,7 +1865,9 @@ static void scan_csv_line(kz_extractor *x, const char *rf, const uint32_t *map,
  * a YAML list under "benign:": the advisory says these are not indicators. */
 
 /* 1 when s[i, n) (i: past the indentation) may start with such a key (a
- * test of its first three letters: fal, ben, whi, all, saf, kno, not). */
+ * test of its first three letters: fal, ben, whi, all, saf, kno, not).
+ * process_line asks only when s[i] is a byte of line_lead's LL_BENIGN:
+ * a new key must have its first letter there. */
 static inline int may_be_benign_key(const char *s, size_t n, size_t i)
 {
     if (i < n && (s[i] == '"' || s[i] == '\''))
@@ -1943,6 +2006,20 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
                                  kz_v16_eq(_mm_min_epu8(a, b), 0))) == 0;
 }
 
+/* 1 when the 16 bytes at p, at p + 16, at p + n - 32 and at p + n - 16
+ * (32 <= n <= 64: all of p[0, n)) are ASCII without NUL: 1 to 127 as
+ * signed bytes. */
+static inline int clean_upto64(const char *p, size_t n)
+{
+    const kz_v16 z = _mm_setzero_si128();
+    return kz_v16_bits(kz_v16_and(
+               kz_v16_and(_mm_cmpgt_epi8(kz_v16_load(p), z),
+                          _mm_cmpgt_epi8(kz_v16_load(p + 16), z)),
+               kz_v16_and(_mm_cmpgt_epi8(kz_v16_load(p + n - 32), z),
+                          _mm_cmpgt_epi8(kz_v16_load(p + n - 16), z)))) ==
+           0xFFFFu;
+}
+
 /* Plainly valid bytes, as clean_line's loop passes them without a word:
  * ASCII but NUL, and whole three-byte sequences whose lead allows every
  * continuation (E1..EF but ED: kana, kanji, full-width forms). From the
@@ -2066,17 +2143,50 @@ static size_t clean_run(const char *s, size_t n, size_t i)
 static const char *clean_rest(kz_extractor *x, const char *s, size_t n,
                               size_t i);
 
+#if KZ_HAVE_V32
+/* clean_line's fast path for a line of 32 bytes or more with AVX2: where
+ * the first block of 32 bytes that is not all ASCII without NUL starts
+ * (the bytes 1 to 127 as signed bytes), or n. The last block overlaps
+ * the one before it, whose bytes passed. */
+KZ_AVX2 static size_t clean_ascii_avx2(const char *s, size_t n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    size_t i = 0;
+    for (;;) {
+        if (n - i < 32)
+            i = n - 32;
+        if (kz_v32_bits(_mm256_cmpgt_epi8(kz_v32_load(s + i), zero)) !=
+            0xFFFFFFFFu)
+            return i;
+        i += 32;
+        if (i == n)
+            return n;
+    }
+}
+#endif
+
 /* Replaces NUL bytes and invalid UTF-8 with spaces in a copy (only when
  * needed) and warns once per kind with the position. */
 static const char *clean_line(kz_extractor *x, const char *s, size_t n)
 {
     size_t i = 0;
-    /* Fast path: ASCII without NUL, 32 bytes at a time (clean_pair), the
-     * last block overlapping the one before it (whose bytes passed); a
-     * line of 16 to 31 bytes as two halves that overlap. From a block
-     * that fails, the loop below finds the byte. */
+    /* Fast path: ASCII without NUL, a line of 32 to 64 bytes as four
+     * blocks of 16 that overlap (clean_upto64); a longer one 32 bytes at a
+     * time (clean_ascii_avx2 with AVX2, else clean_pair), the last block
+     * overlapping the one before it (whose bytes passed); a line of 16 to
+     * 31 bytes as two halves that overlap. From a block that fails (from
+     * the line's start for clean_upto64), the loop below finds the byte. */
 #if KZ_HAVE_V16
-    if (n >= 32) {
+    if (n >= 32 && n <= 64) {
+        if (clean_upto64(s, n))
+            i = n;
+    }
+#if KZ_HAVE_V32
+    else if (n >= 32 && kz_use_avx2) {
+        i = clean_ascii_avx2(s, n);
+    }
+#endif
+    else if (n >= 32) {
         for (;;) {
             if (n - i < 32)
                 i = n - 32;
@@ -2517,6 +2627,27 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
     return kz_hex_run_step32(hm, run) < 32;
 }
 
+/* The last bytes s[p, n) (at most 36) of a line at pad, then spaces to
+ * pad[72], for lb_avx2_body and lb_first_only; pad has 32 bytes before it
+ * that may be written. The spaces are three overlapping stores of lb_k's
+ * row of 0x20 (k: lb_k, hidden), where memset would build the constant
+ * anew in every call; when the line has 32 bytes up to n and p is at
+ * most 32 before n, the bytes are the 32 that end at n, stored to end at
+ * pad + n - p. */
+KZ_AVX2 static inline void lb_pad(char *pad, const char *s, size_t p, size_t n,
+                                  const unsigned char (*k)[32])
+{
+    __m256i sp = LBK(k, LBK_LOWER);
+    _mm256_storeu_si256((__m256i *)(void *)pad, sp);
+    _mm256_storeu_si256((__m256i *)(void *)(pad + 32), sp);
+    _mm256_storeu_si256((__m256i *)(void *)(pad + 40), sp);
+    if (n >= 32 && n - p <= 32)
+        _mm256_storeu_si256((__m256i *)(void *)(pad + (n - p) - 32),
+                            kz_v32_load(s + n - 32));
+    else
+        kz_copy_short(pad, s + p, n - p);
+}
+
 /* The first of the trigger bits m of the positions from base (see
  * trigger_int.h) that refang looks at, or (size_t)-1 when none: an
  * ideographic full stop that ends a Japanese sentence has its bit but is
@@ -2584,9 +2715,8 @@ lb_avx2_body(const char *s, size_t n, size_t *first, uint32_t *tb)
         return 1;
     if (n - p >= 37) /* to the last bytes, when busy */
         p += (n - p - 5) / 32 * 32;
-    char pad[72];
-    memset(pad, ' ', sizeof pad);
-    kz_copy_short(pad, s + p, n - p);
+    char buf[104], *pad = buf + 32;
+    lb_pad(pad, s, p, n, k);
     /* (a line's last bytes, after fewer digits than 32 minus their count,
      * end no run of 32: they are spaces from n - p on) */
     if (!busy && !lb_block32(pad, &run, k, run + (n - p) >= 32) &&
@@ -2605,9 +2735,8 @@ KZ_AVX2 static size_t lb_first_only(const char *s, size_t n, uint32_t *tb)
     if (n == 0)
         return 0;
     size_t p = n >= 37 ? (n - 5) / 32 * 32 : 0;
-    char pad[72];
-    memset(pad, ' ', sizeof pad);
-    kz_copy_short(pad, s + p, n - p);
+    char buf[104], *pad = buf + 32;
+    lb_pad(pad, s, p, n, lb_hide(lb_k));
     return lb_first(s, n, p, pad, tb);
 }
 
@@ -2762,6 +2891,20 @@ static int line_is_boring_from(const char *s, size_t from, size_t n, size_t hex)
     return 1;
 }
 
+/* Copies a line of n bytes (n < sizeof x->prev) to x->prev: most lines
+ * are short, and are copied without a call. */
+static inline void keep_prev(kz_extractor *x, const char *s, size_t n)
+{
+    if (n > 32 && n <= 64) {
+        memcpy(x->prev, s, 32);
+        memcpy(x->prev + n - 32, s + n - 32, 32);
+    } else if (n > 0 && n <= 32) {
+        kz_copy_short(x->prev, s, n);
+    } else {
+        memcpy(x->prev, s, n);
+    }
+}
+
 /* Processes one complete line (without its newline), as written. */
 static void process_line(kz_extractor *x, const char *s, size_t n,
                          uint64_t line_no, uint64_t off, int had_cr)
@@ -2783,13 +2926,14 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
     x->st.lines++;
 
     size_t i = trim_left(s, n);
-    yara_line(x, s, n, i, had_cr);
+    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
+    unsigned ll = line_lead[lc];
+    yara_line(x, s, n, ll, had_cr);
 
     /* Code fences: still scanned (rules and IoC lists live there). They,
      * AsciiDoc table delimiters and attribute lists start with '`', '~',
      * '|' or '[' (LL_MARK). */
-    unsigned char lc = i < n ? (unsigned char)s[i] : 0;
-    if (line_lead[lc] & LL_MARK) {
+    if (ll & LL_MARK) {
         if ((lc == '`' || lc == '~') && n - i >= 3 &&
             (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0)) {
             x->in_fence = !x->in_fence;
@@ -2810,6 +2954,15 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         if (lc == '[' && n - i > 2 && s[n - 1] == ']')
             x->attr_cols = parse_cols_attr(s + i, n - i);
     }
+    /* A blank line outside a table: boring (spaces and tabs start
+     * nothing), no heading, no comma; what the boring branch below does
+     * with it. */
+    if (i == n && !x->adoc_table && !x->md_table) {
+        if (x->benign_depth > 0 || x->benign_indent > 0)
+            benign_line(x, s, n);
+        x->prev_n = 0;
+        return;
+    }
     size_t first; /* kz_refang_first's answer */
     if (x->adoc_table || x->md_table)
         first = line_first(s, n, x->tb);
@@ -2822,10 +2975,10 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         /* An allowlist's key ("whitelist": [) opens it; a header of
          * comma-separated rows is kept for the row after it. */
         if (x->benign_depth > 0 || x->benign_indent > 0 ||
-            may_be_benign_key(s, n, i))
+            ((ll & LL_BENIGN) && may_be_benign_key(s, n, i)))
             benign_line(x, s, n);
         if (n < 128 && memchr(s, ',', n)) {
-            memcpy(x->prev, s, n);
+            keep_prev(x, s, n);
             x->prev_n = n;
             x->prev_csv_only = 1;
         } else {
@@ -2849,24 +3002,25 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         rf = s;
         map = NULL;
     }
+    /* trim_left(rf, rn), for the tests below */
+    size_t ri = rf == s ? i : trim_left(rf, rn);
     /* A table drawn with full-width bars ("｜ ドメイン ｜ IP ｜",
      * "｜－－－｜－－－｜"): a full-width form makes the line refanged
-     * into x->rf, where the bars become '|' in place. */
+     * into x->rf, where the bars become '|' in place (the blanks before
+     * the first stay, so ri does). */
     if (!x->cur_ascii && rf == x->rf) {
-        size_t k = trim_left(rf, rn);
-        if (rn - k >= 3 && memcmp(rf + k, "\xef\xbd\x9c", 3) == 0)
-            full_width_bars(x->rf + k, rn - k);
+        if (rn - ri >= 3 && memcmp(rf + ri, "\xef\xbd\x9c", 3) == 0)
+            full_width_bars(x->rf + ri, rn - ri);
     }
 
     size_t ta, tb;
     if (!x->in_fence && !x->adoc_table && !x->md_table &&
-        may_be_heading(rf, rn, rf == s && rn == n ? i : trim_left(rf, rn)) &&
-        heading(rf, rn, &ta, &tb)) {
+        may_be_heading(rf, rn, ri) && heading(rf, rn, &ta, &tb)) {
         x->section = cached_hint(x, rf + ta, tb - ta, 0);
     }
 
     if (x->adoc_table) {
-        size_t k = trim_left(rf, rn);
+        size_t k = ri;
         if (x->adoc_header_next) {
             if (k >= rn) {
                 if (x->ncols > 0)
@@ -2890,8 +3044,8 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     if (x->md_table) {
-        size_t k = trim_left(rf, rn);
-        if (k < rn && memchr(rf + k, '|', rn - k)) {
+        size_t k = ri;
+        if (k < rn && (rf[k] == '|' || memchr(rf + k, '|', rn - k))) {
             scan_table_line(x, rf, map, rn, 0);
             return;
         }
@@ -2899,7 +3053,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         x->ncols = 0;
     }
     if ((x->benign_depth > 0 || x->benign_indent > 0 ||
-         may_be_benign_key(s, n, i)) &&
+         ((ll & LL_BENIGN) && may_be_benign_key(s, n, i))) &&
         benign_line(x, rf, rn)) {
         x->row_active = 1;
         x->row_clean = 1;
@@ -2912,7 +3066,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     size_t ca[MAX_COLS], cb[MAX_COLS];
-    int ck = csv_line(x, rf, rn, ca, cb);
+    int ck = csv_line(x, rf, rn, ri, ca, cb);
     if (ck > 0) {
         scan_csv_line(x, rf, map, rn, ca, cb, ck);
         x->prev_n = 0;
@@ -2923,7 +3077,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         x->ncols = 0;
     }
     if (rn < sizeof x->prev) {
-        memcpy(x->prev, rf, rn);
+        keep_prev(x, rf, rn);
         x->prev_n = rn;
         x->prev_csv_only = 0;
     } else {
@@ -3158,6 +3312,13 @@ static void text_line_held(kz_extractor *x, const char *s, size_t n, int had_cr)
     process_line(x, s, n, x->line_no, x->line_off, had_cr);
 }
 
+/* The bytes a line may end with (before a CR) that text_line looks at
+ * further: white space (' ', '\t' and 0x80, the last byte of U+3000),
+ * '/' and the hex digits. */
+static const unsigned char line_end[256] = {
+    [' '] = 1,         ['\t'] = 1,        [0x80] = 1,       ['/'] = 1,
+    ['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
+
 /* A complete line at s (n bytes, without '\n'). */
 static inline void text_line(kz_extractor *x, const char *s, size_t n)
 {
@@ -3165,15 +3326,20 @@ static inline void text_line(kz_extractor *x, const char *s, size_t n)
     if (had_cr)
         n--;
     /* Most lines follow no held line and end neither with eight hex
-     * digits, nor with a '/' after 50 bytes, nor with white space. */
+     * digits, nor with a '/' after 50 bytes, nor with white space: those
+     * that end with none of line_end's bytes (an empty line has entry 0)
+     * are plain without the tests. */
     unsigned char last = n ? (unsigned char)s[n - 1] : 0;
-    int plain = !x->held_on && last != ' ' && last != '\t' && last != 0x80 &&
+    int plain = !x->held_on;
+    if (plain && line_end[last]) {
+        plain = last != ' ' && last != '\t' && last != 0x80 &&
                 (last != '/' || n < 50);
-    if (plain && n >= 8 && kz_is_xdigit(last)) {
-        size_t k = 2;
-        while (k <= 8 && kz_is_xdigit((unsigned char)s[n - k]))
-            k++;
-        plain = k <= 8;
+        if (plain && n >= 8 && kz_is_xdigit(last)) {
+            size_t k = 2;
+            while (k <= 8 && kz_is_xdigit((unsigned char)s[n - k]))
+                k++;
+            plain = k <= 8;
+        }
     }
     if (plain)
         process_line(x, s, n, x->line_no, x->line_off, had_cr);
@@ -3223,13 +3389,66 @@ static void text_cut_long_line(kz_extractor *x)
     x->line_off += cut;
 }
 
-static void text_feed(kz_extractor *x, const char *buf, size_t n)
+#if KZ_HAVE_V16
+/* Bit k: p[k] is a newline, for the 64 bytes at p. */
+static inline uint64_t nl_bits64(const char *p)
+{
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++)
+        m |= (uint64_t)kz_v16_bits(kz_v16_eq(kz_v16_load(p + 16 * k), '\n'))
+             << (16 * k);
+    return m;
+}
+#endif
+#if KZ_HAVE_V32
+/* nl_bits64 with AVX2. */
+KZ_AVX2 static inline uint64_t nl_bits64_avx2(const char *p)
+{
+    return kz_v32_bits(kz_v32_eq(kz_v32_load(p), '\n')) |
+           (uint64_t)kz_v32_bits(kz_v32_eq(kz_v32_load(p + 32), '\n')) << 32;
+}
+#endif
+
+/* text_feed's body; avx2: whether nl_bits64_avx2 may be used (a constant
+ * in each of its uses). With SIMD the newlines are found 64 bytes at a
+ * time while whole blocks are left: nm holds the newline bits of the
+ * block that ends at nb, those of the lines passed cleared, so that its
+ * lowest bit is the next newline (each line ends at the first newline
+ * from i); memchr from i finds those after the last whole block. */
+static inline __attribute__((always_inline)) void
+text_feed_body(kz_extractor *x, const char *buf, size_t n, int avx2)
 {
     uint64_t base = x->in_off;
     x->in_off += n;
     size_t i = 0;
+#if KZ_HAVE_V16
+    size_t nb = 0;
+    uint64_t nm = 0;
+#endif
+    (void)avx2;
     while (i < n && !x->failed) {
-        const char *nl = memchr(buf + i, '\n', n - i);
+        const char *nl;
+#if KZ_HAVE_V16
+        for (;;) {
+            if (nm) {
+                nl = buf + nb - 64 + (unsigned)__builtin_ctzll(nm);
+                nm &= nm - 1;
+                break;
+            }
+            if (n - nb < 64) {
+                nl = memchr(buf + i, '\n', n - i);
+                break;
+            }
+#if KZ_HAVE_V32
+            nm = avx2 ? nl_bits64_avx2(buf + nb) : nl_bits64(buf + nb);
+#else
+            nm = nl_bits64(buf + nb);
+#endif
+            nb += 64;
+        }
+#else
+        nl = memchr(buf + i, '\n', n - i);
+#endif
         size_t end = nl ? (size_t)(nl - buf) : n;
         if (x->line_n == 0 && nl && end - i <= KZ_MAX_LINE) {
             /* Whole line inside the buffer: no copy. */
@@ -3259,6 +3478,26 @@ static void text_feed(kz_extractor *x, const char *buf, size_t n)
         x->line_off = base + i;
         x->line_split = 0;
     }
+}
+
+#if KZ_HAVE_V32
+KZ_AVX2 static void text_feed_avx2(kz_extractor *x, const char *buf, size_t n)
+{
+    text_feed_body(x, buf, n, 1);
+}
+#endif
+
+/* Splits the text into lines for text_line (the newlines found with AVX2
+ * where the CPU has it). */
+static void text_feed(kz_extractor *x, const char *buf, size_t n)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2) {
+        text_feed_avx2(x, buf, n);
+        return;
+    }
+#endif
+    text_feed_body(x, buf, n, 0);
 }
 
 /* ---- HTML input -----------------------------------------------------------
