@@ -9,6 +9,8 @@
  * type; nothing is matched as a substring of a longer token.
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -5586,6 +5588,40 @@ static int cell_yields_nothing(const kz_segment *g)
     return p == b;
 }
 
+#ifndef NDEBUG
+/* Builds with assertions (the tests' sanitizer builds) check
+ * cell_yields_nothing's claim on every cell it passes over: the whole scan
+ * of the cell finds nothing. A change to scan_whole or scan_chunks that
+ * finds a value in such a cell must change cell_yields_nothing too. */
+static void count_cand(void *ud, const kz_segment *seg, const kz_cand *c)
+{
+    (void)seg;
+    (void)c;
+    ++*(int *)ud;
+}
+
+static void check_yields_nothing(const kz_segment *seg)
+{
+    kz_segment g = *seg;
+    g.seen = NULL; /* every candidate reaches count_cand */
+    int found = 0;
+    scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.seg = &g;
+    sc.emit = count_cand;
+    sc.ud = &found;
+    sc.has = SEG_ALL;
+    scan_whole(&sc, 0, g.n);
+    if (found) {
+        fprintf(stderr,
+                "kizashi: internal error: cell_yields_nothing passed over "
+                "\"%.*s\", which holds a value\n",
+                (int)(g.n > 200 ? 200 : g.n), g.s);
+        abort();
+    }
+}
+#endif
+
 void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
 {
     scan sc;
@@ -5605,7 +5641,13 @@ void kz_scan_segment(const kz_segment *seg, kz_scan_emit_fn emit, void *ud)
          * a '`' is never inert (the prefilter stops at one), so only a
          * cell without one is asked. */
         if (!memchr(seg->s, '`', seg->n)) {
-            if (cell_yields_nothing(seg) || cell_inert(seg))
+            if (cell_yields_nothing(seg)) {
+#ifndef NDEBUG
+                check_yields_nothing(seg);
+#endif
+                return;
+            }
+            if (cell_inert(seg))
                 return;
             scan_whole(&sc, 0, seg->n);
             return;
