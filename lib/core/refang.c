@@ -2001,9 +2001,31 @@ copy_same(struct writer *w, size_t i, size_t len)
     w->k += len;
 }
 
-static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
-                         uint32_t *map, int windowed, size_t first,
-                         const uint32_t *tb)
+/* The pass over every byte (kz_refang_map_ref). */
+static size_t refang_full(const char *s, size_t n, char *out, size_t cap,
+                          uint32_t *map)
+{
+    if (!out || cap == 0)
+        return 0;
+    if (!s)
+        n = 0;
+    if (map && n > UINT32_MAX)
+        n = UINT32_MAX;
+    struct writer w = {s, out, map, 0, cap - 1};
+    struct run run = {0, 0};
+    int done = 0;
+    fast_need();
+    refang_from(&w, &run, 0, n, n, &done);
+    out[w.k] = '\0';
+    return w.k;
+}
+
+/* The windowed pass (kz_refang_map_bits; first is (size_t)-1 when not
+ * told), inlined into its one caller. The writer w stays in registers:
+ * refang_from is given a copy. */
+__attribute__((always_inline)) static inline size_t
+refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
+           size_t first, const uint32_t *tb)
 {
     if (!out || cap == 0)
         return 0;
@@ -2017,11 +2039,6 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
     size_t i = 0;
     int done = 0;
     fast_need();
-    if (!windowed) {
-        refang_from(&w, &run, 0, n, n, &done);
-        out[w.k] = '\0';
-        return w.k;
-    }
     /* Away from the triggers the text is its own refanged form: copy it,
      * and run the pass from the word before each trigger to past it, or,
      * where what the pass would write is plain from the trigger and its
@@ -2100,7 +2117,9 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         i += len;
         if (i < r || t >= n)
             break;
-        i = refang_from(&w, &run, i, n, t, &done);
+        struct writer pw = w; /* the pass's: w itself stays in registers */
+        i = refang_from(&pw, &run, i, n, t, &done);
+        w.k = pw.k;
     }
     out[w.k] = '\0';
     return w.k;
@@ -2109,20 +2128,19 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 1, (size_t)-1, NULL);
+    return kz_refang_map_bits(s, n, out, cap, map, (size_t)-1, NULL);
 }
 
 size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
                           uint32_t *map, size_t first, const uint32_t *tb)
 {
-    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1,
-                      tb);
+    return refang_map(s, n, out, cap, map, first <= n ? first : (size_t)-1, tb);
 }
 
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 0, (size_t)-1, NULL);
+    return refang_full(s, n, out, cap, map);
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)
