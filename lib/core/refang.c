@@ -142,6 +142,7 @@ struct writer {
     char *o;
     uint32_t *map;
     size_t k, room;
+    size_t n; /* the bytes readable at s */
 };
 
 static int prev_byte(const struct writer *w)
@@ -1953,15 +1954,40 @@ KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
 #endif
 
 /* Writes the len bytes at s + i as they are, with the identity map. The
- * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
- * and the map, where SSE2 is there, eight entries at a time with no
- * set-up for alignment, the last four by a store that may overlap the
- * one before (no scalar tail but under four entries); a map of 64 entries
- * or more with AVX2 (map_same_avx2). Inlined at every call (GCC would
- * call it, and keep the writer in memory). */
+ * stretches are mostly short: up to 16, where SSE2 is there and 16 bytes
+ * can be read at s + i and written at the output (room: cap - 1), as 16
+ * bytes and 16 entries without a test of len (what lies past len is
+ * written again later or left past the output, within cap); else up to
+ * 36 bytes by kz_copy_short (no call), and the map, where SSE2 is there,
+ * eight entries at a time with no set-up for alignment, the last four by
+ * a store that may overlap the one before (no scalar tail but under four
+ * entries); a map of 64 entries or more with AVX2 (map_same_avx2).
+ * Inlined at every call (GCC would call it, and keep the writer in
+ * memory). */
 __attribute__((always_inline)) static inline void
 copy_same(struct writer *w, size_t i, size_t len)
 {
+#if KZ_HAVE_V16
+    if (len <= 16 && w->n - i >= 16 && w->room - w->k >= 16) {
+        _mm_storeu_si128(
+            (__m128i *)(void *)(w->o + w->k),
+            _mm_loadu_si128((const __m128i *)(const void *)(w->s + i)));
+        if (w->map) {
+            uint32_t *m = w->map + w->k;
+            __m128i v = _mm_add_epi32(_mm_set1_epi32((int)i),
+                                      _mm_setr_epi32(0, 1, 2, 3));
+            _mm_storeu_si128((__m128i *)(void *)m, v);
+            _mm_storeu_si128((__m128i *)(void *)(m + 4),
+                             _mm_add_epi32(v, _mm_set1_epi32(4)));
+            _mm_storeu_si128((__m128i *)(void *)(m + 8),
+                             _mm_add_epi32(v, _mm_set1_epi32(8)));
+            _mm_storeu_si128((__m128i *)(void *)(m + 12),
+                             _mm_add_epi32(v, _mm_set1_epi32(12)));
+        }
+        w->k += len;
+        return;
+    }
+#endif
     if (len == 0)
         return;
     if (len <= 36)
@@ -2011,7 +2037,7 @@ static size_t refang_full(const char *s, size_t n, char *out, size_t cap,
         n = 0;
     if (map && n > UINT32_MAX)
         n = UINT32_MAX;
-    struct writer w = {s, out, map, 0, cap - 1};
+    struct writer w = {s, out, map, 0, cap - 1, n};
     struct run run = {0, 0};
     int done = 0;
     fast_need();
@@ -2033,7 +2059,7 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
         n = 0;
     if (map && n > UINT32_MAX)
         n = UINT32_MAX;
-    struct writer w = {s, out, map, 0, cap - 1};
+    struct writer w = {s, out, map, 0, cap - 1, n};
     struct run run = {0, 0};
     struct trig_cursor tc = {0, 0, 0, tb};
     size_t i = 0;
@@ -2042,8 +2068,12 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
     /* Away from the triggers the text is its own refanged form: copy it,
      * and run the pass from the word before each trigger to past it, or,
      * where what the pass would write is plain from the trigger and its
-     * neighbours (below), write that. */
-    while (i < n && w.k < w.room && !done) {
+     * neighbours (below), write that. The bytes written as they are, from
+     * cs up to i, are copied in one stretch (at w.k) when something else
+     * is written, or at the end: k is where s[i] goes. */
+    size_t cs = 0;
+    while (i < n && w.k + (i - cs) < w.room && !done) {
+        size_t k = w.k + (i - cs);
         size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
         /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
@@ -2058,42 +2088,40 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
          * and only the opener at t after it (a '.' or 'd' follows), which
          * form_repl never accepts: a lone opener, no digit after it. */
         size_t pl = t < n ? dot_pair_len(s, n, t) : 0;
-        if (shortcuts && pl && t - i < w.room - w.k &&
-            is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
-            copy_same(&w, i, t - i);
+        if (shortcuts && pl && t - i < w.room - k &&
+            is_host(t > cs ? (unsigned char)s[t - 1] : prev_byte(&w))) {
+            copy_same(&w, cs, t - cs);
             if (map)
                 map[w.k] = (uint32_t)t;
             out[w.k++] = '.';
-            i = t + pl;
+            i = cs = t + pl;
             continue;
         }
-        if (shortcuts && t < n && t - i < w.room - w.k &&
+        if (shortcuts && t < n && t - i < w.room - k &&
             lone_bracket(s, n, i, t)) {
-            copy_same(&w, i, t + 1 - i);
             i = t + 1;
             continue;
         }
-        if (shortcuts && t < n && t - i < w.room - w.k &&
-            lone_at(s, n, i, t, prev_byte(&w))) {
-            copy_same(&w, i, t + 1 - i);
+        /* the character written before s[i] */
+        int prev = i > cs ? (unsigned char)s[i - 1] : prev_byte(&w);
+        if (shortcuts && t < n && t - i < w.room - k &&
+            lone_at(s, n, i, t, prev)) {
             i = t + 1;
             continue;
         }
         size_t ts;
         const char *canon;
-        if (shortcuts && t < n && t + 2 - i <= w.room - w.k && s[t] == '/' &&
-            plain_scheme(s, n, i, t, prev_byte(&w), &ts, &canon)) {
-            copy_same(&w, i, ts - i);
+        if (shortcuts && t < n && t + 2 - i <= w.room - k && s[t] == '/' &&
+            plain_scheme(s, n, i, t, prev, &ts, &canon)) {
             if (canon) {
-                for (size_t k = 0; canon[k]; k++) {
+                copy_same(&w, cs, ts - cs);
+                for (size_t c = 0; canon[c]; c++) {
                     if (map)
                         map[w.k] = (uint32_t)ts;
-                    out[w.k++] = canon[k];
+                    out[w.k++] = canon[c];
                 }
-            } else {
-                copy_same(&w, ts, t - 1 - ts);
+                cs = t - 1;
             }
-            copy_same(&w, t - 1, 3);
             i = t + 2;
             continue;
         }
@@ -2101,8 +2129,8 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
         if (shortcuts && t < n)
             r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
-        if (len > w.room - w.k) {
-            len = w.room - w.k;
+        if (len > w.room - k) {
+            len = w.room - k;
             /* The pass writes an ideographic full stop whole or not at
              * all (a sentence's end is no trigger, so it may be here). */
             size_t e = i + len;
@@ -2113,14 +2141,15 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
                     break;
                 }
         }
-        copy_same(&w, i, len);
         i += len;
         if (i < r || t >= n)
             break;
+        copy_same(&w, cs, i - cs);
         struct writer pw = w; /* the pass's: w itself stays in registers */
-        i = refang_from(&pw, &run, i, n, t, &done);
+        i = cs = refang_from(&pw, &run, i, n, t, &done);
         w.k = pw.k;
     }
+    copy_same(&w, cs, i - cs);
     out[w.k] = '\0';
     return w.k;
 }
