@@ -2072,62 +2072,65 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
      * cs up to i, are copied in one stretch (at w.k) when something else
      * is written, or at the end: k is where s[i] goes. */
     size_t cs = 0;
+    const int sc = shortcuts;
     while (i < n && w.k + (i - cs) < w.room && !done) {
         size_t k = w.k + (i - cs);
         size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
-        /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
-         * over the window (the word before t) would copy it unchanged and
-         * then take the shortcut in match_at at t, so that is done here
-         * without it; "host[dot]tld" likewise, where try_form at t reads
-         * a proper pair around "dot" between label characters, which
-         * form_repl turns into a dot. The window holds no white space and
-         * no trigger (so no bracket, no form of its own), and no form
-         * starting in it reaches t: try_scheme needs ':' or '/' after the
-         * bracket, and a form try_form parses there has its core before t
-         * and only the opener at t after it (a '.' or 'd' follows), which
-         * form_repl never accepts: a lone opener, no digit after it. */
-        size_t pl = t < n ? dot_pair_len(s, n, t) : 0;
-        if (shortcuts && pl && t - i < w.room - k &&
-            is_host(t > cs ? (unsigned char)s[t - 1] : prev_byte(&w))) {
-            copy_same(&w, cs, t - cs);
-            if (map)
-                map[w.k] = (uint32_t)t;
-            out[w.k++] = '.';
-            i = cs = t + pl;
-            continue;
-        }
-        if (shortcuts && t < n && t - i < w.room - k &&
-            lone_bracket(s, n, i, t)) {
-            i = t + 1;
-            continue;
-        }
-        /* the character written before s[i] */
-        int prev = i > cs ? (unsigned char)s[i - 1] : prev_byte(&w);
-        if (shortcuts && t < n && t - i < w.room - k &&
-            lone_at(s, n, i, t, prev)) {
-            i = t + 1;
-            continue;
-        }
-        size_t ts;
-        const char *canon;
-        if (shortcuts && t < n && t + 2 - i <= w.room - k && s[t] == '/' &&
-            plain_scheme(s, n, i, t, prev, &ts, &canon)) {
-            if (canon) {
-                copy_same(&w, cs, ts - cs);
-                for (size_t c = 0; canon[c]; c++) {
-                    if (map)
-                        map[w.k] = (uint32_t)ts;
-                    out[w.k++] = canon[c];
-                }
-                cs = t - 1;
+        size_t r = n; /* no trigger: the rest is written as it is */
+        if (t < n) {
+            /* "host[.]tld" ("(.)", "{.}") glued to a label character: the
+             * pass over the window (the word before t) would copy it
+             * unchanged and then take the shortcut in match_at at t, so
+             * that is done here without it; "host[dot]tld" likewise, where
+             * try_form at t reads a proper pair around "dot" between label
+             * characters, which form_repl turns into a dot. The window
+             * holds no white space and no trigger (so no bracket, no form
+             * of its own), and no form starting in it reaches t:
+             * try_scheme needs ':' or '/' after the bracket, and a form
+             * try_form parses there has its core before t and only the
+             * opener at t after it (a '.' or 'd' follows), which form_repl
+             * never accepts: a lone opener, no digit after it. */
+            size_t pl = dot_pair_len(s, n, t);
+            if (sc && pl && t - i < w.room - k &&
+                is_host(t > cs ? (unsigned char)s[t - 1] : prev_byte(&w))) {
+                copy_same(&w, cs, t - cs);
+                if (map)
+                    map[w.k] = (uint32_t)t;
+                out[w.k++] = '.';
+                i = cs = t + pl;
+                continue;
             }
-            i = t + 2;
-            continue;
+            if (sc && t - i < w.room - k && lone_bracket(s, n, i, t)) {
+                i = t + 1;
+                continue;
+            }
+            /* the character written before s[i] */
+            int prev = i > cs ? (unsigned char)s[i - 1] : prev_byte(&w);
+            if (sc && t - i < w.room - k && lone_at(s, n, i, t, prev)) {
+                i = t + 1;
+                continue;
+            }
+            size_t ts;
+            const char *canon;
+            if (sc && t + 2 - i <= w.room - k && s[t] == '/' &&
+                plain_scheme(s, n, i, t, prev, &ts, &canon)) {
+                if (canon) {
+                    copy_same(&w, cs, ts - cs);
+                    for (size_t c = 0; canon[c]; c++) {
+                        if (map)
+                            map[w.k] = (uint32_t)ts;
+                        out[w.k++] = canon[c];
+                    }
+                    cs = t - 1;
+                }
+                i = t + 2;
+                continue;
+            }
+            r = window_start(s, n, i, t);
+            if (sc)
+                r = bracket_pass_start(s, n, r, t);
         }
-        size_t r = t < n ? window_start(s, n, i, t) : n;
-        if (shortcuts && t < n)
-            r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
         if (len > w.room - k) {
             len = w.room - k;
