@@ -1640,8 +1640,9 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
  * trigger; host_byte must be built (fast_need). */
 static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
 {
-    char c = s[i];
-    char cl = c == '[' ? ']' : c == '(' ? ')' : c == '{' ? '}' : 0;
+    static const char closer_of[0x80] = {['['] = ']', ['('] = ')', ['{'] = '}'};
+    unsigned char c = (unsigned char)s[i];
+    char cl = c < 0x80 ? closer_of[c] : 0;
     if (!cl)
         return 0;
     if (i + 3 < n && s[i + 1] == '.' && s[i + 2] == cl)
@@ -1759,7 +1760,7 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
     if (p < n) {
         unsigned char d = (unsigned char)s[p];
         if (d >= 0x80 || bracket_flag(d) || d == ':' ||
-            (kz_is_alpha(d) && core_word_at(s, n, p)))
+            (is_core_initial(d) && core_word_at(s, n, p)))
             return 0;
         if ((d == '.' || d == ',' || d == '@' || d == '/' || d == '-') &&
             !closers_then_core(s, n, run, p))
@@ -1923,7 +1924,7 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
         tok[k] = (char)kz_lower((unsigned char)s[p + k]);
     int real;
     const char *c = scheme_of(tok, tn, &real);
-    if (!c || strlen(c) > tn)
+    if (!c || (!real && strlen(c) > tn)) /* a real one is the token */
         return 0;
     *ts = p;
     *canon = real ? NULL : c;
