@@ -2074,7 +2074,7 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
      * is written, or at the end: k is where s[i] goes. */
     size_t cs = 0;
     const int sc = shortcuts;
-    while (i < n && w.k + (i - cs) < w.room && !done) {
+    while (i < n && w.k + (i - cs) < w.room) {
         size_t k = w.k + (i - cs);
         size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
@@ -2152,6 +2152,8 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
         struct writer pw = w; /* the pass's: w itself stays in registers */
         i = cs = refang_from(&pw, &run, i, n, t, &done);
         w.k = pw.k;
+        if (done)
+            break;
     }
     copy_same(&w, cs, i - cs);
     out[w.k] = '\0';
