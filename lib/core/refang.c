@@ -1640,9 +1640,8 @@ static size_t refang_from(struct writer *w, struct run *run, size_t i, size_t n,
  * trigger; host_byte must be built (fast_need). */
 static inline size_t dot_pair_len(const char *s, size_t n, size_t i)
 {
-    static const char closer_of[0x80] = {['['] = ']', ['('] = ')', ['{'] = '}'};
-    unsigned char c = (unsigned char)s[i];
-    char cl = c < 0x80 ? closer_of[c] : 0;
+    char c = s[i];
+    char cl = c == '[' ? ']' : c == '(' ? ')' : c == '{' ? '}' : 0;
     if (!cl)
         return 0;
     if (i + 3 < n && s[i + 1] == '.' && s[i + 2] == cl)
