@@ -1961,7 +1961,7 @@ KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
  * 36 bytes by kz_copy_short (no call), and the map, where SSE2 is there,
  * eight entries at a time with no set-up for alignment, the last four by
  * a store that may overlap the one before (no scalar tail but under four
- * entries); a map of 64 entries or more with AVX2 (map_same_avx2).
+ * entries); a map of 32 entries or more with AVX2 (map_same_avx2).
  * Inlined at every call (GCC would call it, and keep the writer in
  * memory). */
 __attribute__((always_inline)) static inline void
@@ -1998,7 +1998,7 @@ copy_same(struct writer *w, size_t i, size_t len)
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
 #if KZ_HAVE_V32
-        if (len >= 64 && kz_use_avx2) {
+        if (len >= 32 && kz_use_avx2) {
             map_same_avx2(m, base, len);
             j = len;
         }
