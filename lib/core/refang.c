@@ -1918,6 +1918,12 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     size_t tn = t - 1 - p;
     if (tn < 2 || tn > 7 || is_host(p > i ? (unsigned char)s[p - 1] : prev))
         return 0;
+    *ts = p;
+    if ((tn == 4 || (tn == 5 && s[p + 4] == 's')) &&
+        memcmp(s + p, "http", 4) == 0) {
+        *canon = NULL; /* "http", "https": scheme_of's real ones */
+        return 1;
+    }
     char tok[8];
     for (size_t k = 0; k < tn; k++)
         tok[k] = (char)kz_lower((unsigned char)s[p + k]);
@@ -1925,7 +1931,6 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     const char *c = scheme_of(tok, tn, &real);
     if (!c || (!real && strlen(c) > tn)) /* a real one is the token */
         return 0;
-    *ts = p;
     *canon = real ? NULL : c;
     return 1;
 }
