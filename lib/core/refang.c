@@ -1959,13 +1959,14 @@ KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
 #endif
 
 /* Writes the len bytes at s + i as they are, with the identity map. The
- * stretches are mostly short: up to 16, where SSE2 is there and 16 bytes
- * can be read at s + i and written at the output (room: cap - 1), as 16
- * bytes and 16 entries without a test of len (what lies past len is
- * written again later or left past the output, within cap); else up to
- * 36 bytes by kz_copy_short (no call), and the map, where SSE2 is there,
- * eight entries at a time with no set-up for alignment, the last four by
- * a store that may overlap the one before (no scalar tail but under four
+ * stretches are mostly short: up to 16, where SSE2 is there and 16 can be
+ * written at the output (room: cap - 1), as 16 entries without a test of
+ * len, and as 16 bytes where 16 can be read at s + i (else, the end of
+ * the text, by kz_copy_short); what lies past len is written again later
+ * or left past the output, within cap. Else up to 36 bytes by
+ * kz_copy_short (no call), and the map, where SSE2 is there, eight
+ * entries at a time with no set-up for alignment, the last four by a
+ * store that may overlap the one before (no scalar tail but under four
  * entries); a map of 32 entries or more with AVX2 (map_same_avx2).
  * Inlined at every call (GCC would call it, and keep the writer in
  * memory). */
@@ -1973,10 +1974,13 @@ __attribute__((always_inline)) static inline void
 copy_same(struct writer *w, size_t i, size_t len)
 {
 #if KZ_HAVE_V16
-    if (len <= 16 && w->n - i >= 16 && w->room - w->k >= 16) {
-        _mm_storeu_si128(
-            (__m128i *)(void *)(w->o + w->k),
-            _mm_loadu_si128((const __m128i *)(const void *)(w->s + i)));
+    if (len <= 16 && w->room - w->k >= 16) {
+        if (w->n - i >= 16)
+            _mm_storeu_si128(
+                (__m128i *)(void *)(w->o + w->k),
+                _mm_loadu_si128((const __m128i *)(const void *)(w->s + i)));
+        else if (len)
+            kz_copy_short(w->o + w->k, w->s + i, len);
         if (w->map) {
             uint32_t *m = w->map + w->k;
             __m128i v = _mm_add_epi32(_mm_set1_epi32((int)i),
