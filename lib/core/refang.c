@@ -1893,6 +1893,24 @@ static int lone_at(const char *s, size_t n, size_t i, size_t t, int prev)
     return !is_lowdig(q > i ? (unsigned char)s[q - 1] : prev);
 }
 
+/* 1 when the ideographic full stop U+3002 at the trigger t ("x.tk。" then
+ * kana or kanji) is in no match, so the pass over its window would copy
+ * the window and the stop as they are and stop right after it: the text
+ * ends after the stop, or a character cp_at reads as CP_OTHER follows. No
+ * form lies inside the window (it holds no trigger); a form that holds
+ * the stop has it as its core (a form's opening and closing runs are
+ * brackets and white space, and no scheme or label holds it), and
+ * form_repl turns a dot only before a host character (R, right after the
+ * stop here: no closing run, no white space) or a digit. The pass then
+ * writes the stop as it is: a dot only between letters or digits. */
+static int lone_ideo_dot(const char *s, size_t n, size_t t)
+{
+    return (unsigned char)s[t] == 0xE3 && t + 2 < n &&
+           (unsigned char)s[t + 1] == 0x80 && (unsigned char)s[t + 2] == 0x82 &&
+           (t + 3 == n ||
+            ((unsigned char)s[t + 3] >= 0x80 && cp_is_other(s, n, t + 3)));
+}
+
 /* The scheme before the "//" at the trigger t, when the pass over its
  * window would write it as try_scheme writes "http://x", "hxxps://x",
  * "h**p://x" and stop after the slashes: a token of letters and '*' that
@@ -2112,6 +2130,10 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
             }
             if (sc && t - i < w.room - k && lone_bracket(s, n, i, t)) {
                 i = t + 1;
+                continue;
+            }
+            if (sc && t + 3 - i <= w.room - k && lone_ideo_dot(s, n, t)) {
+                i = t + 3;
                 continue;
             }
             /* the character written before s[i] */
