@@ -1721,6 +1721,7 @@ static size_t window_start(const char *s, size_t n, size_t i, size_t t)
  *   without an opening one only after a dot or a core word;
  * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
  *   a closer after a token of letters, digits, '-' or '*', and then a dot
+ *   before a host character (full-width ones too: any byte >= 0x80 here)
  *   or (past up to two spaces) a separator.
  * Nothing before i (the window's start at the earliest) is looked at.
  * Any other character in these places answers 0. */
@@ -1789,8 +1790,10 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
             return 0;
         if (e < n && (s[e] == ']' || s[e] == ')')) {
             size_t f = e + 1;
-            if (f < n && s[f] == '.')
-                return 0; /* a label */
+            if (f + 1 < n && s[f] == '.' &&
+                (host_byte[(unsigned char)s[f + 1]] ||
+                 (unsigned char)s[f + 1] >= 0x80))
+                return 0; /* a label: "(www).x" */
             for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
                 f++;
             unsigned char d = f < n ? (unsigned char)s[f] : 0;
