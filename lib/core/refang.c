@@ -142,6 +142,7 @@ struct writer {
     char *o;
     uint32_t *map;
     size_t k, room;
+    size_t n; /* the bytes readable at s */
 };
 
 static int prev_byte(const struct writer *w)
@@ -1720,6 +1721,7 @@ static size_t window_start(const char *s, size_t n, size_t i, size_t t)
  *   without an opening one only after a dot or a core word;
  * - try_scheme and try_label at an opener ("[hxxp]://", "[www].x") need
  *   a closer after a token of letters, digits, '-' or '*', and then a dot
+ *   before a host character (full-width ones too: any byte >= 0x80 here)
  *   or (past up to two spaces) a separator.
  * Nothing before i (the window's start at the earliest) is looked at.
  * Any other character in these places answers 0. */
@@ -1758,7 +1760,7 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
     if (p < n) {
         unsigned char d = (unsigned char)s[p];
         if (d >= 0x80 || bracket_flag(d) || d == ':' ||
-            (kz_is_alpha(d) && core_word_at(s, n, p)))
+            (is_core_initial(d) && core_word_at(s, n, p)))
             return 0;
         if ((d == '.' || d == ',' || d == '@' || d == '/' || d == '-') &&
             !closers_then_core(s, n, run, p))
@@ -1788,8 +1790,10 @@ static int lone_bracket(const char *s, size_t n, size_t i, size_t t)
             return 0;
         if (e < n && (s[e] == ']' || s[e] == ')')) {
             size_t f = e + 1;
-            if (f < n && s[f] == '.')
-                return 0; /* a label */
+            if (f + 1 < n && s[f] == '.' &&
+                (host_byte[(unsigned char)s[f + 1]] ||
+                 (unsigned char)s[f + 1] >= 0x80))
+                return 0; /* a label: "(www).x" */
             for (int k = 0; k < 2 && f < n && is_ws((unsigned char)s[f]); k++)
                 f++;
             unsigned char d = f < n ? (unsigned char)s[f] : 0;
@@ -1892,6 +1896,24 @@ static int lone_at(const char *s, size_t n, size_t i, size_t t, int prev)
     return !is_lowdig(q > i ? (unsigned char)s[q - 1] : prev);
 }
 
+/* 1 when the ideographic full stop U+3002 at the trigger t ("x.tk。" then
+ * kana or kanji) is in no match, so the pass over its window would copy
+ * the window and the stop as they are and stop right after it: the text
+ * ends after the stop, or a character cp_at reads as CP_OTHER follows. No
+ * form lies inside the window (it holds no trigger); a form that holds
+ * the stop has it as its core (a form's opening and closing runs are
+ * brackets and white space, and no scheme or label holds it), and
+ * form_repl turns a dot only before a host character (R, right after the
+ * stop here: no closing run, no white space) or a digit. The pass then
+ * writes the stop as it is: a dot only between letters or digits. */
+static int lone_ideo_dot(const char *s, size_t n, size_t t)
+{
+    return (unsigned char)s[t] == 0xE3 && t + 2 < n &&
+           (unsigned char)s[t + 1] == 0x80 && (unsigned char)s[t + 2] == 0x82 &&
+           (t + 3 == n ||
+            ((unsigned char)s[t + 3] >= 0x80 && cp_is_other(s, n, t + 3)));
+}
+
 /* The scheme before the "//" at the trigger t, when the pass over its
  * window would write it as try_scheme writes "http://x", "hxxps://x",
  * "h**p://x" and stop after the slashes: a token of letters and '*' that
@@ -1917,14 +1939,19 @@ static int plain_scheme(const char *s, size_t n, size_t i, size_t t, int prev,
     size_t tn = t - 1 - p;
     if (tn < 2 || tn > 7 || is_host(p > i ? (unsigned char)s[p - 1] : prev))
         return 0;
+    *ts = p;
+    if ((tn == 4 || (tn == 5 && s[p + 4] == 's')) &&
+        memcmp(s + p, "http", 4) == 0) {
+        *canon = NULL; /* "http", "https": scheme_of's real ones */
+        return 1;
+    }
     char tok[8];
     for (size_t k = 0; k < tn; k++)
         tok[k] = (char)kz_lower((unsigned char)s[p + k]);
     int real;
     const char *c = scheme_of(tok, tn, &real);
-    if (!c || strlen(c) > tn)
+    if (!c || (!real && strlen(c) > tn)) /* a real one is the token */
         return 0;
-    *ts = p;
     *canon = real ? NULL : c;
     return 1;
 }
@@ -1953,15 +1980,44 @@ KZ_AVX2 static void map_same_avx2(uint32_t *m, uint32_t base, size_t len)
 #endif
 
 /* Writes the len bytes at s + i as they are, with the identity map. The
- * stretches are mostly short: up to 36 bytes by kz_copy_short (no call),
- * and the map, where SSE2 is there, eight entries at a time with no
- * set-up for alignment, the last four by a store that may overlap the
- * one before (no scalar tail but under four entries); a map of 64 entries
- * or more with AVX2 (map_same_avx2). Inlined at every call (GCC would
- * call it, and keep the writer in memory). */
+ * stretches are mostly short: up to 16, where SSE2 is there and 16 can be
+ * written at the output (room: cap - 1), as 16 entries without a test of
+ * len, and as 16 bytes where 16 can be read at s + i (else, the end of
+ * the text, by kz_copy_short); what lies past len is written again later
+ * or left past the output, within cap. Else up to 36 bytes by
+ * kz_copy_short (no call), and the map, where SSE2 is there, eight
+ * entries at a time with no set-up for alignment, the last four by a
+ * store that may overlap the one before (no scalar tail but under four
+ * entries); a map of 32 entries or more with AVX2 (map_same_avx2).
+ * Inlined at every call (GCC would call it, and keep the writer in
+ * memory). */
 __attribute__((always_inline)) static inline void
 copy_same(struct writer *w, size_t i, size_t len)
 {
+#if KZ_HAVE_V16
+    if (len <= 16 && w->room - w->k >= 16) {
+        if (w->n - i >= 16)
+            _mm_storeu_si128(
+                (__m128i *)(void *)(w->o + w->k),
+                _mm_loadu_si128((const __m128i *)(const void *)(w->s + i)));
+        else if (len)
+            kz_copy_short(w->o + w->k, w->s + i, len);
+        if (w->map) {
+            uint32_t *m = w->map + w->k;
+            __m128i v = _mm_add_epi32(_mm_set1_epi32((int)i),
+                                      _mm_setr_epi32(0, 1, 2, 3));
+            _mm_storeu_si128((__m128i *)(void *)m, v);
+            _mm_storeu_si128((__m128i *)(void *)(m + 4),
+                             _mm_add_epi32(v, _mm_set1_epi32(4)));
+            _mm_storeu_si128((__m128i *)(void *)(m + 8),
+                             _mm_add_epi32(v, _mm_set1_epi32(8)));
+            _mm_storeu_si128((__m128i *)(void *)(m + 12),
+                             _mm_add_epi32(v, _mm_set1_epi32(12)));
+        }
+        w->k += len;
+        return;
+    }
+#endif
     if (len == 0)
         return;
     if (len <= 36)
@@ -1972,7 +2028,7 @@ copy_same(struct writer *w, size_t i, size_t len)
         uint32_t *m = w->map + w->k, base = (uint32_t)i;
         size_t j = 0;
 #if KZ_HAVE_V32
-        if (len >= 64 && kz_use_avx2) {
+        if (len >= 32 && kz_use_avx2) {
             map_same_avx2(m, base, len);
             j = len;
         }
@@ -2001,9 +2057,9 @@ copy_same(struct writer *w, size_t i, size_t len)
     w->k += len;
 }
 
-static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
-                         uint32_t *map, int windowed, size_t first,
-                         const uint32_t *tb)
+/* The pass over every byte (kz_refang_map_ref). */
+static size_t refang_full(const char *s, size_t n, char *out, size_t cap,
+                          uint32_t *map)
 {
     if (!out || cap == 0)
         return 0;
@@ -2011,81 +2067,107 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
         n = 0;
     if (map && n > UINT32_MAX)
         n = UINT32_MAX;
-    struct writer w = {s, out, map, 0, cap - 1};
+    struct writer w = {s, out, map, 0, cap - 1, n};
+    struct run run = {0, 0};
+    int done = 0;
+    fast_need();
+    refang_from(&w, &run, 0, n, n, &done);
+    out[w.k] = '\0';
+    return w.k;
+}
+
+/* The windowed pass (kz_refang_map_bits; first is (size_t)-1 when not
+ * told), inlined into its one caller. The writer w stays in registers:
+ * refang_from is given a copy. */
+__attribute__((always_inline)) static inline size_t
+refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
+           size_t first, const uint32_t *tb)
+{
+    if (!out || cap == 0)
+        return 0;
+    if (!s)
+        n = 0;
+    if (map && n > UINT32_MAX)
+        n = UINT32_MAX;
+    struct writer w = {s, out, map, 0, cap - 1, n};
     struct run run = {0, 0};
     struct trig_cursor tc = {0, 0, 0, tb};
     size_t i = 0;
     int done = 0;
     fast_need();
-    if (!windowed) {
-        refang_from(&w, &run, 0, n, n, &done);
-        out[w.k] = '\0';
-        return w.k;
-    }
     /* Away from the triggers the text is its own refanged form: copy it,
      * and run the pass from the word before each trigger to past it, or,
      * where what the pass would write is plain from the trigger and its
-     * neighbours (below), write that. */
-    while (i < n && w.k < w.room && !done) {
+     * neighbours (below), write that. The bytes written as they are, from
+     * cs up to i, are copied in one stretch (at w.k) when something else
+     * is written, or at the end: k is where s[i] goes. */
+    size_t cs = 0;
+    const int sc = shortcuts;
+    while (i < n && w.k + (i - cs) < w.room) {
+        size_t k = w.k + (i - cs);
         size_t t = first != (size_t)-1 ? first : next_trigger_cur(&tc, s, i, n);
         first = (size_t)-1;
-        /* "host[.]tld" ("(.)", "{.}") glued to a label character: the pass
-         * over the window (the word before t) would copy it unchanged and
-         * then take the shortcut in match_at at t, so that is done here
-         * without it; "host[dot]tld" likewise, where try_form at t reads
-         * a proper pair around "dot" between label characters, which
-         * form_repl turns into a dot. The window holds no white space and
-         * no trigger (so no bracket, no form of its own), and no form
-         * starting in it reaches t: try_scheme needs ':' or '/' after the
-         * bracket, and a form try_form parses there has its core before t
-         * and only the opener at t after it (a '.' or 'd' follows), which
-         * form_repl never accepts: a lone opener, no digit after it. */
-        size_t pl = t < n ? dot_pair_len(s, n, t) : 0;
-        if (shortcuts && pl && t - i < w.room - w.k &&
-            is_host(t > i ? (unsigned char)s[t - 1] : prev_byte(&w))) {
-            copy_same(&w, i, t - i);
-            if (map)
-                map[w.k] = (uint32_t)t;
-            out[w.k++] = '.';
-            i = t + pl;
-            continue;
-        }
-        if (shortcuts && t < n && t - i < w.room - w.k &&
-            lone_bracket(s, n, i, t)) {
-            copy_same(&w, i, t + 1 - i);
-            i = t + 1;
-            continue;
-        }
-        if (shortcuts && t < n && t - i < w.room - w.k &&
-            lone_at(s, n, i, t, prev_byte(&w))) {
-            copy_same(&w, i, t + 1 - i);
-            i = t + 1;
-            continue;
-        }
-        size_t ts;
-        const char *canon;
-        if (shortcuts && t < n && t + 2 - i <= w.room - w.k && s[t] == '/' &&
-            plain_scheme(s, n, i, t, prev_byte(&w), &ts, &canon)) {
-            copy_same(&w, i, ts - i);
-            if (canon) {
-                for (size_t k = 0; canon[k]; k++) {
-                    if (map)
-                        map[w.k] = (uint32_t)ts;
-                    out[w.k++] = canon[k];
-                }
-            } else {
-                copy_same(&w, ts, t - 1 - ts);
+        size_t r = n; /* no trigger: the rest is written as it is */
+        if (t < n) {
+            /* "host[.]tld" ("(.)", "{.}") glued to a label character: the
+             * pass over the window (the word before t) would copy it
+             * unchanged and then take the shortcut in match_at at t, so
+             * that is done here without it; "host[dot]tld" likewise, where
+             * try_form at t reads a proper pair around "dot" between label
+             * characters, which form_repl turns into a dot. The window
+             * holds no white space and no trigger (so no bracket, no form
+             * of its own), and no form starting in it reaches t:
+             * try_scheme needs ':' or '/' after the bracket, and a form
+             * try_form parses there has its core before t and only the
+             * opener at t after it (a '.' or 'd' follows), which form_repl
+             * never accepts: a lone opener, no digit after it. */
+            size_t pl = dot_pair_len(s, n, t);
+            if (sc && pl && t - i < w.room - k &&
+                is_host(t > cs ? (unsigned char)s[t - 1] : prev_byte(&w))) {
+                copy_same(&w, cs, t - cs);
+                if (map)
+                    map[w.k] = (uint32_t)t;
+                out[w.k++] = '.';
+                i = cs = t + pl;
+                continue;
             }
-            copy_same(&w, t - 1, 3);
-            i = t + 2;
-            continue;
+            if (sc && t - i < w.room - k && lone_bracket(s, n, i, t)) {
+                i = t + 1;
+                continue;
+            }
+            if (sc && t + 3 - i <= w.room - k && lone_ideo_dot(s, n, t)) {
+                i = t + 3;
+                continue;
+            }
+            /* the character written before s[i] */
+            int prev = i > cs ? (unsigned char)s[i - 1] : prev_byte(&w);
+            if (sc && t - i < w.room - k && lone_at(s, n, i, t, prev)) {
+                i = t + 1;
+                continue;
+            }
+            size_t ts;
+            const char *canon;
+            if (sc && t + 2 - i <= w.room - k && s[t] == '/' &&
+                plain_scheme(s, n, i, t, prev, &ts, &canon)) {
+                if (canon) {
+                    copy_same(&w, cs, ts - cs);
+                    for (size_t c = 0; canon[c]; c++) {
+                        if (map)
+                            map[w.k] = (uint32_t)ts;
+                        out[w.k++] = canon[c];
+                    }
+                    cs = t - 1;
+                }
+                i = t + 2;
+                continue;
+            }
+            r = window_start(s, n, i, t);
+            if (sc)
+                r = bracket_pass_start(s, n, r, t);
         }
-        size_t r = t < n ? window_start(s, n, i, t) : n;
-        if (shortcuts && t < n)
-            r = bracket_pass_start(s, n, r, t);
         size_t len = r - i;
-        if (len > w.room - w.k) {
-            len = w.room - w.k;
+        if (len > w.room - k) {
+            len = w.room - k;
             /* The pass writes an ideographic full stop whole or not at
              * all (a sentence's end is no trigger, so it may be here). */
             size_t e = i + len;
@@ -2096,12 +2178,17 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
                     break;
                 }
         }
-        copy_same(&w, i, len);
         i += len;
         if (i < r || t >= n)
             break;
-        i = refang_from(&w, &run, i, n, t, &done);
+        copy_same(&w, cs, i - cs);
+        struct writer pw = w; /* the pass's: w itself stays in registers */
+        i = cs = refang_from(&pw, &run, i, n, t, &done);
+        w.k = pw.k;
+        if (done)
+            break;
     }
+    copy_same(&w, cs, i - cs);
     out[w.k] = '\0';
     return w.k;
 }
@@ -2109,20 +2196,19 @@ static size_t refang_map(const char *s, size_t n, char *out, size_t cap,
 size_t kz_refang_map(const char *s, size_t n, char *out, size_t cap,
                      uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 1, (size_t)-1, NULL);
+    return kz_refang_map_bits(s, n, out, cap, map, (size_t)-1, NULL);
 }
 
 size_t kz_refang_map_bits(const char *s, size_t n, char *out, size_t cap,
                           uint32_t *map, size_t first, const uint32_t *tb)
 {
-    return refang_map(s, n, out, cap, map, 1, first <= n ? first : (size_t)-1,
-                      tb);
+    return refang_map(s, n, out, cap, map, first <= n ? first : (size_t)-1, tb);
 }
 
 size_t kz_refang_map_ref(const char *s, size_t n, char *out, size_t cap,
                          uint32_t *map)
 {
-    return refang_map(s, n, out, cap, map, 0, (size_t)-1, NULL);
+    return refang_full(s, n, out, cap, map);
 }
 
 size_t kz_refang(const char *s, size_t n, char *out, size_t cap)
