@@ -2583,15 +2583,23 @@ KZ_AVX2 static inline uint32_t lb_any(__m256i x, const unsigned char (*k)[32],
                                           _mm256_setzero_si256()));
 }
 
+/* The 32 bytes from byte j of the block lb_block32_at tests: loaded from
+ * q + j, or, with regs, w's bytes from j on followed by a's (a: w's upper
+ * lane, then more bytes). j and regs are constants. */
+#define LB_AT(q, w, a, j)                                                      \
+    (!regs ? kz_v32_load((q) + (j)) : _mm256_alignr_epi8((a), (w), (j)))
+
 /* 1 when something may start in the 32 positions at q (q[0..36)
- * readable); *run carries the hex digits before q over to the next
- * block. k: lb_k, hidden. hex: 0 when no run of 32 hex digits can end in
- * the block (*run and the block's digits are fewer), and the test for
- * one is not made. */
-KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
-                                     const unsigned char (*k)[32], int hex)
+ * readable), or, with regs, in the 32 bytes of w, followed by those of
+ * a's lower lane (lb_avx2_cell); *run carries the hex digits before the
+ * block over to the next block. k: lb_k, hidden. hex: 0 when no run of 32
+ * hex digits can end in the block (*run and the block's digits are
+ * fewer), and the test for one is not made. */
+KZ_AVX2 static inline __attribute__((always_inline)) int
+lb_block32_at(const char *q, int regs, __m256i w, __m256i a, unsigned *run,
+              const unsigned char (*k)[32], int hex)
 {
-    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i v0 = LB_AT(q, w, a, 0), v1 = LB_AT(q, w, a, 1);
     __m256i c0 = lb_classify(v0, 0, k);
     /* non-ASCII bytes and the single bytes that start something */
     if (kz_v32_bits(v0) | lb_any(c0, k, LBK_SINGLE))
@@ -2607,12 +2615,12 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
     }
     /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
      * bytes first */
-    __m256i w = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
-    if (!_mm256_testz_si256(w, w)) {
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8, k));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10, k));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12, k));
-        if (!_mm256_testz_si256(w, w))
+    __m256i c = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
+    if (!_mm256_testz_si256(c, c)) {
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 2), 8, k));
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 3), 10, k));
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 4), 12, k));
+        if (!_mm256_testz_si256(c, c))
             return 1;
     }
     /* a hex run of 32 digits */
@@ -2625,6 +2633,15 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
         _mm256_and_si256(_mm256_cmpgt_epi8(l0, LBK(k, LBK_A1)),
                          _mm256_cmpgt_epi8(LBK(k, LBK_F1), l0))));
     return kz_hex_run_step32(hm, run) < 32;
+}
+#undef LB_AT
+
+/* lb_block32_at on the 32 bytes at q. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
+                                     const unsigned char (*k)[32], int hex)
+{
+    __m256i z = _mm256_setzero_si256();
+    return lb_block32_at(q, 0, z, z, run, k, hex);
 }
 
 /* The last bytes s[p, n) (at most 36) of a line at pad, then spaces to
@@ -2750,6 +2767,36 @@ KZ_AVX2 static int lb_avx2_first(const char *s, size_t n, size_t *first,
 {
     return lb_avx2_body(s, n, first, tb);
 }
+
+/* 0xFF for the first 32 bytes, 0 for the next: the 32 bytes from
+ * 32 - c have 0xFF in their first c. */
+static const unsigned char lb_mask[64] = {[0 ... 31] = 0xFF};
+
+/* lb_avx2 for a cell s[0, n) of at most 32 bytes in a line [lo, hi),
+ * without a padded copy: the block is the 32 bytes of the line that end
+ * where the cell ends or, when the line has fewer before that, that start
+ * where it starts, the line's other bytes in it made spaces; the bytes
+ * after its end are spaces too (a: its upper lane, then spaces). Spaces
+ * start and complete nothing, and the test of a block does not depend on
+ * where in it the bytes lie (bits only say whether), so the answer is the
+ * padded block's. A line that has 32 bytes neither way takes lb_avx2. */
+KZ_AVX2 static int lb_avx2_cell(const char *s, size_t n, const char *lo,
+                                const char *hi)
+{
+    const unsigned char(*k)[32] = lb_hide(lb_k);
+    const char *mask = (const char *)lb_mask;
+    __m256i sp = LBK(k, LBK_LOWER), w;
+    if ((size_t)(s - lo) + n >= 32)
+        w = _mm256_blendv_epi8(kz_v32_load(s + n - 32), sp,
+                               kz_v32_load(mask + n));
+    else if ((size_t)(hi - s) >= 32)
+        w = _mm256_blendv_epi8(sp, kz_v32_load(s), kz_v32_load(mask + 32 - n));
+    else
+        return lb_avx2(s, n);
+    unsigned run = 0;
+    return !lb_block32_at(NULL, 1, w, _mm256_permute2x128_si256(w, sp, 0x21),
+                          &run, k, n == 32);
+}
 #endif
 
 #if KZ_HAVE_V16
@@ -2788,6 +2835,24 @@ int kz_extract_line_boring(const char *s, size_t n)
 #else
     return line_is_boring_from(s, 0, n, 0);
 #endif
+}
+
+/* kz_extract_line_boring for a segment (a table cell) g: a cell of up to
+ * 32 bytes with AVX2 through lb_avx2_cell, whose block is read from the
+ * line around the cell. Builds with assertions check the answer. */
+int kz_extract_cell_boring(const kz_segment *g)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && g->n <= 32) {
+        int r = lb_avx2_cell(g->s, g->n, g->line, g->line + g->line_n);
+#ifndef NDEBUG
+        if (r != kz_extract_line_boring(g->s, g->n))
+            abort();
+#endif
+        return r;
+    }
+#endif
+    return kz_extract_line_boring(g->s, g->n);
 }
 
 /* The trigger bits line_first and line_boring_first leave for
