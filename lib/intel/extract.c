@@ -2006,6 +2006,27 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
                                  kz_v16_eq(_mm_min_epu8(a, b), 0))) == 0;
 }
 
+/* 1 when the n bytes at p (4 <= n < 16) are ASCII without NUL, through
+ * two words that overlap and cover them (for n < 8 two halves of one):
+ * no high bit, and no zero byte ((w - 0x01..) & ~w & 0x80.. is not 0
+ * exactly when w has one). */
+static inline int clean_short(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else {
+        uint32_t a4, b4;
+        memcpy(&a4, p, 4);
+        memcpy(&b4, p + n - 4, 4);
+        a = b = a4 | (uint64_t)b4 << 32;
+    }
+    return (((a | b) & high) | ((a - ones) & ~a & high) |
+            ((b - ones) & ~b & high)) == 0;
+}
+
 /* 1 when the 16 bytes at p, at p + 16, at p + n - 32 and at p + n - 16
  * (32 <= n <= 64: all of p[0, n)) are ASCII without NUL: 1 to 127 as
  * signed bytes. */
@@ -2174,8 +2195,9 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
      * blocks of 16 that overlap (clean_upto64); a longer one 32 bytes at a
      * time (clean_ascii_avx2 with AVX2, else clean_pair), the last block
      * overlapping the one before it (whose bytes passed); a line of 16 to
-     * 31 bytes as two halves that overlap. From a block that fails (from
-     * the line's start for clean_upto64), the loop below finds the byte. */
+     * 31 bytes as two halves that overlap, one of 4 to 15 as two words
+     * (clean_short). From a block that fails (from the line's start for
+     * clean_upto64 and clean_short), the loop below finds the byte. */
 #if KZ_HAVE_V16
     if (n >= 32 && n <= 64) {
         if (clean_upto64(s, n))
@@ -2197,6 +2219,8 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
                 break;
         }
     } else if (n >= 16 && clean_pair(kz_v16_load(s), kz_v16_load(s + n - 16))) {
+        i = n;
+    } else if (n >= 4 && n < 16 && clean_short(s, n)) {
         i = n;
     }
 #endif
@@ -2970,6 +2994,20 @@ static inline void keep_prev(kz_extractor *x, const char *s, size_t n)
     }
 }
 
+/* The fields of the current line that process_line sets before it
+ * looks at the line's text (s, n: the line as clean_line left it). */
+static inline void line_begin(kz_extractor *x, const char *s, size_t n)
+{
+    x->cur_orig = s;
+    x->cur_orig_n = n;
+    x->cur_ctx = -1;
+    x->cur_hashw = -1;
+    x->cur_mutw = -1;
+    x->col_off = 0;
+    x->col_cps = 0;
+    x->st.lines++;
+}
+
 /* Processes one complete line (without its newline), as written. */
 static void process_line(kz_extractor *x, const char *s, size_t n,
                          uint64_t line_no, uint64_t off, int had_cr)
@@ -2981,14 +3019,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     s = clean_line(x, s, n);
-    x->cur_orig = s;
-    x->cur_orig_n = n;
-    x->cur_ctx = -1;
-    x->cur_hashw = -1;
-    x->cur_mutw = -1;
-    x->col_off = 0;
-    x->col_cps = 0;
-    x->st.lines++;
+    line_begin(x, s, n);
 
     size_t i = trim_left(s, n);
     unsigned char lc = i < n ? (unsigned char)s[i] : 0;
@@ -3384,6 +3415,25 @@ static const unsigned char line_end[256] = {
     [' '] = 1,         ['\t'] = 1,        [0x80] = 1,       ['/'] = 1,
     ['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
 
+/* process_line for an empty line at s outside a table when no YARA rule
+ * or prelude (yara_busy) and no allowlist is open and the work buffers
+ * are there (ensure_work would return 0): clean_line finds it ASCII,
+ * yara_line returns (NUL is no LL_YARA byte), and the blank line returns
+ * with prev_n cleared after the fields are set. 0 (and nothing done) for
+ * any other line. */
+static inline int empty_line(kz_extractor *x, const char *s, size_t n)
+{
+    if (n != 0 || x->adoc_table || x->md_table || x->yara_busy ||
+        x->benign_depth > 0 || x->benign_indent > 0 || x->work_cap < 2)
+        return 0;
+    x->cur_line = x->line_no;
+    x->cur_off = x->line_off;
+    x->cur_ascii = 1;
+    line_begin(x, s, 0);
+    x->prev_n = 0;
+    return 1;
+}
+
 /* A complete line at s (n bytes, without '\n'). */
 static inline void text_line(kz_extractor *x, const char *s, size_t n)
 {
@@ -3406,10 +3456,10 @@ static inline void text_line(kz_extractor *x, const char *s, size_t n)
             plain = k <= 8;
         }
     }
-    if (plain)
-        process_line(x, s, n, x->line_no, x->line_off, had_cr);
-    else
+    if (!plain)
         text_line_held(x, s, n, had_cr);
+    else if (!empty_line(x, s, n))
+        process_line(x, s, n, x->line_no, x->line_off, had_cr);
 }
 
 /* The line being assembled grew past KZ_MAX_LINE: scan what we have up to
