@@ -2863,11 +2863,17 @@ int kz_extract_line_boring(const char *s, size_t n)
 
 /* kz_extract_line_boring for a segment (a table cell) g: a cell of up to
  * 32 bytes with AVX2 through lb_avx2_cell, whose block is read from the
- * line around the cell. Builds with assertions check the answer. */
+ * line around the cell (a segment lies in its line: scan_seg). Builds
+ * with assertions check that, and the answer. */
 int kz_extract_cell_boring(const kz_segment *g)
 {
 #if KZ_HAVE_V32
     if (kz_use_avx2 && g->n <= 32) {
+#ifndef NDEBUG
+        if (g->s < g->line || g->n > g->line_n ||
+            (size_t)(g->s - g->line) > g->line_n - g->n)
+            abort(); /* the cell lies in its line */
+#endif
         int r = lb_avx2_cell(g->s, g->n, g->line, g->line + g->line_n);
 #ifndef NDEBUG
         if (r != kz_extract_line_boring(g->s, g->n))
