@@ -2006,6 +2006,27 @@ static inline int clean_pair(kz_v16 a, kz_v16 b)
                                  kz_v16_eq(_mm_min_epu8(a, b), 0))) == 0;
 }
 
+/* 1 when the n bytes at p (4 <= n < 16) are ASCII without NUL, through
+ * two words that overlap and cover them (for n < 8 two halves of one):
+ * no high bit, and no zero byte ((w - 0x01..) & ~w & 0x80.. is not 0
+ * exactly when w has one). */
+static inline int clean_short(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else {
+        uint32_t a4, b4;
+        memcpy(&a4, p, 4);
+        memcpy(&b4, p + n - 4, 4);
+        a = b = a4 | (uint64_t)b4 << 32;
+    }
+    return (((a | b) & high) | ((a - ones) & ~a & high) |
+            ((b - ones) & ~b & high)) == 0;
+}
+
 /* 1 when the 16 bytes at p, at p + 16, at p + n - 32 and at p + n - 16
  * (32 <= n <= 64: all of p[0, n)) are ASCII without NUL: 1 to 127 as
  * signed bytes. */
@@ -2174,8 +2195,9 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
      * blocks of 16 that overlap (clean_upto64); a longer one 32 bytes at a
      * time (clean_ascii_avx2 with AVX2, else clean_pair), the last block
      * overlapping the one before it (whose bytes passed); a line of 16 to
-     * 31 bytes as two halves that overlap. From a block that fails (from
-     * the line's start for clean_upto64), the loop below finds the byte. */
+     * 31 bytes as two halves that overlap, one of 4 to 15 as two words
+     * (clean_short). From a block that fails (from the line's start for
+     * clean_upto64 and clean_short), the loop below finds the byte. */
 #if KZ_HAVE_V16
     if (n >= 32 && n <= 64) {
         if (clean_upto64(s, n))
@@ -2197,6 +2219,8 @@ static const char *clean_line(kz_extractor *x, const char *s, size_t n)
                 break;
         }
     } else if (n >= 16 && clean_pair(kz_v16_load(s), kz_v16_load(s + n - 16))) {
+        i = n;
+    } else if (n >= 4 && n < 16 && clean_short(s, n)) {
         i = n;
     }
 #endif
@@ -2583,15 +2607,23 @@ KZ_AVX2 static inline uint32_t lb_any(__m256i x, const unsigned char (*k)[32],
                                           _mm256_setzero_si256()));
 }
 
+/* The 32 bytes from byte j of the block lb_block32_at tests: loaded from
+ * q + j, or, with regs, w's bytes from j on followed by a's (a: w's upper
+ * lane, then more bytes). j and regs are constants. */
+#define LB_AT(q, w, a, j)                                                      \
+    (!regs ? kz_v32_load((q) + (j)) : _mm256_alignr_epi8((a), (w), (j)))
+
 /* 1 when something may start in the 32 positions at q (q[0..36)
- * readable); *run carries the hex digits before q over to the next
- * block. k: lb_k, hidden. hex: 0 when no run of 32 hex digits can end in
- * the block (*run and the block's digits are fewer), and the test for
- * one is not made. */
-KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
-                                     const unsigned char (*k)[32], int hex)
+ * readable), or, with regs, in the 32 bytes of w, followed by those of
+ * a's lower lane (lb_avx2_cell); *run carries the hex digits before the
+ * block over to the next block. k: lb_k, hidden. hex: 0 when no run of 32
+ * hex digits can end in the block (*run and the block's digits are
+ * fewer), and the test for one is not made. */
+KZ_AVX2 static inline __attribute__((always_inline)) int
+lb_block32_at(const char *q, int regs, __m256i w, __m256i a, unsigned *run,
+              const unsigned char (*k)[32], int hex)
 {
-    __m256i v0 = kz_v32_load(q), v1 = kz_v32_load(q + 1);
+    __m256i v0 = LB_AT(q, w, a, 0), v1 = LB_AT(q, w, a, 1);
     __m256i c0 = lb_classify(v0, 0, k);
     /* non-ASCII bytes and the single bytes that start something */
     if (kz_v32_bits(v0) | lb_any(c0, k, LBK_SINGLE))
@@ -2607,12 +2639,12 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
     }
     /* "dot", "CVE-", "AS1", "aHR0c", "mutex", "mutan": their first two
      * bytes first */
-    __m256i w = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
-    if (!_mm256_testz_si256(w, w)) {
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 2), 8, k));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 3), 10, k));
-        w = _mm256_and_si256(w, lb_classify(kz_v32_load(q + 4), 12, k));
-        if (!_mm256_testz_si256(w, w))
+    __m256i c = _mm256_and_si256(lb_classify(v0, 4, k), lb_classify(v1, 6, k));
+    if (!_mm256_testz_si256(c, c)) {
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 2), 8, k));
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 3), 10, k));
+        c = _mm256_and_si256(c, lb_classify(LB_AT(q, w, a, 4), 12, k));
+        if (!_mm256_testz_si256(c, c))
             return 1;
     }
     /* a hex run of 32 digits */
@@ -2625,6 +2657,15 @@ KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
         _mm256_and_si256(_mm256_cmpgt_epi8(l0, LBK(k, LBK_A1)),
                          _mm256_cmpgt_epi8(LBK(k, LBK_F1), l0))));
     return kz_hex_run_step32(hm, run) < 32;
+}
+#undef LB_AT
+
+/* lb_block32_at on the 32 bytes at q. */
+KZ_AVX2 static inline int lb_block32(const char *q, unsigned *run,
+                                     const unsigned char (*k)[32], int hex)
+{
+    __m256i z = _mm256_setzero_si256();
+    return lb_block32_at(q, 0, z, z, run, k, hex);
 }
 
 /* The last bytes s[p, n) (at most 36) of a line at pad, then spaces to
@@ -2750,6 +2791,36 @@ KZ_AVX2 static int lb_avx2_first(const char *s, size_t n, size_t *first,
 {
     return lb_avx2_body(s, n, first, tb);
 }
+
+/* 0xFF for the first 32 bytes, 0 for the next: the 32 bytes from
+ * 32 - c have 0xFF in their first c. */
+static const unsigned char lb_mask[64] = {[0 ... 31] = 0xFF};
+
+/* lb_avx2 for a cell s[0, n) of at most 32 bytes in a line [lo, hi),
+ * without a padded copy: the block is the 32 bytes of the line that end
+ * where the cell ends or, when the line has fewer before that, that start
+ * where it starts, the line's other bytes in it made spaces; the bytes
+ * after its end are spaces too (a: its upper lane, then spaces). Spaces
+ * start and complete nothing, and the test of a block does not depend on
+ * where in it the bytes lie (bits only say whether), so the answer is the
+ * padded block's. A line that has 32 bytes neither way takes lb_avx2. */
+KZ_AVX2 static int lb_avx2_cell(const char *s, size_t n, const char *lo,
+                                const char *hi)
+{
+    const unsigned char(*k)[32] = lb_hide(lb_k);
+    const char *mask = (const char *)lb_mask;
+    __m256i sp = LBK(k, LBK_LOWER), w;
+    if ((size_t)(s - lo) + n >= 32)
+        w = _mm256_blendv_epi8(kz_v32_load(s + n - 32), sp,
+                               kz_v32_load(mask + n));
+    else if ((size_t)(hi - s) >= 32)
+        w = _mm256_blendv_epi8(sp, kz_v32_load(s), kz_v32_load(mask + 32 - n));
+    else
+        return lb_avx2(s, n);
+    unsigned run = 0;
+    return !lb_block32_at(NULL, 1, w, _mm256_permute2x128_si256(w, sp, 0x21),
+                          &run, k, n == 32);
+}
 #endif
 
 #if KZ_HAVE_V16
@@ -2788,6 +2859,30 @@ int kz_extract_line_boring(const char *s, size_t n)
 #else
     return line_is_boring_from(s, 0, n, 0);
 #endif
+}
+
+/* kz_extract_line_boring for a segment (a table cell) g: a cell of up to
+ * 32 bytes with AVX2 through lb_avx2_cell, whose block is read from the
+ * line around the cell (a segment lies in its line: scan_seg). Builds
+ * with assertions check that, and the answer. */
+int kz_extract_cell_boring(const kz_segment *g)
+{
+#if KZ_HAVE_V32
+    if (kz_use_avx2 && g->n <= 32) {
+#ifndef NDEBUG
+        if (g->s < g->line || g->n > g->line_n ||
+            (size_t)(g->s - g->line) > g->line_n - g->n)
+            abort(); /* the cell lies in its line */
+#endif
+        int r = lb_avx2_cell(g->s, g->n, g->line, g->line + g->line_n);
+#ifndef NDEBUG
+        if (r != kz_extract_line_boring(g->s, g->n))
+            abort();
+#endif
+        return r;
+    }
+#endif
+    return kz_extract_line_boring(g->s, g->n);
 }
 
 /* The trigger bits line_first and line_boring_first leave for
@@ -2905,6 +3000,20 @@ static inline void keep_prev(kz_extractor *x, const char *s, size_t n)
     }
 }
 
+/* The fields of the current line that process_line sets before it
+ * looks at the line's text (s, n: the line as clean_line left it). */
+static inline void line_begin(kz_extractor *x, const char *s, size_t n)
+{
+    x->cur_orig = s;
+    x->cur_orig_n = n;
+    x->cur_ctx = -1;
+    x->cur_hashw = -1;
+    x->cur_mutw = -1;
+    x->col_off = 0;
+    x->col_cps = 0;
+    x->st.lines++;
+}
+
 /* Processes one complete line (without its newline), as written. */
 static void process_line(kz_extractor *x, const char *s, size_t n,
                          uint64_t line_no, uint64_t off, int had_cr)
@@ -2916,14 +3025,7 @@ static void process_line(kz_extractor *x, const char *s, size_t n,
         return;
     }
     s = clean_line(x, s, n);
-    x->cur_orig = s;
-    x->cur_orig_n = n;
-    x->cur_ctx = -1;
-    x->cur_hashw = -1;
-    x->cur_mutw = -1;
-    x->col_off = 0;
-    x->col_cps = 0;
-    x->st.lines++;
+    line_begin(x, s, n);
 
     size_t i = trim_left(s, n);
     unsigned char lc = i < n ? (unsigned char)s[i] : 0;
@@ -3319,6 +3421,25 @@ static const unsigned char line_end[256] = {
     [' '] = 1,         ['\t'] = 1,        [0x80] = 1,       ['/'] = 1,
     ['0' ... '9'] = 1, ['a' ... 'f'] = 1, ['A' ... 'F'] = 1};
 
+/* process_line for an empty line at s outside a table when no YARA rule
+ * or prelude (yara_busy) and no allowlist is open and the work buffers
+ * are there (ensure_work would return 0): clean_line finds it ASCII,
+ * yara_line returns (NUL is no LL_YARA byte), and the blank line returns
+ * with prev_n cleared after the fields are set. 0 (and nothing done) for
+ * any other line. */
+static inline int empty_line(kz_extractor *x, const char *s, size_t n)
+{
+    if (n != 0 || x->adoc_table || x->md_table || x->yara_busy ||
+        x->benign_depth > 0 || x->benign_indent > 0 || x->work_cap < 2)
+        return 0;
+    x->cur_line = x->line_no;
+    x->cur_off = x->line_off;
+    x->cur_ascii = 1;
+    line_begin(x, s, 0);
+    x->prev_n = 0;
+    return 1;
+}
+
 /* A complete line at s (n bytes, without '\n'). */
 static inline void text_line(kz_extractor *x, const char *s, size_t n)
 {
@@ -3341,10 +3462,10 @@ static inline void text_line(kz_extractor *x, const char *s, size_t n)
             plain = k <= 8;
         }
     }
-    if (plain)
-        process_line(x, s, n, x->line_no, x->line_off, had_cr);
-    else
+    if (!plain)
         text_line_held(x, s, n, had_cr);
+    else if (!empty_line(x, s, n))
+        process_line(x, s, n, x->line_no, x->line_off, had_cr);
 }
 
 /* The line being assembled grew past KZ_MAX_LINE: scan what we have up to

@@ -170,6 +170,8 @@ KZ_AVX2 static inline __m256i kz_v32_cve_asn(__m256i l0, __m256i l1, __m256i v2,
  * neither refanged nor scanned. _ref is the scalar definition. */
 int kz_extract_line_boring(const char *s, size_t n);
 int kz_extract_line_boring_ref(const char *s, size_t n);
+/* kz_extract_line_boring for a segment's text, which lies in its line. */
+int kz_extract_cell_boring(const kz_segment *g);
 
 /* 1 when the line holds "seri", "phash", "ehash", "ihash", "ja3", "ssde"
  * or "tlsh" in any case (imphash, pehash, authentihash; not "hash" alone):

@@ -5499,7 +5499,7 @@ static int cell_inert(const kz_segment *g)
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
         g->hint == KZ_HINT_MUTEX)
         return 0;
-    return kz_extract_line_boring(g->s, g->n) && !may_say_mutex(g);
+    return kz_extract_cell_boring(g) && !may_say_mutex(g);
 }
 
 /* The byte classes of a detection name (cell_yields_nothing): a letter or
