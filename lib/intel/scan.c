@@ -3443,16 +3443,47 @@ static int version_before(scan *sc, size_t a)
     return 0;
 }
 
-/* Dotted quad (+ ":port" or "/prefix"). */
-static int scan_ipv4(scan *sc, size_t a, size_t b)
+/* Where the run of digits and dots from s[a] ends, not past b; *three:
+ * whether it holds three dots exactly. A token of sixteen bytes or fewer
+ * (an address, most with a port) is one block, which starts at a or,
+ * near the line's end, ends at b (the segment is seg->line + base: the
+ * line is readable from its start to line_n). */
+static inline size_t digit_dot_run(const scan *sc, size_t a, size_t b,
+                                   int *three)
 {
     const char *s = sc->seg->s;
+#if KZ_HAVE_V16
+    size_t n = b - a, back = sc->seg->base, fwd = sc->seg->line_n - back;
+    if (n <= 16 && (a + 16 <= fwd || back + b >= 16)) {
+        unsigned w = a + 16 <= fwd ? 0 : (unsigned)(16 - n);
+        kz_v16 v = kz_v16_load(s + a - w);
+        unsigned dot = kz_v16_bits(kz_v16_eq(v, '.')) >> w;
+        unsigned run = (kz_v16_bits(kz_v16_range(v, '0', '9')) >> w | dot) &
+                       ((1u << n) - 1);
+        unsigned len = (unsigned)__builtin_ctz(~run); /* bit n is clear */
+        unsigned d = dot & ((1u << len) - 1);
+        d &= d - 1;
+        d &= d - 1; /* the lowest two dots cleared */
+        *three = d != 0 && (d & (d - 1)) == 0;
+        return a + len;
+    }
+#endif
     size_t dots = 0, e = a;
     while (e < b && (kz_is_digit((unsigned char)s[e]) || s[e] == '.')) {
         dots += s[e] == '.';
         e++;
     }
-    if (dots != 3 || !kz_is_digit((unsigned char)s[a]) ||
+    *three = dots == 3;
+    return e;
+}
+
+/* Dotted quad (+ ":port" or "/prefix"). */
+static int scan_ipv4(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    int three;
+    size_t e = digit_dot_run(sc, a, b, &three);
+    if (!three || !kz_is_digit((unsigned char)s[a]) ||
         !kz_is_digit((unsigned char)s[e - 1]))
         return 0;
     if (e < b && s[e] == '/') {
