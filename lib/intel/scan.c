@@ -3470,9 +3470,11 @@ static inline int quad_ok(const char *t, unsigned dot, unsigned len)
 /* Where the run of digits and dots from s[a] ends, not past b; *three:
  * whether it holds three dots exactly; *quad: when it does, whether it is
  * a dotted quad kz_norm_ipv4 takes (quad_ok), -1 when not told. A token
- * of sixteen bytes or fewer (an address, most with a port) is one block,
- * which starts at a or, near the line's end, ends at b (the segment is
- * seg->line + base: the line is readable from its start to line_n). */
+ * of four to sixteen bytes (an address, most with a port) is one block:
+ * the sixteen bytes from a or, near the line's end, those that end at b
+ * (the segment is seg->line + base: the line is readable from its start
+ * to line_n); on a line of fewer, a copy of the token made of its first
+ * and last eight or four bytes (they may overlap), zeros after it. */
 static inline size_t digit_dot_run(const scan *sc, size_t a, size_t b,
                                    int *three, int *quad)
 {
@@ -3480,9 +3482,26 @@ static inline size_t digit_dot_run(const scan *sc, size_t a, size_t b,
     *quad = -1;
 #if KZ_HAVE_V16
     size_t n = b - a, back = sc->seg->base, fwd = sc->seg->line_n - back;
-    if (n <= 16 && (a + 16 <= fwd || back + b >= 16)) {
-        unsigned w = a + 16 <= fwd ? 0 : (unsigned)(16 - n);
-        kz_v16 v = kz_v16_load(s + a - w);
+    if (n <= 16 && n >= 4) {
+        unsigned w = 0;
+        kz_v16 v;
+        if (a + 16 <= fwd) {
+            v = kz_v16_load(s + a);
+        } else if (back + b >= 16) {
+            w = (unsigned)(16 - n);
+            v = kz_v16_load(s + b - 16);
+        } else {
+            char t[16];
+            kz_v16_store(t, _mm_setzero_si128());
+            if (n >= 8) {
+                memcpy(t, s + a, 8);
+                memcpy(t + n - 8, s + b - 8, 8);
+            } else {
+                memcpy(t, s + a, 4);
+                memcpy(t + n - 4, s + b - 4, 4);
+            }
+            v = kz_v16_load(t);
+        }
         unsigned dot = kz_v16_bits(kz_v16_eq(v, '.')) >> w;
         unsigned run = (kz_v16_bits(kz_v16_range(v, '0', '9')) >> w | dot) &
                        ((1u << n) - 1);
