@@ -3443,16 +3443,94 @@ static int version_before(scan *sc, size_t a)
     return 0;
 }
 
-/* Dotted quad (+ ":port" or "/prefix"). */
-static int scan_ipv4(scan *sc, size_t a, size_t b)
+/* Whether t[0, len), digits and three dots (the bits of dot), is a
+ * dotted quad kz_norm_ipv4 takes: one to three digits around each dot,
+ * no leading zero, none over 255 (its quad_v16 and scan_v4). */
+static inline int quad_ok(const char *t, unsigned dot, unsigned len)
+{
+    unsigned a = 0; /* where number k starts */
+    for (int k = 0; k < 4; k++) {
+        unsigned b = k < 3 ? (unsigned)__builtin_ctz(dot) : len, l = b - a;
+        dot &= dot - 1;
+        if (l - 1 > 2)
+            return 0;
+        if (l > 1) {
+            unsigned d0 = (unsigned)(unsigned char)t[a] - '0';
+            unsigned v = d0 * 10 + ((unsigned)(unsigned char)t[a + 1] - '0');
+            if (l > 2)
+                v = v * 10 + ((unsigned)(unsigned char)t[a + 2] - '0');
+            if (d0 == 0 || v > 255)
+                return 0;
+        }
+        a = b + 1;
+    }
+    return 1;
+}
+
+/* Where the run of digits and dots from s[a] ends, not past b; *three:
+ * whether it holds three dots exactly; *quad: when it does, whether it is
+ * a dotted quad kz_norm_ipv4 takes (quad_ok), -1 when not told. A token
+ * of four to sixteen bytes (an address, most with a port) is one block:
+ * the sixteen bytes from a or, near the line's end, those that end at b
+ * (the segment is seg->line + base: the line is readable from its start
+ * to line_n); on a line of fewer, a copy of the token made of its first
+ * and last eight or four bytes (they may overlap), zeros after it. */
+static inline size_t digit_dot_run(const scan *sc, size_t a, size_t b,
+                                   int *three, int *quad)
 {
     const char *s = sc->seg->s;
+    *quad = -1;
+#if KZ_HAVE_V16
+    size_t n = b - a, back = sc->seg->base, fwd = sc->seg->line_n - back;
+    if (n <= 16 && n >= 4) {
+        unsigned w = 0;
+        kz_v16 v;
+        if (a + 16 <= fwd) {
+            v = kz_v16_load(s + a);
+        } else if (back + b >= 16) {
+            w = (unsigned)(16 - n);
+            v = kz_v16_load(s + b - 16);
+        } else {
+            char t[16];
+            kz_v16_store(t, _mm_setzero_si128());
+            if (n >= 8) {
+                memcpy(t, s + a, 8);
+                memcpy(t + n - 8, s + b - 8, 8);
+            } else {
+                memcpy(t, s + a, 4);
+                memcpy(t + n - 4, s + b - 4, 4);
+            }
+            v = kz_v16_load(t);
+        }
+        unsigned dot = kz_v16_bits(kz_v16_eq(v, '.')) >> w;
+        unsigned run = (kz_v16_bits(kz_v16_range(v, '0', '9')) >> w | dot) &
+                       ((1u << n) - 1);
+        unsigned len = (unsigned)__builtin_ctz(~run); /* bit n is clear */
+        unsigned d = dot & ((1u << len) - 1), d2 = d;
+        d2 &= d2 - 1;
+        d2 &= d2 - 1; /* the lowest two dots cleared */
+        *three = d2 != 0 && (d2 & (d2 - 1)) == 0;
+        if (*three)
+            *quad = quad_ok(s + a, d, len);
+        return a + len;
+    }
+#endif
     size_t dots = 0, e = a;
     while (e < b && (kz_is_digit((unsigned char)s[e]) || s[e] == '.')) {
         dots += s[e] == '.';
         e++;
     }
-    if (dots != 3 || !kz_is_digit((unsigned char)s[a]) ||
+    *three = dots == 3;
+    return e;
+}
+
+/* Dotted quad (+ ":port" or "/prefix"). */
+static int scan_ipv4(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    int three, quad;
+    size_t e = digit_dot_run(sc, a, b, &three, &quad);
+    if (!three || !kz_is_digit((unsigned char)s[a]) ||
         !kz_is_digit((unsigned char)s[e - 1]))
         return 0;
     if (e < b && s[e] == '/') {
@@ -3476,8 +3554,22 @@ static int scan_ipv4(scan *sc, size_t a, size_t b)
     } else if (e != b) {
         return 0;
     }
-    if (kz_norm_ipv4(s + a, end - a, ip, &port) != KZ_OK)
+    if (end == e && quad >= 0) {
+        /* the run alone: quad_ok has told what kz_norm_ipv4 would */
+#ifndef NDEBUG
+        if ((kz_norm_ipv4(s + a, e - a, ip, &port) == KZ_OK) != quad) {
+            fprintf(stderr,
+                    "kizashi: internal error: quad_ok(\"%.*s\") = %d, "
+                    "kz_norm_ipv4 says otherwise\n",
+                    (int)(e - a), s + a, quad);
+            abort();
+        }
+#endif
+        if (!quad)
+            return 0;
+    } else if (kz_norm_ipv4(s + a, end - a, ip, &port) != KZ_OK) {
         return 0;
+    }
     /* A defanged address, or one with a port, is never a version: the
      * line's words are looked at only for addresses written plainly. */
     if (end == e && !was_defanged(sc, a, end) && version_before(sc, a))
