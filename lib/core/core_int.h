@@ -292,6 +292,34 @@ static inline const kz_strmap_rec *kz_strmap_at(const kz_strmap *m, uint32_t r)
                ? (const kz_strmap_rec *)(const void *)(m->pool + (size_t)r * 4)
                : NULL;
 }
+/* The record of (tag, k[0..n)) whose hash is h, or NULL: kz_strmap_get
+ * without adding, inline where it is asked (the Public Suffix cache asks
+ * it for every host name the scanner checks, most of them found), so that
+ * the lookup calls nothing. A key of 2^24 bytes or more is in no record
+ * (kz_strmap_is compares the length first). */
+static inline const kz_strmap_rec *kz_strmap_find(const kz_strmap *m,
+                                                  unsigned tag, const char *k,
+                                                  size_t n, uint64_t h)
+{
+    if (m->cap == 0)
+        return NULL;
+    uint64_t hi = h & 0xFFFFFFFF00000000ULL;
+    size_t j = (h >> 32) & (m->cap - 1);
+    uint64_t slot;
+    while ((slot = m->slot[j]) != 0) {
+        if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
+            const kz_strmap_rec *e =
+                (const kz_strmap_rec *)(const void *)(m->pool +
+                                                      ((size_t)(uint32_t)slot -
+                                                       1) *
+                                                          4);
+            if (kz_strmap_is(e, tag, k, n))
+                return e;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
 void kz_strmap_free(kz_strmap *m);
 
 /* kz_domain_has_public_suffix with the suffix lookups memoized in memo

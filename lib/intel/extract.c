@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
@@ -34,6 +35,7 @@
 #define H_LINKS 32   /* link texts tracked on one line of an HTML page */
 #define TCACHE 512   /* titles whose hints are remembered */
 #define RECENT 16384 /* values reported lately, for the early check */
+#define HOT 16384    /* long values found in recent, by their value_head */
 #define DQ_LEN 8     /* values in flight to the de-duplication table */
 #define DQ_VALUE 512 /* longer values skip the queue */
 
@@ -146,6 +148,14 @@ struct kz_extractor {
      * of the hash and the reference of the record in dd; sets of two, the one
      * noted last first (see recent_set) */
     uint64_t recent[RECENT];
+    /* values over sixteen bytes that the early check found in recent: the
+     * upper half of their value_head and the reference of the record in dd,
+     * at the entry of the head's low bits (hot_slot) */
+    uint64_t hot[HOT];
+    /* seen_value's tests of the options: opts.types, or every type when it
+     * is empty; KZ_MAX_DEDUP_VALUES, or 0 with opts.all_occurrences */
+    kz_typeset seen_types;
+    size_t seen_max;
     /* the last value seen_value looked up, and its hash */
     const char *seen_v;
     size_t seen_n;
@@ -268,9 +278,50 @@ static int ensure_work(kz_extractor *x, size_t need)
 /* ---- de-duplication -------------------------------------------------------
  */
 
+/* A value's hash for the de-duplication table. Up to sixteen bytes,
+ * kz_strmap_hash's. Over sixteen, two parts: value_head, one step of
+ * kz_strmap_hash's over the value's first and last eight bytes (the type
+ * and length in the seed), which the early check looks up in its table of
+ * long values (hot) before it computes the rest; then value_rest, the bytes
+ * between in steps of sixteen (the last ending eight bytes before the
+ * value's end, overlapping the step before or the head's bytes) and
+ * murmur3's finalizer, as kz_strmap_hash ends. Every byte is in some step,
+ * in a sequence fixed by the length. */
+static inline uint64_t value_head(kz_type t, const char *v, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)t << 56) ^ n;
+    return kz_strmap_step16(h, kz_strmap_load64(v),
+                            kz_strmap_load64(v + n - 8));
+}
+
+static inline uint64_t value_rest(uint64_t h, const char *v, size_t n)
+{
+    size_t i = 8;
+    for (; i + 16 < n - 8; i += 16)
+        h = kz_strmap_step16(h, kz_strmap_load64(v + i),
+                             kz_strmap_load64(v + i + 8));
+    h = kz_strmap_step16(h, kz_strmap_load64(v + (n > 32 ? n - 24 : 8)),
+                         kz_strmap_load64(v + n - 16));
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return (h ^ (h >> 33)) | 1;
+}
+
 static uint64_t hash_value(kz_type t, const char *v, size_t n)
 {
+    if (n > 16)
+        return value_rest(value_head(t, v, n), v, n);
     return kz_strmap_hash((unsigned)t, v, n);
+}
+
+/* The entry of hot for a value whose value_head is c: the head's low bits
+ * (its upper half is the entry's tag). One way: a second cost new values
+ * more than it saved. */
+static inline uint64_t *hot_slot(kz_extractor *x, uint64_t c)
+{
+    return &x->hot[c & (HOT - 1)];
 }
 
 /* The set of two entries of the recent table a value of hash h may be in:
@@ -325,20 +376,12 @@ static int dd_check(kz_extractor *x, kz_type t, const char *v, size_t n,
     return 0;
 }
 
-/* The scanner's early check (kz_scan_seen_fn): a value already delivered
- * as an indicator is dropped by dd_check whatever its class now, and one of
- * a type left out by the filter is dropped before it; counted as
- * deliver_now would. Values still in the prefetch queue are not in the
- * table yet: they take the long way. */
-static int seen_value(void *ud, kz_type t, const char *v, size_t n)
+/* seen_value's look-up of a value of hash h in recent: the record of the
+ * value when it was reported as an indicator (counted as a duplicate), else
+ * NULL, with the value and its hash kept for deliver. */
+static inline const kz_strmap_rec *
+seen_recent(kz_extractor *x, kz_type t, const char *v, size_t n, uint64_t h)
 {
-    kz_extractor *x = ud;
-    x->seen_v = NULL;
-    if (x->opts.types && !KZ_TYPESET_HAS(x->opts.types, t))
-        return 1;
-    if (x->opts.all_occurrences || x->dd.n >= KZ_MAX_DEDUP_VALUES)
-        return 0;
-    uint64_t h = hash_value(t, v, n);
     /* Only the values reported lately, in a table small enough to stay in
      * the cache: a probe of the whole de-duplication table would be a
      * cache miss the prefetch queue is there to hide. */
@@ -354,10 +397,75 @@ static int seen_value(void *ud, kz_type t, const char *v, size_t n)
         x->seen_n = n;
         x->seen_t = t;
         x->seen_h = h;
-        return 0;
+        return NULL;
     }
     x->st.duplicates++;
+    return e;
+}
+
+/* seen_value for a value over sixteen bytes of value_head c that is not
+ * in hot: the rest of its hash and recent; one found there is noted in hot
+ * (out of line, so that the look-up in hot saves no register). */
+__attribute__((noinline)) static int
+seen_long(kz_extractor *x, kz_type t, const char *v, size_t n, uint64_t c)
+{
+    const kz_strmap_rec *e = seen_recent(x, t, v, n, value_rest(c, v, n));
+    if (!e)
+        return 0;
+    *hot_slot(x, c) = (c & 0xFFFFFFFF00000000ULL) | kz_strmap_ref(&x->dd, e);
     return 1;
+}
+
+#ifndef NDEBUG
+/* Builds with assertions check each answer of hot against dd itself: the
+ * record the value's full hash finds there must be e, an indicator. */
+static void check_hot(kz_extractor *x, kz_type t, const char *v, size_t n,
+                      const kz_strmap_rec *e)
+{
+    const kz_strmap_rec *d = kz_strmap_get(&x->dd, (unsigned)t, v, n,
+                                           hash_value(t, v, n), 0, 0, NULL);
+    if (d != e || !d->val) {
+        fprintf(stderr,
+                "kizashi: internal error: the early check's table of long "
+                "values took \"%.*s\" for a value reported\n",
+                (int)(n > 200 ? 200 : n), v);
+        abort();
+    }
+}
+#endif
+
+/* The scanner's early check (kz_scan_seen_fn): a value already delivered
+ * as an indicator is dropped by dd_check whatever its class now, and one of
+ * a type left out by the filter is dropped before it; counted as
+ * deliver_now would. Values still in the prefetch queue are not in the
+ * table yet: they take the long way. A value over sixteen bytes (a digest
+ * the tables list again and again) is looked for by its value_head in hot
+ * first, which spares the rest of its hash: a record found there is the
+ * value (compared in full) reported as an indicator, the answer recent
+ * gives when it holds the value. */
+static int seen_value(void *ud, kz_type t, const char *v, size_t n)
+{
+    kz_extractor *x = ud;
+    x->seen_v = NULL;
+    if (!KZ_TYPESET_HAS(x->seen_types, t))
+        return 1;
+    if (x->dd.n >= x->seen_max)
+        return 0;
+    if (n > 16) {
+        uint64_t c = value_head(t, v, n);
+        uint64_t w = *hot_slot(x, c);
+        const kz_strmap_rec *e;
+        if ((w ^ c) >> 32 == 0 && (e = kz_strmap_at(&x->dd, (uint32_t)w)) &&
+            e->val && kz_strmap_is(e, (unsigned)t, v, n)) {
+#ifndef NDEBUG
+            check_hot(x, t, v, n, e);
+#endif
+            x->st.duplicates++;
+            return 1;
+        }
+        return seen_long(x, t, v, n, c);
+    }
+    return seen_recent(x, t, v, n, kz_strmap_hash((unsigned)t, v, n)) != NULL;
 }
 
 /* ---- delivery -------------------------------------------------------------
@@ -3895,6 +4003,8 @@ kz_status kz_extractor_new(kz_ctx *ctx, const kz_extract_opts *opts,
         kz_extract_opts d = KZ_EXTRACT_OPTS_INIT;
         x->opts = d;
     }
+    x->seen_types = x->opts.types ? x->opts.types : ~(kz_typeset)0;
+    x->seen_max = x->opts.all_occurrences ? 0 : KZ_MAX_DEDUP_VALUES;
     x->fn = fn;
     x->ud = ud;
     snprintf(x->name, sizeof x->name, "%s",

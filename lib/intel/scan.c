@@ -1937,7 +1937,7 @@ static int has_ps(scan *sc, const char *d, size_t n)
     if (!c)
         return kz_domain_has_public_suffix_memo(d, n, NULL);
     uint64_t h = kz_strmap_hash_ci(0, d, n);
-    const kz_strmap_rec *e = kz_strmap_get(&c->names, 0, d, n, h, 0, 0, NULL);
+    const kz_strmap_rec *e = kz_strmap_find(&c->names, 0, d, n, h);
     if (e)
         return e->val;
     int r = kz_domain_has_public_suffix_memo(d, n, &c->suffixes);
