@@ -1195,7 +1195,9 @@ static int url_host(struct sbuf *b, const char *h, size_t n)
     uint8_t a4[4];
     char buf[KZ_MAX_DOMAIN + 1];
     size_t len;
-    if (kz_norm_ipv4(h, n, a4, NULL) == KZ_OK) {
+    /* a dotted quad (kz_norm_ipv4 without a port) ends with a digit */
+    if (n && kz_is_digit((unsigned char)h[n - 1]) &&
+        kz_norm_ipv4(h, n, a4, NULL) == KZ_OK) {
         char t[16];
         sb_put(b, t, fmt_v4(t, a4));
         return 1;
