@@ -267,6 +267,11 @@ struct kz_ioc_writer {
      * the general path) */
     char tsv_pre[KZ_T_COUNT_][16];
     unsigned char tsv_pre_n[KZ_T_COUNT_];
+    /* TSV: the last line number written and its digits as put_decimal
+     * wrote them (tsv_line_n 0: none yet), see line_decimal */
+    uint64_t tsv_line;
+    char tsv_line_dec[20];
+    unsigned char tsv_line_n;
 };
 
 /* One output format: begin writes what precedes the first value (NULL:
@@ -384,6 +389,19 @@ static size_t put_decimal(char *out, uint64_t n)
     return (size_t)(tmp + 20 - q);
 }
 
+/* put_decimal of a TSV line number: the values of a line come one after
+ * another, so the digits of the last number written are kept and copied
+ * again (the same twenty bytes put_decimal writes). */
+static size_t line_decimal(kz_ioc_writer *w, char *out, uint64_t n)
+{
+    if (n != w->tsv_line || !w->tsv_line_n) {
+        w->tsv_line_n = (unsigned char)put_decimal(w->tsv_line_dec, n);
+        w->tsv_line = n;
+    }
+    memcpy(out, w->tsv_line_dec, 20);
+    return w->tsv_line_n;
+}
+
 static kz_status tsv_put(kz_ioc_writer *w, const char *input,
                          const kz_extracted *e)
 {
@@ -411,7 +429,7 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
             memcpy(line + tl, v, vn);
         size_t m = tl + vn;
         line[m++] = '\t';
-        m += put_decimal(line + m, e->line);
+        m += line_decimal(w, line + m, e->line);
         line[m++] = '\n';
         fwrite(line, 1, m, w->out);
         return KZ_OK;
@@ -419,7 +437,7 @@ static kz_status tsv_put(kz_ioc_writer *w, const char *input,
     char num[22]; /* a tab, twenty digits, a newline */
     size_t k = 0;
     num[k++] = '\t';
-    k += put_decimal(num + k, e->line);
+    k += line_decimal(w, num + k, e->line);
     num[k++] = '\n';
     fputs(kz_type_name(e->type), w->out);
     putc('\t', w->out);
