@@ -4755,6 +4755,105 @@ static unsigned whole_bytes(const char *s, size_t a, size_t b)
     return f;
 }
 
+/* The bytes of a token scan_whole gives to scan_token_cls itself
+ * (one_token): letters, digits, '.', '-', '_', ':' and '@' (OT_BYTE); of
+ * those, the ones mutex_shaped refuses a span for (OT_SEP: '.', ':',
+ * '@'); and what their tok_class holds (the others' is 0): TC_HEX for
+ * the hex digits (OT_HEX), TC_COLON for ':' (OT_COLON), TC_AT for '@'
+ * (OT_AT). */
+enum { OT_BYTE = 1, OT_SEP = 2, OT_HEX = 4, OT_COLON = 8, OT_AT = 16 };
+static const unsigned char ot_class[256] = {['0' ... '9'] = OT_BYTE | OT_HEX,
+                                            ['A' ... 'F'] = OT_BYTE | OT_HEX,
+                                            ['G' ... 'Z'] = OT_BYTE,
+                                            ['a' ... 'f'] = OT_BYTE | OT_HEX,
+                                            ['g' ... 'z'] = OT_BYTE,
+                                            ['-'] = OT_BYTE,
+                                            ['_'] = OT_BYTE,
+                                            ['.'] = OT_BYTE | OT_SEP,
+                                            [':'] = OT_BYTE | OT_SEP | OT_COLON,
+                                            ['@'] = OT_BYTE | OT_SEP | OT_AT};
+
+#if KZ_HAVE_V16
+/* The OR of ot_class over the sixteen bytes of v (*any), and whether
+ * every byte is an OT_BYTE (the return value). */
+static inline int ot_block(kz_v16 v, unsigned *any)
+{
+    kz_v16 l = kz_v16_lower(v), d = kz_v16_range(v, '0', '9');
+    kz_v16 co = kz_v16_eq(v, ':'), at = kz_v16_eq(v, '@');
+    kz_v16 sep = kz_v16_or(kz_v16_eq(v, '.'), kz_v16_or(co, at));
+    kz_v16 hex = kz_v16_or(d, kz_v16_range(l, 'a', 'f'));
+    kz_v16 ok = kz_v16_or(
+        kz_v16_or(d, kz_v16_range(l, 'a', 'z')),
+        kz_v16_or(sep, kz_v16_or(kz_v16_eq(v, '-'), kz_v16_eq(v, '_'))));
+    *any |= (kz_v16_bits(sep) ? OT_SEP : 0) | (kz_v16_bits(hex) ? OT_HEX : 0) |
+            (kz_v16_bits(co) ? OT_COLON : 0) | (kz_v16_bits(at) ? OT_AT : 0);
+    return kz_v16_bits(ok) == 0xFFFF;
+}
+#endif
+
+/* 1 when s[a, b) is one token that scan_whole's tests and scan_code would
+ * hand whole to scan_token_cls, and nothing else (see scan_whole): it
+ * holds letters, digits, '.', '-', '_', ':' and '@' alone, at least one
+ * '.', ':' or '@', and starts with none of ':' and '@'. Then cls is
+ * {any, all} of its bytes' tok_class, as scan_generic gathers them: all
+ * is 0 (its first byte's tok_class is TC_HEX or 0, a '.', ':' or '@'
+ * has no TC_HEX). Sixteen bytes at a time (the last block the one ending
+ * at b), 8 to 15 as one block of two halves that may overlap. */
+static int one_token(const char *s, size_t a, size_t b, unsigned *cls)
+{
+    unsigned any = 0;
+    int ok = 1;
+#if KZ_HAVE_V16
+    size_t n = b - a;
+    if (n >= 16) {
+        for (size_t p = a;; p += 16) {
+            if (b - p < 16)
+                p = b - 16;
+            ok &= ot_block(kz_v16_load(s + p), &any);
+            if (p == b - 16)
+                break;
+        }
+    } else if (n >= 8) {
+        ok = ot_block(halves16(s + a, n), &any);
+    } else
+#endif
+    {
+        unsigned all = OT_BYTE;
+        for (size_t p = a; p < b; p++) {
+            unsigned k = ot_class[(unsigned char)s[p]];
+            all &= k;
+            any |= k;
+        }
+        ok = all != 0;
+    }
+    cls[0] = (any & OT_HEX ? TC_HEX : 0) | (any & OT_COLON ? TC_COLON : 0) |
+             (any & OT_AT ? TC_AT : 0);
+    cls[1] = 0;
+    return ok && (any & OT_SEP) && s[a] != ':' && s[a] != '@';
+}
+
+/* What scan_code does with one_token's token: scan_token_cls of it whole
+ * (after scan_encoded_url, as the chunk loop asks it). */
+static void whole_token(scan *sc, size_t a, size_t b, const unsigned *cls)
+{
+    const char *s = sc->seg->s;
+    int saved = sc->in_code, saved_cmd = sc->in_cmd;
+    sc->in_code = 1;
+    sc->in_cmd = 0;
+    if (!((s[a] == 'a' || s[a] == 'h' || s[a] == 'H') &&
+          scan_encoded_url(sc, a, b) != 0))
+        scan_token_cls(sc, a, b, cls);
+    sc->in_code = saved;
+    sc->in_cmd = saved_cmd;
+}
+
+static inline __attribute__((always_inline)) void
+scan_whole_tests(scan *sc, size_t a, size_t b);
+#ifndef NDEBUG
+static void check_whole_token(const scan *sc, size_t a, size_t b,
+                              const unsigned *cls);
+#endif
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -4803,6 +4902,45 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         sc->in_cmd = saved_cmd;
         return;
     }
+    /* One token ("172.64.80.1", "namesilo.my.id", "1.2.3.4:8080",
+     * "x@evil.com": an address or host as table columns give them, see
+     * one_token) goes where the tests below would send it, in a column
+     * none of them takes it for whole (a file name's, a path's, a
+     * mutex's; a user agent's and a registry key's need a slash or a
+     * backslash). No path starts there: a drive's colon must be its
+     * second byte and be followed by a slash or a backslash; a UNC name,
+     * '$env:', '%...%\\' and the hives need a byte it has not. Of the
+     * WH_ bytes it may hold only WH_COLON: no user agent, no URL, no name
+     * with spaces or in other letters; a '.', ':' or '@' makes it no
+     * mutex_shaped. So it goes to scan_code (no blank: no command), whose
+     * chunk loop takes it as one chunk (no delimiter) that is no digest
+     * alone (it is no run of hex digits alone, and one in it would end at
+     * a byte that ends no chunk); no colon is skipped (its first byte);
+     * no hive nor path starts there; no "://" is looked for (no slash);
+     * no Unix path starts; and scan_generic gives it whole (no byte
+     * splits it; no '{' nor '}') to scan_token_cls, after scan_encoded_url
+     * when it starts with 'a', 'h' or 'H': whole_token. Builds with
+     * assertions check that the tests give the same candidates. */
+    unsigned cls[2];
+    if (g->hint != KZ_HINT_FILENAME && g->hint != KZ_HINT_FILEPATH &&
+        g->hint != KZ_HINT_MUTEX && one_token(s, a, b, cls)) {
+        whole_token(sc, a, b, cls);
+#ifndef NDEBUG
+        check_whole_token(sc, a, b, cls);
+#endif
+        return;
+    }
+    scan_whole_tests(sc, a, b);
+}
+
+/* scan_whole's tests of a span or cell s[a, b), trimmed, that is no
+ * placeholder nor digest alone. (Inline: the builds without assertions
+ * call it from scan_whole alone.) */
+static inline __attribute__((always_inline)) void
+scan_whole_tests(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    const kz_segment *g = sc->seg;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
         /* A command line: "C:\Windows\System32\cmd.exe /c vssadmin ...":
@@ -5617,6 +5755,56 @@ static void check_yields_nothing(const kz_segment *seg)
                 "kizashi: internal error: cell_yields_nothing passed over "
                 "\"%.*s\", which holds a value\n",
                 (int)(g.n > 200 ? 200 : g.n), g.s);
+        abort();
+    }
+}
+#endif
+
+#ifndef NDEBUG
+/* The candidates a scan gives, written out one a line, for
+ * check_whole_token. */
+typedef struct cand_log {
+    char t[4096];
+    size_t n;
+} cand_log;
+
+static void log_cand(void *ud, const kz_segment *seg, const kz_cand *c)
+{
+    (void)seg;
+    cand_log *l = ud;
+    int w = snprintf(l->t + l->n, sizeof l->t - l->n,
+                     "%d %zu %zu %u %d %d %s %.*s\n", (int)c->type, c->start,
+                     c->end, (unsigned)c->port, (int)c->cls, c->defanged,
+                     c->why ? c->why : "-", (int)c->value_len, c->value);
+    /* (a full log keeps what fits) */
+    if (w > 0)
+        l->n +=
+            (size_t)w < sizeof l->t - l->n ? (size_t)w : sizeof l->t - l->n - 1;
+}
+
+/* Builds with assertions check scan_whole's one-token shortcut on every
+ * token it takes: scan_whole's tests give the same candidates as
+ * whole_token, in the same order. */
+static void check_whole_token(const scan *sc, size_t a, size_t b,
+                              const unsigned *cls)
+{
+    kz_segment g = *sc->seg;
+    g.seen = NULL; /* every candidate is logged */
+    cand_log l1, l2;
+    scan t = *sc;
+    t.seg = &g;
+    t.emit = log_cand;
+    l1.n = l2.n = 0;
+    t.ud = &l1;
+    whole_token(&t, a, b, cls);
+    t.ud = &l2;
+    scan_whole_tests(&t, a, b);
+    if (l1.n != l2.n || memcmp(l1.t, l2.t, l1.n) != 0) {
+        fprintf(stderr,
+                "kizashi: internal error: scan_whole's one-token shortcut "
+                "differs on \"%.*s\":\n%.*s-- the tests give:\n%.*s",
+                (int)(b - a > 200 ? 200 : b - a), sc->seg->s + a, (int)l1.n,
+                l1.t, (int)l2.n, l2.t);
         abort();
     }
 }
