@@ -4760,8 +4760,16 @@ static unsigned whole_bytes(const char *s, size_t a, size_t b)
  * those, the ones mutex_shaped refuses a span for (OT_SEP: '.', ':',
  * '@'); and what their tok_class holds (the others' is 0): TC_HEX for
  * the hex digits (OT_HEX), TC_COLON for ':' (OT_COLON), TC_AT for '@'
- * (OT_AT). */
-enum { OT_BYTE = 1, OT_SEP = 2, OT_HEX = 4, OT_COLON = 8, OT_AT = 16 };
+ * (OT_AT). '|', which may part such tokens, is an OT_BYTE too, and the
+ * OT_BAR. */
+enum {
+    OT_BYTE = 1,
+    OT_SEP = 2,
+    OT_HEX = 4,
+    OT_COLON = 8,
+    OT_AT = 16,
+    OT_BAR = 32
+};
 static const unsigned char ot_class[256] = {['0' ... '9'] = OT_BYTE | OT_HEX,
                                             ['A' ... 'F'] = OT_BYTE | OT_HEX,
                                             ['G' ... 'Z'] = OT_BYTE,
@@ -4771,7 +4779,8 @@ static const unsigned char ot_class[256] = {['0' ... '9'] = OT_BYTE | OT_HEX,
                                             ['_'] = OT_BYTE,
                                             ['.'] = OT_BYTE | OT_SEP,
                                             [':'] = OT_BYTE | OT_SEP | OT_COLON,
-                                            ['@'] = OT_BYTE | OT_SEP | OT_AT};
+                                            ['@'] = OT_BYTE | OT_SEP | OT_AT,
+                                            ['|'] = OT_BYTE | OT_BAR};
 
 #if KZ_HAVE_V16
 /* The OR of ot_class over the sixteen bytes of v (*any), and whether
@@ -4780,13 +4789,15 @@ static inline int ot_block(kz_v16 v, unsigned *any)
 {
     kz_v16 l = kz_v16_lower(v), d = kz_v16_range(v, '0', '9');
     kz_v16 co = kz_v16_eq(v, ':'), at = kz_v16_eq(v, '@');
+    kz_v16 bar = kz_v16_eq(v, '|');
     kz_v16 sep = kz_v16_or(kz_v16_eq(v, '.'), kz_v16_or(co, at));
     kz_v16 hex = kz_v16_or(d, kz_v16_range(l, 'a', 'f'));
     kz_v16 ok = kz_v16_or(
-        kz_v16_or(d, kz_v16_range(l, 'a', 'z')),
+        kz_v16_or(kz_v16_or(d, bar), kz_v16_range(l, 'a', 'z')),
         kz_v16_or(sep, kz_v16_or(kz_v16_eq(v, '-'), kz_v16_eq(v, '_'))));
     *any |= (kz_v16_bits(sep) ? OT_SEP : 0) | (kz_v16_bits(hex) ? OT_HEX : 0) |
-            (kz_v16_bits(co) ? OT_COLON : 0) | (kz_v16_bits(at) ? OT_AT : 0);
+            (kz_v16_bits(co) ? OT_COLON : 0) | (kz_v16_bits(at) ? OT_AT : 0) |
+            (kz_v16_bits(bar) ? OT_BAR : 0);
     return kz_v16_bits(ok) == 0xFFFF;
 }
 #endif
@@ -4797,9 +4808,12 @@ static inline int ot_block(kz_v16 v, unsigned *any)
  * '.', ':' or '@', and starts with none of ':' and '@'. Then cls is
  * {any, all} of its bytes' tok_class, as scan_generic gathers them: all
  * is 0 (its first byte's tok_class is TC_HEX or 0, a '.', ':' or '@'
- * has no TC_HEX). Sixteen bytes at a time (the last block the one ending
- * at b), 8 to 15 as one block of two halves that may overlap. */
-static int one_token(const char *s, size_t a, size_t b, unsigned *cls)
+ * has no TC_HEX). 2 when s[a, b) holds those bytes and '|' alone, and
+ * a '|' (bar_pieces tells whether it is such tokens parted by '|'); 0
+ * otherwise. Sixteen bytes at a time (the last block the one ending at
+ * b), 8 to 15 as one block of two halves that may overlap. */
+static inline __attribute__((always_inline)) int
+one_token(const char *s, size_t a, size_t b, unsigned *cls)
 {
     unsigned any = 0;
     int ok = 1;
@@ -4826,10 +4840,40 @@ static int one_token(const char *s, size_t a, size_t b, unsigned *cls)
         }
         ok = all != 0;
     }
+    if (!ok)
+        return 0;
+    if (any & OT_BAR)
+        return 2;
     cls[0] = (any & OT_HEX ? TC_HEX : 0) | (any & OT_COLON ? TC_COLON : 0) |
              (any & OT_AT ? TC_AT : 0);
     cls[1] = 0;
-    return ok && (any & OT_SEP) && s[a] != ':' && s[a] != '@';
+    return (any & OT_SEP) && s[a] != ':' && s[a] != '@';
+}
+
+/* A token scan_whole gives to scan_token_cls itself: s[a, b), and its
+ * classes (see one_token). */
+typedef struct tok_piece {
+    size_t a, b;
+    unsigned cls[2];
+} tok_piece;
+
+/* When s[a, b), of one_token's bytes and '|', is one_token's tokens
+ * parted by one '|' each ("piwiks.com|91.219.236.38"), at most max of
+ * them: their count, each in p; else 0. */
+static int bar_pieces(const char *s, size_t a, size_t b, tok_piece *p, int max)
+{
+    for (int k = 0; k < max; k++) {
+        const char *e = memchr(s + a, '|', b - a);
+        size_t q = e ? (size_t)(e - s) : b;
+        if (q == a || one_token(s, a, q, p[k].cls) != 1)
+            return 0;
+        p[k].a = a;
+        p[k].b = q;
+        if (!e)
+            return k + 1;
+        a = q + 1;
+    }
+    return 0;
 }
 
 /* What scan_code does with one_token's token: scan_token_cls of it whole
@@ -4847,12 +4891,34 @@ static void whole_token(scan *sc, size_t a, size_t b, const unsigned *cls)
     sc->in_cmd = saved_cmd;
 }
 
+/* whole_token of each of the k tokens at p. */
+static void whole_pieces(scan *sc, const tok_piece *p, int k)
+{
+    for (int i = 0; i < k; i++)
+        whole_token(sc, p[i].a, p[i].b, p[i].cls);
+}
+
 static inline __attribute__((always_inline)) void
 scan_whole_tests(scan *sc, size_t a, size_t b);
 #ifndef NDEBUG
-static void check_whole_token(const scan *sc, size_t a, size_t b,
-                              const unsigned *cls);
+static void check_whole_pieces(const scan *sc, size_t a, size_t b,
+                               const tok_piece *p, int k);
 #endif
+
+/* whole_pieces of bar_pieces' tokens of s[a, b) (checked in builds with
+ * assertions), when there are such: 1; else 0. */
+__attribute__((noinline)) static int bar_span(scan *sc, size_t a, size_t b)
+{
+    tok_piece p[8];
+    int k = bar_pieces(sc->seg->s, a, b, p, 8);
+    if (k == 0)
+        return 0;
+    whole_pieces(sc, p, k);
+#ifndef NDEBUG
+    check_whole_pieces(sc, a, b, p, k);
+#endif
+    return 1;
+}
 
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
@@ -4919,16 +4985,34 @@ static void scan_whole(scan *sc, size_t a, size_t b)
      * no hive nor path starts there; no "://" is looked for (no slash);
      * no Unix path starts; and scan_generic gives it whole (no byte
      * splits it; no '{' nor '}') to scan_token_cls, after scan_encoded_url
-     * when it starts with 'a', 'h' or 'H': whole_token. Builds with
-     * assertions check that the tests give the same candidates. */
-    unsigned cls[2];
+     * when it starts with 'a', 'h' or 'H': whole_token (whole_pieces).
+     *
+     * So do such tokens parted by one '|' each ("piwiks.com|1.2.3.4",
+     * bar_pieces; up to 8), in turn: the same holds of the whole span
+     * ('|' is no byte a path starts with or runs on, nor a WH_ byte, and
+     * mutex_shaped stops at the first token's '.', ':' or '@'); and the
+     * chunk loop, which passes each '|' as a delimiter, takes each token
+     * as a chunk as it takes one token alone: a run of hex digits ends
+     * inside it (no digest alone), no '<' comes before it, and a '|' or b
+     * after it (no ASN number).
+     *
+     * Builds with assertions check that the tests give the same
+     * candidates. */
     if (g->hint != KZ_HINT_FILENAME && g->hint != KZ_HINT_FILEPATH &&
-        g->hint != KZ_HINT_MUTEX && one_token(s, a, b, cls)) {
-        whole_token(sc, a, b, cls);
+        g->hint != KZ_HINT_MUTEX) {
+        tok_piece p;
+        int t = one_token(s, a, b, p.cls);
+        if (t == 1) {
+            p.a = a;
+            p.b = b;
+            whole_pieces(sc, &p, 1);
 #ifndef NDEBUG
-        check_whole_token(sc, a, b, cls);
+            check_whole_pieces(sc, a, b, &p, 1);
 #endif
-        return;
+            return;
+        }
+        if (t == 2 && bar_span(sc, a, b))
+            return;
     }
     scan_whole_tests(sc, a, b);
 }
@@ -5762,7 +5846,7 @@ static void check_yields_nothing(const kz_segment *seg)
 
 #ifndef NDEBUG
 /* The candidates a scan gives, written out one a line, for
- * check_whole_token. */
+ * check_whole_pieces. */
 typedef struct cand_log {
     char t[4096];
     size_t n;
@@ -5783,10 +5867,10 @@ static void log_cand(void *ud, const kz_segment *seg, const kz_cand *c)
 }
 
 /* Builds with assertions check scan_whole's one-token shortcut on every
- * token it takes: scan_whole's tests give the same candidates as
- * whole_token, in the same order. */
-static void check_whole_token(const scan *sc, size_t a, size_t b,
-                              const unsigned *cls)
+ * span it takes: scan_whole's tests give the same candidates as
+ * whole_pieces, in the same order. */
+static void check_whole_pieces(const scan *sc, size_t a, size_t b,
+                               const tok_piece *p, int k)
 {
     kz_segment g = *sc->seg;
     g.seen = NULL; /* every candidate is logged */
@@ -5796,7 +5880,7 @@ static void check_whole_token(const scan *sc, size_t a, size_t b,
     t.emit = log_cand;
     l1.n = l2.n = 0;
     t.ud = &l1;
-    whole_token(&t, a, b, cls);
+    whole_pieces(&t, p, k);
     t.ud = &l2;
     scan_whole_tests(&t, a, b);
     if (l1.n != l2.n || memcmp(l1.t, l2.t, l1.n) != 0) {
