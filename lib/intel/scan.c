@@ -5748,10 +5748,37 @@ static int cjk_alone(const char *s, size_t a, size_t b)
     return 1;
 }
 
+/* 1 when s[a, b), whose first byte is a digit, is a date written with
+ * hyphens or slashes (cell_yields_nothing): under 32 bytes of digits and
+ * '-', with a '-' ("2023-03-13"); or one or two digits, '/', one or two
+ * digits, '/', one to four digits ("07/07/2014"). */
+static int date_alone(const char *s, size_t a, size_t b)
+{
+    size_t p = a + 1, q;
+    if (b - a >= 32)
+        return 0;
+    while (p < b && kz_is_digit((unsigned char)s[p]))
+        p++;
+    if (p < b && s[p] == '-') {
+        while (p < b && (kz_is_digit((unsigned char)s[p]) || s[p] == '-'))
+            p++;
+        return p == b;
+    }
+    if (p - a > 2 || p >= b || s[p] != '/')
+        return 0;
+    for (q = ++p; p < b && kz_is_digit((unsigned char)s[p]);)
+        p++;
+    if (p == q || p - q > 2 || p >= b || s[p] != '/')
+        return 0;
+    for (q = ++p; p < b && kz_is_digit((unsigned char)s[p]);)
+        p++;
+    return p == b && p > q && p - q <= 4;
+}
+
 /* 1 when whole cell s[0, n) is one that scan_whole would find nothing in,
  * for a column whose hint is none of those scan_whole takes such a cell
  * for (a file name, a path, a mutex, a user agent). Without its blanks,
- * the cell is either
+ * the cell is
  *
  * - a detection name ("Win32/Agent.ABC", "MSIL/Spy.Agent.AES", "N/A"): a
  *   word of fewer than 32 letters and digits whose first byte is a letter
@@ -5777,9 +5804,33 @@ static int cjk_alone(const char *s, size_t a, size_t b)
  *   delimiters (delim_len is 3 for each of its characters, and cjk_run
  *   takes the same steps): nothing.
  *
+ * - or a date (date_alone): "2023-03-13" and the like, digits and '-'
+ *   with a digit first and a '-', under 32 bytes: in scan_whole no path
+ *   starts there, it is no placeholder nor digest (a '-'), and one_token
+ *   refuses it (no '.', ':' nor '@'); it holds no WH_ byte, and is not
+ *   mutex_shaped (no letter); so to scan_code, whose chunk loop gives it
+ *   whole (no delimiter, no slash, no colon; a digit first) to
+ *   scan_generic, and scan_generic to scan_token_cls (no byte splits it).
+ *   There, with '-' taken off its ends, it is under 32 bytes (no
+ *   digest), no "0x" nor "cve-" nor AS number (a digit first), no dotted
+ *   quad (no dot), has no ':', '@', '/', '\\' nor '%', and no dot: no
+ *   last label, nothing. Or "07/07/2014": one or two digits, '/', one or
+ *   two digits, '/', one to four digits. In scan_whole no path starts
+ *   there, it holds WH_SLASH alone, find_ua finds no name before a slash
+ *   (a digit comes before each) nor does the "Name/1.2" test (two bytes
+ *   or fewer before the first slash), it is not mutex_shaped (a slash);
+ *   so to scan_code, whose chunk loop takes it as one chunk with a slash
+ *   and no colon: no "://", no Unix path (a digit first); a CIDR range
+ *   is tried (a hex digit first), but kz_norm_cidr fails: the text
+ *   before its last slash ("07/07") is no address (kz_norm_ip stops at
+ *   the '/' after the first digits); and scan_schemeless_url finds no
+ *   dot before the first slash and returns.
+ *
  * Such a cell is not inert either (a slash, a byte 0x80 and over stop
  * the line prefilter), so cell_inert's answer is no, and it has no side
- * effects then. */
+ * effects then. A date is inert, and cell_inert would have said so: it
+ * only fills may_say_mutex's cache of the line, which any later ask fills
+ * with the same answer. */
 static int cell_yields_nothing(const kz_segment *g)
 {
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
@@ -5793,6 +5844,8 @@ static int cell_yields_nothing(const kz_segment *g)
         b--;
     if (b - a < 3)
         return 0;
+    if (kz_is_digit((unsigned char)s[a]))
+        return date_alone(s, a, b);
     /* OR 0x20, only the letters G to Z in either case give 'g' to 'z' */
     unsigned char c = (unsigned char)(s[a] | 0x20);
     /* (bytes E3..E9 have 0x20 set; C3..C9 give them too, and cjk_alone
