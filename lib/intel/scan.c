@@ -5775,6 +5775,67 @@ static int date_alone(const char *s, size_t a, size_t b)
     return p == b && p > q && p - q <= 4;
 }
 
+#if KZ_HAVE_V16
+/* The bits of v's ASCII letters (m[0]), spaces (m[1]), dots (m[2]), and
+ * of the bytes words_alone takes (m[3]: those, '&' and ','). */
+static inline void words_bits(kz_v16 v, unsigned m[4])
+{
+    kz_v16 l = kz_v16_range(kz_v16_lower(v), 'a', 'z');
+    kz_v16 sp = kz_v16_eq(v, ' '), d = kz_v16_eq(v, '.');
+    m[0] = kz_v16_bits(l);
+    m[1] = kz_v16_bits(sp);
+    m[2] = kz_v16_bits(d);
+    m[3] =
+        kz_v16_bits(kz_v16_or(kz_v16_or(l, kz_v16_or(sp, d)),
+                              kz_v16_or(kz_v16_eq(v, '&'), kz_v16_eq(v, ','))));
+}
+#endif
+
+/* 1 when s[a, b), under 32 bytes and its first byte a letter, is words
+ * of ASCII letters parted by spaces (one at least), '&' and ',', a '.'
+ * only right after a letter and before a space or b ("C&C server.",
+ * "Compromise Infrastructure"; cell_yields_nothing). With SSE2, 8 to 31
+ * bytes as the bits of one block of two halves, or of two blocks (the
+ * second ending at b; the two may overlap). */
+static int words_alone(const char *s, size_t a, size_t b)
+{
+    size_t n = b - a;
+    if (n >= 32)
+        return 0;
+#if KZ_HAVE_V16
+    if (n >= 8) {
+        unsigned m[4], t[4]; /* bit k: byte a + k */
+        if (n < 16) {
+            /* the high half's bit 8 + k is byte n - 8 + k */
+            words_bits(halves16(s + a, n), t);
+            for (int i = 0; i < 4; i++)
+                m[i] = (t[i] & 0xFFu) | (t[i] >> 8 << (n - 8));
+        } else {
+            words_bits(kz_v16_load(s + a), m);
+            words_bits(kz_v16_load(s + b - 16), t);
+            for (int i = 0; i < 4; i++)
+                m[i] |= t[i] << (n - 16);
+        }
+        /* the dots after a letter, before a space or b */
+        unsigned good = (m[0] << 1) & ((m[1] >> 1) | 1u << (n - 1));
+        return m[3] == (1u << n) - 1 && m[1] != 0 && (m[2] & ~good) == 0;
+    }
+#endif
+    int space = 0, after = 0; /* a space seen; the byte before a letter */
+    for (size_t p = a; p < b; p++) {
+        unsigned char c = (unsigned char)s[p];
+        int letter = kz_is_alpha(c) != 0;
+        if (c == '.' && !(after && (p + 1 == b || s[p + 1] == ' ')))
+            return 0;
+        if (c == ' ')
+            space = 1;
+        else if (!letter && c != '&' && c != ',' && c != '.')
+            return 0;
+        after = letter;
+    }
+    return space;
+}
+
 /* 1 when whole cell s[0, n) is one that scan_whole would find nothing in,
  * for a column whose hint is none of those scan_whole takes such a cell
  * for (a file name, a path, a mutex, a user agent). Without its blanks,
@@ -5826,11 +5887,26 @@ static int date_alone(const char *s, size_t a, size_t b)
  *   the '/' after the first digits); and scan_schemeless_url finds no
  *   dot before the first slash and returns.
  *
+ * - or words (words_alone): "C&C server.", under 32 bytes of ASCII
+ *   letters parted by spaces (one at least), '&' and ',', a '.' only
+ *   after a letter and before a space or the end. In scan_whole no
+ *   path starts there ('H' and 'h' start a hive only with a '\\'), it
+ *   is no placeholder nor digest (a space) nor one_token's (a space),
+ *   holds WH_SPACE alone: no user agent, URL nor name (a cell is no code
+ *   span), and no mutex (a space); so to scan_code, whose chunk loop
+ *   takes each word with the '&', ',' and '.' after it as a chunk: no
+ *   digest alone (a hex run ends inside a word of under 32 letters), no
+ *   colon, hive, path, "://", Unix path, no encoded URL ("aHR0c" has a
+ *   digit, "http%3a" a '%'), no ASN number (no digit); scan_generic
+ *   splits it at '&' and ',' and gives scan_token_cls a word, perhaps
+ *   with a '.' after it, which trim_tail takes off: under 32 letters (no
+ *   digest), no "0x", "cve-" nor AS number (no digit), no dot: nothing.
+ *
  * Such a cell is not inert either (a slash, a byte 0x80 and over stop
  * the line prefilter), so cell_inert's answer is no, and it has no side
- * effects then. A date is inert, and cell_inert would have said so: it
- * only fills may_say_mutex's cache of the line, which any later ask fills
- * with the same answer. */
+ * effects then. A date or words may be inert, and cell_inert would say
+ * so: it only fills may_say_mutex's cache of the line, which any later
+ * ask fills with the same answer. */
 static int cell_yields_nothing(const kz_segment *g)
 {
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
@@ -5849,15 +5925,20 @@ static int cell_yields_nothing(const kz_segment *g)
     /* OR 0x20, only the letters G to Z in either case give 'g' to 'z' */
     unsigned char c = (unsigned char)(s[a] | 0x20);
     /* (bytes E3..E9 have 0x20 set; C3..C9 give them too, and cjk_alone
-     * turns those away) */
-    if (c < 'g' || c > 'z' || c == 'h')
-        return c >= 0xE3 && c <= 0xE9 && cjk_alone(s, a, b);
+     * turns those away; only the letters give 'a' to 'f' and 'h') */
+    if (c < 'g' || c > 'z' || c == 'h') {
+        if (c >= 0xE3 && c <= 0xE9)
+            return cjk_alone(s, a, b);
+        return c >= 'a' && c <= 'z' && words_alone(s, a, b);
+    }
     size_t p = a + 1;
     while (p < b && (dn_class[(unsigned char)s[p]] & DN_WORD))
         p++;
     if (p - a >= 32 || p + 1 >= b || s[p] != '/' ||
         !kz_is_alpha((unsigned char)s[p + 1]))
-        return 0;
+        /* (words_alone wants no digit after a space) */
+        return p + 1 < b && s[p] == ' ' &&
+               !kz_is_digit((unsigned char)s[p + 1]) && words_alone(s, a, b);
     for (p += 2; p < b && (dn_class[(unsigned char)s[p]] & DN_REST);)
         p++;
     return p == b;
