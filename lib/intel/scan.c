@@ -4847,6 +4847,171 @@ static unsigned whole_bytes(const char *s, size_t a, size_t b)
     return f;
 }
 
+/* The bytes of a token scan_whole gives to scan_token_cls itself
+ * (one_token): letters, digits, '.', '-', '_', ':' and '@' (OT_BYTE); of
+ * those, the ones mutex_shaped refuses a span for (OT_SEP: '.', ':',
+ * '@'); and what their tok_class holds (the others' is 0): TC_HEX for
+ * the hex digits (OT_HEX), TC_COLON for ':' (OT_COLON), TC_AT for '@'
+ * (OT_AT). '|', which may part such tokens, is an OT_BYTE too, and the
+ * OT_BAR. */
+enum {
+    OT_BYTE = 1,
+    OT_SEP = 2,
+    OT_HEX = 4,
+    OT_COLON = 8,
+    OT_AT = 16,
+    OT_BAR = 32
+};
+static const unsigned char ot_class[256] = {['0' ... '9'] = OT_BYTE | OT_HEX,
+                                            ['A' ... 'F'] = OT_BYTE | OT_HEX,
+                                            ['G' ... 'Z'] = OT_BYTE,
+                                            ['a' ... 'f'] = OT_BYTE | OT_HEX,
+                                            ['g' ... 'z'] = OT_BYTE,
+                                            ['-'] = OT_BYTE,
+                                            ['_'] = OT_BYTE,
+                                            ['.'] = OT_BYTE | OT_SEP,
+                                            [':'] = OT_BYTE | OT_SEP | OT_COLON,
+                                            ['@'] = OT_BYTE | OT_SEP | OT_AT,
+                                            ['|'] = OT_BYTE | OT_BAR};
+
+#if KZ_HAVE_V16
+/* The OR of ot_class over the sixteen bytes of v (*any), and whether
+ * every byte is an OT_BYTE (the return value). */
+static inline int ot_block(kz_v16 v, unsigned *any)
+{
+    kz_v16 l = kz_v16_lower(v), d = kz_v16_range(v, '0', '9');
+    kz_v16 co = kz_v16_eq(v, ':'), at = kz_v16_eq(v, '@');
+    kz_v16 bar = kz_v16_eq(v, '|');
+    kz_v16 sep = kz_v16_or(kz_v16_eq(v, '.'), kz_v16_or(co, at));
+    kz_v16 hex = kz_v16_or(d, kz_v16_range(l, 'a', 'f'));
+    kz_v16 ok = kz_v16_or(
+        kz_v16_or(kz_v16_or(d, bar), kz_v16_range(l, 'a', 'z')),
+        kz_v16_or(sep, kz_v16_or(kz_v16_eq(v, '-'), kz_v16_eq(v, '_'))));
+    *any |= (kz_v16_bits(sep) ? OT_SEP : 0) | (kz_v16_bits(hex) ? OT_HEX : 0) |
+            (kz_v16_bits(co) ? OT_COLON : 0) | (kz_v16_bits(at) ? OT_AT : 0) |
+            (kz_v16_bits(bar) ? OT_BAR : 0);
+    return kz_v16_bits(ok) == 0xFFFF;
+}
+#endif
+
+/* 1 when s[a, b) is one token that scan_whole's tests and scan_code would
+ * hand whole to scan_token_cls, and nothing else (see scan_whole): it
+ * holds letters, digits, '.', '-', '_', ':' and '@' alone, at least one
+ * '.', ':' or '@', and starts with none of ':' and '@'. Then cls is
+ * {any, all} of its bytes' tok_class, as scan_generic gathers them: all
+ * is 0 (its first byte's tok_class is TC_HEX or 0, a '.', ':' or '@'
+ * has no TC_HEX). 2 when s[a, b) holds those bytes and '|' alone, and
+ * a '|' (bar_pieces tells whether it is such tokens parted by '|'); 0
+ * otherwise. Sixteen bytes at a time (the last block the one ending at
+ * b), 8 to 15 as one block of two halves that may overlap. */
+static inline __attribute__((always_inline)) int
+one_token(const char *s, size_t a, size_t b, unsigned *cls)
+{
+    unsigned any = 0;
+    int ok = 1;
+#if KZ_HAVE_V16
+    size_t n = b - a;
+    if (n >= 16) {
+        for (size_t p = a;; p += 16) {
+            if (b - p < 16)
+                p = b - 16;
+            ok &= ot_block(kz_v16_load(s + p), &any);
+            if (p == b - 16)
+                break;
+        }
+    } else if (n >= 8) {
+        ok = ot_block(halves16(s + a, n), &any);
+    } else
+#endif
+    {
+        unsigned all = OT_BYTE;
+        for (size_t p = a; p < b; p++) {
+            unsigned k = ot_class[(unsigned char)s[p]];
+            all &= k;
+            any |= k;
+        }
+        ok = all != 0;
+    }
+    if (!ok)
+        return 0;
+    if (any & OT_BAR)
+        return 2;
+    cls[0] = (any & OT_HEX ? TC_HEX : 0) | (any & OT_COLON ? TC_COLON : 0) |
+             (any & OT_AT ? TC_AT : 0);
+    cls[1] = 0;
+    return (any & OT_SEP) && s[a] != ':' && s[a] != '@';
+}
+
+/* A token scan_whole gives to scan_token_cls itself: s[a, b), and its
+ * classes (see one_token). */
+typedef struct tok_piece {
+    size_t a, b;
+    unsigned cls[2];
+} tok_piece;
+
+/* When s[a, b), of one_token's bytes and '|', is one_token's tokens
+ * parted by one '|' each ("piwiks.com|91.219.236.38"), at most max of
+ * them: their count, each in p; else 0. */
+static int bar_pieces(const char *s, size_t a, size_t b, tok_piece *p, int max)
+{
+    for (int k = 0; k < max; k++) {
+        const char *e = memchr(s + a, '|', b - a);
+        size_t q = e ? (size_t)(e - s) : b;
+        if (q == a || one_token(s, a, q, p[k].cls) != 1)
+            return 0;
+        p[k].a = a;
+        p[k].b = q;
+        if (!e)
+            return k + 1;
+        a = q + 1;
+    }
+    return 0;
+}
+
+/* What scan_code does with one_token's token: scan_token_cls of it whole
+ * (after scan_encoded_url, as the chunk loop asks it). */
+static void whole_token(scan *sc, size_t a, size_t b, const unsigned *cls)
+{
+    const char *s = sc->seg->s;
+    int saved = sc->in_code, saved_cmd = sc->in_cmd;
+    sc->in_code = 1;
+    sc->in_cmd = 0;
+    if (!((s[a] == 'a' || s[a] == 'h' || s[a] == 'H') &&
+          scan_encoded_url(sc, a, b) != 0))
+        scan_token_cls(sc, a, b, cls);
+    sc->in_code = saved;
+    sc->in_cmd = saved_cmd;
+}
+
+/* whole_token of each of the k tokens at p. */
+static void whole_pieces(scan *sc, const tok_piece *p, int k)
+{
+    for (int i = 0; i < k; i++)
+        whole_token(sc, p[i].a, p[i].b, p[i].cls);
+}
+
+static inline __attribute__((always_inline)) void
+scan_whole_tests(scan *sc, size_t a, size_t b);
+#ifndef NDEBUG
+static void check_whole_pieces(const scan *sc, size_t a, size_t b,
+                               const tok_piece *p, int k);
+#endif
+
+/* whole_pieces of bar_pieces' tokens of s[a, b) (checked in builds with
+ * assertions), when there are such: 1; else 0. */
+__attribute__((noinline)) static int bar_span(scan *sc, size_t a, size_t b)
+{
+    tok_piece p[8];
+    int k = bar_pieces(sc->seg->s, a, b, p, 8);
+    if (k == 0)
+        return 0;
+    whole_pieces(sc, p, k);
+#ifndef NDEBUG
+    check_whole_pieces(sc, a, b, p, k);
+#endif
+    return 1;
+}
+
 /* A code span or whole table cell: "`value`" or "`+value+`". Values with
  * spaces (file names, paths, registry keys) are taken whole here. */
 static void scan_whole(scan *sc, size_t a, size_t b)
@@ -4895,6 +5060,63 @@ static void scan_whole(scan *sc, size_t a, size_t b)
         sc->in_cmd = saved_cmd;
         return;
     }
+    /* One token ("172.64.80.1", "namesilo.my.id", "1.2.3.4:8080",
+     * "x@evil.com": an address or host as table columns give them, see
+     * one_token) goes where the tests below would send it, in a column
+     * none of them takes it for whole (a file name's, a path's, a
+     * mutex's; a user agent's and a registry key's need a slash or a
+     * backslash). No path starts there: a drive's colon must be its
+     * second byte and be followed by a slash or a backslash; a UNC name,
+     * '$env:', '%...%\\' and the hives need a byte it has not. Of the
+     * WH_ bytes it may hold only WH_COLON: no user agent, no URL, no name
+     * with spaces or in other letters; a '.', ':' or '@' makes it no
+     * mutex_shaped. So it goes to scan_code (no blank: no command), whose
+     * chunk loop takes it as one chunk (no delimiter) that is no digest
+     * alone (it is no run of hex digits alone, and one in it would end at
+     * a byte that ends no chunk); no colon is skipped (its first byte);
+     * no hive nor path starts there; no "://" is looked for (no slash);
+     * no Unix path starts; and scan_generic gives it whole (no byte
+     * splits it; no '{' nor '}') to scan_token_cls, after scan_encoded_url
+     * when it starts with 'a', 'h' or 'H': whole_token (whole_pieces).
+     *
+     * So do such tokens parted by one '|' each ("piwiks.com|1.2.3.4",
+     * bar_pieces; up to 8), in turn: the same holds of the whole span
+     * ('|' is no byte a path starts with or runs on, nor a WH_ byte, and
+     * mutex_shaped stops at the first token's '.', ':' or '@'); and the
+     * chunk loop, which passes each '|' as a delimiter, takes each token
+     * as a chunk as it takes one token alone: a run of hex digits ends
+     * inside it (no digest alone), no '<' comes before it, and a '|' or b
+     * after it (no ASN number).
+     *
+     * Builds with assertions check that the tests give the same
+     * candidates. */
+    if (g->hint != KZ_HINT_FILENAME && g->hint != KZ_HINT_FILEPATH &&
+        g->hint != KZ_HINT_MUTEX) {
+        tok_piece p;
+        int t = one_token(s, a, b, p.cls);
+        if (t == 1) {
+            p.a = a;
+            p.b = b;
+            whole_pieces(sc, &p, 1);
+#ifndef NDEBUG
+            check_whole_pieces(sc, a, b, &p, 1);
+#endif
+            return;
+        }
+        if (t == 2 && bar_span(sc, a, b))
+            return;
+    }
+    scan_whole_tests(sc, a, b);
+}
+
+/* scan_whole's tests of a span or cell s[a, b), trimmed, that is no
+ * placeholder nor digest alone. (Inline: the builds without assertions
+ * call it from scan_whole alone.) */
+static inline __attribute__((always_inline)) void
+scan_whole_tests(scan *sc, size_t a, size_t b)
+{
+    const char *s = sc->seg->s;
+    const kz_segment *g = sc->seg;
     kz_type pt;
     if (path_start(s, a, b, &pt)) {
         /* A command line: "C:\Windows\System32\cmd.exe /c vssadmin ...":
@@ -5618,10 +5840,98 @@ static int cjk_alone(const char *s, size_t a, size_t b)
     return 1;
 }
 
+/* 1 when s[a, b), whose first byte is a digit, is a date written with
+ * hyphens or slashes (cell_yields_nothing): under 32 bytes of digits and
+ * '-', with a '-' ("2023-03-13"); or one or two digits, '/', one or two
+ * digits, '/', one to four digits ("07/07/2014"). */
+static int date_alone(const char *s, size_t a, size_t b)
+{
+    size_t p = a + 1, q;
+    if (b - a >= 32)
+        return 0;
+    while (p < b && kz_is_digit((unsigned char)s[p]))
+        p++;
+    if (p < b && s[p] == '-') {
+        while (p < b && (kz_is_digit((unsigned char)s[p]) || s[p] == '-'))
+            p++;
+        return p == b;
+    }
+    if (p - a > 2 || p >= b || s[p] != '/')
+        return 0;
+    for (q = ++p; p < b && kz_is_digit((unsigned char)s[p]);)
+        p++;
+    if (p == q || p - q > 2 || p >= b || s[p] != '/')
+        return 0;
+    for (q = ++p; p < b && kz_is_digit((unsigned char)s[p]);)
+        p++;
+    return p == b && p > q && p - q <= 4;
+}
+
+#if KZ_HAVE_V16
+/* The bits of v's ASCII letters (m[0]), spaces (m[1]), dots (m[2]), and
+ * of the bytes words_alone takes (m[3]: those, '&' and ','). */
+static inline void words_bits(kz_v16 v, unsigned m[4])
+{
+    kz_v16 l = kz_v16_range(kz_v16_lower(v), 'a', 'z');
+    kz_v16 sp = kz_v16_eq(v, ' '), d = kz_v16_eq(v, '.');
+    m[0] = kz_v16_bits(l);
+    m[1] = kz_v16_bits(sp);
+    m[2] = kz_v16_bits(d);
+    m[3] =
+        kz_v16_bits(kz_v16_or(kz_v16_or(l, kz_v16_or(sp, d)),
+                              kz_v16_or(kz_v16_eq(v, '&'), kz_v16_eq(v, ','))));
+}
+#endif
+
+/* 1 when s[a, b), under 32 bytes and its first byte a letter, is words
+ * of ASCII letters parted by spaces (one at least), '&' and ',', a '.'
+ * only right after a letter and before a space or b ("C&C server.",
+ * "Compromise Infrastructure"; cell_yields_nothing). With SSE2, 8 to 31
+ * bytes as the bits of one block of two halves, or of two blocks (the
+ * second ending at b; the two may overlap). */
+static int words_alone(const char *s, size_t a, size_t b)
+{
+    size_t n = b - a;
+    if (n >= 32)
+        return 0;
+#if KZ_HAVE_V16
+    if (n >= 8) {
+        unsigned m[4], t[4]; /* bit k: byte a + k */
+        if (n < 16) {
+            /* the high half's bit 8 + k is byte n - 8 + k */
+            words_bits(halves16(s + a, n), t);
+            for (int i = 0; i < 4; i++)
+                m[i] = (t[i] & 0xFFu) | (t[i] >> 8 << (n - 8));
+        } else {
+            words_bits(kz_v16_load(s + a), m);
+            words_bits(kz_v16_load(s + b - 16), t);
+            for (int i = 0; i < 4; i++)
+                m[i] |= t[i] << (n - 16);
+        }
+        /* the dots after a letter, before a space or b */
+        unsigned good = (m[0] << 1) & ((m[1] >> 1) | 1u << (n - 1));
+        return m[3] == (1u << n) - 1 && m[1] != 0 && (m[2] & ~good) == 0;
+    }
+#endif
+    int space = 0, after = 0; /* a space seen; the byte before a letter */
+    for (size_t p = a; p < b; p++) {
+        unsigned char c = (unsigned char)s[p];
+        int letter = kz_is_alpha(c) != 0;
+        if (c == '.' && !(after && (p + 1 == b || s[p + 1] == ' ')))
+            return 0;
+        if (c == ' ')
+            space = 1;
+        else if (!letter && c != '&' && c != ',' && c != '.')
+            return 0;
+        after = letter;
+    }
+    return space;
+}
+
 /* 1 when whole cell s[0, n) is one that scan_whole would find nothing in,
  * for a column whose hint is none of those scan_whole takes such a cell
  * for (a file name, a path, a mutex, a user agent). Without its blanks,
- * the cell is either
+ * the cell is
  *
  * - a detection name ("Win32/Agent.ABC", "MSIL/Spy.Agent.AES", "N/A"): a
  *   word of fewer than 32 letters and digits whose first byte is a letter
@@ -5647,9 +5957,48 @@ static int cjk_alone(const char *s, size_t a, size_t b)
  *   delimiters (delim_len is 3 for each of its characters, and cjk_run
  *   takes the same steps): nothing.
  *
+ * - or a date (date_alone): "2023-03-13" and the like, digits and '-'
+ *   with a digit first and a '-', under 32 bytes: in scan_whole no path
+ *   starts there, it is no placeholder nor digest (a '-'), and one_token
+ *   refuses it (no '.', ':' nor '@'); it holds no WH_ byte, and is not
+ *   mutex_shaped (no letter); so to scan_code, whose chunk loop gives it
+ *   whole (no delimiter, no slash, no colon; a digit first) to
+ *   scan_generic, and scan_generic to scan_token_cls (no byte splits it).
+ *   There, with '-' taken off its ends, it is under 32 bytes (no
+ *   digest), no "0x" nor "cve-" nor AS number (a digit first), no dotted
+ *   quad (no dot), has no ':', '@', '/', '\\' nor '%', and no dot: no
+ *   last label, nothing. Or "07/07/2014": one or two digits, '/', one or
+ *   two digits, '/', one to four digits. In scan_whole no path starts
+ *   there, it holds WH_SLASH alone, find_ua finds no name before a slash
+ *   (a digit comes before each) nor does the "Name/1.2" test (two bytes
+ *   or fewer before the first slash), it is not mutex_shaped (a slash);
+ *   so to scan_code, whose chunk loop takes it as one chunk with a slash
+ *   and no colon: no "://", no Unix path (a digit first); a CIDR range
+ *   is tried (a hex digit first), but kz_norm_cidr fails: the text
+ *   before its last slash ("07/07") is no address (kz_norm_ip stops at
+ *   the '/' after the first digits); and scan_schemeless_url finds no
+ *   dot before the first slash and returns.
+ *
+ * - or words (words_alone): "C&C server.", under 32 bytes of ASCII
+ *   letters parted by spaces (one at least), '&' and ',', a '.' only
+ *   after a letter and before a space or the end. In scan_whole no
+ *   path starts there ('H' and 'h' start a hive only with a '\\'), it
+ *   is no placeholder nor digest (a space) nor one_token's (a space),
+ *   holds WH_SPACE alone: no user agent, URL nor name (a cell is no code
+ *   span), and no mutex (a space); so to scan_code, whose chunk loop
+ *   takes each word with the '&', ',' and '.' after it as a chunk: no
+ *   digest alone (a hex run ends inside a word of under 32 letters), no
+ *   colon, hive, path, "://", Unix path, no encoded URL ("aHR0c" has a
+ *   digit, "http%3a" a '%'), no ASN number (no digit); scan_generic
+ *   splits it at '&' and ',' and gives scan_token_cls a word, perhaps
+ *   with a '.' after it, which trim_tail takes off: under 32 letters (no
+ *   digest), no "0x", "cve-" nor AS number (no digit), no dot: nothing.
+ *
  * Such a cell is not inert either (a slash, a byte 0x80 and over stop
  * the line prefilter), so cell_inert's answer is no, and it has no side
- * effects then. */
+ * effects then. A date or words may be inert, and cell_inert would say
+ * so: it only fills may_say_mutex's cache of the line, which any later
+ * ask fills with the same answer. */
 static int cell_yields_nothing(const kz_segment *g)
 {
     if (g->hint == KZ_HINT_FILENAME || g->hint == KZ_HINT_FILEPATH ||
@@ -5663,18 +6012,25 @@ static int cell_yields_nothing(const kz_segment *g)
         b--;
     if (b - a < 3)
         return 0;
+    if (kz_is_digit((unsigned char)s[a]))
+        return date_alone(s, a, b);
     /* OR 0x20, only the letters G to Z in either case give 'g' to 'z' */
     unsigned char c = (unsigned char)(s[a] | 0x20);
     /* (bytes E3..E9 have 0x20 set; C3..C9 give them too, and cjk_alone
-     * turns those away) */
-    if (c < 'g' || c > 'z' || c == 'h')
-        return c >= 0xE3 && c <= 0xE9 && cjk_alone(s, a, b);
+     * turns those away; only the letters give 'a' to 'f' and 'h') */
+    if (c < 'g' || c > 'z' || c == 'h') {
+        if (c >= 0xE3 && c <= 0xE9)
+            return cjk_alone(s, a, b);
+        return c >= 'a' && c <= 'z' && words_alone(s, a, b);
+    }
     size_t p = a + 1;
     while (p < b && (dn_class[(unsigned char)s[p]] & DN_WORD))
         p++;
     if (p - a >= 32 || p + 1 >= b || s[p] != '/' ||
         !kz_is_alpha((unsigned char)s[p + 1]))
-        return 0;
+        /* (words_alone wants no digit after a space) */
+        return p + 1 < b && s[p] == ' ' &&
+               !kz_is_digit((unsigned char)s[p + 1]) && words_alone(s, a, b);
     for (p += 2; p < b && (dn_class[(unsigned char)s[p]] & DN_REST);)
         p++;
     return p == b;
@@ -5709,6 +6065,56 @@ static void check_yields_nothing(const kz_segment *seg)
                 "kizashi: internal error: cell_yields_nothing passed over "
                 "\"%.*s\", which holds a value\n",
                 (int)(g.n > 200 ? 200 : g.n), g.s);
+        abort();
+    }
+}
+#endif
+
+#ifndef NDEBUG
+/* The candidates a scan gives, written out one a line, for
+ * check_whole_pieces. */
+typedef struct cand_log {
+    char t[4096];
+    size_t n;
+} cand_log;
+
+static void log_cand(void *ud, const kz_segment *seg, const kz_cand *c)
+{
+    (void)seg;
+    cand_log *l = ud;
+    int w = snprintf(l->t + l->n, sizeof l->t - l->n,
+                     "%d %zu %zu %u %d %d %s %.*s\n", (int)c->type, c->start,
+                     c->end, (unsigned)c->port, (int)c->cls, c->defanged,
+                     c->why ? c->why : "-", (int)c->value_len, c->value);
+    /* (a full log keeps what fits) */
+    if (w > 0)
+        l->n +=
+            (size_t)w < sizeof l->t - l->n ? (size_t)w : sizeof l->t - l->n - 1;
+}
+
+/* Builds with assertions check scan_whole's one-token shortcut on every
+ * span it takes: scan_whole's tests give the same candidates as
+ * whole_pieces, in the same order. */
+static void check_whole_pieces(const scan *sc, size_t a, size_t b,
+                               const tok_piece *p, int k)
+{
+    kz_segment g = *sc->seg;
+    g.seen = NULL; /* every candidate is logged */
+    cand_log l1, l2;
+    scan t = *sc;
+    t.seg = &g;
+    t.emit = log_cand;
+    l1.n = l2.n = 0;
+    t.ud = &l1;
+    whole_pieces(&t, p, k);
+    t.ud = &l2;
+    scan_whole_tests(&t, a, b);
+    if (l1.n != l2.n || memcmp(l1.t, l2.t, l1.n) != 0) {
+        fprintf(stderr,
+                "kizashi: internal error: scan_whole's one-token shortcut "
+                "differs on \"%.*s\":\n%.*s-- the tests give:\n%.*s",
+                (int)(b - a > 200 ? 200 : b - a), sc->seg->s + a, (int)l1.n,
+                l1.t, (int)l2.n, l2.t);
         abort();
     }
 }
