@@ -292,22 +292,19 @@ static inline const kz_strmap_rec *kz_strmap_at(const kz_strmap *m, uint32_t r)
                ? (const kz_strmap_rec *)(const void *)(m->pool + (size_t)r * 4)
                : NULL;
 }
-/* The record of (tag, k[0..n)) whose hash is h, or NULL: kz_strmap_get
- * without adding, inline where it is asked (the Public Suffix cache asks
- * it for every host name the scanner checks, most of them found), so that
- * the lookup calls nothing. A key of 2^24 bytes or more is in no record
- * (kz_strmap_is compares the length first). */
-static inline const kz_strmap_rec *kz_strmap_find(const kz_strmap *m,
-                                                  unsigned tag, const char *k,
-                                                  size_t n, uint64_t h)
+/* The probe of m (cap > 0) for (tag, k[0..n)) whose hash is h: its
+ * record, or NULL with *j the empty slot where it would go. */
+static inline const kz_strmap_rec *kz_strmap_probe(const kz_strmap *m,
+                                                   unsigned tag, const char *k,
+                                                   size_t n, uint64_t h,
+                                                   size_t *jp)
 {
-    if (m->cap == 0)
-        return NULL;
     uint64_t hi = h & 0xFFFFFFFF00000000ULL;
     size_t j = (h >> 32) & (m->cap - 1);
     uint64_t slot;
     while ((slot = m->slot[j]) != 0) {
         if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
+            /* the slot's low half: 1 + the record's reference */
             const kz_strmap_rec *e =
                 (const kz_strmap_rec *)(const void *)(m->pool +
                                                       ((size_t)(uint32_t)slot -
@@ -318,7 +315,20 @@ static inline const kz_strmap_rec *kz_strmap_find(const kz_strmap *m,
         }
         j = (j + 1) & (m->cap - 1);
     }
+    *jp = j;
     return NULL;
+}
+/* The record of (tag, k[0..n)) whose hash is h, or NULL: kz_strmap_get
+ * without adding, inline where it is asked (the Public Suffix cache asks
+ * it for every host name the scanner checks, most of them found), so that
+ * the lookup calls nothing. A key of 2^24 bytes or more is in no record
+ * (kz_strmap_is compares the length first). */
+static inline const kz_strmap_rec *kz_strmap_find(const kz_strmap *m,
+                                                  unsigned tag, const char *k,
+                                                  size_t n, uint64_t h)
+{
+    size_t j;
+    return m->cap == 0 ? NULL : kz_strmap_probe(m, tag, k, n, h, &j);
 }
 void kz_strmap_free(kz_strmap *m);
 

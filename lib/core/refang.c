@@ -2057,16 +2057,22 @@ copy_same(struct writer *w, size_t i, size_t len)
     w->k += len;
 }
 
+/* The bytes of s refanged: n, none without s, at most UINT32_MAX with a
+ * map (its entries are 32-bit offsets). */
+static inline size_t text_len(const char *s, size_t n, const uint32_t *map)
+{
+    if (!s)
+        return 0;
+    return map && n > UINT32_MAX ? UINT32_MAX : n;
+}
+
 /* The pass over every byte (kz_refang_map_ref). */
 static size_t refang_full(const char *s, size_t n, char *out, size_t cap,
                           uint32_t *map)
 {
     if (!out || cap == 0)
         return 0;
-    if (!s)
-        n = 0;
-    if (map && n > UINT32_MAX)
-        n = UINT32_MAX;
+    n = text_len(s, n, map);
     struct writer w = {s, out, map, 0, cap - 1, n};
     struct run run = {0, 0};
     int done = 0;
@@ -2085,10 +2091,7 @@ refang_map(const char *s, size_t n, char *out, size_t cap, uint32_t *map,
 {
     if (!out || cap == 0)
         return 0;
-    if (!s)
-        n = 0;
-    if (map && n > UINT32_MAX)
-        n = UINT32_MAX;
+    n = text_len(s, n, map);
     struct writer w = {s, out, map, 0, cap - 1, n};
     struct run run = {0, 0};
     struct trig_cursor tc = {0, 0, 0, tb};

@@ -26,11 +26,6 @@ static size_t rec_size(size_t n)
     return (offsetof(kz_strmap_rec, key) + n + 3) & ~(size_t)3;
 }
 
-static kz_strmap_rec *rec_at(const kz_strmap *m, uint32_t slot)
-{
-    return (kz_strmap_rec *)(void *)(m->pool + ((size_t)slot - 1) * 4);
-}
-
 /* Bit k set when slot g[k] (k < 8) is used. A used slot's low half (1 +
  * a reference) is never 0: with SIMD, the low halves of four slots are
  * compared with 0 at once. No branch. */
@@ -114,17 +109,10 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
         return NULL;
     if (m->cap == 0)
         return NULL;
-    uint64_t hi = h & 0xFFFFFFFF00000000ULL;
-    size_t j = (h >> 32) & (m->cap - 1);
-    uint64_t slot;
-    while ((slot = m->slot[j]) != 0) {
-        if ((slot & 0xFFFFFFFF00000000ULL) == hi) {
-            kz_strmap_rec *e = rec_at(m, (uint32_t)slot);
-            if (kz_strmap_is(e, tag, k, n))
-                return e;
-        }
-        j = (j + 1) & (m->cap - 1);
-    }
+    size_t j;
+    const kz_strmap_rec *found = kz_strmap_probe(m, tag, k, n, h, &j);
+    if (found)
+        return (kz_strmap_rec *)(uintptr_t)found; /* m's own pool */
     if (!add)
         return NULL;
     size_t sz = rec_size(n);
@@ -146,7 +134,7 @@ kz_strmap_rec *kz_strmap_get(kz_strmap *m, unsigned tag, const char *k,
         kz_copy_short(e->key, k, n);
     else
         memcpy(e->key, k, n);
-    m->slot[j] = hi | (uint64_t)(m->pool_n / 4 + 1);
+    m->slot[j] = (h & 0xFFFFFFFF00000000ULL) | (uint64_t)(m->pool_n / 4 + 1);
     m->pool_n += sz;
     m->n++;
     if (added)
