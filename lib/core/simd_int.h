@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Runs of single bytes and whole three-byte sequences (a lead and two
  * continuation bytes), as kana and kanji are in UTF-8, from the bits of a
@@ -63,6 +64,15 @@ typedef __m128i kz_v16;
 static inline kz_v16 kz_v16_load(const char *p)
 {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+/* The n bytes at p, 8 to 16, as one block: the first eight, then the last
+ * eight (the two may overlap). */
+static inline kz_v16 kz_v16_load_halves(const char *p, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + n - 8, 8);
+    return _mm_set_epi64x((long long)b, (long long)a);
 }
 static inline void kz_v16_store(char *p, kz_v16 v)
 {

@@ -2568,18 +2568,6 @@ static size_t last_label(const char *s, size_t a, size_t b, size_t *dot)
     return 0;
 }
 
-#if KZ_HAVE_V16
-/* The n bytes at s, 8 to 15, as one block: the first eight, then the last
- * eight (the two may overlap). */
-static inline kz_v16 halves16(const char *s, size_t n)
-{
-    uint64_t a, b;
-    memcpy(&a, s, 8);
-    memcpy(&b, s + n - 8, 8);
-    return _mm_set_epi64x((long long)b, (long long)a);
-}
-#endif
-
 /* The text of a name (file name, path, key, mutex, user agent): refanged
  * when written in ASCII ("invoice[.]exe" is invoice.exe), as written when
  * it holds other characters, since full-width brackets and dots are part
@@ -2610,7 +2598,7 @@ static void name_text(const scan *sc, size_t a, size_t b, const char **v,
         return;
     }
     if (ob - oa >= 8) {
-        if (kz_v16_bits(halves16(o + oa, ob - oa))) {
+        if (kz_v16_bits(kz_v16_load_halves(o + oa, ob - oa))) {
             *v = o + oa;
             *vn = ob - oa;
         }
@@ -2663,7 +2651,7 @@ static int filename_chars_ok(const char *s, size_t n, int whole)
         }
     }
     if (n >= 8)
-        return !fname_bad_bits(halves16(s, n), whole);
+        return !fname_bad_bits(kz_v16_load_halves(s, n), whole);
 #endif
     unsigned bad = whole ? FN_BAD : FN_BAD | FN_BAD_PART;
     for (; i < n; i++)
@@ -4920,7 +4908,7 @@ one_token(const char *s, size_t a, size_t b, unsigned *cls)
                 break;
         }
     } else if (n >= 8) {
-        ok = ot_block(halves16(s + a, n), &any);
+        ok = ot_block(kz_v16_load_halves(s + a, n), &any);
     } else
 #endif
     {
@@ -5899,7 +5887,7 @@ static int words_alone(const char *s, size_t a, size_t b)
         unsigned m[4], t[4]; /* bit k: byte a + k */
         if (n < 16) {
             /* the high half's bit 8 + k is byte n - 8 + k */
-            words_bits(halves16(s + a, n), t);
+            words_bits(kz_v16_load_halves(s + a, n), t);
             for (int i = 0; i < 4; i++)
                 m[i] = (t[i] & 0xFFu) | (t[i] >> 8 << (n - 8));
         } else {
@@ -6037,42 +6025,8 @@ static int cell_yields_nothing(const kz_segment *g)
 }
 
 #ifndef NDEBUG
-/* Builds with assertions (the tests' sanitizer builds) check
- * cell_yields_nothing's claim on every cell it passes over: the whole scan
- * of the cell finds nothing. A change to scan_whole or scan_chunks that
- * finds a value in such a cell must change cell_yields_nothing too. */
-static void count_cand(void *ud, const kz_segment *seg, const kz_cand *c)
-{
-    (void)seg;
-    (void)c;
-    ++*(int *)ud;
-}
-
-static void check_yields_nothing(const kz_segment *seg)
-{
-    kz_segment g = *seg;
-    g.seen = NULL; /* every candidate reaches count_cand */
-    int found = 0;
-    scan sc;
-    memset(&sc, 0, sizeof sc);
-    sc.seg = &g;
-    sc.emit = count_cand;
-    sc.ud = &found;
-    sc.has = SEG_ALL;
-    scan_whole(&sc, 0, g.n);
-    if (found) {
-        fprintf(stderr,
-                "kizashi: internal error: cell_yields_nothing passed over "
-                "\"%.*s\", which holds a value\n",
-                (int)(g.n > 200 ? 200 : g.n), g.s);
-        abort();
-    }
-}
-#endif
-
-#ifndef NDEBUG
-/* The candidates a scan gives, written out one a line, for
- * check_whole_pieces. */
+/* The candidates a scan gives, written out one a line, for the checks of
+ * the shortcuts (check_yields_nothing, check_whole_pieces). */
 typedef struct cand_log {
     char t[4096];
     size_t n;
@@ -6090,6 +6044,32 @@ static void log_cand(void *ud, const kz_segment *seg, const kz_cand *c)
     if (w > 0)
         l->n +=
             (size_t)w < sizeof l->t - l->n ? (size_t)w : sizeof l->t - l->n - 1;
+}
+
+/* Builds with assertions (the tests' sanitizer builds) check
+ * cell_yields_nothing's claim on every cell it passes over: the whole scan
+ * of the cell finds nothing. A change to scan_whole or scan_chunks that
+ * finds a value in such a cell must change cell_yields_nothing too. */
+static void check_yields_nothing(const kz_segment *seg)
+{
+    kz_segment g = *seg;
+    g.seen = NULL; /* every candidate is logged */
+    cand_log l;
+    l.n = 0;
+    scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.seg = &g;
+    sc.emit = log_cand;
+    sc.ud = &l;
+    sc.has = SEG_ALL;
+    scan_whole(&sc, 0, g.n);
+    if (l.n) {
+        fprintf(stderr,
+                "kizashi: internal error: cell_yields_nothing passed over "
+                "\"%.*s\", which gives:\n%.*s",
+                (int)(g.n > 200 ? 200 : g.n), g.s, (int)l.n, l.t);
+        abort();
+    }
 }
 
 /* Builds with assertions check scan_whole's one-token shortcut on every

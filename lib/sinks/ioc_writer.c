@@ -338,10 +338,7 @@ static int printable_ascii(const char *s, size_t n)
         return ok == 0xFFFF;
     }
     if (n >= 8) { /* 8 to 15 bytes: two halves that may overlap */
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        kz_v16 v = _mm_set_epi64x((long long)b, (long long)a);
+        kz_v16 v = kz_v16_load_halves(s, n);
         return kz_v16_bits(kz_v16_range(v, ' ', '~')) == 0xFFFF;
     }
 #endif
